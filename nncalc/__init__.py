@@ -1,0 +1,51 @@
+"""nncalc: forward propagation in the notation of Andrew Ng's course, as a library and a CLI.
+
+    >>> import nncalc
+    >>> net = nncalc.loads("layers: [{theta: [[-0.5, -2, 4, 1.5]]}]")
+    >>> trace = net.forward([66, 39, 12])
+    >>> float(trace.z[2][0, 0])       # z_1^(2) = Θ^(1)·[1; x]
+    41.5
+    >>> float(trace.a[2][0, 0])       # a_1^(2) = σ(41.5), 1 − 9.5e-19 in float64
+    1.0
+
+Names are the lecture's: layer j = 1 … L, Θ^(j) maps layer j to j+1 with the biases in
+column 0, z^(j+1) = Θ^(j)·[1; a^(j)] and a^(j+1) = g(z^(j+1)). Importing nncalc is
+cheap: NumPy and the rest load on first use.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+_EXPORTS = {
+    "load": "nncalc.netfile",
+    "loads": "nncalc.netfile",
+    "Network": "nncalc.network",
+    "Layer": "nncalc.network",
+    "Trace": "nncalc.network",
+    "NNCalcError": "nncalc.errors",
+    "activations": "nncalc",
+}
+
+__all__ = [*_EXPORTS, "__version__"]
+
+if TYPE_CHECKING:
+    from nncalc import activations
+    from nncalc.errors import NNCalcError
+    from nncalc.netfile import load, loads
+    from nncalc.network import Layer, Network, Trace
+
+
+def __getattr__(name: str) -> Any:
+    if name == "activations":
+        return importlib.import_module("nncalc.activations")
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'nncalc' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -1,0 +1,7 @@
+"""python -m nncalc"""
+
+import sys
+
+from nncalc.cli import main
+
+sys.exit(main())

@@ -1,0 +1,51 @@
+"""Errors that point at the offending place in an input file."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input: where it is, what is wrong, and how to fix it."""
+
+    message: str
+    source: str | None = None
+    line: int | None = None
+    column: int | None = None
+    hint: str | None = None
+
+    def __str__(self) -> str:
+        where = ""
+        if self.source is not None:
+            where = self.source
+            if self.line is not None:
+                where += f":{self.line}"
+                if self.column is not None:
+                    where += f":{self.column}"
+            where += ": "
+        text = where + self.message
+        return f"{text}; {self.hint}" if self.hint else text
+
+
+class NNCalcError(ValueError):
+    """Bad input: one or more problems, each with its position and a hint.
+
+    The command line prints each problem on its own line and exits with code 2.
+    """
+
+    def __init__(self, *problems: Problem) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+    @classmethod
+    def at(
+        cls,
+        message: str,
+        source: str | None = None,
+        line: int | None = None,
+        column: int | None = None,
+        hint: str | None = None,
+    ) -> NNCalcError:
+        """A single problem, for the common case."""
+        return cls(Problem(message, source, line, column, hint))

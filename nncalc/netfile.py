@@ -1,0 +1,374 @@
+"""The network file: YAML in, a checked Network out, every problem with its line.
+
+The format is documented in docs/format.md.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import os
+from typing import Any
+
+import numpy as np
+
+from nncalc import activations
+from nncalc.errors import NNCalcError, Problem
+from nncalc.network import Array, Layer, Network, join_bias
+from nncalc.yamlfile import Pos, YDict, YList, load_file, parse
+
+TOP_KEYS = ("name", "description", "activation", "classes", "layers", "inputs")
+LAYER_KEYS = ("theta", "weights", "bias", "activation", "gate", "gate_weights", "gate_bias", "beta")
+EXAMPLE_KEYS = ("name", "x")
+
+
+def load(path: str | os.PathLike[str]) -> Network:
+    """Read a network file. Raises NNCalcError listing every problem found."""
+    return from_yaml(load_file(path), str(path))
+
+
+def loads(text: str, source: str = "<string>") -> Network:
+    """Read a network from YAML text."""
+    return from_yaml(parse(text, source), source)
+
+
+def from_yaml(doc: Any, source: str) -> Network:
+    """A Network from a parsed YAML document (see yamlfile.parse)."""
+    return _Reader(source).network(doc)
+
+
+def load_examples(path: str | os.PathLike[str], s1: int) -> tuple[Array, list[str | None]]:
+    """Examples from a YAML file: a list of examples, or a mapping with ``inputs:``."""
+    source = str(path)
+    doc = load_file(path)
+    reader = _Reader(source)
+    if isinstance(doc, YDict):
+        reader.check_keys(doc, ("inputs",), "an inputs file")
+        doc = doc.get("inputs")
+    if not isinstance(doc, YList):
+        raise NNCalcError.at("expected a list of examples", source, 1, hint="write - [66, 39, 12]")
+    result = reader.examples(doc, s1)
+    reader.raise_problems()
+    assert result is not None
+    return result
+
+
+class _Reader:
+    """Checks a parsed document against the format, collecting every problem."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.problems: list[Problem] = []
+
+    def problem(self, pos: Pos | None, message: str, hint: str | None = None) -> None:
+        line = pos.line if pos else None
+        self.problems.append(Problem(message, self.source, line, None, hint))
+
+    def raise_problems(self) -> None:
+        if self.problems:
+            raise NNCalcError(*self.problems)
+
+    def check_keys(self, d: YDict, allowed: tuple[str, ...], where: str) -> None:
+        for key in d:
+            if key not in allowed:
+                close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+                hint = f"did you mean '{close[0]}'?" if close else "allowed: " + ", ".join(allowed)
+                self.problem(d.key_pos[key], f"unknown key '{key}' in {where}", hint)
+
+    # --- the document -----------------------------------------------------------
+
+    def network(self, doc: Any) -> Network:
+        if not isinstance(doc, YDict):
+            raise NNCalcError.at(
+                f"expected a mapping with 'layers:', found {_kind(doc)}", self.source, 1
+            )
+        self.check_keys(doc, TOP_KEYS, "the network")
+        name = self.text(doc, "name")
+        self.text(doc, "description")
+        default = self.activation(doc, "sigmoid", "the network")
+        layers = self.layers(doc, default)
+        classes = self.classes(doc, layers)
+        inputs = None
+        if layers and "inputs" in doc:
+            inputs = self.inputs_of(doc, layers[0].inputs)
+        self.raise_problems()
+        assert layers is not None
+        X, names = inputs if inputs else (None, [])
+        return Network(tuple(layers), name, classes, X, tuple(names), self.source)
+
+    def text(self, d: YDict, key: str) -> str | None:
+        value = d.get(key)
+        if value is None:
+            return None
+        if isinstance(value, YDict | YList):
+            self.problem(d.value_pos[key], f"'{key}' should be text, found {_kind(value)}")
+            return None
+        return str(value)
+
+    def activation(self, d: YDict, default: str, where: str) -> str:
+        if "activation" not in d:
+            return default
+        value = d["activation"]
+        pos = d.value_pos["activation"]
+        if not isinstance(value, str):
+            self.problem(pos, f"activation of {where} should be a name, found {_kind(value)}")
+            return default
+        try:
+            return activations.get(value).name
+        except KeyError as e:
+            if value.strip().lower() == activations.SWIGLU:
+                self.problem(pos, "swiglu is not an activation name", "give the layer a 'gate:'")
+            else:
+                self.problem(pos, e.args[0])
+            return default
+
+    def layers(self, doc: YDict, default: str) -> list[Layer] | None:
+        value = doc.get("layers")
+        if value is None:
+            self.problem(doc.pos, "no 'layers:' given", "list Θ^(1), Θ^(2), … under 'layers:'")
+            return None
+        if not isinstance(value, YList) or not value:
+            self.problem(doc.value_pos["layers"], "'layers' should be a non-empty list of layers")
+            return None
+        layers: list[Layer | None] = []
+        for j, (item, pos) in enumerate(zip(value, value.item_pos, strict=True), start=1):
+            if not isinstance(item, YDict):
+                self.problem(pos, f"Θ^({j}) should be a mapping with 'theta:', found {_kind(item)}")
+                layers.append(None)
+            else:
+                layers.append(self.layer(item, j, default))
+        if None in layers:
+            return None
+        checked = [layer for layer in layers if layer is not None]
+        ok = True
+        for j in range(2, len(checked) + 1):
+            prev, layer = checked[j - 2], checked[j - 1]
+            if layer.inputs != prev.units:
+                item = value[j - 1]
+                key = "theta" if "theta" in item else "weights"
+                bias = 1 if key == "theta" else 0
+                self.problem(
+                    item.value_pos.get(key, item.pos),
+                    f"Θ^({j}): {key} has {layer.inputs + bias} columns, expected "
+                    f"{prev.units + bias} ({prev.units} units in layer {j}"
+                    + (" + 1 bias)" if bias else ")"),
+                )
+                ok = False
+        return checked if ok else None
+
+    def layer(self, d: YDict, j: int, default: str) -> Layer | None:
+        where = f"Θ^({j})"
+        self.check_keys(d, LAYER_KEYS, where)
+        activation = self.activation(d, default, where)
+        theta = self.theta_of(d, j, "theta", "weights", "bias")
+        gate = None
+        if any(k in d for k in ("gate", "gate_weights", "gate_bias")):
+            gate = self.theta_of(d, j, "gate", "gate_weights", "gate_bias")
+            if "activation" in d:
+                self.problem(
+                    d.key_pos["activation"],
+                    f"{where}: a layer with a gate is SwiGLU and takes no activation",
+                    "remove 'activation:' or the gate",
+                )
+            if theta is not None and gate is not None and gate.shape != theta.shape:
+                self.problem(
+                    d.pos,
+                    f"{where}: the gate is {_shape(gate)} but theta is {_shape(theta)}",
+                    "SwiGLU's two matrices must have the same shape",
+                )
+        elif "beta" in d:
+            self.problem(d.key_pos["beta"], f"{where}: 'beta' belongs to a SwiGLU layer", "add a gate")
+        beta = self.number(d, "beta", where, 1.0)
+        if theta is None or (gate is None and "gate" in d):
+            return None
+        return Layer(theta, activation, gate, beta)
+
+    def theta_of(self, d: YDict, j: int, theta: str, weights: str, bias: str) -> Array | None:
+        """Θ from ``theta``, or from ``weights`` and ``bias``; exactly one spelling."""
+        where = f"Θ^({j})"
+        has_theta, has_w, has_b = theta in d, weights in d, bias in d
+        if has_theta and (has_w or has_b):
+            other = weights if has_w else bias
+            self.problem(
+                d.key_pos[other],
+                f"{where}: both '{theta}' and '{other}' given",
+                f"give '{theta}' (bias in column 0) or '{weights}' and '{bias}', not both",
+            )
+            return None
+        if has_theta:
+            return self.matrix(d, theta, where)
+        if has_w and has_b:
+            W = self.matrix(d, weights, where)
+            b = self.vector(d, bias, where)
+            if W is None or b is None:
+                return None
+            if b.shape[0] != W.shape[0]:
+                self.problem(
+                    d.value_pos[bias],
+                    f"{where}: {bias} has {b.shape[0]} entries, expected {W.shape[0]}",
+                    f"one per unit, as {weights} has {W.shape[0]} rows",
+                )
+                return None
+            return join_bias(W, b)
+        if has_w or has_b:
+            missing, given = (bias, weights) if has_w else (weights, bias)
+            self.problem(
+                d.key_pos[given],
+                f"{where}: '{given}' given without '{missing}'",
+                f"add '{missing}:'" + (" (zeros if the layer has none)" if missing == bias else ""),
+            )
+            return None
+        self.problem(d.pos, f"{where}: no '{theta}' given", f"give '{theta}' or '{weights}' and '{bias}'")
+        return None
+
+    # --- numbers ----------------------------------------------------------------
+
+    def matrix(self, d: YDict, key: str, where: str) -> Array | None:
+        """A matrix of numbers; a flat list is one row (a layer of one unit)."""
+        value, pos = d[key], d.value_pos[key]
+        if not isinstance(value, YList) or not value:
+            self.problem(pos, f"{where}: {key} should be a list of rows, found {_kind(value)}")
+            return None
+        if not any(isinstance(row, YList) for row in value):
+            value = YList([value])
+            value.item_pos = [pos]
+        rows = [self.row(row, rpos, f"{where}: {key} row {i}")
+                for i, (row, rpos) in enumerate(zip(value, value.item_pos, strict=True), start=1)]
+        if any(r is None for r in rows):
+            return None
+        width = len(rows[0])
+        for i, (row, rpos) in enumerate(zip(rows, value.item_pos, strict=True), start=1):
+            if len(row) != width:
+                self.problem(
+                    rpos,
+                    f"{where}: {key} row {i} has {len(row)} entries, row 1 has {width}",
+                    "every row needs the same number of columns",
+                )
+                return None
+        minimum = 2 if key in ("theta", "gate") else 1
+        if width < minimum:
+            self.problem(pos, f"{where}: {key} has no weights", "a row is [bias, w_1, …, w_s]")
+            return None
+        return np.array(rows, dtype=np.float64)
+
+    def vector(self, d: YDict, key: str, where: str) -> Array | None:
+        value, pos = d[key], d.value_pos[key]
+        if _is_number(value):
+            value = YList([value])
+            value.item_pos = [pos]
+        row = self.row(value, pos, f"{where}: {key}")
+        return None if row is None else np.array(row, dtype=np.float64)
+
+    def row(self, value: Any, pos: Pos, where: str) -> list[float] | None:
+        if not isinstance(value, YList) or not value:
+            self.problem(pos, f"{where} should be a non-empty list of numbers, found {_kind(value)}")
+            return None
+        numbers = [self.entry(v, p, f"{where}, entry {k}")
+                   for k, (v, p) in enumerate(zip(value, value.item_pos, strict=True), start=1)]
+        return None if any(n is None for n in numbers) else numbers  # type: ignore[return-value]
+
+    def entry(self, value: Any, pos: Pos, where: str) -> float | None:
+        if isinstance(value, bool):
+            self.problem(pos, f"{where} is a YAML boolean ({str(value).lower()}), not a number",
+                         "write 1 or 0; YAML reads yes, no, on and off as booleans")
+            return None
+        if not _is_number(value):
+            shown = repr(value) if isinstance(value, str) else _kind(value)
+            self.problem(pos, f"{where}: {shown} is not a number")
+            return None
+        if not math.isfinite(value):
+            self.problem(pos, f"{where} is {value}", "weights and inputs must be finite numbers")
+            return None
+        return float(value)
+
+    def number(self, d: YDict, key: str, where: str, default: float) -> float:
+        if key not in d:
+            return default
+        n = self.entry(d[key], d.value_pos[key], f"{where}: {key}")
+        return default if n is None else n
+
+    # --- classes and inputs -------------------------------------------------------
+
+    def classes(self, doc: YDict, layers: list[Layer] | None) -> tuple[str, ...] | None:
+        value = doc.get("classes")
+        if value is None:
+            return None
+        pos = doc.value_pos["classes"]
+        if not isinstance(value, YList) or not all(
+            isinstance(c, str | int | float) and not isinstance(c, bool) for c in value
+        ):
+            self.problem(pos, "'classes' should be a list of names", "classes: [cat, dog]")
+            return None
+        names = tuple(str(c) for c in value)
+        for k, (c, cpos) in enumerate(zip(names, value.item_pos, strict=True)):
+            if c in names[:k]:
+                self.problem(cpos, f"class '{c}' is named twice")
+        if layers and len(names) != layers[-1].units:
+            self.problem(
+                pos,
+                f"{len(names)} classes named, but the output layer has {layers[-1].units} units",
+                "name one class per output unit",
+            )
+        return names
+
+    def inputs_of(self, doc: YDict, s1: int) -> tuple[Array, list[str | None]] | None:
+        value = doc["inputs"]
+        if not isinstance(value, YList):
+            self.problem(doc.value_pos["inputs"], "'inputs' should be a list of examples",
+                         "inputs: [[66, 39, 12]]")
+            return None
+        return self.examples(value, s1)
+
+    def examples(self, items: YList, s1: int) -> tuple[Array, list[str | None]] | None:
+        if s1 > 1 and len(items) == s1 and all(_is_number(v) for v in items):
+            self.problem(items.pos, "expected a list of examples, found one list of numbers",
+                         f"write it as a list of lists: [[{', '.join(map(str, items))}]]")
+            return None
+        rows: list[list[float]] = []
+        names: list[str | None] = []
+        for k, (item, pos) in enumerate(zip(items, items.item_pos, strict=True), start=1):
+            name, x, xpos = None, item, pos
+            if isinstance(item, YDict):
+                self.check_keys(item, EXAMPLE_KEYS, f"example {k}")
+                if "x" not in item:
+                    self.problem(pos, f"example {k} has no 'x:'", "{name: A, x: [1, 2, 3]}")
+                    continue
+                name = self.text(item, "name")
+                x, xpos = item["x"], item.value_pos["x"]
+            if _is_number(x):
+                x = YList([x])
+                x.item_pos = [xpos]
+            row = self.row(x, xpos, f"example {k}")
+            if row is None:
+                continue
+            if len(row) != s1:
+                self.problem(xpos, f"example {k} has {len(row)} inputs, expected s_1 = {s1}",
+                             "one number per unit of layer 1")
+                continue
+            rows.append(row)
+            names.append(name)
+        if self.problems:
+            return None
+        return np.array(rows, dtype=np.float64).reshape(len(rows), s1), names
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list" if value else "an empty list"
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return f"a boolean ({str(value).lower()})"
+    if isinstance(value, str):
+        return f"text {value!r}"
+    return f"the number {value}"
+
+
+def _shape(m: Array) -> str:
+    return f"{m.shape[0]} × {m.shape[1]}"

@@ -1,0 +1,236 @@
+"""The network model and forward propagation, in the lecture's notation.
+
+Layers are numbered from 1 (the input). Θ^(j) maps layer j to layer j+1; its column 0
+holds the biases, so z^(j+1) = Θ^(j)·[1; a^(j)] and a^(j+1) = g(z^(j+1)). Examples are
+the rows of a batch: a^(j) has one row per example and one column per unit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from nncalc import activations
+from nncalc.errors import NNCalcError
+
+Array = NDArray[np.float64]
+
+
+@dataclass(frozen=True, eq=False)
+class Layer:
+    """Θ^(j), the step from layer j (s_j units) to layer j+1 (s_(j+1) units).
+
+    ``theta`` is s_(j+1) × (s_j + 1) with the biases in column 0. A SwiGLU layer also
+    has ``gate`` (V with c in column 0, the same shape) and computes
+    a^(j+1) = z^(j+1) * Swish_β(Θ_gate·[1; a^(j)]).
+    """
+
+    theta: Array
+    activation: str = "sigmoid"
+    gate: Array | None = None
+    beta: float = 1.0
+
+    def __post_init__(self) -> None:
+        theta = _matrix(self.theta, "theta")
+        object.__setattr__(self, "theta", theta)
+        if self.gate is None:
+            object.__setattr__(self, "activation", activations.get(self.activation).name)
+            return
+        gate = _matrix(self.gate, "gate")
+        if gate.shape != theta.shape:
+            raise NNCalcError.at(f"gate has shape {gate.shape}, theta {theta.shape}; they must match")
+        object.__setattr__(self, "gate", gate)
+        object.__setattr__(self, "activation", activations.SWIGLU)
+
+    @classmethod
+    def from_weights(
+        cls, weights: ArrayLike, bias: ArrayLike, activation: str = "sigmoid"
+    ) -> Layer:
+        """A layer from W (s_(j+1) × s_j) and b (s_(j+1)), the PyTorch spelling."""
+        return cls(join_bias(weights, bias), activation)
+
+    @property
+    def units(self) -> int:
+        """s_(j+1), the units this layer produces."""
+        return self.theta.shape[0]
+
+    @property
+    def inputs(self) -> int:
+        """s_j, the units this layer reads (the bias unit not counted)."""
+        return self.theta.shape[1] - 1
+
+    @property
+    def bias(self) -> Array:
+        return self.theta[:, 0]
+
+    @property
+    def weights(self) -> Array:
+        return self.theta[:, 1:]
+
+    @property
+    def g(self) -> activations.Activation | None:
+        """The activation function, or None for SwiGLU (see ``forward``)."""
+        return None if self.gate is not None else activations.get(self.activation)
+
+    @property
+    def params(self) -> int:
+        """Weights and biases of Θ^(j) (and of the gate, for SwiGLU)."""
+        return self.theta.size + (0 if self.gate is None else self.gate.size)
+
+    def forward(self, a: Array) -> tuple[Array, Array | None, Array]:
+        """(z, gate pre-activation or None, a) of the next layer, from a^(j)."""
+        z = a @ self.theta[:, 1:].T + self.theta[:, 0]
+        if self.gate is None:
+            return z, None, self.g(z)
+        u = a @ self.gate[:, 1:].T + self.gate[:, 0]
+        return z, u, z * activations.swish(u, self.beta)
+
+
+@dataclass(frozen=True, eq=False)
+class Network:
+    """A fully connected network: its layers Θ^(1) … Θ^(L−1) and optional examples."""
+
+    layers: tuple[Layer, ...]
+    name: str | None = None
+    classes: tuple[str, ...] | None = None
+    inputs: Array | None = None
+    input_names: tuple[str | None, ...] = ()
+    source: str | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        layers = tuple(self.layers)
+        if not layers:
+            raise NNCalcError.at("a network needs at least one layer")
+        for j, (prev, layer) in enumerate(zip(layers, layers[1:], strict=False), start=2):
+            if layer.inputs != prev.units:
+                raise NNCalcError.at(
+                    f"Θ^({j}) has {layer.inputs + 1} columns, expected {prev.units + 1} "
+                    f"({prev.units} units in layer {j} + 1 bias)"
+                )
+        if self.classes is not None and len(self.classes) != layers[-1].units:
+            raise NNCalcError.at(
+                f"{len(self.classes)} classes named for {layers[-1].units} output units"
+            )
+        object.__setattr__(self, "layers", layers)
+        if self.inputs is not None:
+            object.__setattr__(self, "inputs", self.batch(self.inputs))
+
+    @classmethod
+    def from_thetas(cls, *thetas: ArrayLike, activation: str = "sigmoid", **kw) -> Network:
+        """A network from Θ^(1), Θ^(2), …, all with the same activation g."""
+        return cls(tuple(Layer(np.asarray(t, dtype=np.float64), activation) for t in thetas), **kw)
+
+    @property
+    def sizes(self) -> list[int]:
+        """[s_1, …, s_L]: the units in each layer, bias units not counted."""
+        return [self.layers[0].inputs, *(layer.units for layer in self.layers)]
+
+    @property
+    def L(self) -> int:
+        """The number of layers, input and output included."""
+        return len(self.layers) + 1
+
+    @property
+    def activations(self) -> list[str]:
+        """The activation of each layer 2 … L."""
+        return [layer.activation for layer in self.layers]
+
+    @property
+    def output_labels(self) -> list[str]:
+        """A name for each output unit: the class names, or h_1 … h_K."""
+        if self.classes:
+            return list(self.classes)
+        return [f"h_{i}" for i in range(1, self.sizes[-1] + 1)]
+
+    def theta(self, j: int) -> Array:
+        """Θ^(j), for j = 1 … L−1."""
+        if not 1 <= j < self.L:
+            raise IndexError(f"Θ^({j}) does not exist; this network has Θ^(1) … Θ^({self.L - 1})")
+        return self.layers[j - 1].theta
+
+    def batch(self, x: ArrayLike) -> Array:
+        """x as a float64 batch of examples (rows), checked against s_1."""
+        X = np.array(x, dtype=np.float64, ndmin=2)
+        s1 = self.sizes[0]
+        if X.ndim != 2 or X.shape[1] != s1:
+            got = X.shape[-1] if X.ndim == 2 else X.shape
+            raise NNCalcError.at(f"an example has {got} inputs, expected s_1 = {s1}")
+        if not np.isfinite(X).all():
+            raise NNCalcError.at("inputs must be finite numbers, not NaN or infinity")
+        return X
+
+    def forward(self, x: ArrayLike) -> Trace:
+        """Forward propagation: every z^(j) and a^(j) for a batch (or one vector) x."""
+        a = {1: self.batch(x)}
+        z: dict[int, Array] = {}
+        gate: dict[int, Array] = {}
+        with np.errstate(over="ignore", invalid="ignore"):
+            for j, layer in enumerate(self.layers, start=1):
+                z[j + 1], u, a[j + 1] = layer.forward(a[j])
+                if u is not None:
+                    gate[j + 1] = u
+                _check_finite(j + 1, z[j + 1], a[j + 1])
+        return Trace(self, a, z, gate)
+
+    def __call__(self, x: ArrayLike) -> Array:
+        """h_Θ(x), the output layer's activations."""
+        return self.forward(x).output
+
+
+@dataclass(frozen=True, eq=False)
+class Trace:
+    """Everything forward propagation computed, indexed by the lecture's layer j.
+
+    ``a[j]`` is a^(j) for j = 1 … L (a[1] is the input x) and ``z[j]`` is z^(j) for
+    j = 2 … L; each has one row per example. ``gate[j]`` holds Θ_gate·[1; a^(j−1)]
+    for SwiGLU layers. Bias units are not stored: a_0^(j) = 1 always.
+    """
+
+    network: Network
+    a: dict[int, Array]
+    z: dict[int, Array]
+    gate: dict[int, Array]
+
+    @property
+    def output(self) -> Array:
+        """h_Θ(x) = a^(L), one row per example."""
+        return self.a[self.network.L]
+
+    @property
+    def predictions(self) -> NDArray[np.int64]:
+        """The predicted class of each example: the unit (1-based) with the largest output."""
+        return np.argmax(self.output, axis=1) + 1
+
+    def __len__(self) -> int:
+        return self.a[1].shape[0]
+
+
+def join_bias(weights: ArrayLike, bias: ArrayLike) -> Array:
+    """Θ = [b | W] from W (rows × inputs) and b (rows)."""
+    W = np.array(weights, dtype=np.float64, ndmin=2)
+    b = np.asarray(bias, dtype=np.float64).reshape(-1)
+    if W.ndim != 2 or b.shape[0] != W.shape[0]:
+        raise NNCalcError.at(f"bias has {b.shape[0]} entries, expected {W.shape[0]} (one per unit)")
+    return np.column_stack([b, W])
+
+
+def _matrix(m: ArrayLike, what: str) -> Array:
+    M = np.array(m, dtype=np.float64, ndmin=2)
+    if M.ndim != 2 or M.shape[0] < 1 or M.shape[1] < 2:
+        raise NNCalcError.at(
+            f"{what} has shape {M.shape}; expected units × (inputs + 1), bias in column 0"
+        )
+    if not np.isfinite(M).all():
+        raise NNCalcError.at(f"{what} must hold finite numbers, not NaN or infinity")
+    return M
+
+
+def _check_finite(j: int, z: Array, a: Array) -> None:
+    if not (np.isfinite(z).all() and np.isfinite(a).all()):
+        raise NNCalcError.at(
+            f"layer {j}: values overflow float64 (beyond ±1.8e308)",
+            hint="the weights or inputs are too large",
+        )
+

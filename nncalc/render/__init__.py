@@ -1,0 +1,1 @@
+"""Renderers: results of the core as Rich tables, JSON and files. The core never prints."""

@@ -1,0 +1,129 @@
+"""Rich tables of a network and of forward propagation, in the lecture's notation."""
+
+from __future__ import annotations
+
+from rich import box
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from nncalc import activations
+from nncalc.network import Array, Network, Trace
+from nncalc.render.numbers import fmt, fmt_near_one, vector
+
+
+def g_symbol(activation: str) -> str:
+    """σ, tanh, ReLU, … or SwiGLU."""
+    if activation == activations.SWIGLU:
+        return "SwiGLU"
+    return activations.get(activation).symbol
+
+
+def role(network: Network, j: int) -> str:
+    if j == 1:
+        return "input"
+    return "output" if j == network.L else "hidden"
+
+
+def summary(network: Network) -> Table:
+    """Sizes s_j, activations g and the parameters of each Θ^(j)."""
+    title = network.name or "Network"
+    table = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left", title_style="bold")
+    for header in ("layer j", "units s_j", "g", "Θ^(j) shape", "parameters"):
+        table.add_column(header, justify="left" if header in ("layer j", "g") else "right")
+    for j, s in enumerate(network.sizes, start=1):
+        g = "" if j == 1 else g_symbol(network.layers[j - 2].activation)
+        theta, params = "", ""
+        if j < network.L:
+            layer = network.layers[j - 1]
+            theta = f"{layer.units}×{layer.inputs + 1}" + (" ×2" if layer.gate is not None else "")
+            params = f"{layer.params:,}"
+        table.add_row(f"{j} ({role(network, j)})", str(s), g, theta, params)
+    total = sum(layer.params for layer in network.layers)
+    table.add_section()
+    table.add_row("total", "", "", "", f"{total:,}")
+    return table
+
+
+def example(trace: Trace, k: int, name: str | None, precision: int) -> Group:
+    """Every layer of example k: a_0 = 1 and x, then z_i^(j) and a_i^(j) = g(z_i^(j))."""
+    network = trace.network
+    x = trace.a[1][k]
+    title = f"Example {k + 1}" + (f": {name}" if name else "")
+    parts: list[RenderableType] = [
+        Text(f"{title}   x = {vector([fmt(v, precision) for v in x])}", style="bold")
+    ]
+    parts.append(_input_table(x, precision))
+    outputs: list[str] = []
+    for j in range(2, network.L + 1):
+        table, notes, shown = _layer_table(trace, j, k, precision)
+        parts.append(table)
+        parts.extend(Text(f"  {note}", style="dim") for note in notes)
+        outputs = shown
+    parts.append(Text(f"h_Θ(x) = a^({network.L}) = {vector(outputs)}", style="bold"))
+    if network.sizes[-1] > 1:
+        unit = int(trace.predictions[k])
+        label = f" ({network.classes[unit - 1]})" if network.classes else ""
+        parts.append(Text(f"prediction: unit {unit} of {network.sizes[-1]}{label}", style="bold green"))
+    return Group(*parts, Text(""))
+
+
+def _input_table(x: Array, precision: int) -> Table:
+    table = _table("Layer 1 (input)")
+    table.add_column("i", justify="right")
+    table.add_column("a_i^(1)", justify="right")
+    table.add_column("", style="dim")
+    table.add_row("0", "1", "bias unit a_0^(1)")
+    for i, v in enumerate(x, start=1):
+        table.add_row(str(i), fmt(v, precision), f"x_{i}")
+    return table
+
+
+def _layer_table(trace: Trace, j: int, k: int, precision: int) -> tuple[Table, list[str], list[str]]:
+    """The table of layer j for example k, its footnotes, and a^(j) as shown."""
+    network = trace.network
+    layer = network.layers[j - 2]
+    g = g_symbol(layer.activation)
+    swiglu = layer.gate is not None
+    table = _table(f"Layer {j} ({role(network, j)}) · g = {g}")
+    table.add_column("i", justify="right")
+    table.add_column(f"z_i^({j})", justify="right")
+    if swiglu:
+        table.add_column(f"gate u_i^({j})", justify="right")
+        table.add_column(f"a_i^({j}) = z·Swish_{layer.beta:g}(u)", justify="right")
+    else:
+        table.add_column(f"a_i^({j}) = {g}(z_i^({j}))", justify="right")
+    if j < network.L:
+        table.add_row("0", "", *([""] if swiglu else []), Text("1  bias unit", style="dim"))
+    z, a = trace.z[j][k], trace.a[j][k]
+    gaps = _gaps(layer.g, trace.z[j])
+    notes: list[str] = []
+    shown: list[str] = []
+    for i, (zi, ai, gap) in enumerate(zip(z, a, _row(gaps, k, len(z)), strict=True), start=1):
+        text, near_one = fmt_near_one(float(ai), gap, precision)
+        if near_one:
+            notes.append(
+                f"{g}({fmt(zi, precision)}) = {text}; it rounds to {fmt(ai, precision)} "
+                f"at {precision} digits" + (" and in float64" if abs(ai) == 1 else "")
+            )
+        cells = [fmt(zi, precision)]
+        if swiglu:
+            cells.append(fmt(trace.gate[j][k][i - 1], precision))
+        table.add_row(str(i), *cells, text + (" *" if near_one else ""))
+        shown.append(text)
+    return table, [f"* {note}" for note in notes], shown
+
+
+def _gaps(g: activations.Activation | None, z: Array) -> Array | None:
+    """1 − |a| for every unit, for the activations that crowd against ±1."""
+    if g is None or g.gap is None:
+        return None
+    return g.gap(z)
+
+
+def _row(gaps: Array | None, k: int, width: int) -> list[float | None]:
+    return [None] * width if gaps is None else [float(v) for v in gaps[k]]
+
+
+def _table(title: str) -> Table:
+    return Table(title=title, box=box.SIMPLE_HEAD, title_justify="left", title_style="italic")
