@@ -30,7 +30,16 @@ _EXPORTS = {
     "activations": "nncalc",
 }
 
-__all__ = [*_EXPORTS, "__version__"]
+__all__ = [
+    "Layer",
+    "NNCalcError",
+    "Network",
+    "Trace",
+    "__version__",
+    "activations",
+    "load",
+    "loads",
+]
 
 if TYPE_CHECKING:
     from nncalc import activations

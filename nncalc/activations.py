@@ -153,7 +153,7 @@ def get(name: str) -> Activation:
 
 
 def unknown_message(name: str) -> str:
-    """"unknown activation 'x'; did you mean 'y'?" or the list of known names."""
+    """ "unknown activation 'x'; did you mean 'y'?" or the list of known names."""
     close = difflib.get_close_matches(name.lower(), [*names(), SWIGLU], n=1, cutoff=0.6)
     hint = f"did you mean '{close[0]}'?" if close else "known: " + ", ".join(names())
     return f"unknown activation '{name}'; {hint}"

@@ -51,12 +51,18 @@ def forward(
     ] = None,
     input_file: Annotated[
         str | None,
-        typer.Option("--input", "-i", help="Examples from a .yaml, .csv or .npy file.", show_default=False),
+        typer.Option(
+            "--input", "-i", help="Examples from a .yaml, .csv or .npy file.", show_default=False
+        ),
     ] = None,
-    json_output: Annotated[bool, typer.Option("--json", help="One JSON document on stdout.")] = False,
+    json_output: Annotated[
+        bool, typer.Option("--json", help="One JSON document on stdout.")
+    ] = False,
     output: Annotated[
         str | None,
-        typer.Option("--output", "-o", help="Write h_Θ(x) to a .csv or .npy file.", show_default=False),
+        typer.Option(
+            "--output", "-o", help="Write h_Θ(x) to a .csv or .npy file.", show_default=False
+        ),
     ] = None,
     precision: Annotated[
         int, typer.Option("--precision", "-p", min=1, max=17, help="Significant digits shown.")

@@ -48,7 +48,8 @@ def choose(
     if network.inputs is not None and len(network.inputs):
         return network.inputs, list(network.input_names)
     raise NNCalcError.at(
-        "no inputs to propagate", network.source,
+        "no inputs to propagate",
+        network.source,
         hint="give -x 66,39,12, --input FILE, or list examples under 'inputs:' in the file",
     )
 
@@ -66,7 +67,8 @@ def read_examples(path: str | os.PathLike[str], s1: int) -> tuple[Array, list[st
         X = read_npy(path, s1)
     else:
         raise NNCalcError.at(
-            f"unknown input format '{suffix or Path(path).name}'", str(path),
+            f"unknown input format '{suffix or Path(path).name}'",
+            str(path),
             hint="use " + ", ".join(SUFFIXES),
         )
     return X, [None] * X.shape[0]
@@ -85,7 +87,9 @@ def read_csv(path: str | os.PathLike[str], s1: int) -> Array:
             continue  # the header row
         if len(cells) != s1:
             raise NNCalcError.at(
-                f"row has {len(cells)} columns, expected s_1 = {s1}", source, line,
+                f"row has {len(cells)} columns, expected s_1 = {s1}",
+                source,
+                line,
                 hint="one example per row, one column per input unit",
             )
         rows.append([_number(c, f"column {k}", source, line) for k, c in enumerate(cells, 1)])
@@ -114,7 +118,8 @@ def read_npy(path: str | os.PathLike[str], s1: int) -> Array:
     X = np.array(data, dtype=np.float64, ndmin=2)
     if X.ndim != 2 or X.shape[1] != s1:
         raise NNCalcError.at(
-            f"array has shape {data.shape}, expected (examples, {s1})", source,
+            f"array has shape {data.shape}, expected (examples, {s1})",
+            source,
             hint="one example per row, one column per input unit",
         )
     if not np.isfinite(X).all():

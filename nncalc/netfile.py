@@ -159,16 +159,18 @@ class _Reader:
     def layer(self, d: YDict, j: int, default: str) -> Layer | None:
         where = f"Θ^({j})"
         self.check_keys(d, LAYER_KEYS, where)
-        activation = self.activation(d, default, where)
+        has_gate = any(k in d for k in ("gate", "gate_weights", "gate_bias"))
+        said_swiglu = str(d.get("activation", "")).strip().lower() == activations.SWIGLU
+        activation = default if has_gate and said_swiglu else self.activation(d, default, where)
         theta = self.theta_of(d, j, "theta", "weights", "bias")
         gate = None
-        if any(k in d for k in ("gate", "gate_weights", "gate_bias")):
+        if has_gate:
             gate = self.theta_of(d, j, "gate", "gate_weights", "gate_bias")
-            if "activation" in d:
+            if "activation" in d and not said_swiglu:
                 self.problem(
-                    d.key_pos["activation"],
-                    f"{where}: a layer with a gate is SwiGLU and takes no activation",
-                    "remove 'activation:' or the gate",
+                    d.value_pos["activation"],
+                    f"{where}: a layer with a gate is SwiGLU, not {d['activation']}",
+                    "write 'activation: swiglu' or leave it out",
                 )
             if theta is not None and gate is not None and gate.shape != theta.shape:
                 self.problem(
@@ -176,10 +178,13 @@ class _Reader:
                     f"{where}: the gate is {_shape(gate)} but theta is {_shape(theta)}",
                     "SwiGLU's two matrices must have the same shape",
                 )
+                return None
         elif "beta" in d:
-            self.problem(d.key_pos["beta"], f"{where}: 'beta' belongs to a SwiGLU layer", "add a gate")
+            self.problem(
+                d.key_pos["beta"], f"{where}: 'beta' belongs to a SwiGLU layer", "add a gate"
+            )
         beta = self.number(d, "beta", where, 1.0)
-        if theta is None or (gate is None and "gate" in d):
+        if theta is None or (has_gate and gate is None):
             return None
         return Layer(theta, activation, gate, beta)
 
@@ -218,7 +223,9 @@ class _Reader:
                 f"add '{missing}:'" + (" (zeros if the layer has none)" if missing == bias else ""),
             )
             return None
-        self.problem(d.pos, f"{where}: no '{theta}' given", f"give '{theta}' or '{weights}' and '{bias}'")
+        self.problem(
+            d.pos, f"{where}: no '{theta}' given", f"give '{theta}' or '{weights}' and '{bias}'"
+        )
         return None
 
     # --- numbers ----------------------------------------------------------------
@@ -232,8 +239,10 @@ class _Reader:
         if not any(isinstance(row, YList) for row in value):
             value = YList([value])
             value.item_pos = [pos]
-        rows = [self.row(row, rpos, f"{where}: {key} row {i}")
-                for i, (row, rpos) in enumerate(zip(value, value.item_pos, strict=True), start=1)]
+        rows = [
+            self.row(row, rpos, f"{where}: {key} row {i}")
+            for i, (row, rpos) in enumerate(zip(value, value.item_pos, strict=True), start=1)
+        ]
         if any(r is None for r in rows):
             return None
         width = len(rows[0])
@@ -261,16 +270,23 @@ class _Reader:
 
     def row(self, value: Any, pos: Pos, where: str) -> list[float] | None:
         if not isinstance(value, YList) or not value:
-            self.problem(pos, f"{where} should be a non-empty list of numbers, found {_kind(value)}")
+            self.problem(
+                pos, f"{where} should be a non-empty list of numbers, found {_kind(value)}"
+            )
             return None
-        numbers = [self.entry(v, p, f"{where}, entry {k}")
-                   for k, (v, p) in enumerate(zip(value, value.item_pos, strict=True), start=1)]
+        numbers = [
+            self.entry(v, p, f"{where}, entry {k}")
+            for k, (v, p) in enumerate(zip(value, value.item_pos, strict=True), start=1)
+        ]
         return None if any(n is None for n in numbers) else numbers  # type: ignore[return-value]
 
     def entry(self, value: Any, pos: Pos, where: str) -> float | None:
         if isinstance(value, bool):
-            self.problem(pos, f"{where} is a YAML boolean ({str(value).lower()}), not a number",
-                         "write 1 or 0; YAML reads yes, no, on and off as booleans")
+            self.problem(
+                pos,
+                f"{where} is a YAML boolean ({str(value).lower()}), not a number",
+                "write 1 or 0; YAML reads yes, no, on and off as booleans",
+            )
             return None
         if not _is_number(value):
             shown = repr(value) if isinstance(value, str) else _kind(value)
@@ -314,15 +330,21 @@ class _Reader:
     def inputs_of(self, doc: YDict, s1: int) -> tuple[Array, list[str | None]] | None:
         value = doc["inputs"]
         if not isinstance(value, YList):
-            self.problem(doc.value_pos["inputs"], "'inputs' should be a list of examples",
-                         "inputs: [[66, 39, 12]]")
+            self.problem(
+                doc.value_pos["inputs"],
+                "'inputs' should be a list of examples",
+                "inputs: [[66, 39, 12]]",
+            )
             return None
         return self.examples(value, s1)
 
     def examples(self, items: YList, s1: int) -> tuple[Array, list[str | None]] | None:
         if s1 > 1 and len(items) == s1 and all(_is_number(v) for v in items):
-            self.problem(items.pos, "expected a list of examples, found one list of numbers",
-                         f"write it as a list of lists: [[{', '.join(map(str, items))}]]")
+            self.problem(
+                items.pos,
+                "expected a list of examples, found one list of numbers",
+                f"write it as a list of lists: [[{', '.join(map(str, items))}]]",
+            )
             return None
         rows: list[list[float]] = []
         names: list[str | None] = []
@@ -342,8 +364,11 @@ class _Reader:
             if row is None:
                 continue
             if len(row) != s1:
-                self.problem(xpos, f"example {k} has {len(row)} inputs, expected s_1 = {s1}",
-                             "one number per unit of layer 1")
+                self.problem(
+                    xpos,
+                    f"example {k} has {len(row)} inputs, expected s_1 = {s1}",
+                    "one number per unit of layer 1",
+                )
                 continue
             rows.append(row)
             names.append(name)

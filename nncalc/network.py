@@ -8,6 +8,7 @@ the rows of a batch: a^(j) has one row per example and one column per unit.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -40,7 +41,9 @@ class Layer:
             return
         gate = _matrix(self.gate, "gate")
         if gate.shape != theta.shape:
-            raise NNCalcError.at(f"gate has shape {gate.shape}, theta {theta.shape}; they must match")
+            raise NNCalcError.at(
+                f"gate has shape {gate.shape}, theta {theta.shape}; they must match"
+            )
         object.__setattr__(self, "gate", gate)
         object.__setattr__(self, "activation", activations.SWIGLU)
 
@@ -103,7 +106,7 @@ class Network:
         layers = tuple(self.layers)
         if not layers:
             raise NNCalcError.at("a network needs at least one layer")
-        for j, (prev, layer) in enumerate(zip(layers, layers[1:], strict=False), start=2):
+        for j, (prev, layer) in enumerate(pairwise(layers), start=2):
             if layer.inputs != prev.units:
                 raise NNCalcError.at(
                     f"Θ^({j}) has {layer.inputs + 1} columns, expected {prev.units + 1} "
@@ -233,4 +236,3 @@ def _check_finite(j: int, z: Array, a: Array) -> None:
             f"layer {j}: values overflow float64 (beyond ±1.8e308)",
             hint="the weights or inputs are too large",
         )
-

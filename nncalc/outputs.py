@@ -23,7 +23,9 @@ def check_path(path: str | os.PathLike[str], suffixes: Sequence[str] = SUFFIXES)
     p = Path(path)
     if p.suffix.lower() not in suffixes:
         raise NNCalcError.at(
-            f"unknown output format '{p.suffix or p.name}'", str(path), hint="use " + ", ".join(suffixes)
+            f"unknown output format '{p.suffix or p.name}'",
+            str(path),
+            hint="use " + ", ".join(suffixes),
         )
     folder = p.parent
     if not folder.is_dir():

@@ -193,7 +193,7 @@ class _Converter:
             return _constructor.construct_yaml_bool(node)
         if kind == "null":
             return None
-        if node.style is None and _FLOAT_12.fullmatch(node.value):
+        if not node.style and _FLOAT_12.fullmatch(node.value):  # plain: None, or "" in C
             return float(node.value)  # YAML 1.2 floats such as 1e-3, which PyYAML reads as text
         return node.value
 

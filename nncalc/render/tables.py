@@ -64,7 +64,9 @@ def example(trace: Trace, k: int, name: str | None, precision: int) -> Group:
     if network.sizes[-1] > 1:
         unit = int(trace.predictions[k])
         label = f" ({network.classes[unit - 1]})" if network.classes else ""
-        parts.append(Text(f"prediction: unit {unit} of {network.sizes[-1]}{label}", style="bold green"))
+        parts.append(
+            Text(f"prediction: unit {unit} of {network.sizes[-1]}{label}", style="bold green")
+        )
     return Group(*parts, Text(""))
 
 
@@ -79,7 +81,9 @@ def _input_table(x: Array, precision: int) -> Table:
     return table
 
 
-def _layer_table(trace: Trace, j: int, k: int, precision: int) -> tuple[Table, list[str], list[str]]:
+def _layer_table(
+    trace: Trace, j: int, k: int, precision: int
+) -> tuple[Table, list[str], list[str]]:
     """The table of layer j for example k, its footnotes, and a^(j) as shown."""
     network = trace.network
     layer = network.layers[j - 2]
