@@ -89,6 +89,20 @@ def _softmax_gap(z: Array) -> Array:
     return (_sum_before(e) + after) / e.sum(axis=-1, keepdims=True)
 
 
+def _sigmoid_log(z: Array) -> Array:
+    return -np.logaddexp(0.0, -z)
+
+
+def _softmax_log(z: Array) -> Array:
+    shifted = z - z.max(axis=-1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+
+
+def _silu_log(z: Array) -> Array:
+    with np.errstate(divide="ignore"):
+        return np.log(np.abs(z)) + _sigmoid_log(z)
+
+
 def _sum_before(e: Array) -> Array:
     """For each unit, the sum of the units before it (no subtraction, so no cancellation)."""
     c = np.cumsum(e, axis=-1)
@@ -101,6 +115,8 @@ class Activation:
 
     ``gap(z)`` gives 1 − |g(z)| without rounding it away, for the functions whose
     values crowd against ±1 (σ(41.5) is 1 − 9.5e-19, which float64 stores as 1).
+    ``log(z)`` gives ln |g(z)| for the functions whose values can fall below the
+    smallest float64 (σ(−800) is 3.6e-348, which float64 stores as 0).
     """
 
     name: str
@@ -108,6 +124,7 @@ class Activation:
     formula: str
     g: Callable[[Array], Array]
     gap: Callable[[Array], Array] | None = None
+    log: Callable[[Array], Array] | None = None
 
     def __call__(self, z: Array) -> Array:
         return self.g(z)
@@ -116,14 +133,14 @@ class Activation:
 ACTIVATIONS: dict[str, Activation] = {
     a.name: a
     for a in (
-        Activation("sigmoid", "σ", "1 / (1 + e^−z)", sigmoid, _sigmoid_gap),
+        Activation("sigmoid", "σ", "1 / (1 + e^−z)", sigmoid, _sigmoid_gap, _sigmoid_log),
         Activation("tanh", "tanh", "(e^z − e^−z) / (e^z + e^−z)", tanh, _tanh_gap),
         Activation("relu", "ReLU", "max(0, z)", relu),
         Activation("leaky_relu", "LeakyReLU", "z if z ≥ 0 else 0.01·z", leaky_relu),
         Activation("identity", "id", "z", identity),
-        Activation("softmax", "softmax", "e^z_i / Σ_k e^z_k", softmax, _softmax_gap),
+        Activation("softmax", "softmax", "e^z_i / Σ_k e^z_k", softmax, _softmax_gap, _softmax_log),
         Activation("softplus", "softplus", "log(1 + e^z)", softplus),
-        Activation("silu", "SiLU", "z·σ(z)", silu),
+        Activation("silu", "SiLU", "z·σ(z)", silu, log=_silu_log),
         Activation("gelu", "GELU", "z·Φ(z)", gelu),
         Activation("step", "H", "1 if z ≥ 0 else 0", step),
     )

@@ -7,11 +7,11 @@ import math
 import numpy as np
 import pytest
 import yaml
+from conftest import SAMPLES
 from reference import forward as reference_forward
 from reference import to_float
 
 import nncalc
-from conftest import SAMPLES
 
 
 def sigma(z: float) -> float:

@@ -13,21 +13,29 @@ def fmt(x: float, precision: int = 6) -> str:
     return text.replace("-", "−") if text.startswith("-") else text
 
 
-def fmt_near_one(x: float, gap: float | None, precision: int = 6) -> tuple[str, bool]:
-    """x, written as 1 − gap when it would show as ±1 but is not exactly ±1.
+def exact(
+    x: float, gap: float | None = None, log: float | None = None, precision: int = 6
+) -> tuple[str, str | None]:
+    """x for display, and why it is not what plain rounding would show (or None).
 
-    ``gap`` is 1 − |x| computed without rounding (σ(41.5) is 1 − 9.5e-19, which
-    float64 stores as 1.0); None means 1 − |x| in float64 is good enough. Returns the
-    text and whether it needed the 1 − gap form.
+    A value that would show as ±1 but is not exactly ±1 is written 1 − gap: σ(41.5) is
+    1 − 9.5e-19, which float64 stores as 1.0; ``gap`` is 1 − |x| computed without
+    rounding (None: 1 − |x| in float64 is good enough). A value stored as 0 whose true
+    size is known from ``log`` = ln |x| is written in full: σ(−800) is 3.6e-348.
     """
     text = fmt(x, precision)
-    if text not in ("1", "−1"):
-        return text, False
-    if gap is None:
-        gap = 1 - abs(x)
-    if gap <= 0 or math.isnan(gap):
-        return text, False
-    return (f"1 − {gap:.2g}" if x > 0 else f"−1 + {gap:.2g}"), True
+    if text in ("1", "−1"):
+        gap = 1 - abs(x) if gap is None else gap
+        if gap > 0:
+            stored = " and in float64" if abs(x) == 1 else ""
+            one = f"1 − {gap:.2g}" if x > 0 else f"−1 + {gap:.2g}"
+            return one, f"rounds to {text} at {precision} digits{stored}"
+    if x == 0 and log is not None and math.isfinite(log):
+        exponent = math.floor(log / math.log(10))
+        mantissa = math.exp(log - exponent * math.log(10))
+        tiny = f"{'−' if math.copysign(1, x) < 0 else ''}{mantissa:.2g}e{exponent}"
+        return tiny, "below float64's smallest, 4.9e-324, so stored as 0"
+    return text, None
 
 
 def vector(values: list[str]) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from rich import box
 from rich.console import Group, RenderableType
 from rich.table import Table
@@ -9,7 +11,7 @@ from rich.text import Text
 
 from nncalc import activations
 from nncalc.network import Array, Network, Trace
-from nncalc.render.numbers import fmt, fmt_near_one, vector
+from nncalc.render.numbers import exact, fmt, vector
 
 
 def g_symbol(activation: str) -> str:
@@ -100,33 +102,26 @@ def _layer_table(
     if j < network.L:
         table.add_row("0", "", *([""] if swiglu else []), Text("1  bias unit", style="dim"))
     z, a = trace.z[j][k], trace.a[j][k]
-    gaps = _gaps(layer.g, trace.z[j])
+    gaps = _unit_values(layer.g and layer.g.gap, trace.z[j][k : k + 1])
+    logs = _unit_values(layer.g and layer.g.log, trace.z[j][k : k + 1])
     notes: list[str] = []
     shown: list[str] = []
-    for i, (zi, ai, gap) in enumerate(zip(z, a, _row(gaps, k, len(z)), strict=True), start=1):
-        text, near_one = fmt_near_one(float(ai), gap, precision)
-        if near_one:
-            notes.append(
-                f"{g}({fmt(zi, precision)}) = {text}; it rounds to {fmt(ai, precision)} "
-                f"at {precision} digits" + (" and in float64" if abs(ai) == 1 else "")
-            )
+    for i, (zi, ai) in enumerate(zip(z, a, strict=True), start=1):
+        text, why = exact(float(ai), gaps[i - 1], logs[i - 1], precision)
+        if why:
+            value = "" if layer.activation == "softmax" else f" = {g}({fmt(zi, precision)})"
+            notes.append(f"* a_{i}^({j}){value} = {text}: {why}")
         cells = [fmt(zi, precision)]
         if swiglu:
             cells.append(fmt(trace.gate[j][k][i - 1], precision))
-        table.add_row(str(i), *cells, text + (" *" if near_one else ""))
+        table.add_row(str(i), *cells, text + (" *" if why else ""))
         shown.append(text)
-    return table, [f"* {note}" for note in notes], shown
+    return table, notes, shown
 
 
-def _gaps(g: activations.Activation | None, z: Array) -> Array | None:
-    """1 − |a| for every unit, for the activations that crowd against ±1."""
-    if g is None or g.gap is None:
-        return None
-    return g.gap(z)
-
-
-def _row(gaps: Array | None, k: int, width: int) -> list[float | None]:
-    return [None] * width if gaps is None else [float(v) for v in gaps[k]]
+def _unit_values(f: Callable[[Array], Array] | None, z: Array) -> list[float | None]:
+    """f(z) for each unit of one example (z is a batch of one), or None per unit."""
+    return [None] * z.shape[1] if f is None else [float(v) for v in f(z)[0]]
 
 
 def _table(title: str) -> Table:
