@@ -18,6 +18,9 @@ from numpy.typing import NDArray
 Array = NDArray[np.float64]
 
 _erfc = np.frompyfunc(math.erfc, 1, 1)
+_SQRT_HALF = 0.7071067811865476
+_SQRT_HALF_LO = -4.833646656726457e-17  # 1/√2 − _SQRT_HALF
+_SPLIT = 134217729.0  # 2^27 + 1, Dekker's splitter
 
 
 def sigmoid(z: Array) -> Array:
@@ -45,7 +48,7 @@ def identity(z: Array) -> Array:
 
 def softmax(z: Array) -> Array:
     """e^z_i / Σ_k e^z_k over the units of the layer, shifted by max z so nothing overflows."""
-    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    e = np.exp(_shifted(z))
     return e / e.sum(axis=-1, keepdims=True)
 
 
@@ -60,8 +63,37 @@ def silu(z: Array) -> Array:
 
 
 def gelu(z: Array) -> Array:
-    """z·Φ(z) with the exact normal CDF, Φ(z) = erfc(−z/√2)/2 (not the tanh approximation)."""
-    return 0.5 * z * _erfc(-z / math.sqrt(2)).astype(np.float64)
+    """z·Φ(z) with the exact normal CDF, Φ(z) = erfc(−z/√2)/2 (not the tanh approximation).
+
+    −z/√2 is carried as x + dx (double-double), and erfc(x + dx) = erfc(x)·(1 − r·dx)
+    with r = −erfc'(x)/erfc(x): rounding x alone would cost z²·2^−53 of relative error.
+    """
+    x = -z * _SQRT_HALF
+    small = np.abs(z) < 64  # beyond, Φ(z) is 0 or 1 in float64 and dx does not matter
+    xs = np.where(small, x, 0.0)
+    dx = _product_error(-np.where(small, z, 0.0))
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        r = np.where(
+            xs < 5,
+            2 / math.sqrt(math.pi) * np.exp(-xs * xs) / _erfc(xs).astype(np.float64),
+            2 * xs + 1 / xs,  # the asymptotic series of erfc
+        )
+    return 0.5 * z * _erfc(x).astype(np.float64) * (1 - r * dx)
+
+
+def _product_error(v: Array) -> Array:
+    """v/√2 − fl(v·_SQRT_HALF), exactly enough (Dekker's two-product), for |v| < 2^900."""
+    hi = v * _SQRT_HALF
+    v_hi, v_lo = _split(v)
+    c_hi, c_lo = _split(np.float64(_SQRT_HALF))
+    error = ((v_hi * c_hi - hi) + v_hi * c_lo + v_lo * c_hi) + v_lo * c_lo
+    return error + v * _SQRT_HALF_LO
+
+
+def _split(v: Array) -> tuple[Array, Array]:
+    c = _SPLIT * v
+    hi = c - (c - v)
+    return hi, v - hi
 
 
 def step(z: Array) -> Array:
@@ -71,7 +103,9 @@ def step(z: Array) -> Array:
 
 def swish(u: Array, beta: float = 1.0) -> Array:
     """Swish_β(u) = u·σ(βu), the gate of a SwiGLU layer."""
-    return u * sigmoid(beta * u)
+    with np.errstate(over="ignore"):  # βu = ±inf is fine: σ is then exactly 0 or 1
+        bu = beta * u
+    return u * sigmoid(bu)
 
 
 def _sigmoid_gap(z: Array) -> Array:
@@ -79,14 +113,16 @@ def _sigmoid_gap(z: Array) -> Array:
 
 
 def _tanh_gap(z: Array) -> Array:
-    return 2 * sigmoid(-2 * np.abs(z))
+    with np.errstate(over="ignore"):
+        twice = -2 * np.abs(z)
+    return 2 * sigmoid(twice)
 
 
 def _softmax_gap(z: Array) -> Array:
     """1 − p_i as the sum of the other p_k, so a p_i that rounds to 1 keeps its gap."""
-    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    e = np.exp(_shifted(z))
     after = np.flip(_sum_before(np.flip(e, axis=-1)), axis=-1)
-    return (_sum_before(e) + after) / e.sum(axis=-1, keepdims=True)
+    return np.minimum((_sum_before(e) + after) / e.sum(axis=-1, keepdims=True), 1.0)
 
 
 def _sigmoid_log(z: Array) -> Array:
@@ -94,8 +130,17 @@ def _sigmoid_log(z: Array) -> Array:
 
 
 def _softmax_log(z: Array) -> Array:
-    shifted = z - z.max(axis=-1, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+    """ln p_i = (z_i − max z) − ln(1 + Σ of the other e^(z_k − max z)), with log1p."""
+    shifted = _shifted(z)
+    e = np.exp(shifted)
+    np.put_along_axis(e, np.argmax(z, axis=-1)[..., None], 0.0, axis=-1)  # the 1 of the max
+    return shifted - np.log1p(e.sum(axis=-1, keepdims=True))
+
+
+def _shifted(z: Array) -> Array:
+    """z − max z along the units; −inf where that overflows, so e^ of it is exactly 0."""
+    with np.errstate(over="ignore"):
+        return z - z.max(axis=-1, keepdims=True)
 
 
 def _silu_log(z: Array) -> Array:

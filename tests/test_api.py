@@ -1,0 +1,48 @@
+"""The Python API: `import nncalc` is cheap and useful by itself."""
+
+from __future__ import annotations
+
+import doctest
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from conftest import SAMPLES
+
+import nncalc
+
+
+def test_import_loads_no_numpy_until_used():
+    seen = "print('numpy' in sys.modules)"
+    code = f"import sys, nncalc; {seen}; nncalc.Network; {seen}"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "True"]
+
+
+def test_docstring_examples():
+    result = doctest.testmod(nncalc)
+    assert result.attempted >= 3
+    assert result.failed == 0
+
+
+def test_public_names():
+    assert set(nncalc.__all__) <= set(dir(nncalc))
+    with pytest.raises(AttributeError):
+        nncalc.no_such_thing  # noqa: B018
+
+
+def test_readme_example():
+    net = nncalc.load(SAMPLES / "lecture-3-3-1.yaml")
+    trace = net.forward([[1, 2, 3], [0, 0, 0]])
+    # z^(2) = Θ^(1)·[1; x]: the slide's [1, 2, 3], and the biases alone for x = 0
+    assert trace.z[2].tolist() == [[1, 2, 3], [1, -2, -3]]
+    assert np.array_equal(trace.output, trace.a[3])
+    assert net.theta(1)[:, 0].tolist() == [1, -2, -3]
+    assert len(trace) == 2
+
+
+def test_theta_index_is_checked():
+    net = nncalc.load(SAMPLES / "lecture-3-3-1.yaml")
+    with pytest.raises(IndexError, match=r"Θ\^\(1\) … Θ\^\(2\)"):
+        net.theta(3)
