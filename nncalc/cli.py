@@ -114,9 +114,11 @@ def main(argv: list[str] | None = None) -> int:
     except typer.Exit as e:
         return e.exit_code
     except typer.TyperException as e:  # usage errors: unknown options, bad values
-        ctx = getattr(e, "ctx", None)
-        where = f"nncalc {ctx.info_name}" if ctx and ctx.parent else "nncalc"
-        _error(f"{e.format_message()}; see '{where} --help'")
+        message = e.format_message().rstrip(".")
+        if message:  # empty after no_args_is_help has printed the help
+            ctx = getattr(e, "ctx", None)
+            where = f"nncalc {ctx.info_name}" if ctx and ctx.parent else "nncalc"
+            _error(f"{message}; see '{where} --help'")
         return EXIT_BAD_INPUT
     except (typer.Abort, KeyboardInterrupt):
         return 130

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import math
-import subprocess
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -205,20 +201,3 @@ def test_bad_csv_cell_names_row_and_column(run, write):
     r = run("forward", NEURON, "--input", bad)
     assert r.code == 2
     assert f"{bad}:3: column 2: 'five' is not a number" in r.err
-
-
-def test_version_and_module_entry_point():
-    from nncalc import __version__
-
-    out = subprocess.run(
-        [sys.executable, "-m", "nncalc", "--version"], capture_output=True, text=True, check=True
-    )
-    assert out.stdout.strip() == f"nncalc {__version__}"
-
-
-def test_console_script_runs_the_slide():
-    script = Path(sys.executable).parent / "nncalc"
-    out = subprocess.run(
-        [str(script), "forward", str(NEURON), "--json"], capture_output=True, text=True, check=True
-    )
-    assert json.loads(out.stdout)["examples"][0]["layers"][1]["z"] == [41.5]

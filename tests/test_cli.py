@@ -1,0 +1,50 @@
+"""The command line as a whole: entry points, help, usage errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import SAMPLES
+
+NEURON = SAMPLES / "slide-neuron.yaml"
+
+
+def test_no_arguments_shows_help_and_exits_2(run):
+    r = run()
+    assert r.code == 2
+    assert "forward" in r.out
+    assert r.err == ""
+
+
+def test_unknown_command_suggests_the_right_one(run):
+    r = run("forwrd", NEURON)
+    assert r.code == 2
+    assert r.err == (
+        "nncalc: error: No such command 'forwrd'. Did you mean 'forward'?; see 'nncalc --help'\n"
+    )
+
+
+def test_missing_argument(run):
+    r = run("forward")
+    assert r.code == 2
+    assert r.err == "nncalc: error: Missing argument 'network'; see 'nncalc forward --help'\n"
+
+
+def test_version_and_module_entry_point():
+    from nncalc import __version__
+
+    out = subprocess.run(
+        [sys.executable, "-m", "nncalc", "--version"], capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == f"nncalc {__version__}"
+
+
+def test_console_script_runs_the_slide():
+    script = Path(sys.executable).parent / "nncalc"
+    out = subprocess.run(
+        [str(script), "forward", str(NEURON), "--json"], capture_output=True, text=True, check=True
+    )
+    assert json.loads(out.stdout)["examples"][0]["layers"][1]["z"] == [41.5]
