@@ -15,6 +15,7 @@ import typer
 from nncalc import __version__
 from nncalc.errors import NNCalcError
 
+EXIT_CHECK_FAILED = 1
 EXIT_BAD_INPUT = 2
 EXIT_SOFTWARE = 70
 
@@ -84,18 +85,231 @@ def forward(
 
         print(dumps(forward_document(trace, names)))
     elif not output:
-        from nncalc.render import tables
+        from nncalc.render import forward as tables
+        from nncalc.render import style
 
-        console = _console()
+        console = style.console()
         console.print(tables.summary(net))
         for k in range(len(trace)):
             console.print(tables.example(trace, k, names[k], precision))
 
 
-def _console():
-    from rich.console import Console
+@app.command()
+def params(
+    network_or_sizes: Annotated[
+        list[str],
+        typer.Argument(
+            help="A network file, or the layer sizes s_1 s_2 … (e.g. 3 5 10).",
+            show_default=False,
+            metavar="NETWORK | SIZES...",
+        ),
+    ],
+    theta: Annotated[
+        int | None,
+        typer.Option("--theta", "-j", help="Only Θ^(J): print its count.", show_default=False),
+    ] = None,
+    expect: Annotated[
+        int | None,
+        typer.Option("--expect", help="Check the total (or Θ^(J)'s) count.", show_default=False),
+    ] = None,
+    json_output: Annotated[
+        bool, typer.Option("--json", help="One JSON document on stdout.")
+    ] = False,
+) -> None:
+    """Count the parameters of each Θ^(j): s_(j+1)·s_j weights + s_(j+1) biases."""
+    from nncalc import params as counting
 
-    return Console(highlight=False)
+    if len(network_or_sizes) == 1 and not network_or_sizes[0].replace(",", "").isdigit():
+        from nncalc import netfile
+
+        net = netfile.load(network_or_sizes[0])
+        counts, title = counting.of_network(net), net.name
+    else:
+        counts, title = counting.count(counting.parse_sizes(network_or_sizes)), None
+    chosen = counts.theta(theta) if theta is not None else counts
+    ok = expect is None or chosen.total == expect
+    if json_output:
+        from nncalc.render.json import dumps, params_document
+
+        document = params_document(counts)
+        if expect is not None:
+            document["expect"] = {
+                "theta": theta,
+                "expected": expect,
+                "actual": chosen.total,
+                "ok": ok,
+            }
+        print(dumps(document))
+    elif expect is not None:
+        verdict = "✓" if ok else "✗"
+        wrong = "" if ok else f", not {expect:,}"
+        print(f"{verdict} {chosen.breakdown()}{wrong}")
+    elif theta is not None:
+        print(chosen.total)
+    else:
+        from nncalc.render import params as report
+        from nncalc.render import style
+
+        style.console().print(report.report(counts, title))
+    if not ok:
+        raise typer.Exit(EXIT_CHECK_FAILED)
+
+
+@app.command()
+def onehot(
+    labels: Annotated[
+        list[str] | None,
+        typer.Argument(help="Class labels: numbers (1-based) or names.", show_default=False),
+    ] = None,
+    classes: Annotated[
+        str | None,
+        typer.Option(
+            "--classes", "-k", help="K, or the class names: pedestrian,car,…", show_default=False
+        ),
+    ] = None,
+    zero_based: Annotated[
+        bool, typer.Option("--zero-based", help="Labels count from 0 (PyTorch, scikit-learn).")
+    ] = False,
+    labels_file: Annotated[
+        str | None,
+        typer.Option(
+            "--labels", help="More labels: one per line, or a .csv column.", show_default=False
+        ),
+    ] = None,
+    decode: Annotated[
+        str | None,
+        typer.Option(
+            "--decode",
+            help="A one-hot or probability vector to read back as a label.",
+            show_default=False,
+        ),
+    ] = None,
+    expect: Annotated[
+        str | None,
+        typer.Option(
+            "--expect",
+            help="Check the result: a vector (rows split by ;) or, with --decode, a label.",
+            show_default=False,
+        ),
+    ] = None,
+    json_output: Annotated[
+        bool, typer.Option("--json", help="One JSON document on stdout.")
+    ] = False,
+    output: Annotated[
+        str | None,
+        typer.Option("--output", "-o", help="Write Y to a .csv or .npy file.", show_default=False),
+    ] = None,
+) -> None:
+    """One-hot encode class labels: class k of K is e_k (y^(10) = e_3 for class 3)."""
+    from nncalc import onehot as oh
+
+    if decode is not None:
+        _decode(decode, classes, zero_based, expect, json_output)
+        return
+    if classes is None:
+        raise NNCalcError.at("--classes is required", hint="give K (--classes 10) or names")
+    k = oh.Classes.parse(classes, zero_based)
+    given = list(labels or [])
+    if labels_file:
+        from nncalc.yamlfile import read_text
+
+        given += oh.read_labels(read_text(labels_file), labels_file, k)
+    if not given:
+        raise NNCalcError.at("no labels given", hint="e.g. nncalc onehot 3 --classes 10")
+    Y = oh.encode(given, k)
+    if output:
+        from nncalc.outputs import write_matrix
+
+        write_matrix(output, Y, [str(c) for c in k.labels])
+    ok = expect is None or _rows(expect) == Y
+    if json_output:
+        from nncalc.render.json import dumps
+
+        document = {
+            "classes": k.labels,
+            "labels": [k.label(k.index(g)) for g in given],
+            "onehot": Y,
+        }
+        if expect is not None:
+            document["expect"] = {"expected": _rows(expect), "ok": ok}
+        print(dumps(document))
+    elif not output or expect is not None:
+        for label, y in zip(given, Y, strict=True):
+            e_k = "" if zero_based else f"e_{y.index(1) + 1} = "
+            print(f"{label} → {e_k}[{' '.join(map(str, y))}]")
+        if expect is not None:
+            print("✓ as expected" if ok else f"✗ expected {expect}")
+    if not ok:
+        raise typer.Exit(EXIT_CHECK_FAILED)
+
+
+def _rows(text: str) -> list[list[float]]:
+    """'0,0,1;1,0,0' as rows of numbers (int where whole)."""
+    from nncalc.inputs import parse_vector
+
+    return [
+        [int(v) if v.is_integer() else v for v in parse_vector(row, "--expect")]
+        for row in text.split(";")
+    ]
+
+
+def _decode(
+    vector: str, classes: str | None, zero_based: bool, expect: str | None, as_json: bool
+) -> None:
+    from nncalc import onehot as oh
+    from nncalc.inputs import parse_vector
+
+    k = oh.Classes.parse(classes, zero_based) if classes else None
+    values = parse_vector(vector, "--decode")
+    if k is None and zero_based:
+        k = oh.Classes(len(values), None, True)
+    found = oh.decode(values, k)
+    ok = expect is None or expect.strip() == str(found.label)
+    how = "one-hot" if found.one_hot else "argmax" + (" (tied: the first)" if found.tied else "")
+    if as_json:
+        from nncalc.render.json import dumps
+
+        document = {
+            "label": found.label,
+            "unit": found.k,
+            "one_hot": found.one_hot,
+            "tied": found.tied,
+        }
+        if expect is not None:
+            document["expect"] = {"expected": expect, "ok": ok}
+        print(dumps(document))
+    else:
+        print(f"{found.label}    (unit {found.k}, {how})")
+        if expect is not None:
+            print("✓ as expected" if ok else f"✗ expected {expect}")
+    if not ok:
+        raise typer.Exit(EXIT_CHECK_FAILED)
+
+
+@app.command()
+def quiz(
+    json_output: Annotated[
+        bool, typer.Option("--json", help="One JSON document on stdout.")
+    ] = False,
+) -> None:
+    """Recompute the lecture's worked answers and check each one."""
+    from nncalc.quiz import answers
+
+    results = answers()
+    if json_output:
+        from dataclasses import asdict
+
+        from nncalc.render.json import dumps
+
+        ok = all(a.ok for a in results)
+        print(dumps({"ok": ok, "answers": [asdict(a) for a in results]}))
+    else:
+        from nncalc.render import quiz as report
+        from nncalc.render import style
+
+        style.console().print(report.report(results))
+    if not all(a.ok for a in results):
+        raise typer.Exit(EXIT_CHECK_FAILED)
 
 
 def _error(message: str) -> None:

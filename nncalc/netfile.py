@@ -183,7 +183,7 @@ class _Reader:
             self.problem(
                 d.key_pos["beta"], f"{where}: 'beta' belongs to a SwiGLU layer", "add a gate"
             )
-        beta = self.number(d, "beta", where, 1.0)
+        beta = self.number(d, "beta", where, None)
         if theta is None or (has_gate and gate is None):
             return None
         return Layer(theta, activation, gate, beta)
@@ -297,7 +297,7 @@ class _Reader:
             return None
         return float(value)
 
-    def number(self, d: YDict, key: str, where: str, default: float) -> float:
+    def number(self, d: YDict, key: str, where: str, default: float | None) -> float | None:
         if key not in d:
             return default
         n = self.entry(d[key], d.value_pos[key], f"{where}: {key}")

@@ -25,13 +25,14 @@ class Layer:
 
     ``theta`` is s_(j+1) × (s_j + 1) with the biases in column 0. A SwiGLU layer also
     has ``gate`` (V with c in column 0, the same shape) and computes
-    a^(j+1) = z^(j+1) * Swish_β(Θ_gate·[1; a^(j)]).
+    a^(j+1) = z^(j+1) * Swish_β(Θ_gate·[1; a^(j)]); ``beta`` None means the fixed β = 1,
+    a number means a learned β, which counts as a parameter.
     """
 
     theta: Array
     activation: str = "sigmoid"
     gate: Array | None = None
-    beta: float = 1.0
+    beta: float | None = None
 
     def __post_init__(self) -> None:
         theta = _matrix(self.theta, "theta")
@@ -78,9 +79,9 @@ class Layer:
         return None if self.gate is not None else activations.get(self.activation)
 
     @property
-    def params(self) -> int:
-        """Weights and biases of Θ^(j) (and of the gate, for SwiGLU)."""
-        return self.theta.size + (0 if self.gate is None else self.gate.size)
+    def swish_beta(self) -> float:
+        """β of Swish_β in a SwiGLU layer: the given one, or 1."""
+        return 1.0 if self.beta is None else self.beta
 
     def forward(self, a: Array) -> tuple[Array, Array | None, Array]:
         """(z, gate pre-activation or None, a) of the next layer, from a^(j)."""
@@ -88,7 +89,7 @@ class Layer:
         if self.gate is None:
             return z, None, self.g(z)
         u = a @ self.gate[:, 1:].T + self.gate[:, 0]
-        return z, u, z * activations.swish(u, self.beta)
+        return z, u, z * activations.swish(u, self.swish_beta)
 
 
 @dataclass(frozen=True, eq=False)

@@ -9,6 +9,7 @@ import pytest
 
 import nncalc
 from nncalc.errors import NNCalcError
+from nncalc.params import of_network
 
 
 def load(text: str) -> nncalc.Network:
@@ -73,7 +74,8 @@ def test_swiglu_layer_from_both_spellings():
         assert layer.activation == "swiglu"
         assert layer.beta == 2
         assert layer.gate.tolist() == [[3.0, 4.0]]
-        assert layer.params == 4
+        assert of_network(net).total == 2 + 2 + 1  # theta, gate and the given β
+    assert of_network(load("layers: [{theta: [[1, 2]], gate: [[3, 4]]}]")).total == 4
     # x = 1: z = 1 + 2 = 3, u = 3 + 4 = 7, a = z·u·σ(βu) = 3·7/(1 + e^-14)
     assert a(np.array([1.0]))[0, 0] == pytest.approx(21 / (1 + np.exp(-14)), rel=1e-15)
 

@@ -12,6 +12,7 @@ from reference import forward as reference_forward
 from reference import to_float
 
 import nncalc
+from nncalc.params import of_network
 
 
 def sigma(z: float) -> float:
@@ -42,7 +43,7 @@ def test_lecture_3_3_1():
 def test_quiz_network_has_60_parameters_in_theta_2():
     net = nncalc.load(SAMPLES / "quiz-10-classes.yaml")
     assert net.sizes == [3, 5, 10]
-    assert net.layers[1].params == 5 * 10 + 10
+    assert of_network(net).theta(2).total == 5 * 10 + 10
     assert net.theta(2).shape == (10, 6)
 
 

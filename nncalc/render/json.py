@@ -1,11 +1,14 @@
-"""Forward propagation as one JSON document, numbers at full precision."""
+"""Results as JSON documents for scripts: numbers at full precision, never NaN."""
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from nncalc.network import Trace
+from nncalc.params import ParamCount, of_network
+
+if TYPE_CHECKING:
+    from nncalc.network import Trace
 
 
 def forward_document(trace: Trace, names: list[str | None]) -> dict[str, Any]:
@@ -35,12 +38,43 @@ def forward_document(trace: Trace, names: list[str | None]) -> dict[str, Any]:
             "name": network.name,
             "sizes": network.sizes,
             "activations": network.activations,
-            "parameters": [layer.params for layer in network.layers],
+            "parameters": [t.total for t in of_network(network).thetas],
         },
         "examples": examples,
     }
 
 
-def dumps(document: dict[str, Any]) -> str:
-    """Strict JSON (no NaN or Infinity), indented for people."""
-    return json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False)
+def dumps(value: Any, indent: str = "") -> str:
+    """Strict JSON (no NaN or Infinity), indented, with lists of numbers kept on one line."""
+    inner = indent + "  "
+    if isinstance(value, dict) and value:
+        items = (f"{inner}{json.dumps(k)}: {dumps(v, inner)}" for k, v in value.items())
+        return "{\n" + ",\n".join(items) + f"\n{indent}}}"
+    if isinstance(value, list) and any(isinstance(v, dict | list) for v in value):
+        items = (f"{inner}{dumps(v, inner)}" for v in value)
+        return "[\n" + ",\n".join(items) + f"\n{indent}]"
+    return json.dumps(value, ensure_ascii=False, allow_nan=False)
+
+
+def params_document(counts: ParamCount) -> dict[str, Any]:
+    """The ``--json`` document of ``nncalc params``."""
+    thetas = [
+        {
+            "theta": t.j,
+            "shape": list(t.shape),
+            "weights": t.weights,
+            "biases": t.biases,
+            "total": t.total,
+            "swiglu": t.gated,
+            "learned_beta": t.learned_beta,
+            "multiply_adds": t.multiply_adds,
+        }
+        for t in counts.thetas
+    ]
+    return {
+        "sizes": list(counts.sizes),
+        "thetas": thetas,
+        "total": counts.total,
+        "multiply_adds": counts.multiply_adds,
+        "bytes": counts.bytes,
+    }

@@ -1,16 +1,17 @@
-"""Rich tables of a network and of forward propagation, in the lecture's notation."""
+"""Forward propagation as Rich tables, in the lecture's notation."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from rich import box
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
 from nncalc import activations
 from nncalc.network import Array, Network, Trace
+from nncalc.params import of_network
+from nncalc.render import style
 from nncalc.render.numbers import exact, fmt, vector
 
 
@@ -30,20 +31,20 @@ def role(network: Network, j: int) -> str:
 def summary(network: Network) -> Table:
     """Sizes s_j, activations g and the parameters of each Θ^(j)."""
     title = network.name or "Network"
-    table = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left", title_style="bold")
+    table = style.table(title, title_style="bold")
     for header in ("layer j", "units s_j", "g", "Θ^(j) shape", "parameters"):
         table.add_column(header, justify="left" if header in ("layer j", "g") else "right")
+    counts = of_network(network)
     for j, s in enumerate(network.sizes, start=1):
         g = "" if j == 1 else g_symbol(network.layers[j - 2].activation)
         theta, params = "", ""
         if j < network.L:
-            layer = network.layers[j - 1]
-            theta = f"{layer.units}×{layer.inputs + 1}" + (" ×2" if layer.gate is not None else "")
-            params = f"{layer.params:,}"
+            t = counts.theta(j)
+            theta = f"{t.shape[0]}×{t.shape[1]}" + (" ×2" if t.gated else "")
+            params = f"{t.total:,}"
         table.add_row(f"{j} ({role(network, j)})", str(s), g, theta, params)
-    total = sum(layer.params for layer in network.layers)
     table.add_section()
-    table.add_row("total", "", "", "", f"{total:,}")
+    table.add_row("total", "", "", "", f"{counts.total:,}")
     return table
 
 
@@ -96,7 +97,7 @@ def _layer_table(
     table.add_column(f"z_i^({j})", justify="right")
     if swiglu:
         table.add_column(f"gate u_i^({j})", justify="right")
-        table.add_column(f"a_i^({j}) = z·Swish_{layer.beta:g}(u)", justify="right")
+        table.add_column(f"a_i^({j}) = z·Swish_{layer.swish_beta:g}(u)", justify="right")
     else:
         table.add_column(f"a_i^({j}) = {g}(z_i^({j}))", justify="right")
     if j < network.L:
@@ -125,4 +126,4 @@ def _unit_values(f: Callable[[Array], Array] | None, z: Array) -> list[float | N
 
 
 def _table(title: str) -> Table:
-    return Table(title=title, box=box.SIMPLE_HEAD, title_justify="left", title_style="italic")
+    return style.table(title, title_style="italic")

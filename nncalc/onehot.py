@@ -1,0 +1,141 @@
+"""One-hot labels: class k of K is e_k, the vector with a 1 in place k (1-based, as in the lecture).
+
+Pure Python (no NumPy), so encoding a label starts instantly.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from nncalc.errors import NNCalcError
+
+
+@dataclass(frozen=True)
+class Classes:
+    """K classes, optionally named; labels count from 1 (or from 0 with ``zero_based``)."""
+
+    K: int
+    names: tuple[str, ...] | None = None
+    zero_based: bool = False
+
+    def __post_init__(self) -> None:
+        if self.K < 1:
+            raise NNCalcError.at(f"{self.K} classes; there must be at least 1")
+        if self.names is not None and len(self.names) != self.K:
+            raise NNCalcError.at(f"{len(self.names)} names for {self.K} classes")
+
+    @classmethod
+    def parse(cls, text: str, zero_based: bool = False) -> Classes:
+        """'10' (K = 10) or 'pedestrian,car,motorcycle,truck' (named classes)."""
+        text = text.strip()
+        if text.isdigit():
+            return cls(int(text), None, zero_based)
+        names = tuple(n.strip() for n in text.split(","))
+        if not all(names):
+            raise NNCalcError.at(
+                f"--classes '{text}' has an empty name", hint="give K, or names separated by commas"
+            )
+        for k, name in enumerate(names):
+            if name in names[:k]:
+                raise NNCalcError.at(f"class '{name}' is named twice in --classes")
+        return cls(len(names), names, zero_based)
+
+    @property
+    def first(self) -> int:
+        return 0 if self.zero_based else 1
+
+    @property
+    def labels(self) -> list[str | int]:
+        """The label of each class, in order: its name, or its number."""
+        return list(self.names) if self.names else [self.first + i for i in range(self.K)]
+
+    def label(self, k: int) -> str | int:
+        """The label of class k (1-based)."""
+        return self.labels[k - 1]
+
+    def index(self, label: str | int) -> int:
+        """The class (1-based) of a label: a name, or a number counted from ``first``."""
+        text = str(label).strip()
+        if self.names and text in self.names:
+            return self.names.index(text) + 1
+        try:
+            number = int(text)
+        except ValueError:
+            raise NNCalcError.at(self._unknown(text)) from None
+        k = number - self.first + 1
+        if not 1 <= k <= self.K:
+            last = self.first + self.K - 1
+            hint = " (or --zero-based for 0 … K−1)" if number == 0 and not self.zero_based else ""
+            raise NNCalcError.at(
+                f"label {number} is out of range: classes are {self.first} … {last}{hint}"
+            )
+        return k
+
+    def _unknown(self, text: str) -> str:
+        if not self.names:
+            last = self.first + self.K - 1
+            return f"label '{text}' is not a class number ({self.first} … {last})"
+        close = difflib.get_close_matches(text, self.names, n=1, cutoff=0.6)
+        hint = f"did you mean '{close[0]}'?" if close else "classes: " + ", ".join(self.names)
+        return f"unknown class '{text}'; {hint}"
+
+
+def e(k: int, K: int) -> list[int]:
+    """e_k of length K: 1 in place k (1-based), 0 elsewhere."""
+    return [int(i == k) for i in range(1, K + 1)]
+
+
+def encode(labels: Sequence[str | int], classes: Classes) -> list[list[int]]:
+    """Y: one row e_k per label."""
+    return [e(classes.index(label), classes.K) for label in labels]
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """A vector read back as a class: exactly one-hot, or the argmax of scores."""
+
+    k: int
+    label: str | int
+    one_hot: bool
+    tied: bool
+
+
+def decode(vector: Sequence[float], classes: Classes | None = None) -> Decoded:
+    """The class of a one-hot vector, or of the largest entry of a probability vector."""
+    if not vector:
+        raise NNCalcError.at("--decode needs a vector", hint="e.g. --decode 0,0,1,0")
+    if not all(math.isfinite(v) for v in vector):
+        raise NNCalcError.at("--decode takes finite numbers, not NaN or infinity")
+    classes = classes or Classes(len(vector))
+    if len(vector) != classes.K:
+        raise NNCalcError.at(f"--decode has {len(vector)} entries, expected K = {classes.K}")
+    top = max(vector)
+    k = vector.index(top) + 1
+    one_hot = sorted(vector) == [0] * (len(vector) - 1) + [1]
+    return Decoded(k, classes.label(k), one_hot, vector.count(top) > 1)
+
+
+def read_labels(text: str, source: str, classes: Classes) -> list[str]:
+    """Labels from a file: one per line, or the first column of a .csv (header skipped).
+
+    Blank lines and lines starting with # are skipped.
+    """
+    is_csv = source.lower().endswith(".csv")
+    labels = []
+    for line_number, line in enumerate(text.splitlines(), start=1):
+        cell = line.split(",")[0].strip()
+        if not cell or cell.startswith("#"):
+            continue
+        try:
+            classes.index(cell)
+        except NNCalcError as error:
+            if is_csv and not labels and line_number == 1:
+                continue  # the header row
+            raise NNCalcError.at(error.problems[0].message, source, line_number) from None
+        labels.append(cell)
+    if not labels:
+        raise NNCalcError.at("no labels in the file", source)
+    return labels

@@ -1,0 +1,24 @@
+"""The look shared by every table nncalc prints."""
+
+from __future__ import annotations
+
+from rich import box
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+OK, FAIL = "[green]✓[/green]", "[red]✗[/red]"
+
+
+def table(title: str | None = None, **kw) -> Table:
+    """A table in nncalc's style; the title is text, never Rich markup."""
+    title = None if title is None else escape(title)
+    return Table(title=title, box=box.SIMPLE_HEAD, title_justify="left", **kw)
+
+
+def console(stderr: bool = False) -> Console:
+    return Console(highlight=False, stderr=stderr)
+
+
+def mark(ok: bool) -> str:
+    return OK if ok else FAIL
