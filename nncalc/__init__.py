@@ -27,8 +27,8 @@ _EXPORTS = {
     "Layer": "nncalc.network",
     "Trace": "nncalc.network",
     "NNCalcError": "nncalc.errors",
-    "activations": "nncalc",
 }
+_SUBMODULES = ("activations", "onehot", "params", "quiz")
 
 __all__ = [
     "Layer",
@@ -39,18 +39,21 @@ __all__ = [
     "activations",
     "load",
     "loads",
+    "onehot",
+    "params",
+    "quiz",
 ]
 
 if TYPE_CHECKING:
-    from nncalc import activations
+    from nncalc import activations, onehot, params, quiz
     from nncalc.errors import NNCalcError
     from nncalc.netfile import load, loads
     from nncalc.network import Layer, Network, Trace
 
 
 def __getattr__(name: str) -> Any:
-    if name == "activations":
-        return importlib.import_module("nncalc.activations")
+    if name in _SUBMODULES:
+        return importlib.import_module(f"nncalc.{name}")
     if name in _EXPORTS:
         return getattr(importlib.import_module(_EXPORTS[name]), name)
     raise AttributeError(f"module 'nncalc' has no attribute {name!r}")

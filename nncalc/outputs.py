@@ -50,8 +50,10 @@ def atomic(path: str | os.PathLike[str], mode: str = "w") -> Iterator[IO]:
         raise
 
 
-def write_matrix(path: str | os.PathLike[str], Y: Array, header: Sequence[str]) -> None:
-    """Rows of Y to .csv (with a header row, full precision) or .npy (float64)."""
+def write_matrix(
+    path: str | os.PathLike[str], Y: Array | Sequence[Sequence[int]], header: Sequence[str]
+) -> None:
+    """Rows of Y to .csv (a header row, then full precision) or .npy (float64)."""
     p = check_path(path)
     if p.suffix.lower() == ".npy":
         with atomic(p, "wb") as f:
@@ -60,4 +62,4 @@ def write_matrix(path: str | os.PathLike[str], Y: Array, header: Sequence[str]) 
     with atomic(p, "w") as f:
         writer = csv.writer(f, lineterminator="\n")
         writer.writerow(header)
-        writer.writerows([repr(float(v)) for v in row] for row in Y)
+        writer.writerows([v if isinstance(v, int) else repr(float(v)) for v in row] for row in Y)

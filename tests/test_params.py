@@ -1,0 +1,116 @@
+"""`nncalc params`: counts per Θ^(j), the lecture's 60, --theta, --expect, --json, bad sizes."""
+
+from __future__ import annotations
+
+from itertools import pairwise
+
+import pytest
+import yaml
+from conftest import SAMPLES
+
+from nncalc.params import count
+
+
+def test_the_lectures_quiz_answer(run):
+    # Θ^(2) maps 5 hidden units (+ bias) to 10 classes: 10 × 6 = 5·10 weights + 10 biases
+    r = run("params", "3", "5", "10", "--theta", "2")
+    assert (r.code, r.out) == (0, "60\n")
+
+
+def test_table_rows_and_totals(run):
+    r = run("params", "3", "5", "10")
+    assert r.code == 0
+    # Θ^(1): 5 × (3 + 1) = 20 (15 weights, 5 biases); Θ^(2): 60; total 80 → 640 bytes
+    assert "Θ^(1)   1 → 2             5×4        15        5      20" in r.out
+    assert "Θ^(2)   2 → 3            10×6        50       10      60" in r.out
+    assert "total                                65       15      80" in r.out
+    assert "multiply-adds per example: 65" in r.out
+    assert "memory (float64): 640 B" in r.out
+
+
+def test_large_numbers_are_grouped(run):
+    # 784·512 + 512 = 401,920 and 512·10 + 10 = 5,130
+    out = run("params", "784", "512", "10").out
+    assert "401,920" in out
+    assert "5,130" in out
+    assert "407,050" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "line"),
+    [
+        (["--expect", "80"], 0, "✓ total: 20 + 60 = 80"),
+        (["--expect", "79"], 1, "✗ total: 20 + 60 = 80, not 79"),
+        (["--theta", "2", "--expect", "60"], 0, "✓ Θ^(2): 5·10 weights + 10 biases = 60"),
+        (["--theta", "1", "--expect", "15"], 1, "✗ Θ^(1): 3·5 weights + 5 biases = 20, not 15"),
+    ],
+)
+def test_expect(run, args, code, line):
+    r = run("params", "3", "5", "10", *args)
+    assert (r.code, r.out) == (code, line + "\n")
+
+
+def test_json(run):
+    doc = run("params", "3,5,10", "--json").json()
+    assert doc["total"] == 80
+    assert doc["sizes"] == [3, 5, 10]
+    assert [
+        (t["theta"], t["shape"], t["weights"], t["biases"], t["total"]) for t in doc["thetas"]
+    ] == [
+        (1, [5, 4], 15, 5, 20),
+        (2, [10, 6], 50, 10, 60),
+    ]
+    checked = run("params", "3", "5", "10", "--theta", "2", "--expect", "61", "--json")
+    assert checked.code == 1
+    assert checked.json()["expect"] == {"theta": 2, "expected": 61, "actual": 60, "ok": False}
+
+
+def test_counts_from_a_file_match_the_numbers_in_it(run):
+    """Every number written in a sample's matrices is one parameter (SwiGLU's β too)."""
+    for path in sorted(SAMPLES.glob("*.yaml")):
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        written = 0
+        for layer in doc["layers"]:
+            for key in ("theta", "weights", "bias", "gate"):
+                rows = layer.get(key, [])
+                written += sum(len(row) if isinstance(row, list) else 1 for row in rows)
+            written += "beta" in layer
+        assert run("params", path, "--json").json()["total"] == written, path.name
+
+
+def test_swiglu_counts_both_matrices(run):
+    # Θ^(1) of swiglu.yaml: 2 matrices of 3 × (2 + 1) plus β = 19; Θ^(2): 1 × 4
+    doc = run("params", SAMPLES / "swiglu.yaml", "--json").json()
+    assert [t["total"] for t in doc["thetas"]] == [19, 4]
+    assert doc["thetas"][0]["swiglu"] is True
+
+
+def test_agrees_with_pytorch():
+    torch = pytest.importorskip("torch")
+    for sizes in ([3, 5, 10], [784, 512, 512, 10], [1, 1], [7, 2, 9, 4, 3]):
+        layers = [torch.nn.Linear(a, b) for a, b in pairwise(sizes)]
+        expected = [sum(p.numel() for p in layer.parameters()) for layer in layers]
+        counts = count(sizes)
+        assert [t.total for t in counts.thetas] == expected
+        assert counts.total == sum(expected)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["3", "0", "10"], "s_2 = 0 is not a number of units"),
+        (["3", "x"], "layer size 'x' is not a whole number"),
+        (["3.5", "2"], "layer size '3.5' is not a whole number"),
+        (["3"], "1 layer size given, need at least 2"),
+        (["3", "5", "10", "--theta", "3"], "there is no Θ^(3); this network has Θ^(1) … Θ^(2)"),
+        (["3", "5", "--theta", "0"], "there is no Θ^(0); this network has only Θ^(1)"),
+        (["3", "5", "--expect", "many"], "Invalid value for '--expect'"),
+        (["nope.yaml"], "nope.yaml: no such file"),
+        ([], "Missing argument"),
+    ],
+)
+def test_bad_sizes_exit_2(run, args, message):
+    r = run("params", *args)
+    assert r.code == 2
+    assert message in r.err
+    assert r.out == ""
