@@ -28,6 +28,9 @@ app = typer.Typer(
 )
 
 
+_debug = False
+
+
 def _version(value: bool) -> None:
     if value:
         print(f"nncalc {__version__}")
@@ -39,8 +42,13 @@ def _root(
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
     ] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show tracebacks (for bug reports); or NNCALC_DEBUG=1.")
+    ] = False,
 ) -> None:
     """nncalc: see what a small neural network really computes."""
+    global _debug
+    _debug = debug
 
 
 @app.command()
@@ -318,10 +326,14 @@ def _error(message: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit code instead of raising SystemExit."""
+    global _debug
+    _debug = bool(os.environ.get("NNCALC_DEBUG"))
     command = typer.main.get_command(app)
     try:
         result = command.main(args=argv, prog_name="nncalc", standalone_mode=False)
     except NNCalcError as e:
+        if _debug:
+            raise
         for problem in e.problems:
             _error(str(problem))
         return EXIT_BAD_INPUT
@@ -340,8 +352,11 @@ def main(argv: list[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except Exception as e:
-        if os.environ.get("NNCALC_DEBUG"):
+        if _debug:
             raise
-        _error(f"internal error ({type(e).__name__}: {e}); this is a bug, please report it")
+        _error(
+            f"internal error ({type(e).__name__}: {e}); this is a bug: please report it "
+            "with the output of the same command run with --debug"
+        )
         return EXIT_SOFTWARE
     return result if isinstance(result, int) else 0

@@ -60,9 +60,13 @@ class _Reader:
         self.source = source
         self.problems: list[Problem] = []
 
-    def problem(self, pos: Pos | None, message: str, hint: str | None = None) -> None:
+    def problem(
+        self, pos: Pos | None, message: str, hint: str | None = None, column: bool = False
+    ) -> None:
+        """Record a problem at pos; ``column`` adds the column (for values inside a line)."""
         line = pos.line if pos else None
-        self.problems.append(Problem(message, self.source, line, None, hint))
+        col = pos.column if pos and column else None
+        self.problems.append(Problem(message, self.source, line, col, hint))
 
     def raise_problems(self) -> None:
         if self.problems:
@@ -286,16 +290,24 @@ class _Reader:
                 pos,
                 f"{where} is a YAML boolean ({str(value).lower()}), not a number",
                 "write 1 or 0; YAML reads yes, no, on and off as booleans",
+                column=True,
             )
             return None
         if not _is_number(value):
             shown = repr(value) if isinstance(value, str) else _kind(value)
-            self.problem(pos, f"{where}: {shown} is not a number")
+            self.problem(pos, f"{where}: {shown} is not a number", column=True)
             return None
-        if not math.isfinite(value):
-            self.problem(pos, f"{where} is {value}", "weights and inputs must be finite numbers")
+        try:
+            number = float(value)
+        except OverflowError:
+            number = math.inf
+        if not math.isfinite(number):
+            shown = value if isinstance(value, float) else "too large for float64"
+            self.problem(
+                pos, f"{where} is {shown}", "weights and inputs must be finite numbers", column=True
+            )
             return None
-        return float(value)
+        return number
 
     def number(self, d: YDict, key: str, where: str, default: float | None) -> float | None:
         if key not in d:

@@ -12,6 +12,9 @@ from dataclasses import dataclass
 
 from nncalc.errors import NNCalcError
 
+MAX_CLASSES = 1_000_000
+"""Most classes a one-hot vector may have (each label becomes a row of K numbers)."""
+
 
 @dataclass(frozen=True)
 class Classes:
@@ -22,8 +25,10 @@ class Classes:
     zero_based: bool = False
 
     def __post_init__(self) -> None:
-        if self.K < 1:
-            raise NNCalcError.at(f"{self.K} classes; there must be at least 1")
+        if not 1 <= self.K <= MAX_CLASSES:
+            raise NNCalcError.at(
+                f"{self.K:,} classes; there must be 1 to {MAX_CLASSES:,}", hint="--classes K"
+            )
         if self.names is not None and len(self.names) != self.K:
             raise NNCalcError.at(f"{len(self.names)} names for {self.K} classes")
 

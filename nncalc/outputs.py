@@ -39,15 +39,25 @@ def check_path(path: str | os.PathLike[str], suffixes: Sequence[str] = SUFFIXES)
 def atomic(path: str | os.PathLike[str], mode: str = "w") -> Iterator[IO]:
     """Open a temporary file beside ``path``; rename it over ``path`` only on success."""
     p = check_path(path, (Path(path).suffix.lower(),))
-    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)
+    except OSError as e:
+        raise NNCalcError.at(f"cannot write here: {e.strerror or e}", str(path)) from None
     try:
         with os.fdopen(fd, mode, **({"newline": ""} if "b" not in mode else {})) as f:
             yield f
         os.replace(tmp, p)
+    except OSError as e:
+        _remove(tmp)
+        raise NNCalcError.at(f"cannot write: {e.strerror or e}", str(path)) from None
     except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
+        _remove(tmp)
         raise
+
+
+def _remove(tmp: str) -> None:
+    with contextlib.suppress(OSError):
+        os.unlink(tmp)
 
 
 def write_matrix(

@@ -106,7 +106,7 @@ def test_swiglu_layer_from_both_spellings():
         ),
         (
             "layers:\n  - theta: [[1, abc]]",
-            "net.yaml:2: Θ^(1): theta row 1, entry 2: 'abc' is not a number",
+            "net.yaml:2:17: Θ^(1): theta row 1, entry 2: 'abc' is not a number",
         ),
         (
             "layers:\n  - theta: [[1, yes]]",
