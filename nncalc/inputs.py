@@ -87,7 +87,7 @@ def read_csv(path: str | os.PathLike[str], s1: int) -> Array:
             continue  # the header row
         if len(cells) != s1:
             raise NNCalcError.at(
-                f"row has {len(cells)} columns, expected s_1 = {s1}",
+                f"row has {len(cells)} column{'s' * (len(cells) != 1)}, expected s_1 = {s1}",
                 source,
                 line,
                 hint="one example per row, one column per input unit",
@@ -99,22 +99,9 @@ def read_csv(path: str | os.PathLike[str], s1: int) -> Array:
 
 
 def read_npy(path: str | os.PathLike[str], s1: int) -> Array:
-    """A float array of shape (examples, s_1), or (s_1,) for one example; never pickles."""
+    """A float array of shape (examples, s_1), or (s_1,) for one example; never unpickles."""
     source = str(path)
-    try:
-        data = np.load(path, allow_pickle=False)
-    except FileNotFoundError:
-        raise NNCalcError.at("no such file", source) from None
-    except IsADirectoryError:
-        raise NNCalcError.at("is a directory, not a file", source) from None
-    except ValueError as e:
-        reason = "it holds Python objects" if "pickle" in str(e) else str(e)
-        raise NNCalcError.at(f"not a numeric .npy array: {reason}", source) from None
-    except (OSError, EOFError) as e:
-        raise NNCalcError.at(f"not a readable .npy file: {e}", source) from None
-    if not isinstance(data, np.ndarray) or data.dtype.kind not in "iuf":
-        kind = getattr(data, "dtype", type(data).__name__)
-        raise NNCalcError.at(f"holds {kind}, expected numbers", source, hint="save a float array")
+    data = load_npy(path)
     X = np.array(data, dtype=np.float64, ndmin=2)
     if X.ndim != 2 or X.shape[1] != s1:
         raise NNCalcError.at(
@@ -126,6 +113,43 @@ def read_npy(path: str | os.PathLike[str], s1: int) -> Array:
         row = int(np.argwhere(~np.isfinite(X))[0][0])
         raise NNCalcError.at(f"row {row + 1} holds NaN or infinity", source)
     return X
+
+
+_KINDS = {"U": "text", "S": "bytes", "O": "Python objects", "b": "booleans", "c": "complex numbers"}
+
+
+def load_npy(path: str | os.PathLike[str]) -> np.ndarray:
+    """A numeric array from a .npy file, memory-mapped; Python objects are never unpickled."""
+    source = str(path)
+    try:
+        with open(path, "rb") as f:
+            if f.read(6) != b"\x93NUMPY":
+                raise NNCalcError.at(
+                    "not a .npy file (no NumPy header)", source, hint="save it with numpy.save"
+                )
+        data = np.load(path, mmap_mode="r", allow_pickle=False)
+    except NNCalcError:
+        raise
+    except FileNotFoundError:
+        raise NNCalcError.at("no such file", source) from None
+    except IsADirectoryError:
+        raise NNCalcError.at("is a directory, not a file", source) from None
+    except PermissionError:
+        raise NNCalcError.at("permission denied", source) from None
+    except ValueError as e:
+        if "pickle" in str(e) or "Python objects" in str(e):
+            raise NNCalcError.at(
+                "holds Python objects, which nncalc never unpickles",
+                source,
+                hint="save a float array",
+            ) from None
+        raise NNCalcError.at(f"damaged .npy file: {e}", source) from None
+    except (OSError, EOFError) as e:
+        raise NNCalcError.at(f"damaged .npy file: {e}", source) from None
+    if data.dtype.kind not in "iuf":
+        kind = _KINDS.get(data.dtype.kind, str(data.dtype))
+        raise NNCalcError.at(f"holds {kind}, expected numbers", source, hint="save a float array")
+    return data
 
 
 def _is_float(text: str) -> bool:

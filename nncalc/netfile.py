@@ -70,7 +70,7 @@ class _Reader:
 
     def raise_problems(self) -> None:
         if self.problems:
-            raise NNCalcError(*self.problems)
+            raise NNCalcError(*sorted(self.problems, key=lambda p: (p.line or 0, p.column or 0)))
 
     def check_keys(self, d: YDict, allowed: tuple[str, ...], where: str) -> None:
         for key in d:
@@ -214,7 +214,8 @@ class _Reader:
             if b.shape[0] != W.shape[0]:
                 self.problem(
                     d.value_pos[bias],
-                    f"{where}: {bias} has {b.shape[0]} entries, expected {W.shape[0]}",
+                    f"{where}: {bias} has {_count(b.shape[0], 'entry', 'entries')}, "
+                    f"expected {W.shape[0]}",
                     f"one per unit, as {weights} has {W.shape[0]} rows",
                 )
                 return None
@@ -387,6 +388,10 @@ class _Reader:
         if self.problems:
             return None
         return np.array(rows, dtype=np.float64).reshape(len(rows), s1), names
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
 
 
 def _is_number(value: Any) -> bool:

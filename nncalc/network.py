@@ -175,7 +175,7 @@ class Network:
                 z[j + 1], u, a[j + 1] = layer.forward(a[j])
                 if u is not None:
                     gate[j + 1] = u
-                _check_finite(j + 1, z[j + 1], a[j + 1])
+                _check_finite(j + 1, z[j + 1], a[j + 1], self.source)
         return Trace(self, a, z, gate)
 
     def __call__(self, x: ArrayLike) -> Array:
@@ -231,9 +231,10 @@ def _matrix(m: ArrayLike, what: str) -> Array:
     return M
 
 
-def _check_finite(j: int, z: Array, a: Array) -> None:
+def _check_finite(j: int, z: Array, a: Array, source: str | None) -> None:
     if not (np.isfinite(z).all() and np.isfinite(a).all()):
         raise NNCalcError.at(
             f"layer {j}: values overflow float64 (beyond ±1.8e308)",
+            source,
             hint="the weights or inputs are too large",
         )

@@ -108,10 +108,7 @@ def parse(text: str, source: str = "<string>") -> Any:
     try:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
-        what = e.problem or e.context or "invalid YAML"
-        line = mark.line + 1 if mark else None
-        raise NNCalcError.at(f"invalid YAML: {what}", source, line) from None
+        raise _yaml_error(e, text, source) from None
     except yaml.YAMLError as e:
         raise NNCalcError.at(f"invalid YAML: {e}", source) from None
     except RecursionError:
@@ -123,6 +120,19 @@ def parse(text: str, source: str = "<string>") -> Any:
         return converter.convert(node)
     except RecursionError:
         raise NNCalcError.at("nested too deeply", source) from None
+
+
+def _yaml_error(e: yaml.MarkedYAMLError, text: str, source: str) -> NNCalcError:
+    """PyYAML's complaint as one line, with a hint for the usual causes."""
+    mark = e.problem_mark or e.context_mark
+    what = e.problem or e.context or "syntax error"
+    if what.startswith("but ") and e.context:
+        what = f"{e.context} {what}"  # "expected a single document … but found another"
+    line = mark.line + 1 if mark else None
+    lines = text.splitlines()
+    tabbed = line is not None and line <= len(lines) and "\t" in lines[line - 1]
+    hint = "YAML indents with spaces, not tabs" if tabbed else None
+    return NNCalcError.at(f"invalid YAML: {what}", source, line, hint=hint)
 
 
 class _Converter:

@@ -6,7 +6,6 @@ import math
 
 import numpy as np
 import pytest
-import reference as ref
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
@@ -14,6 +13,8 @@ from mpmath import mp, mpf
 
 from nncalc import activations
 from nncalc.activations import ACTIVATIONS
+
+import reference as ref
 
 EPS = np.finfo(np.float64).eps
 RTOL = 1e-15

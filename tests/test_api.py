@@ -8,9 +8,10 @@ import sys
 
 import numpy as np
 import pytest
-from conftest import SAMPLES
 
 import nncalc
+
+from conftest import SAMPLES
 
 
 def test_import_loads_no_numpy_until_used():

@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pytest
+
 from conftest import SAMPLES
 
 NEURON = SAMPLES / "slide-neuron.yaml"

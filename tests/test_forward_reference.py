@@ -8,12 +8,13 @@ from itertools import pairwise
 
 import numpy as np
 import pytest
-import reference as ref
 from mpmath import mp, mpf
 
 from nncalc import activations
 from nncalc.activations import ACTIVATIONS
 from nncalc.network import Layer, Network
+
+import reference as ref
 
 NAMES = list(ACTIVATIONS)
 DEPTHS = (1, 2, 3, 4)

@@ -172,9 +172,10 @@ def test_all_problems_of_a_file_at_once():
             activation: sigmod
         """
     problems = error(text).splitlines()
-    assert len(problems) == 2
-    assert "unknown activation 'sigmod'" in problems[0]
-    assert "'x' is not a number" in problems[1]
+    assert len(problems) == 2  # in the order of the file
+    assert problems[0].startswith("net.yaml:3:")
+    assert "'x' is not a number" in problems[0]
+    assert problems[1].startswith("net.yaml:4: unknown activation 'sigmod'")
 
 
 def test_library_checks_shapes_too():

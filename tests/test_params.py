@@ -6,9 +6,10 @@ from itertools import pairwise
 
 import pytest
 import yaml
-from conftest import SAMPLES
 
 from nncalc.params import count
+
+from conftest import SAMPLES
 
 
 def test_the_lectures_quiz_answer(run):

@@ -7,12 +7,13 @@ import math
 import numpy as np
 import pytest
 import yaml
-from conftest import SAMPLES
-from reference import forward as reference_forward
-from reference import to_float
 
 import nncalc
 from nncalc.params import of_network
+
+from conftest import SAMPLES
+from reference import forward as reference_forward
+from reference import to_float
 
 
 def sigma(z: float) -> float:
