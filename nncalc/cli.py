@@ -48,7 +48,7 @@ def _root(
 ) -> None:
     """nncalc: see what a small neural network really computes."""
     global _debug
-    _debug = debug
+    _debug = _debug or debug
 
 
 @app.command()
