@@ -5,17 +5,16 @@ The format is documented in docs/format.md.
 
 from __future__ import annotations
 
-import difflib
-import math
 import os
 from typing import Any
 
 import numpy as np
 
 from nncalc import activations
-from nncalc.errors import NNCalcError, Problem
+from nncalc.checker import Checker, is_number, kind, plural
+from nncalc.errors import NNCalcError
 from nncalc.network import Array, Layer, Network, join_bias
-from nncalc.yamlfile import Pos, YDict, YList, load_file, parse
+from nncalc.yamlfile import YDict, YList, load_file, parse
 
 TOP_KEYS = ("name", "description", "activation", "classes", "layers", "inputs")
 LAYER_KEYS = ("theta", "weights", "bias", "activation", "gate", "gate_weights", "gate_bias", "beta")
@@ -53,38 +52,15 @@ def load_examples(path: str | os.PathLike[str], s1: int) -> tuple[Array, list[st
     return result
 
 
-class _Reader:
-    """Checks a parsed document against the format, collecting every problem."""
-
-    def __init__(self, source: str) -> None:
-        self.source = source
-        self.problems: list[Problem] = []
-
-    def problem(
-        self, pos: Pos | None, message: str, hint: str | None = None, column: bool = False
-    ) -> None:
-        """Record a problem at pos; ``column`` adds the column (for values inside a line)."""
-        line = pos.line if pos else None
-        col = pos.column if pos and column else None
-        self.problems.append(Problem(message, self.source, line, col, hint))
-
-    def raise_problems(self) -> None:
-        if self.problems:
-            raise NNCalcError(*sorted(self.problems, key=lambda p: (p.line or 0, p.column or 0)))
-
-    def check_keys(self, d: YDict, allowed: tuple[str, ...], where: str) -> None:
-        for key in d:
-            if key not in allowed:
-                close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
-                hint = f"did you mean '{close[0]}'?" if close else "allowed: " + ", ".join(allowed)
-                self.problem(d.key_pos[key], f"unknown key '{key}' in {where}", hint)
+class _Reader(Checker):
+    """Checks a network document against the format, collecting every problem."""
 
     # --- the document -----------------------------------------------------------
 
     def network(self, doc: Any) -> Network:
         if not isinstance(doc, YDict):
             raise NNCalcError.at(
-                f"expected a mapping with 'layers:', found {_kind(doc)}", self.source, 1
+                f"expected a mapping with 'layers:', found {kind(doc)}", self.source, 1
             )
         self.check_keys(doc, TOP_KEYS, "the network")
         name = self.text(doc, "name")
@@ -100,22 +76,13 @@ class _Reader:
         X, names = inputs if inputs else (None, [])
         return Network(tuple(layers), name, classes, X, tuple(names), self.source)
 
-    def text(self, d: YDict, key: str) -> str | None:
-        value = d.get(key)
-        if value is None:
-            return None
-        if isinstance(value, YDict | YList):
-            self.problem(d.value_pos[key], f"'{key}' should be text, found {_kind(value)}")
-            return None
-        return str(value)
-
     def activation(self, d: YDict, default: str, where: str) -> str:
         if "activation" not in d:
             return default
         value = d["activation"]
         pos = d.value_pos["activation"]
         if not isinstance(value, str):
-            self.problem(pos, f"activation of {where} should be a name, found {_kind(value)}")
+            self.problem(pos, f"activation of {where} should be a name, found {kind(value)}")
             return default
         try:
             return activations.get(value).name
@@ -137,7 +104,7 @@ class _Reader:
         layers: list[Layer | None] = []
         for j, (item, pos) in enumerate(zip(value, value.item_pos, strict=True), start=1):
             if not isinstance(item, YDict):
-                self.problem(pos, f"Θ^({j}) should be a mapping with 'theta:', found {_kind(item)}")
+                self.problem(pos, f"Θ^({j}) should be a mapping with 'theta:', found {kind(item)}")
                 layers.append(None)
             else:
                 layers.append(self.layer(item, j, default))
@@ -214,7 +181,7 @@ class _Reader:
             if b.shape[0] != W.shape[0]:
                 self.problem(
                     d.value_pos[bias],
-                    f"{where}: {bias} has {_count(b.shape[0], 'entry', 'entries')}, "
+                    f"{where}: {bias} has {plural(b.shape[0], 'entry', 'entries')}, "
                     f"expected {W.shape[0]}",
                     f"one per unit, as {weights} has {W.shape[0]} rows",
                 )
@@ -239,7 +206,7 @@ class _Reader:
         """A matrix of numbers; a flat list is one row (a layer of one unit)."""
         value, pos = d[key], d.value_pos[key]
         if not isinstance(value, YList) or not value:
-            self.problem(pos, f"{where}: {key} should be a list of rows, found {_kind(value)}")
+            self.problem(pos, f"{where}: {key} should be a list of rows, found {kind(value)}")
             return None
         if not any(isinstance(row, YList) for row in value):
             value = YList([value])
@@ -267,54 +234,11 @@ class _Reader:
 
     def vector(self, d: YDict, key: str, where: str) -> Array | None:
         value, pos = d[key], d.value_pos[key]
-        if _is_number(value):
+        if is_number(value):
             value = YList([value])
             value.item_pos = [pos]
         row = self.row(value, pos, f"{where}: {key}")
         return None if row is None else np.array(row, dtype=np.float64)
-
-    def row(self, value: Any, pos: Pos, where: str) -> list[float] | None:
-        if not isinstance(value, YList) or not value:
-            self.problem(
-                pos, f"{where} should be a non-empty list of numbers, found {_kind(value)}"
-            )
-            return None
-        numbers = [
-            self.entry(v, p, f"{where}, entry {k}")
-            for k, (v, p) in enumerate(zip(value, value.item_pos, strict=True), start=1)
-        ]
-        return None if any(n is None for n in numbers) else numbers  # type: ignore[return-value]
-
-    def entry(self, value: Any, pos: Pos, where: str) -> float | None:
-        if isinstance(value, bool):
-            self.problem(
-                pos,
-                f"{where} is a YAML boolean ({str(value).lower()}), not a number",
-                "write 1 or 0; YAML reads yes, no, on and off as booleans",
-                column=True,
-            )
-            return None
-        if not _is_number(value):
-            shown = repr(value) if isinstance(value, str) else _kind(value)
-            self.problem(pos, f"{where}: {shown} is not a number", column=True)
-            return None
-        try:
-            number = float(value)
-        except OverflowError:
-            number = math.inf
-        if not math.isfinite(number):
-            shown = value if isinstance(value, float) else "too large for float64"
-            self.problem(
-                pos, f"{where} is {shown}", "weights and inputs must be finite numbers", column=True
-            )
-            return None
-        return number
-
-    def number(self, d: YDict, key: str, where: str, default: float | None) -> float | None:
-        if key not in d:
-            return default
-        n = self.entry(d[key], d.value_pos[key], f"{where}: {key}")
-        return default if n is None else n
 
     # --- classes and inputs -------------------------------------------------------
 
@@ -352,7 +276,7 @@ class _Reader:
         return self.examples(value, s1)
 
     def examples(self, items: YList, s1: int) -> tuple[Array, list[str | None]] | None:
-        if s1 > 1 and len(items) == s1 and all(_is_number(v) for v in items):
+        if s1 > 1 and len(items) == s1 and all(is_number(v) for v in items):
             self.problem(
                 items.pos,
                 "expected a list of examples, found one list of numbers",
@@ -370,7 +294,7 @@ class _Reader:
                     continue
                 name = self.text(item, "name")
                 x, xpos = item["x"], item.value_pos["x"]
-            if _is_number(x):
+            if is_number(x):
                 x = YList([x])
                 x.item_pos = [xpos]
             row = self.row(x, xpos, f"example {k}")
@@ -388,28 +312,6 @@ class _Reader:
         if self.problems:
             return None
         return np.array(rows, dtype=np.float64).reshape(len(rows), s1), names
-
-
-def _count(n: int, one: str, many: str) -> str:
-    return f"{n} {one if n == 1 else many}"
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def _kind(value: Any) -> str:
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list" if value else "an empty list"
-    if value is None:
-        return "nothing"
-    if isinstance(value, bool):
-        return f"a boolean ({str(value).lower()})"
-    if isinstance(value, str):
-        return f"text {value!r}"
-    return f"the number {value}"
 
 
 def _shape(m: Array) -> str:
