@@ -320,6 +320,137 @@ def quiz(
         raise typer.Exit(EXIT_CHECK_FAILED)
 
 
+@app.command()
+def check(
+    sheet: Annotated[str, typer.Argument(help="The answer sheet (YAML).", show_default=False)],
+    answers: Annotated[
+        str | None,
+        typer.Option("--answers", "-a", help="A student's answers (YAML).", show_default=False),
+    ] = None,
+    json_output: Annotated[
+        bool, typer.Option("--json", help="One JSON document on stdout.")
+    ] = False,
+    gradescope: Annotated[
+        str | None,
+        typer.Option(
+            "--gradescope", help="Also write Gradescope's results.json here.", show_default=False
+        ),
+    ] = None,
+) -> None:
+    """Check a sheet's answers against nncalc, or mark a student's answers."""
+    from nncalc import grading
+
+    key = grading.load_sheet(sheet)
+    if answers is None:
+        if gradescope:
+            raise NNCalcError.at("--gradescope needs --answers", hint="the student's answer file")
+        _check_key(key, json_output)
+        return
+    if gradescope:
+        from nncalc.outputs import check_path
+
+        check_path(gradescope, (".json",))
+    result = grading.grade_file(key, answers)
+    if gradescope:
+        _write_gradescope(gradescope, result)
+    if result.error:
+        raise NNCalcError.at(result.error)
+    if json_output:
+        from nncalc.render.json import dumps, grade_document
+
+        print(dumps(grade_document(result)))
+    else:
+        from nncalc.render import grading as report
+        from nncalc.render import style
+
+        style.console().print(report.grade_report(result))
+    if result.score < key.max_score:
+        raise typer.Exit(EXIT_CHECK_FAILED)
+
+
+def _check_key(key, json_output: bool) -> None:
+    from nncalc import grading
+
+    marks = grading.key_marks(key)
+    if json_output:
+        from nncalc.render.json import dumps, key_document
+
+        print(dumps(key_document(key, marks)))
+    else:
+        from nncalc.render import grading as report
+        from nncalc.render import style
+
+        style.console().print(report.key_report(key, marks))
+    if not all(m.ok for m in marks):
+        raise typer.Exit(EXIT_CHECK_FAILED)
+
+
+def _write_gradescope(path: str, result) -> None:
+    from nncalc.outputs import atomic
+    from nncalc.render.json import dumps, gradescope_document
+
+    with atomic(path) as f:
+        f.write(dumps(gradescope_document(result)) + "\n")
+
+
+@app.command()
+def grade(
+    sheet: Annotated[str, typer.Argument(help="The answer sheet (YAML).", show_default=False)],
+    submissions: Annotated[
+        list[str], typer.Argument(help="Students' answer files.", show_default=False)
+    ],
+    csv_path: Annotated[
+        str | None,
+        typer.Option("--csv", help="Write the grades here (default: stdout).", show_default=False),
+    ] = None,
+) -> None:
+    """Grade a whole class: one CSV row per submission, in the order given."""
+    from nncalc import grading
+    from nncalc.render.grading import write_csv
+
+    key = grading.load_sheet(sheet)
+    if csv_path:
+        from nncalc.outputs import check_path
+
+        check_path(csv_path, (".csv",))
+    grades, bugs = [], 0
+    for path in _progress(submissions):
+        try:
+            grades.append(grading.grade_file(key, path))
+        except Exception as e:  # a bug must not stop the class; it is reported below
+            if _debug:
+                raise
+            bugs += 1
+            error = f"internal error ({type(e).__name__}: {e}); please report it"
+            grades.append(grading.Grade(key, path, error=error))
+    if csv_path:
+        from nncalc.outputs import atomic
+
+        with atomic(csv_path) as f:
+            write_csv(f, key, grades)
+    else:
+        write_csv(sys.stdout, key, grades)
+    broken = sum(g.error is not None for g in grades)
+    where = f" to {csv_path}" if csv_path else ""
+    print(
+        f"nncalc: graded {len(grades)} submission(s){where}; {broken} unreadable", file=sys.stderr
+    )
+    if bugs:
+        _error(f"{bugs} submission(s) hit an internal error; this is a bug, please report it")
+        raise typer.Exit(EXIT_SOFTWARE)
+
+
+def _progress(items: list[str]):
+    """items, with a progress bar on stderr when it is a terminal and the class is large."""
+    if not sys.stderr.isatty() or len(items) < 20:
+        return items
+    from rich.progress import track
+
+    from nncalc.render import style
+
+    return track(items, description="grading", console=style.console(stderr=True), transient=True)
+
+
 def _error(message: str) -> None:
     print(f"nncalc: error: {message}", file=sys.stderr)
 

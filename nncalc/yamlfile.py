@@ -65,20 +65,22 @@ def max_bytes() -> int:
     return int(value) if value.isdigit() else MAX_BYTES
 
 
-def read_text(path: str | os.PathLike[str]) -> str:
-    """Read a UTF-8 text file, with a clear error for every way that can fail."""
+def read_text(path: str | os.PathLike[str], limit: int | None = None) -> str:
+    """Read a UTF-8 text file of at most ``limit`` bytes (default: max_bytes()), with a
+    clear error for every way that can fail."""
     source = str(path)
     p = Path(path)
     try:
         size = p.stat().st_size
         if p.is_dir():
             raise NNCalcError.at("is a directory, not a file", source)
-        limit = max_bytes()
+        hint = "store large matrices in .npy files, or raise NNCALC_MAX_BYTES"
+        if limit is not None:
+            hint = "it should be a few lines"
+        limit = max_bytes() if limit is None else min(limit, max_bytes())
         if size > limit:
             raise NNCalcError.at(
-                f"file is {size:,} bytes, over the limit of {limit:,}",
-                source,
-                hint="store large matrices in .npy files, or raise NNCALC_MAX_BYTES",
+                f"file is {size:,} bytes, over the limit of {limit:,}", source, hint=hint
             )
         data = p.read_bytes()
     except FileNotFoundError:
@@ -98,9 +100,9 @@ def read_text(path: str | os.PathLike[str]) -> str:
         ) from None
 
 
-def load_file(path: str | os.PathLike[str]) -> Any:
-    """Read and parse a YAML file into YDict / YList / plain values."""
-    return parse(read_text(path), str(path))
+def load_file(path: str | os.PathLike[str], limit: int | None = None) -> Any:
+    """Read and parse a YAML file (of at most ``limit`` bytes) into YDict / YList / values."""
+    return parse(read_text(path, limit), str(path))
 
 
 def parse(text: str, source: str = "<string>") -> Any:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from nncalc.params import ParamCount, of_network
 
 if TYPE_CHECKING:
+    from nncalc.grading import Grade, Mark, Sheet
     from nncalc.network import Trace
 
 
@@ -78,3 +79,61 @@ def params_document(counts: ParamCount) -> dict[str, Any]:
         "multiply_adds": counts.multiply_adds,
         "bytes": counts.bytes,
     }
+
+
+def _mark(m: Mark) -> dict[str, Any]:
+    q = m.question
+    return {
+        "id": q.id,
+        "text": q.text,
+        "kind": q.kind,
+        "points": q.points,
+        "score": m.score,
+        "ok": m.ok,
+        "given": m.given,
+        "expected": q.computed,
+        "reason": m.reason,
+    }
+
+
+def grade_document(grade: Grade) -> dict[str, Any]:
+    """The ``--json`` document of ``nncalc check SHEET --answers FILE``."""
+    return {
+        "sheet": grade.sheet.title,
+        "submission": grade.submission,
+        "score": grade.score,
+        "max_score": grade.sheet.max_score,
+        "questions": [_mark(m) for m in grade.marks],
+        "ignored": list(grade.ignored),
+    }
+
+
+def key_document(sheet: Sheet, marks: list[Mark]) -> dict[str, Any]:
+    """The ``--json`` document of ``nncalc check SHEET``: every question, checked if keyed."""
+    checked = {m.question.id: m for m in marks}
+    questions = []
+    for q in sheet.questions:
+        entry = {"id": q.id, "text": q.text, "kind": q.kind, "computed": q.computed}
+        if q.id in checked:
+            entry.update(answer=q.answer, ok=checked[q.id].ok, reason=checked[q.id].reason)
+        questions.append(entry)
+    return {"sheet": sheet.title, "ok": all(m.ok for m in marks), "questions": questions}
+
+
+def gradescope_document(grade: Grade) -> dict[str, Any]:
+    """Gradescope's results.json: the score and one test per question."""
+    tests = [
+        {
+            "name": f"{m.question.id}: {m.question.text}" if m.question.text else m.question.id,
+            "number": m.question.id,
+            "score": m.score,
+            "max_score": m.question.points,
+            "status": "passed" if m.ok else "failed",
+            "output": "correct" if m.ok else m.reason,
+        }
+        for m in grade.marks
+    ]
+    output = f"{grade.score:g} of {grade.sheet.max_score:g} points"
+    if grade.error:
+        output = f"the answer file could not be read: {grade.error}"
+    return {"score": grade.score, "output": output, "tests": tests}

@@ -1,0 +1,77 @@
+"""Answer sheets and grades as Rich tables, and a class's grades as CSV."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable
+from typing import IO, Any
+
+from rich.console import Group
+from rich.markup import escape
+from rich.table import Table
+from rich.text import Text
+
+from nncalc.grading import Grade, Mark, Sheet
+from nncalc.render import style
+
+
+def show(value: Any) -> str:
+    """An answer for a table cell: numbers to 10 significant digits."""
+    if isinstance(value, float):
+        return f"{value:.10g}"
+    if isinstance(value, list):
+        return "[" + ", ".join(show(v) for v in value) + "]"
+    return "—" if value is None else str(value)
+
+
+def _columns(table: Table, *headers: str) -> None:
+    """Columns that share the width: the question's text gets the most."""
+    ratios = {"question": 3, "given": 2, "why not": 3, "sheet's answer": 2, "nncalc computes": 2}
+    for header in headers:
+        table.add_column(
+            header, ratio=ratios.get(header), justify="right" if header == "points" else "left"
+        )
+
+
+def key_report(sheet: Sheet, marks: list[Mark]) -> Table:
+    """The sheet's questions: its own answer, nncalc's, and whether they agree."""
+    checked = {m.question.id: m for m in marks}
+    agree = sum(m.ok for m in marks)
+    title = f"{sheet.title or sheet.source}: {agree} of {len(marks)} answers agree with nncalc"
+    table = style.table(title, title_style="bold", expand=True)
+    _columns(table, "", "id", "question", "sheet's answer", "nncalc computes")
+    for q in sheet.questions:
+        mark = checked.get(q.id)
+        verdict = style.mark(mark.ok) if mark else ""
+        cells = (q.id, q.text or "", show(q.answer), show(q.computed))
+        table.add_row(verdict, *map(escape, cells))
+    return table
+
+
+def grade_report(grade: Grade) -> Group:
+    """A student's marks: points per question, the total, and why each wrong answer is."""
+    title = f"{grade.sheet.title or grade.sheet.source}: {grade.submission}"
+    table = style.table(title, title_style="bold", expand=True)
+    _columns(table, "", "id", "question", "points", "given", "why not")
+    for m in grade.marks:
+        q = m.question
+        cells = (q.id, q.text or "", f"{m.score:g}/{q.points:g}", show(m.given), m.reason or "")
+        table.add_row(style.mark(m.ok), *map(escape, cells))
+    total = Text(f"total: {grade.score:g} of {grade.sheet.max_score:g} points", style="bold")
+    parts: list[Any] = [table, total]
+    if grade.ignored:
+        parts.append(Text("not on the sheet, ignored: " + ", ".join(grade.ignored), style="dim"))
+    return Group(*parts)
+
+
+def write_csv(f: IO[str], sheet: Sheet, grades: Iterable[Grade]) -> None:
+    """One row per submission: submission, score, max_score, one column per question, error."""
+    writer = csv.writer(f, lineterminator="\n")
+    ids = [q.id for q in sheet.questions]
+    writer.writerow(["submission", "score", "max_score", *ids, "error"])
+    for g in grades:
+        scores = {m.question.id: m.score for m in g.marks}
+        cells = [f"{scores.get(i, 0):g}" for i in ids]
+        writer.writerow(
+            [g.submission, f"{g.score:g}", f"{sheet.max_score:g}", *cells, g.error or ""]
+        )
