@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
-import math
 import os
 import re
 from collections.abc import Sequence
@@ -12,9 +9,9 @@ from pathlib import Path
 
 import numpy as np
 
+from nncalc import arrays
 from nncalc.errors import NNCalcError
 from nncalc.network import Array, Network
-from nncalc.yamlfile import read_text
 
 SUFFIXES = (".yaml", ".yml", ".csv", ".npy")
 
@@ -24,7 +21,7 @@ def parse_vector(text: str, what: str = "-x") -> list[float]:
     cells = [c for c in re.split(r"[,\s]+", text.strip()) if c]
     if not cells:
         raise NNCalcError.at(f"{what} '{text}' has no numbers", hint="write -x 66,39,12")
-    return [_number(c, f"{what} '{text}'") for c in cells]
+    return [arrays.number(c, f"{what} '{text}'") for c in cells]
 
 
 def choose(
@@ -62,9 +59,9 @@ def read_examples(path: str | os.PathLike[str], s1: int) -> tuple[Array, list[st
 
         return load_examples(path, s1)
     if suffix == ".csv":
-        X = read_csv(path, s1)
+        X = np.concatenate(list(arrays.csv_chunks(path, s1, width_name=f"s_1 = {s1}")))
     elif suffix == ".npy":
-        X = read_npy(path, s1)
+        X = arrays.checked(npy_examples(path, s1), str(path))
     else:
         raise NNCalcError.at(
             f"unknown input format '{suffix or Path(path).name}'",
@@ -74,97 +71,15 @@ def read_examples(path: str | os.PathLike[str], s1: int) -> tuple[Array, list[st
     return X, [None] * X.shape[0]
 
 
-def read_csv(path: str | os.PathLike[str], s1: int) -> Array:
-    """One example per row; a first row that is not all numbers is a header."""
-    source = str(path)
-    rows: list[list[float]] = []
-    reader = csv.reader(io.StringIO(read_text(path)))
-    for line, cells in enumerate(reader, start=1):
-        cells = [c.strip() for c in cells]
-        if not any(cells):
-            continue
-        if not rows and line == 1 and not all(_is_float(c) for c in cells):
-            continue  # the header row
-        if len(cells) != s1:
-            raise NNCalcError.at(
-                f"row has {len(cells)} column{'s' * (len(cells) != 1)}, expected s_1 = {s1}",
-                source,
-                line,
-                hint="one example per row, one column per input unit",
-            )
-        rows.append([_number(c, f"column {k}", source, line) for k, c in enumerate(cells, 1)])
-    if not rows:
-        raise NNCalcError.at("no examples in the file", source)
-    return np.array(rows, dtype=np.float64)
-
-
-def read_npy(path: str | os.PathLike[str], s1: int) -> Array:
-    """A float array of shape (examples, s_1), or (s_1,) for one example; never unpickles."""
-    source = str(path)
-    data = load_npy(path)
-    X = np.array(data, dtype=np.float64, ndmin=2)
-    if X.ndim != 2 or X.shape[1] != s1:
+def npy_examples(path: str | os.PathLike[str], s1: int) -> Array:
+    """The (memory-mapped) array of examples in a .npy file: (examples, s_1), or (s_1,)."""
+    data = arrays.load_npy(path)
+    if data.ndim == 1 and data.shape[0] == s1:
+        return data.reshape(1, s1)
+    if data.ndim != 2 or data.shape[1] != s1:
         raise NNCalcError.at(
             f"array has shape {data.shape}, expected (examples, {s1})",
-            source,
+            str(path),
             hint="one example per row, one column per input unit",
         )
-    if not np.isfinite(X).all():
-        row = int(np.argwhere(~np.isfinite(X))[0][0])
-        raise NNCalcError.at(f"row {row + 1} holds NaN or infinity", source)
-    return X
-
-
-_KINDS = {"U": "text", "S": "bytes", "O": "Python objects", "b": "booleans", "c": "complex numbers"}
-
-
-def load_npy(path: str | os.PathLike[str]) -> np.ndarray:
-    """A numeric array from a .npy file, memory-mapped; Python objects are never unpickled."""
-    source = str(path)
-    try:
-        with open(path, "rb") as f:
-            if f.read(6) != b"\x93NUMPY":
-                raise NNCalcError.at(
-                    "not a .npy file (no NumPy header)", source, hint="save it with numpy.save"
-                )
-        data = np.load(path, mmap_mode="r", allow_pickle=False)
-    except NNCalcError:
-        raise
-    except FileNotFoundError:
-        raise NNCalcError.at("no such file", source) from None
-    except IsADirectoryError:
-        raise NNCalcError.at("is a directory, not a file", source) from None
-    except PermissionError:
-        raise NNCalcError.at("permission denied", source) from None
-    except ValueError as e:
-        if "pickle" in str(e) or "Python objects" in str(e):
-            raise NNCalcError.at(
-                "holds Python objects, which nncalc never unpickles",
-                source,
-                hint="save a float array",
-            ) from None
-        raise NNCalcError.at(f"damaged .npy file: {e}", source) from None
-    except (OSError, EOFError) as e:
-        raise NNCalcError.at(f"damaged .npy file: {e}", source) from None
-    if data.dtype.kind not in "iuf":
-        kind = _KINDS.get(data.dtype.kind, str(data.dtype))
-        raise NNCalcError.at(f"holds {kind}, expected numbers", source, hint="save a float array")
     return data
-
-
-def _is_float(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
-
-
-def _number(text: str, where: str, source: str | None = None, line: int | None = None) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise NNCalcError.at(f"{where}: '{text}' is not a number", source, line) from None
-    if not math.isfinite(value):
-        raise NNCalcError.at(f"{where}: {text} is not a finite number", source, line)
-    return value
