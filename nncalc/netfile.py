@@ -6,15 +6,16 @@ The format is documented in docs/format.md.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from nncalc import activations
+from nncalc import activations, arrays
 from nncalc.checker import Checker, is_number, kind, plural
 from nncalc.errors import NNCalcError
 from nncalc.network import Array, Layer, Network, join_bias
-from nncalc.yamlfile import YDict, YList, load_file, parse
+from nncalc.yamlfile import Pos, YDict, YList, load_file, parse
 
 TOP_KEYS = ("name", "description", "activation", "classes", "layers", "inputs")
 LAYER_KEYS = ("theta", "weights", "bias", "activation", "gate", "gate_weights", "gate_bias", "beta")
@@ -203,8 +204,20 @@ class _Reader(Checker):
     # --- numbers ----------------------------------------------------------------
 
     def matrix(self, d: YDict, key: str, where: str) -> Array | None:
-        """A matrix of numbers; a flat list is one row (a layer of one unit)."""
+        """A matrix of numbers, or {file: PATH}; a flat list is one row (a layer of one unit)."""
         value, pos = d[key], d.value_pos[key]
+        if isinstance(value, YDict):
+            M = self.array_file(value, pos, f"{where}: {key}")
+            if M is None:
+                return None
+            if M.ndim > 2 or M.size == 0:
+                self.problem(pos, f"{where}: {key} has shape {M.shape}, expected a matrix")
+                return None
+            M = M.reshape(1, -1) if M.ndim < 2 else M
+            if M.shape[1] < (2 if key in ("theta", "gate") else 1):
+                self.problem(pos, f"{where}: {key} has no weights", "a row is [bias, w_1, …, w_s]")
+                return None
+            return M
         if not isinstance(value, YList) or not value:
             self.problem(pos, f"{where}: {key} should be a list of rows, found {kind(value)}")
             return None
@@ -234,11 +247,30 @@ class _Reader(Checker):
 
     def vector(self, d: YDict, key: str, where: str) -> Array | None:
         value, pos = d[key], d.value_pos[key]
+        if isinstance(value, YDict):
+            v = self.array_file(value, pos, f"{where}: {key}")
+            if v is not None and (v.size == 0 or v.ndim > 2 or (v.ndim == 2 and min(v.shape) > 1)):
+                self.problem(pos, f"{where}: {key} has shape {v.shape}, expected a vector")
+                return None
+            return None if v is None else v.reshape(-1)
         if is_number(value):
             value = YList([value])
             value.item_pos = [pos]
         row = self.row(value, pos, f"{where}: {key}")
         return None if row is None else np.array(row, dtype=np.float64)
+
+    def array_file(self, ref: YDict, pos: Pos, where: str) -> Array | None:
+        """The array of {file: PATH} (.npy, .csv) or {file: PATH, key: NAME} (.npz)."""
+        self.check_keys(ref, ("file", "key"), f"{where}'s file reference")
+        path, key = ref.get("file"), ref.get("key")
+        if not isinstance(path, str) or not (key is None or isinstance(key, str)):
+            self.problem(pos, f"{where}: write {{file: PATH}} or {{file: PATH, key: NAME}}")
+            return None
+        try:
+            return arrays.load(Path(self.source).parent / path, key)
+        except NNCalcError as e:
+            self.problem(pos, f"{where}: {e.problems[0]}")
+            return None
 
     # --- classes and inputs -------------------------------------------------------
 
