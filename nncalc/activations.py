@@ -1,8 +1,8 @@
 """The activation functions g, exact to float64 rounding and stable for any finite z.
 
 Each takes z as an array whose last axis holds the units of one layer (softmax works
-along that axis) and returns a new array. None of them overflows or warns, however
-large |z| is: exponentials are only ever taken of non-positive numbers.
+along that axis) and returns g(z), a new array, or ``out`` (which may be z itself, for
+large batches). None of them overflows or warns, however large |z| is.
 """
 
 from __future__ import annotations
@@ -21,48 +21,61 @@ _erfc = np.frompyfunc(math.erfc, 1, 1)
 _SQRT_HALF = 0.7071067811865476
 _SQRT_HALF_LO = -4.833646656726457e-17  # 1/√2 − _SQRT_HALF
 _SPLIT = 134217729.0  # 2^27 + 1, Dekker's splitter
+_EXP_EDGE = -708.0  # e^−z overflows float64 for z below about −709.78
 
 
-def sigmoid(z: Array) -> Array:
-    """σ(z) = 1 / (1 + e^−z), computed without ever taking e^+|z|."""
-    e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1 / (1 + e), e / (1 + e))
+def sigmoid(z: Array, out: Array | None = None) -> Array:
+    """σ(z) = 1 / (1 + e^−z); where e^−z would overflow, e^z / (1 + e^z) instead."""
+    tail = z < _EXP_EDGE
+    z_tail = z[tail] if tail.any() else None
+    out = np.negative(z, out=out)
+    with np.errstate(over="ignore"):  # the tail, fixed below
+        np.exp(out, out=out)
+    out += 1.0
+    np.reciprocal(out, out=out)
+    if z_tail is not None:
+        e = np.exp(z_tail)
+        out[tail] = e / (1 + e)
+    return out
 
 
-def tanh(z: Array) -> Array:
-    return np.tanh(z)
+def tanh(z: Array, out: Array | None = None) -> Array:
+    return np.tanh(z, out=out)
 
 
-def relu(z: Array) -> Array:
-    return np.maximum(z, 0.0)
+def relu(z: Array, out: Array | None = None) -> Array:
+    return np.maximum(z, 0.0, out=out)
 
 
-def leaky_relu(z: Array) -> Array:
+def leaky_relu(z: Array, out: Array | None = None) -> Array:
     """z for z ≥ 0, 0.01·z below."""
-    return np.where(z >= 0, z, 0.01 * z)
+    return _into(np.where(z >= 0, z, 0.01 * z), out)
 
 
-def identity(z: Array) -> Array:
-    return np.array(z, dtype=np.float64)
+def identity(z: Array, out: Array | None = None) -> Array:
+    return _into(z, out) if out is not None else np.array(z)
 
 
-def softmax(z: Array) -> Array:
+def softmax(z: Array, out: Array | None = None) -> Array:
     """e^z_i / Σ_k e^z_k over the units of the layer, shifted by max z so nothing overflows."""
-    e = np.exp(_shifted(z))
-    return e / e.sum(axis=-1, keepdims=True)
+    with np.errstate(over="ignore"):  # z − max z = −inf where it overflows: e^ of it is 0
+        out = np.subtract(z, z.max(axis=-1, keepdims=True), out=out)
+    np.exp(out, out=out)
+    out /= out.sum(axis=-1, keepdims=True)
+    return out
 
 
-def softplus(z: Array) -> Array:
+def softplus(z: Array, out: Array | None = None) -> Array:
     """log(1 + e^z), exactly, for every z (no threshold approximation)."""
-    return np.logaddexp(0.0, z)
+    return np.logaddexp(0.0, z, out=out)
 
 
-def silu(z: Array) -> Array:
+def silu(z: Array, out: Array | None = None) -> Array:
     """z·σ(z), also called swish."""
-    return z * sigmoid(z)
+    return np.multiply(z, sigmoid(z), out=out)
 
 
-def gelu(z: Array) -> Array:
+def gelu(z: Array, out: Array | None = None) -> Array:
     """z·Φ(z) with the exact normal CDF, Φ(z) = erfc(−z/√2)/2 (not the tanh approximation).
 
     −z/√2 is carried as x + dx (double-double), and erfc(x + dx) = erfc(x)·(1 − r·dx)
@@ -78,7 +91,7 @@ def gelu(z: Array) -> Array:
             2 / math.sqrt(math.pi) * np.exp(-xs * xs) / _erfc(xs).astype(np.float64),
             2 * xs + 1 / xs,  # the asymptotic series of erfc
         )
-    return 0.5 * z * _erfc(x).astype(np.float64) * (1 - r * dx)
+    return _into(0.5 * z * _erfc(x).astype(z.dtype) * (1 - r * dx), out)
 
 
 def _product_error(v: Array) -> Array:
@@ -96,9 +109,17 @@ def _split(v: Array) -> tuple[Array, Array]:
     return hi, v - hi
 
 
-def step(z: Array) -> Array:
+def step(z: Array, out: Array | None = None) -> Array:
     """The Heaviside step: 1 for z ≥ 0, else 0, as in the perceptron and the logic gates."""
-    return np.where(z >= 0, 1.0, 0.0)
+    return _into(np.where(z >= 0, 1.0, 0.0), out)
+
+
+def _into(values: Array, out: Array | None) -> Array:
+    """values, copied into out when one is given."""
+    if out is None:
+        return values
+    out[...] = values
+    return out
 
 
 def swish(u: Array, beta: float = 1.0) -> Array:
@@ -167,12 +188,13 @@ class Activation:
     name: str
     symbol: str
     formula: str
-    g: Callable[[Array], Array]
+    g: Callable[..., Array]
     gap: Callable[[Array], Array] | None = None
     log: Callable[[Array], Array] | None = None
 
-    def __call__(self, z: Array) -> Array:
-        return self.g(z)
+    def __call__(self, z: Array, out: Array | None = None) -> Array:
+        """g(z), into ``out`` when given (``out`` may be ``z`` itself)."""
+        return self.g(z, out=out)
 
 
 ACTIVATIONS: dict[str, Activation] = {

@@ -193,10 +193,32 @@ def _csv_lines(path: str | os.PathLike[str]) -> Iterator[tuple[int, list[str]]]:
         raise NNCalcError.at(f"not a CSV file: {e}", source, line + 1) from None
 
 
-def npy_chunks(data: Array, rows: int = 65536) -> Iterator[Array]:
-    """Consecutive slices of rows of a (memory-mapped) array, as float64."""
-    for start in range(0, data.shape[0], rows):
-        yield np.asarray(data[start : start + rows], dtype=np.float64)
+def npy_chunks(path: str | os.PathLike[str], data: Array, rows: int = 65536) -> Iterator[Array]:
+    """The rows of a 2-D .npy array (``data``, from load_npy) as float64 chunks.
+
+    C-ordered files are read with plain reads, so memory stays bounded whatever the
+    file's size (a memory map would keep every page it touched).
+    """
+    source = str(path)
+    if not isinstance(data, np.memmap) or not data.flags.c_contiguous:
+        for start in range(0, data.shape[0], rows):
+            yield checked(data[start : start + rows], source)
+        return
+    width = data.shape[1]
+    with open(path, "rb") as f:
+        f.seek(data.offset)
+        for start in range(0, data.shape[0], rows):
+            count = min(rows, data.shape[0] - start) * width
+            block = np.fromfile(f, dtype=data.dtype, count=count)
+            if block.size != count:
+                raise NNCalcError.at("damaged .npy file: it ends early", source)
+            try:
+                yield checked(block.reshape(-1, width), source)
+            except NNCalcError:
+                bad = int(np.argwhere(~np.isfinite(block.reshape(-1, width)))[0][0])
+                raise NNCalcError.at(
+                    f"row {start + bad + 1} holds NaN or infinity", source
+                ) from None
 
 
 def _is_float(text: str) -> bool:

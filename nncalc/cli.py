@@ -76,13 +76,31 @@ def forward(
     precision: Annotated[
         int, typer.Option("--precision", "-p", min=1, max=17, help="Significant digits shown.")
     ] = 6,
+    dtype: Annotated[
+        str, typer.Option("--dtype", help="float64, or float32 for speed (with -o only).")
+    ] = "float64",
+    progress: Annotated[
+        bool | None,
+        typer.Option(
+            "--progress/--no-progress",
+            help="A progress bar for -o (default: when stderr is a terminal).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Forward propagation: every z_i^(j) and a_i^(j), layer by layer."""
     from nncalc import inputs, netfile, outputs
 
+    if dtype not in ("float64", "float32"):
+        raise NNCalcError.at(f"--dtype {dtype} is not float64 or float32")
     net = netfile.load(network)
     if output:
         outputs.check_path(output)
+    if output and not json_output:
+        _forward_to_file(net, x or (), input_file, output, dtype, progress)
+        return
+    if dtype != "float64":
+        raise NNCalcError.at("--dtype float32 is for -o only", hint="tables and JSON are float64")
     X, names = inputs.choose(net, x or (), input_file)
     trace = net.forward(X)
     if output:
@@ -92,7 +110,7 @@ def forward(
         from nncalc.render.json import dumps, forward_document
 
         print(dumps(forward_document(trace, names)))
-    elif not output:
+    else:
         from nncalc.render import forward as tables
         from nncalc.render import style
 
@@ -100,6 +118,36 @@ def forward(
         console.print(tables.summary(net))
         for k in range(len(trace)):
             console.print(tables.example(trace, k, names[k], precision))
+
+
+def _forward_to_file(net, xs, input_file, output, dtype, progress) -> None:
+    """The large-batch path: stream the examples through nncalc.batch into the file."""
+    import numpy as np
+
+    from nncalc import batch, inputs, outputs
+
+    total, chunks = inputs.stream(net, xs, input_file, batch.chunk_rows(net))
+    results = batch.outputs(net, chunks, getattr(np, dtype))
+    with outputs.MatrixWriter(output, net.output_labels, getattr(np, dtype)) as writer:
+        for Y in _progress_bar(results, total, progress):
+            writer.write(Y)
+    print(f"nncalc: wrote h_Θ(x) of {writer.rows} example(s) to {output}", file=sys.stderr)
+
+
+def _progress_bar(items, total: int | None, wanted: bool | None, what: str = "forward", size=len):
+    """items, counted (by size) on a progress bar on stderr; by default when it is a terminal."""
+    if not (sys.stderr.isatty() if wanted is None else wanted):
+        yield from items
+        return
+    from rich.progress import Progress
+
+    from nncalc.render import style
+
+    with Progress(console=style.console(stderr=True), transient=True) as bar:
+        task = bar.add_task(what, total=total)
+        for item in items:
+            yield item
+            bar.advance(task, size(item))
 
 
 @app.command()
@@ -414,7 +462,8 @@ def grade(
 
         check_path(csv_path, (".csv",))
     grades, bugs = [], 0
-    for path in _progress(submissions):
+    large = None if len(submissions) >= 20 else False
+    for path in _progress_bar(submissions, len(submissions), large, "grading", lambda _: 1):
         try:
             grades.append(grading.grade_file(key, path))
         except Exception as e:  # a bug must not stop the class; it is reported below
@@ -438,17 +487,6 @@ def grade(
     if bugs:
         _error(f"{bugs} submission(s) hit an internal error; this is a bug, please report it")
         raise typer.Exit(EXIT_SOFTWARE)
-
-
-def _progress(items: list[str]):
-    """items, with a progress bar on stderr when it is a terminal and the class is large."""
-    if not sys.stderr.isatty() or len(items) < 20:
-        return items
-    from rich.progress import track
-
-    from nncalc.render import style
-
-    return track(items, description="grading", console=style.console(stderr=True), transient=True)
 
 
 def _error(message: str) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -69,6 +69,24 @@ def read_examples(path: str | os.PathLike[str], s1: int) -> tuple[Array, list[st
             hint="use " + ", ".join(SUFFIXES),
         )
     return X, [None] * X.shape[0]
+
+
+def stream(
+    network: Network, xs: Sequence[str] = (), path: str | None = None, rows: int = 65536
+) -> tuple[int | None, Iterator[Array]]:
+    """(number of examples if known, chunks of examples) for large batches.
+
+    .npy and .csv files are read a chunk at a time; other sources are one chunk.
+    """
+    s1 = network.sizes[0]
+    suffix = Path(path).suffix.lower() if path and not xs else ""
+    if suffix == ".npy":
+        data = npy_examples(path, s1)
+        return data.shape[0], arrays.npy_chunks(path, data, rows)
+    if suffix == ".csv":
+        return None, arrays.csv_chunks(path, s1, rows, width_name=f"s_1 = {s1}")
+    X, _ = choose(network, xs, path)
+    return X.shape[0], iter([X])
 
 
 def npy_examples(path: str | os.PathLike[str], s1: int) -> Array:

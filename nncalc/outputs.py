@@ -64,12 +64,51 @@ def write_matrix(
     path: str | os.PathLike[str], Y: Array | Sequence[Sequence[int]], header: Sequence[str]
 ) -> None:
     """Rows of Y to .csv (a header row, then full precision) or .npy (float64)."""
-    p = check_path(path)
-    if p.suffix.lower() == ".npy":
-        with atomic(p, "wb") as f:
-            np.save(f, np.asarray(Y, dtype=np.float64))
-        return
-    with atomic(p, "w") as f:
-        writer = csv.writer(f, lineterminator="\n")
-        writer.writerow(header)
-        writer.writerows([v if isinstance(v, int) else repr(float(v)) for v in row] for row in Y)
+    with MatrixWriter(path, header) as writer:
+        writer.write(Y)
+
+
+class MatrixWriter:
+    """Rows of a matrix written as they come, to .csv or .npy, atomically.
+
+    The .npy header is written first with room for any row count and rewritten with the
+    real one at the end, so nothing is held in memory.
+    """
+
+    _HEADER = 118  # bytes of the .npy header dict: 10 + 118 is a multiple of 64
+
+    def __init__(self, path: str | os.PathLike[str], header: Sequence[str], dtype=np.float64):
+        self.path = check_path(path)
+        self.header, self.dtype = list(header), np.dtype(dtype)
+        self.npy = self.path.suffix.lower() == ".npy"
+        self.rows = 0
+
+    def __enter__(self) -> MatrixWriter:
+        self._context = atomic(self.path, "wb" if self.npy else "w")
+        self.file = self._context.__enter__()
+        if self.npy:
+            self._npy_header()
+        else:
+            self.csv = csv.writer(self.file, lineterminator="\n")
+            self.csv.writerow(self.header)
+        return self
+
+    def write(self, Y: Array) -> None:
+        """Append rows."""
+        if self.npy:
+            np.ascontiguousarray(Y, dtype=self.dtype).tofile(self.file)
+        else:
+            self.csv.writerows([v if type(v) is int else repr(float(v)) for v in row] for row in Y)
+        self.rows += len(Y)
+
+    def __exit__(self, kind, error, traceback) -> None:
+        if error is None and self.npy:
+            self.file.seek(0)
+            self._npy_header()
+        self._context.__exit__(kind, error, traceback)
+
+    def _npy_header(self) -> None:
+        shape = (self.rows, len(self.header))
+        fields = f"{{'descr': '{self.dtype.str}', 'fortran_order': False, 'shape': {shape}, }}"
+        self.file.write(b"\x93NUMPY\x01\x00" + self._HEADER.to_bytes(2, "little"))
+        self.file.write(fields.ljust(self._HEADER - 1).encode("latin1") + b"\n")

@@ -62,7 +62,9 @@ def test_a_failed_rename_leaves_the_old_file_and_no_temporary(run, monkeypatch, 
 
 def test_an_interrupted_write_leaves_the_old_file(run, monkeypatch, write):
     out = write("h.npy", "precious\n")
-    monkeypatch.setattr("numpy.save", lambda *a, **k: (_ for _ in ()).throw(KeyboardInterrupt))
+    monkeypatch.setattr(
+        outputs.MatrixWriter, "write", lambda *a: (_ for _ in ()).throw(KeyboardInterrupt)
+    )
     r = run("forward", NEURON, "-o", out)
     assert r.code == 130
     assert out.read_text() == "precious\n"
