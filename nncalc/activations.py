@@ -11,11 +11,16 @@ import difflib
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-from numpy.typing import NDArray
 
-Array = NDArray[np.float64]
+if TYPE_CHECKING:  # numpy.typing costs start-up time, and only type checkers need it
+    from numpy.typing import NDArray
+
+    Array = NDArray[np.float64]
+else:
+    Array = np.ndarray
 
 _erfc = np.frompyfunc(math.erfc, 1, 1)
 _SQRT_HALF = 0.7071067811865476

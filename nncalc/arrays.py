@@ -14,9 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
+from nncalc.activations import Array
 from nncalc.errors import NNCalcError
 
-Array = np.ndarray
 _KINDS = {"U": "text", "S": "bytes", "O": "Python objects", "b": "booleans", "c": "complex numbers"}
 SUFFIXES = (".npy", ".npz", ".csv")
 
