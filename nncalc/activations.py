@@ -31,14 +31,14 @@ _EXP_EDGE = -708.0  # e^−z overflows float64 for z below about −709.78
 
 def sigmoid(z: Array, out: Array | None = None) -> Array:
     """σ(z) = 1 / (1 + e^−z); where e^−z would overflow, e^z / (1 + e^z) instead."""
-    tail = z < _EXP_EDGE
-    z_tail = z[tail] if tail.any() else None
+    tail = z < _EXP_EDGE if z.size and z.min() < _EXP_EDGE else None
+    z_tail = None if tail is None else z[tail]
     out = np.negative(z, out=out)
     with np.errstate(over="ignore"):  # the tail, fixed below
         np.exp(out, out=out)
     out += 1.0
     np.reciprocal(out, out=out)
-    if z_tail is not None:
+    if tail is not None:
         e = np.exp(z_tail)
         out[tail] = e / (1 + e)
     return out

@@ -1,15 +1,19 @@
 """Forward propagation of large batches: only h_Θ(x), chunk by chunk, in place.
 
-The same arithmetic as Network.forward, arranged for speed and bounded memory: each
-chunk of examples stays in the cache through all layers, activations overwrite z
-instead of allocating, and the element-wise work is split across threads (NumPy
-releases the GIL), while the matrix products use BLAS's own threads.
+The same arithmetic as Network.forward, arranged for speed and bounded memory: one
+worker thread per core takes whole chunks of examples through every layer (NumPy
+releases the GIL), with BLAS held to one thread per worker so the cores are not
+oversubscribed; activations overwrite z a cache-sized block at a time instead of
+allocating; and only a few chunks are in flight, whatever the size of the input.
 """
 
 from __future__ import annotations
 
+import os
+from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 
 import numpy as np
 
@@ -17,55 +21,91 @@ from nncalc import activations
 from nncalc.errors import NNCalcError
 from nncalc.network import Array, Layer, Network
 
-CHUNK_BYTES = 4 * 1024 * 1024
+CHUNK_BYTES = 16 * 1024 * 1024
 """About how much of the widest layer one chunk of examples holds."""
+
+BLOCK_BYTES = 256 * 1024
+"""About how much of a layer the element-wise work takes at a time: small enough for L2."""
 
 
 def chunk_rows(network: Network) -> int:
-    """Examples per chunk: enough to keep BLAS efficient, few enough to stay in cache."""
-    widest = max(network.sizes)
-    return max(256, CHUNK_BYTES // (8 * widest))
+    """Examples per chunk, so that the matrix products run on large blocks."""
+    return max(256, CHUNK_BYTES // (8 * max(network.sizes)))
 
 
 def outputs(
-    network: Network, chunks: Iterable[Array], dtype: type = np.float64, threads: int = 2
+    network: Network, chunks: Iterable[Array], dtype: type = np.float64, workers: int = 0
 ) -> Iterator[Array]:
-    """h_Θ(x) for each chunk of examples (rows), in ``dtype`` (float64 or float32)."""
-    steps = [_Step(layer, dtype) for layer in network.layers]
-    with ThreadPoolExecutor(threads) as pool:
+    """h_Θ(x) for each chunk of examples (rows), in order, in ``dtype`` (float64 or float32).
+
+    ``workers`` threads (default: one per core) each take a chunk through every layer.
+    """
+    workers = workers or os.cpu_count() or 1
+    steps = [_Step(layer, j, network.source, dtype) for j, layer in enumerate(network.layers, 2)]
+
+    def run(X: Array) -> Array:
+        a = np.asarray(X, dtype=dtype)
+        for step in steps:
+            a = step(a)
+        return a
+
+    with _one_blas_thread(workers > 1), ThreadPoolExecutor(workers) as pool:
+        pending: deque = deque()
         for X in chunks:
-            a = np.asarray(X, dtype=dtype)
-            for j, step in enumerate(steps, start=2):
-                a = step(a, pool, threads)
-                if not np.isfinite(a).all():
-                    raise NNCalcError.at(
-                        f"layer {j}: values overflow float64 (beyond ±1.8e308)",
-                        network.source,
-                        hint="the weights or inputs are too large",
-                    )
-            yield a
+            pending.append(pool.submit(run, X))
+            if len(pending) > workers:  # bounded: the input may be larger than memory
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+
+def _one_blas_thread(wanted: bool):
+    """BLAS held to one thread: the workers are the parallelism."""
+    if not wanted:
+        return nullcontext()
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=1, user_api="blas")
 
 
 class _Step:
-    """One layer, its matrices laid out for a @ Wᵀ."""
+    """Layer j, its matrices laid out for a @ Wᵀ."""
 
-    def __init__(self, layer: Layer, dtype: type) -> None:
-        self.layer = layer
+    def __init__(self, layer: Layer, j: int, source: str | None, dtype: type) -> None:
+        self.layer, self.j, self.source = layer, j, source
         self.Wt = np.ascontiguousarray(layer.weights.T, dtype=dtype)
         self.b = layer.bias.astype(dtype)
         if layer.gate is not None:
             self.Vt = np.ascontiguousarray(layer.gate[:, 1:].T, dtype=dtype)
             self.c = layer.gate[:, 0].astype(dtype)
 
-    def __call__(self, a: Array, pool: ThreadPoolExecutor, threads: int) -> Array:
-        with np.errstate(over="ignore", invalid="ignore"):  # overflow is checked by the caller
-            z = a @ self.Wt
-            z += self.b
-            if self.layer.gate is not None:
-                u = a @ self.Vt
-                u += self.c
-                return np.multiply(z, activations.swish(u, self.layer.swish_beta), out=z)
-            g = self.layer.g
-            parts = np.array_split(z, threads) if z.shape[0] >= 64 * threads else [z]
-            list(pool.map(lambda part: g(part, out=part), parts))
+    def __call__(self, a: Array) -> Array:
+        z = a @ self.Wt
+        if self.layer.gate is None:
+            self.activate(z)
             return z
+        u = a @ self.Vt
+        u += self.c
+        z += self.b
+        self.check(z)
+        self.check(u)
+        return np.multiply(z, activations.swish(u, self.layer.swish_beta), out=z)
+
+    def activate(self, z: Array) -> None:
+        """z += b, then g(z) in place, a cache-sized block of rows at a time."""
+        rows = max(1, BLOCK_BYTES // (z.itemsize * z.shape[1]))
+        g = self.layer.g
+        for start in range(0, z.shape[0], rows):
+            block = z[start : start + rows]
+            block += self.b
+            self.check(block)
+            g(block, out=block)
+
+    def check(self, z: Array) -> None:
+        """Overflow (or NaN) shows in the extremes; two reductions, no temporary."""
+        if z.size and not (np.isfinite(z.max()) and np.isfinite(z.min())):
+            raise NNCalcError.at(
+                f"layer {self.j}: values overflow float64 (beyond ±1.8e308)",
+                self.source,
+                hint="the weights or inputs are too large",
+            )
