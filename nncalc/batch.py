@@ -28,9 +28,12 @@ BLOCK_BYTES = 256 * 1024
 """About how much of a layer the element-wise work takes at a time: small enough for L2."""
 
 
+MAX_CHUNK_ROWS = 16384
+
+
 def chunk_rows(network: Network) -> int:
-    """Examples per chunk, so that the matrix products run on large blocks."""
-    return max(256, CHUNK_BYTES // (8 * max(network.sizes)))
+    """Examples per chunk: large blocks for the matrix products, bounded for memory."""
+    return min(MAX_CHUNK_ROWS, max(256, CHUNK_BYTES // (8 * max(network.sizes))))
 
 
 def outputs(
