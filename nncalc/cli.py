@@ -126,8 +126,10 @@ def _forward_to_file(net, xs, input_file, output, dtype, progress) -> None:
 
     from nncalc import batch, inputs, outputs
 
-    total, chunks = inputs.stream(net, xs, input_file, batch.chunk_rows(net))
-    results = batch.outputs(net, chunks, getattr(np, dtype))
+    rows = batch.chunk_rows(net)
+    total, chunks = inputs.stream(net, xs, input_file, rows)
+    one_chunk = total is not None and total <= rows  # no threads to start for it
+    results = batch.outputs(net, chunks, getattr(np, dtype), workers=1 if one_chunk else 0)
     with outputs.MatrixWriter(output, net.output_labels, getattr(np, dtype)) as writer:
         for Y in _progress_bar(results, total, progress):
             writer.write(Y)
