@@ -24,8 +24,8 @@ class Problem:
                 if self.column is not None:
                     where += f":{self.column}"
             where += ": "
-        text = where + self.message
-        return f"{text}; {self.hint}" if self.hint else text
+        text = where + self.message + (f"; {self.hint}" if self.hint else "")
+        return " ".join(text.split("\n"))  # one problem, one line
 
 
 class NNCalcError(ValueError):

@@ -36,7 +36,7 @@ class Classes:
     def parse(cls, text: str, zero_based: bool = False) -> Classes:
         """'10' (K = 10) or 'pedestrian,car,motorcycle,truck' (named classes)."""
         text = text.strip()
-        if text.isdigit():
+        if text.isascii() and text.isdigit():
             return cls(int(text), None, zero_based)
         names = tuple(n.strip() for n in text.split(","))
         if not all(names):

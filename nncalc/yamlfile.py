@@ -62,7 +62,7 @@ class YList(list):
 def max_bytes() -> int:
     """The file size limit in force (NNCALC_MAX_BYTES, or MAX_BYTES)."""
     value = os.environ.get("NNCALC_MAX_BYTES", "")
-    return int(value) if value.isdigit() else MAX_BYTES
+    return int(value) if value.isascii() and value.isdigit() else MAX_BYTES
 
 
 def read_text(path: str | os.PathLike[str], limit: int | None = None) -> str:
@@ -111,6 +111,10 @@ def parse(text: str, source: str = "<string>") -> Any:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as e:
         raise _yaml_error(e, text, source) from None
+    except yaml.reader.ReaderError as e:
+        line = text[: e.position].count("\n") + 1
+        what = f"character #x{e.character:04x} is not allowed: {e.reason}"
+        raise NNCalcError.at(f"invalid YAML: {what}", source, line) from None
     except yaml.YAMLError as e:
         raise NNCalcError.at(f"invalid YAML: {e}", source) from None
     except RecursionError:
