@@ -26,8 +26,9 @@ class Classes:
 
     def __post_init__(self) -> None:
         if not 1 <= self.K <= MAX_CLASSES:
+            many = f"{self.K:,}" if self.K <= MAX_CLASSES else f"over {MAX_CLASSES:,}"
             raise NNCalcError.at(
-                f"{self.K:,} classes; there must be 1 to {MAX_CLASSES:,}", hint="--classes K"
+                f"{many} classes; there must be 1 to {MAX_CLASSES:,}", hint="--classes K"
             )
         if self.names is not None and len(self.names) != self.K:
             raise NNCalcError.at(f"{len(self.names)} names for {self.K} classes")
@@ -37,7 +38,8 @@ class Classes:
         """'10' (K = 10) or 'pedestrian,car,motorcycle,truck' (named classes)."""
         text = text.strip()
         if text.isascii() and text.isdigit():
-            return cls(int(text), None, zero_based)
+            K = int(text) if len(text) <= len(str(MAX_CLASSES)) else MAX_CLASSES + 1
+            return cls(K, None, zero_based)
         names = tuple(n.strip() for n in text.split(","))
         if not all(names):
             raise NNCalcError.at(

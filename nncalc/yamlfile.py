@@ -202,7 +202,10 @@ class _Converter:
         self.check_tag(node, ("str", "int", "float", "bool", "null", "timestamp"))
         kind = node.tag.removeprefix(_TAG)
         if kind == "int":
-            return _constructor.construct_yaml_int(node)
+            try:
+                return _constructor.construct_yaml_int(node)
+            except ValueError:  # Python's limit of 4,300 digits
+                raise self.pos(node).error("a whole number with too many digits") from None
         if kind == "float":
             return _constructor.construct_yaml_float(node)
         if kind == "bool":

@@ -57,7 +57,7 @@ def test_zero_based_cli(run):
         (["1"], "--classes is required"),
         (["--classes", "3"], "no labels given"),
         (["1", "--classes", "0"], "0 classes; there must be 1 to 1,000,000"),
-        (["1", "--classes", "10000000"], "10,000,000 classes; there must be 1 to 1,000,000"),
+        (["1", "--classes", "10000000"], "over 1,000,000 classes; there must be 1 to 1,000,000"),
         (["a", "--classes", "a,b,a"], "class 'a' is named twice"),
         (["--decode", "0,1", "--classes", "3"], "--decode has 2 entries, expected K = 3"),
         (["--decode", "0,x"], "'x' is not a number"),
