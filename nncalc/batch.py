@@ -83,6 +83,10 @@ class _Step:
             self.c = layer.gate[:, 0].astype(dtype)
 
     def __call__(self, a: Array) -> Array:
+        with np.errstate(over="ignore", invalid="ignore"):  # overflow is caught by check()
+            return self.forward(a)
+
+    def forward(self, a: Array) -> Array:
         z = a @ self.Wt
         if self.layer.gate is None:
             self.activate(z)
