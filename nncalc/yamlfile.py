@@ -201,17 +201,18 @@ class _Converter:
     def scalar(self, node: yaml.ScalarNode) -> Any:
         self.check_tag(node, ("str", "int", "float", "bool", "null", "timestamp"))
         kind = node.tag.removeprefix(_TAG)
-        if kind == "int":
+        construct = {
+            "int": _constructor.construct_yaml_int,
+            "float": _constructor.construct_yaml_float,
+            "bool": _constructor.construct_yaml_bool,
+            "null": lambda _: None,
+        }.get(kind)
+        if construct is not None:
             try:
-                return _constructor.construct_yaml_int(node)
-            except ValueError:  # Python's limit of 4,300 digits
-                raise self.pos(node).error("a whole number with too many digits") from None
-        if kind == "float":
-            return _constructor.construct_yaml_float(node)
-        if kind == "bool":
-            return _constructor.construct_yaml_bool(node)
-        if kind == "null":
-            return None
+                return construct(node)
+            except (ValueError, TypeError, KeyError):  # '!!float abc', or an int of 5,000 digits
+                shown = node.value if len(node.value) <= 20 else node.value[:20] + "…"
+                raise self.pos(node).error(f"'{shown}' is not a valid YAML {kind}") from None
         if not node.style and _FLOAT_12.fullmatch(node.value):  # plain: None, or "" in C
             return float(node.value)  # YAML 1.2 floats such as 1e-3, which PyYAML reads as text
         return node.value
