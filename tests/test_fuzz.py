@@ -5,8 +5,15 @@ or ``quiz``) or 2 (bad usage or bad input, every stderr line starting with
 "nncalc: error: "); never 70 (an internal error), never a traceback, and a failed
 ``--output`` run leaves an existing file intact and no partial file behind.
 
-Three fuzzers: text-level mutations of the sample files, structure-level mutations of
-their parsed YAML, and random command lines.
+Three fuzzers, each run as two tests (exit codes, and error lines):
+
+1. text-level mutations of the sample files (characters, lines, YAML specials, bytes
+   that are not UTF-8), run with ``forward`` (and random options) and ``params``;
+2. structure-level mutations of the parsed samples (values replaced, keys added or
+   removed), dumped back to YAML and run the same way;
+3. random command lines of ``forward``, ``params``, ``onehot`` and ``quiz``.
+
+The whole file takes 30-60 s; the example counts are in the ``@fuzz(...)`` lines.
 """
 
 from __future__ import annotations
@@ -17,12 +24,16 @@ import io
 import re
 import tempfile
 from pathlib import Path
+from unittest import mock
 
 import numpy as np
+import typer
+import typer.main
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
+from nncalc import cli
 from nncalc.cli import main
 
 from conftest import SAMPLES
@@ -30,42 +41,77 @@ from conftest import SAMPLES
 PREFIX = "nncalc: error: "
 
 
-def fuzz(examples: int) -> settings:
-    """Hypothesis settings for a fuzzer: ``examples`` runs, no deadline (some runs are slow)."""
+def fuzz(examples: int, shrink: bool = True) -> settings:
+    """Hypothesis settings for a fuzzer: ``examples`` runs, no deadline (some runs are slow).
+
+    ``shrink=False`` reports a failing input as found, without spending half a minute
+    shrinking it: a mutated file stays a sample with a few changes anyway.
+    """
+    phases = [p for p in Phase if shrink or p not in (Phase.shrink, Phase.explain)]
     return settings(
-        max_examples=examples, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+        max_examples=examples,
+        deadline=None,
+        phases=phases,
+        suppress_health_check=[HealthCheck.too_slow],
     )
 
 
 SAMPLE_PATHS = sorted(SAMPLES.glob("*.yaml"))
 SAMPLE_TEXTS = {p.name: p.read_text(encoding="utf-8") for p in SAMPLE_PATHS}
 SAMPLE_DOCS = {name: yaml.safe_load(text) for name, text in SAMPLE_TEXTS.items()}
+DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 NAMES = sorted(SAMPLE_TEXTS)
 
 
 # --- running the command line and checking the contract --------------------------
 
 
+_build_command = typer.main.get_command
+_COMMAND = _build_command(cli.app)
+
+
+def _get_command(app: typer.Typer):
+    return _COMMAND if app is cli.app else _build_command(app)
+
+
 def run_cli(argv: list[str]) -> tuple[int, str, str]:
-    """main(argv) in this process: (exit code, stdout, stderr)."""
+    """main(argv) in this process: (exit code, stdout, stderr).
+
+    main() turns the Typer app into a Click command on every call, which takes some 20 ms,
+    most of a run; here that is done once, and the command reused, as Click commands are
+    meant to be. The results are the same, and the fuzzers run ten times more inputs.
+    """
     out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+    with (
+        mock.patch.object(typer.main, "get_command", _get_command),
+        contextlib.redirect_stdout(out),
+        contextlib.redirect_stderr(err),
+    ):
         code = main(argv)
     return code, out.getvalue(), err.getvalue()
 
 
-def check_contract(argv: list[str], allowed: set[int]) -> int:
-    """Run argv and assert the exit-code and stderr contract; returns the exit code."""
+# Each fuzzer is two tests, one per aspect of the contract, so that inputs which break one
+# aspect (a message spread over two lines) cannot hide inputs which break the other (an
+# internal error): Hypothesis stops looking soon after its first failure.
+EXIT_CODES, ERROR_LINES = "exit codes", "error lines"
+
+
+def check_contract(argv: list[str], allowed: set[int], aspect: str) -> int:
+    """Run argv and assert one aspect of the contract; returns the exit code.
+
+    EXIT_CODES: the code is one of ``allowed`` and nothing shows a traceback.
+    ERROR_LINES: on exit 2, stderr is one or more lines, each starting with PREFIX.
+    """
     code, out, err = run_cli(argv)
     context = f"argv={argv!r}\nexit code {code}\nstderr={err!r}"
-    assert code in allowed, context
-    assert "Traceback" not in err, context
-    assert "Traceback" not in out, context
-    if code == 2:
-        if not err and "Usage:" in out:
-            return code  # a bare `nncalc`: the help on stdout, as test_cli documents
+    if aspect == EXIT_CODES:
+        assert code in allowed, context
+        assert "Traceback" not in err, context
+        assert "Traceback" not in out, context
+    elif code == 2 and not (not err and "Usage:" in out):  # a bare `nncalc` shows the help
         assert err, context
-        for line in err.splitlines():
+        for line in err.removesuffix("\n").split("\n"):  # the lines a terminal shows
             assert line.startswith(PREFIX), context
     return code
 
@@ -73,8 +119,8 @@ def check_contract(argv: list[str], allowed: set[int]) -> int:
 OUTPUT_SENTINEL = b"existing,contents\n1,2\n"
 
 
-def check_forward(network: Path, extra: list[str], precreate: bool) -> None:
-    """`forward NETWORK EXTRA...` keeps the contract, and leaves a prior -o file intact."""
+def check_forward(network: Path, extra: list[str], precreate: bool, aspect: str) -> None:
+    """`forward NETWORK EXTRA...` keeps the contract; a failed run leaves an -o file intact."""
     folder = network.parent
     output = None
     if "-o" in extra:
@@ -82,8 +128,8 @@ def check_forward(network: Path, extra: list[str], precreate: bool) -> None:
         if precreate:
             output.write_bytes(OUTPUT_SENTINEL)
     before = set(folder.iterdir())
-    code = check_contract(["forward", str(network), *extra], {0, 2})
-    if output is None:
+    code = check_contract(["forward", str(network), *extra], {0, 2}, aspect)
+    if output is None or aspect != EXIT_CODES:
         return
     left = sorted(p.name for p in set(folder.iterdir()) - before if p != output)
     assert not left, f"temporary files left behind: {left}"
@@ -146,7 +192,11 @@ SPECIALS = (
     "!!omap [a: 1]",
     "!!timestamp 2001-12-14",
     "!!float 1",
+    "!!float abc",
     "!!int 1",
+    "!!int 1.5",
+    "!!bool maybe",
+    "!!null 1",
     "!!str 1",
     "!foo 1",
     "&a ",
@@ -231,13 +281,24 @@ NUMBERS = (
     "3e300",
     "9" * 309,
     "9" * 5000,
+    "-" + "9" * 4301,
     ".nan",
     ".inf",
     "1e999",
     "yes",
     "~",
+    "''",
     "0x10",
     "1:30",
+    "!!float x",
+    "!!float 1e999",
+    "!!int 1.5",
+    "!!int 0x1F",
+    "!!bool 2",
+    "!!null 0",
+    "!!str 1",
+    "!!timestamp 1",
+    "!!binary 1",
 )
 ACTIVATION_NAMES = (
     "sigmoid",
@@ -337,15 +398,29 @@ def _replace_match(draw, pattern: re.Pattern[str], text: str, group: int, values
     return text[: m.start(group)] + draw(values) + text[m.end(group) :]
 
 
-@fuzz(400)
-@given(data=mutated_sample(), extra=extra_args(), precreate=st.booleans())
-def test_mutated_network_text_keeps_the_contract(data: bytes, extra: list[str], precreate: bool):
+def mutated_text_case(aspect: str, data: bytes, extra: list[str], precreate: bool) -> None:
+    """forward and params on the mutated bytes."""
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         network = folder / "net.yaml"
         network.write_bytes(data)
-        check_forward(network, place_outputs(extra, folder), precreate)
-        check_contract(["params", str(network)], {0, 2})
+        check_forward(network, place_outputs(extra, folder), precreate, aspect)
+        check_contract(["params", str(network)], {0, 2}, aspect)
+
+
+mutated_texts = given(data=mutated_sample(), extra=extra_args(), precreate=st.booleans())
+
+
+@fuzz(800, shrink=False)
+@mutated_texts
+def test_mutated_network_text_exit_codes(data: bytes, extra: list[str], precreate: bool):
+    mutated_text_case(EXIT_CODES, data, extra, precreate)
+
+
+@fuzz(150, shrink=False)
+@mutated_texts
+def test_mutated_network_text_error_lines(data: bytes, extra: list[str], precreate: bool):
+    mutated_text_case(ERROR_LINES, data, extra, precreate)
 
 
 # --- 2. structure-level mutations of the samples ---------------------------------
@@ -407,6 +482,10 @@ def _paths(node, path=()):
             yield from _paths(value, (*path, index))
 
 
+def _is_number(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
 def _get(doc, path):
     for step in path:
         doc = doc[step]
@@ -419,9 +498,15 @@ def mutated_document(draw):
     name = draw(st.sampled_from(NAMES))
     doc = copy.deepcopy(SAMPLE_DOCS[name])
     for _ in range(draw(st.integers(1, 3))):
-        path = draw(st.sampled_from(list(_paths(doc))))
+        op = draw(st.sampled_from(("number", "number", "replace", "add key", "remove", "append")))
+        paths = list(_paths(doc))
+        numbers = [p for p in paths if p and _is_number(_get(doc, p))]
+        if op == "number" and numbers:  # a weight or an input: keep the shape, change the value
+            path = draw(st.sampled_from(numbers))
+            _get(doc, path[:-1])[path[-1]] = draw(FLOATS | st.integers())
+            continue
+        path = draw(st.sampled_from(paths))
         node = _get(doc, path)
-        op = draw(st.sampled_from(("replace", "replace", "add key", "remove", "append")))
         if op == "add key" and isinstance(node, dict):
             node[draw(st.sampled_from(KEYS) | st.text(max_size=8))] = draw(VALUES)
         elif op == "remove" and isinstance(node, dict | list) and node:
@@ -436,154 +521,232 @@ def mutated_document(draw):
     return name, doc
 
 
-@fuzz(300)
-@given(
-    mutated=mutated_document(),
-    unicode=st.booleans(),
-    extra=extra_args(),
-    precreate=st.booleans(),
-)
-def test_mutated_network_structure_keeps_the_contract(mutated, unicode, extra, precreate):
+def mutated_document_case(
+    aspect: str, mutated: tuple[str, object], unicode: bool, extra: list[str], precreate: bool
+) -> None:
+    """forward and params on the dumped document, and its inputs as an --input file."""
     name, doc = mutated
-    text = yaml.safe_dump(doc, sort_keys=False, allow_unicode=unicode)
+    text = yaml.dump(doc, Dumper=DUMPER, sort_keys=False, allow_unicode=unicode)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         network = folder / "net.yaml"
         network.write_text(text, encoding="utf-8")
-        check_forward(network, place_outputs(extra, folder), precreate)
-        check_contract(["params", str(network)], {0, 2})
+        check_forward(network, place_outputs(extra, folder), precreate, aspect)
+        check_contract(["params", str(network)], {0, 2}, aspect)
         if isinstance(doc, dict) and "inputs" in doc:  # the examples as an --input file
             examples = folder / "examples.yaml"
-            examples.write_text(yaml.safe_dump(doc["inputs"]), encoding="utf-8")
-            check_contract(["forward", str(SAMPLES / name), "--input", str(examples)], {0, 2})
+            examples.write_text(yaml.dump(doc["inputs"], Dumper=DUMPER), encoding="utf-8")
+            argv = ["forward", str(SAMPLES / name), "--input", str(examples)]
+            check_contract(argv, {0, 2}, aspect)
+
+
+mutated_documents = given(
+    mutated=mutated_document(), unicode=st.booleans(), extra=extra_args(), precreate=st.booleans()
+)
+
+
+@fuzz(250)
+@mutated_documents
+def test_mutated_network_structure_exit_codes(mutated, unicode, extra, precreate):
+    mutated_document_case(EXIT_CODES, mutated, unicode, extra, precreate)
+
+
+@fuzz(50)
+@mutated_documents
+def test_mutated_network_structure_error_lines(mutated, unicode, extra, precreate):
+    mutated_document_case(ERROR_LINES, mutated, unicode, extra, precreate)
 
 
 # --- 3. random command lines -----------------------------------------------------
 
-COMMANDS = ("forward", "params", "onehot", "quiz")
-OPTIONS = (
-    "-x",
-    "--input",
-    "-i",
-    "--json",
-    "-o",
-    "--output",
-    "--precision",
-    "-p",
-    "--theta",
-    "-j",
-    "--expect",
-    "--classes",
-    "-k",
-    "--zero-based",
-    "--labels",
-    "--decode",
-    "--version",
-    "--help",
+# Files in the scratch folder each run starts in (names relative to it).
+SCRATCH_FILES = {
+    "labels.txt": "1\n2\n# a comment\n\n3\n",
+    "labels.csv": "label,x\ncar,1\ntruck,2\n",
+    "bad-labels.txt": "12\nzebra\n",
+    "examples.csv": "a,b,c\n1,2,3\n4,5,6\n",
+    "examples.yaml": "- [1, 2, 3]\n- {name: B, x: [4, 5, 6]}\n",
+    "empty.yaml": "",
+    "binary.yaml": "\0",
+}
+FILES = (
+    *SCRATCH_FILES,
+    "examples.npy",
+    "no-such-file.yaml",
+    "no-such-file.csv",
+    ".",
+    *(str(p) for p in SAMPLE_PATHS),
 )
-FLAGS = ("--json", "--zero-based", "--version", "--help")
-WORDS = (
-    "1,2,3",
-    "66,39,12",
-    "0,0,1,0",
-    "0.1,0.7,0.15,0.05",
-    "1 2 3",
-    "0,0,1;1,0,0",
+OUTPUTS = ("out.csv", "out.npy", "OUT.CSV", "out.txt", "no-such-folder/out.csv", ".", "")
+NUMBERS_TEXT = (
+    "0",
+    "1",
+    "2",
     "3",
     "10",
-    "0",
-    "-1",
     "60",
     "80",
+    "-1",
+    "17",
+    "18",
     "1000000",
     "1000001",
+    "9" * 30,
     "9" * 5000,
     "²",
     "٣",
     "½",
+    "1.5",
+    "1e3",
     "nan",
     "inf",
     "-inf",
     "1e999",
-    "car",
-    "pedestrian,car,motorcycle,truck",
-    "a,,b",
-    "a,a",
+    "0x10",
     "",
     " ",
+)
+VECTORS = (
+    "1,2,3",
+    "66,39,12",
+    "66 39 12",
+    "0,0,1,0",
+    "0.1,0.7,0.15,0.05",
+    "0,0,1;1,0,0",
+    "1;2",
+    "1,,2",
     ",",
     ";",
-    "-",
-    "--",
-    "\udcff",
-    "a\nb",
+    "1e308,1e308,1e308",
+    "-1e308,1e308,5e-324",
+    "nan,1,2",
+    "1,inf,2",
+    "1,2,1e999",
+    "9" * 400,
 )
-
-
-def _files(folder: Path) -> dict[str, Path]:
-    """Input files of every kind, and output paths that are fine or not."""
-    files = {
-        "labels.txt": "1\n2\n# a comment\n\n3\n",
-        "labels.csv": "label,x\ncar,1\ntruck,2\n",
-        "bad-labels.txt": "12\nzebra\n",
-        "examples.csv": "a,b,c\n1,2,3\n4,5,6\n",
-        "examples.yaml": "- [1, 2, 3]\n- {name: B, x: [4, 5, 6]}\n",
-        "empty.yaml": "",
-    }
-    paths = {}
-    for name, text in files.items():
-        paths[name] = folder / name
-        paths[name].write_text(text, encoding="utf-8")
-    np.save(folder / "examples.npy", np.array([[1.0, 2.0, 3.0]]))
-    paths["examples.npy"] = folder / "examples.npy"
-    for name in ("out.csv", "out.npy", "out.txt", "no-such-folder/out.csv", "no-such-file.yaml"):
-        paths[name] = folder / name
-    paths["folder"] = folder
-    return paths
-
-
-def _value(file_names: tuple[str, ...]) -> st.SearchStrategy[str]:
-    """A value for an option: a word, a number, a path or random text."""
-    return st.one_of(
-        st.sampled_from(WORDS),
-        st.integers().map(str),
-        st.integers(-(10**40), 10**40).map(str),
-        st.floats().map(repr),
-        st.lists(st.integers(-3, 12).map(str), min_size=1, max_size=5).map(",".join),
-        st.text(max_size=10),
-        st.sampled_from(file_names + tuple(str(p) for p in SAMPLE_PATHS)),
-    )
+CLASS_TEXTS = (
+    "10",
+    "3",
+    "1",
+    "0",
+    "1000000",
+    "1000001",
+    "pedestrian,car,motorcycle,truck",
+    "car",
+    "a,,b",
+    "a,a",
+    "a, b",
+    " , ",
+    "²",
+    "①",
+    "9" * 5000,
+)
+LABELS = ("1", "3", "0", "10", "11", "-1", "car", "truck", "zebra", "1.0", "e_3", "²")
+# A real argv never holds a NUL byte (C strings), but may hold anything else, even the
+# lone surrogates Python makes of bytes that are not UTF-8.
+TEXT = st.one_of(
+    st.text(st.characters(exclude_characters="\0"), max_size=12),
+    st.lists(st.text(st.characters(exclude_characters="\0"), max_size=4), max_size=4).map(
+        ", ".join
+    ),
+    st.sampled_from(("\udcff", "a\nb", "\x1b[31m", "[bold]x[/]", "-")),
+)
+NUMBER = st.one_of(
+    st.sampled_from(NUMBERS_TEXT),
+    st.integers(-(10**40), 10**40).map(str),
+    st.floats().map(repr),
+)
+VECTOR = st.one_of(
+    st.sampled_from(VECTORS),
+    st.lists(st.integers(-3, 12).map(str), min_size=1, max_size=5).map(",".join),
+    st.lists(st.floats().map(repr), min_size=1, max_size=4).map(",".join),
+)
+# Each option with what it usually takes (None: a flag).
+OPTION_VALUES: dict[str, st.SearchStrategy[str] | None] = {
+    "-x": VECTOR,
+    "--input": st.sampled_from(FILES),
+    "-i": st.sampled_from(FILES),
+    "--json": None,
+    "-o": st.sampled_from(OUTPUTS),
+    "--output": st.sampled_from(OUTPUTS),
+    "--precision": NUMBER,
+    "-p": NUMBER,
+    "--theta": NUMBER,
+    "-j": NUMBER,
+    "--expect": st.one_of(NUMBER, VECTOR, st.sampled_from(LABELS)),
+    "--classes": st.sampled_from(CLASS_TEXTS) | NUMBER,
+    "-k": st.sampled_from(CLASS_TEXTS) | NUMBER,
+    "--zero-based": None,
+    "--labels": st.sampled_from(FILES),
+    "--decode": VECTOR,
+    "--version": None,
+    "--help": None,
+}
+COMMANDS = {
+    "forward": ("-x", "--input", "-i", "--json", "-o", "--output", "--precision", "-p"),
+    "params": ("--theta", "-j", "--expect", "--json"),
+    "onehot": (
+        *("--classes", "-k", "--zero-based", "--labels", "--decode", "--expect", "--json"),
+        *("-o", "--output"),
+    ),
+    "quiz": ("--json",),
+}
+POSITIONALS = {
+    "forward": st.sampled_from(FILES),
+    "params": st.sampled_from(FILES) | NUMBER | VECTOR,
+    "onehot": st.sampled_from(LABELS) | NUMBER,
+    "quiz": TEXT,
+}
 
 
 @st.composite
-def command_line(draw, paths: dict[str, Path]) -> list[str]:
-    """A random argv: mostly a command, then options, values and paths."""
-    file_names = tuple(str(p) for p in paths.values())
-    value = _value(file_names)
+def command_line(draw) -> list[str]:
+    """A random argv: mostly a command with its own options, sometimes anything at all."""
     argv: list[str] = []
+    command = draw(st.sampled_from(sorted(COMMANDS)))
     if draw(st.integers(0, 9)):
-        argv.append(draw(st.sampled_from(COMMANDS)))
+        argv.append(command)
+    elif draw(st.booleans()):
+        argv.append(draw(TEXT))
     for _ in range(draw(st.integers(0, 6))):
-        kind = draw(st.sampled_from(("option", "option", "option", "value", "path")))
-        if kind == "option":
-            option = draw(st.sampled_from(OPTIONS))
-            argv.append(option)
-            if option not in FLAGS or not draw(st.integers(0, 4)):
-                argv.append(draw(value))
-        elif kind == "path":
-            argv.append(draw(st.sampled_from(file_names + tuple(map(str, SAMPLE_PATHS)))))
+        kind = draw(
+            st.sampled_from(("own option", "own option", "any option", "positional", "text"))
+        )
+        if kind == "positional":
+            argv.append(draw(POSITIONALS[command]))
+        elif kind == "text":
+            argv.append(draw(TEXT))
         else:
-            argv.append(draw(value))
+            pool = COMMANDS[command] if kind == "own option" else tuple(OPTION_VALUES)
+            option = draw(st.sampled_from(pool))
+            argv.append(option)
+            values = OPTION_VALUES[option]
+            if values is not None and draw(st.integers(0, 9)):
+                argv.append(draw(values if draw(st.integers(0, 4)) else TEXT))
     return argv
 
 
-_FOLDER = tempfile.TemporaryDirectory()
-_PATHS = _files(Path(_FOLDER.name))
+def make_scratch(folder: Path) -> None:
+    for name, text in SCRATCH_FILES.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    np.save(folder / "examples.npy", np.array([[1.0, 2.0, 3.0]]))
 
 
-@fuzz(600)
-@given(argv=command_line(_PATHS))
-def test_random_command_lines_keep_the_contract(argv: list[str]):
+def command_line_case(aspect: str, argv: list[str]) -> None:
+    """The command line, run in a scratch folder (where a relative -o file lands)."""
     allowed = {0, 2} | ({1} if "--expect" in argv or "quiz" in argv else set())
-    with contextlib.chdir(_FOLDER.name):  # a relative -o file lands in the scratch folder
-        check_contract(argv, allowed)
+    with tempfile.TemporaryDirectory() as tmp, contextlib.chdir(tmp):
+        make_scratch(Path(tmp))
+        check_contract(argv, allowed, aspect)
+
+
+@fuzz(1200)
+@given(argv=command_line())
+def test_random_command_line_exit_codes(argv: list[str]):
+    command_line_case(EXIT_CODES, argv)
+
+
+@fuzz(300)
+@given(argv=command_line())
+def test_random_command_line_error_lines(argv: list[str]):
+    command_line_case(ERROR_LINES, argv)

@@ -31,11 +31,21 @@ def exact(
             one = f"1 − {gap:.2g}" if x > 0 else f"−1 + {gap:.2g}"
             return one, f"rounds to {text} at {precision} digits{stored}"
     if x == 0 and log is not None and math.isfinite(log):
-        exponent = math.floor(log / math.log(10))
-        mantissa = math.exp(log - exponent * math.log(10))
-        tiny = f"{'−' if math.copysign(1, x) < 0 else ''}{mantissa:.2g}e{exponent}"
-        return tiny, "below float64's smallest, 4.9e-324, so stored as 0"
+        sign = "−" if math.copysign(1, x) < 0 else ""
+        return sign + _from_log(log), "below float64's smallest, 4.9e-324, so stored as 0"
     return text, None
+
+
+def _from_log(log: float) -> str:
+    """e^log in scientific notation (3.6e-348), or as e^log when even its exponent is huge."""
+    decimal = log / math.log(10)
+    if abs(decimal) > 1e15:  # the mantissa is lost to rounding
+        return f"e^{fmt(log, 3)}"
+    exponent = math.floor(decimal)
+    mantissa = 10 ** (decimal - exponent)
+    if f"{mantissa:.2g}" == "10":
+        mantissa, exponent = 1.0, exponent + 1
+    return f"{mantissa:.2g}e{exponent}"
 
 
 def vector(values: list[str]) -> str:
