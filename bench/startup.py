@@ -3,12 +3,16 @@
     python bench/startup.py [--runs 30]
 
 Runs each command and its floor alternately (so machine noise hits both alike) and
-prints the median wall time of each and the ratio nncalc / floor.
+prints the median wall time of each and the ratio nncalc / floor. nncalc's modules are
+byte-compiled first, as `pip install` does for a regular install and as its
+dependencies are (an editable install under PYTHONDONTWRITEBYTECODE=1 would otherwise
+compile them on every run).
 """
 
 from __future__ import annotations
 
 import argparse
+import compileall
 import statistics
 import subprocess
 import sys
@@ -19,6 +23,10 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 NNCALC = [sys.executable, "-m", "nncalc"]
 PAIRS = {
+    "params 3 5 10 --theta 2": (
+        [*NNCALC, "params", "3", "5", "10", "--theta", "2"],
+        [sys.executable, str(HERE / "floors" / "params_floor.py"), "3", "5", "10"],
+    ),
     "params 3 5 10": (
         [*NNCALC, "params", "3", "5", "10"],
         [sys.executable, str(HERE / "floors" / "params_floor.py"), "3", "5", "10"],
@@ -44,6 +52,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=30)
     runs = parser.parse_args().runs
+    compileall.compile_dir(ROOT / "nncalc", quiet=1)
     print(f"{'command':<36} {'nncalc':>9} {'floor':>9} {'ratio':>7}   ({runs} runs each, medians)")
     for name, (ours, floor) in PAIRS.items():
         wall(ours), wall(floor)  # warm the file cache
