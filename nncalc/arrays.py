@@ -7,7 +7,6 @@ a file larger than memory can be streamed.
 from __future__ import annotations
 
 import csv
-import math
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,20 +15,10 @@ import numpy as np
 
 from nncalc.activations import Array
 from nncalc.errors import NNCalcError
+from nncalc.parsing import number
 
 _KINDS = {"U": "text", "S": "bytes", "O": "Python objects", "b": "booleans", "c": "complex numbers"}
 SUFFIXES = (".npy", ".npz", ".csv")
-
-
-def number(text: str, where: str, source: str | None = None, line: int | None = None) -> float:
-    """A finite float from text, or an NNCalcError naming where it was."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise NNCalcError.at(f"{where}: '{text}' is not a number", source, line) from None
-    if not math.isfinite(value):
-        raise NNCalcError.at(f"{where}: {text} is not a finite number", source, line)
-    return value
 
 
 def load(path: str | os.PathLike[str], key: str | None = None) -> Array:

@@ -303,22 +303,22 @@ def onehot(
 
 def _rows(text: str) -> list[list[float]]:
     """'0,0,1;1,0,0' as rows of numbers (int where whole)."""
-    from nncalc.inputs import parse_vector
+    from nncalc.parsing import vector
 
     return [
-        [int(v) if v.is_integer() else v for v in parse_vector(row, "--expect")]
+        [int(v) if v.is_integer() else v for v in vector(row, "--expect")]
         for row in text.split(";")
     ]
 
 
 def _decode(
-    vector: str, classes: str | None, zero_based: bool, expect: str | None, as_json: bool
+    text: str, classes: str | None, zero_based: bool, expect: str | None, as_json: bool
 ) -> None:
     from nncalc import onehot as oh
-    from nncalc.inputs import parse_vector
+    from nncalc.parsing import vector
 
     k = oh.Classes.parse(classes, zero_based) if classes else None
-    values = parse_vector(vector, "--decode")
+    values = vector(text, "--decode")
     if k is None and zero_based:
         k = oh.Classes(len(values), None, True)
     found = oh.decode(values, k)
@@ -499,6 +499,9 @@ def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit code instead of raising SystemExit."""
     global _debug
     _debug = bool(os.environ.get("NNCALC_DEBUG"))
+    if any("\0" in arg for arg in argv or sys.argv[1:]):
+        _error("an argument contains a NUL byte, which no file name or value can hold")
+        return EXIT_BAD_INPUT
     command = typer.main.get_command(app)
     try:
         result = command.main(args=argv, prog_name="nncalc", standalone_mode=False)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -12,16 +11,9 @@ import numpy as np
 from nncalc import arrays
 from nncalc.errors import NNCalcError
 from nncalc.network import Array, Network
+from nncalc.parsing import vector
 
 SUFFIXES = (".yaml", ".yml", ".csv", ".npy")
-
-
-def parse_vector(text: str, what: str = "-x") -> list[float]:
-    """'66,39,12' or '66 39 12' as numbers."""
-    cells = [c for c in re.split(r"[,\s]+", text.strip()) if c]
-    if not cells:
-        raise NNCalcError.at(f"{what} '{text}' has no numbers", hint="write -x 66,39,12")
-    return [arrays.number(c, f"{what} '{text}'") for c in cells]
 
 
 def choose(
@@ -31,7 +23,7 @@ def choose(
     if xs and path:
         raise NNCalcError.at("give -x or --input, not both")
     if xs:
-        rows = [parse_vector(x) for x in xs]
+        rows = [vector(x) for x in xs]
         s1 = network.sizes[0]
         for x, row in zip(xs, rows, strict=True):
             if len(row) != s1:

@@ -48,3 +48,13 @@ def test_console_script_runs_the_slide():
         [str(script), "forward", str(NEURON), "--json"], capture_output=True, text=True, check=True
     )
     assert json.loads(out.stdout)["examples"][0]["layers"][1]["z"] == [41.5]
+
+
+def test_nul_bytes_in_arguments(run):
+    # no shell can pass one, but Python callers of main() can
+    r = run("forward", "a\0b.yaml")
+    assert r.code == 2
+    assert (
+        r.err
+        == "nncalc: error: an argument contains a NUL byte, which no file name or value can hold\n"
+    )
