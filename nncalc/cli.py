@@ -30,6 +30,13 @@ app = typer.Typer(
 
 _debug = False
 
+JsonOption = Annotated[bool, typer.Option("--json", help="One JSON document on stdout.")]
+
+
+def _text(*names: str, help: str):
+    """An optional text option (a file name, a vector, a label…) with no default shown."""
+    return typer.Option(*names, help=help, show_default=False)
+
 
 def _version(value: bool) -> None:
     if value:
@@ -59,19 +66,11 @@ def forward(
         typer.Option("-x", help="An example, e.g. -x 66,39,12 (repeatable).", show_default=False),
     ] = None,
     input_file: Annotated[
-        str | None,
-        typer.Option(
-            "--input", "-i", help="Examples from a .yaml, .csv or .npy file.", show_default=False
-        ),
+        str | None, _text("--input", "-i", help="Examples from a .yaml, .csv or .npy file.")
     ] = None,
-    json_output: Annotated[
-        bool, typer.Option("--json", help="One JSON document on stdout.")
-    ] = False,
+    json_output: JsonOption = False,
     output: Annotated[
-        str | None,
-        typer.Option(
-            "--output", "-o", help="Write h_Θ(x) to a .csv or .npy file.", show_default=False
-        ),
+        str | None, _text("--output", "-o", help="Write h_Θ(x) to a .csv or .npy file.")
     ] = None,
     precision: Annotated[
         int, typer.Option("--precision", "-p", min=1, max=17, help="Significant digits shown.")
@@ -170,9 +169,7 @@ def params(
         int | None,
         typer.Option("--expect", help="Check the total (or Θ^(J)'s) count.", show_default=False),
     ] = None,
-    json_output: Annotated[
-        bool, typer.Option("--json", help="One JSON document on stdout.")
-    ] = False,
+    json_output: JsonOption = False,
 ) -> None:
     """Count the parameters of each Θ^(j): s_(j+1)·s_j weights + s_(j+1) biases."""
     from nncalc import params as counting
@@ -220,19 +217,13 @@ def onehot(
         typer.Argument(help="Class labels: numbers (1-based) or names.", show_default=False),
     ] = None,
     classes: Annotated[
-        str | None,
-        typer.Option(
-            "--classes", "-k", help="K, or the class names: pedestrian,car,…", show_default=False
-        ),
+        str | None, _text("--classes", "-k", help="K, or the class names: pedestrian,car,…")
     ] = None,
     zero_based: Annotated[
         bool, typer.Option("--zero-based", help="Labels count from 0 (PyTorch, scikit-learn).")
     ] = False,
     labels_file: Annotated[
-        str | None,
-        typer.Option(
-            "--labels", help="More labels: one per line, or a .csv column.", show_default=False
-        ),
+        str | None, _text("--labels", help="More labels: one per line, or a .csv column.")
     ] = None,
     decode: Annotated[
         str | None,
@@ -250,12 +241,9 @@ def onehot(
             show_default=False,
         ),
     ] = None,
-    json_output: Annotated[
-        bool, typer.Option("--json", help="One JSON document on stdout.")
-    ] = False,
+    json_output: JsonOption = False,
     output: Annotated[
-        str | None,
-        typer.Option("--output", "-o", help="Write Y to a .csv or .npy file.", show_default=False),
+        str | None, _text("--output", "-o", help="Write Y to a .csv or .npy file.")
     ] = None,
 ) -> None:
     """One-hot encode class labels: class k of K is e_k (y^(10) = e_3 for class 3)."""
@@ -346,9 +334,7 @@ def _decode(
 
 @app.command()
 def quiz(
-    json_output: Annotated[
-        bool, typer.Option("--json", help="One JSON document on stdout.")
-    ] = False,
+    json_output: JsonOption = False,
 ) -> None:
     """Recompute the lecture's worked answers and check each one."""
     from nncalc.quiz import answers
@@ -374,17 +360,11 @@ def quiz(
 def check(
     sheet: Annotated[str, typer.Argument(help="The answer sheet (YAML).", show_default=False)],
     answers: Annotated[
-        str | None,
-        typer.Option("--answers", "-a", help="A student's answers (YAML).", show_default=False),
+        str | None, _text("--answers", "-a", help="A student's answers (YAML).")
     ] = None,
-    json_output: Annotated[
-        bool, typer.Option("--json", help="One JSON document on stdout.")
-    ] = False,
+    json_output: JsonOption = False,
     gradescope: Annotated[
-        str | None,
-        typer.Option(
-            "--gradescope", help="Also write Gradescope's results.json here.", show_default=False
-        ),
+        str | None, _text("--gradescope", help="Also write Gradescope's results.json here.")
     ] = None,
 ) -> None:
     """Check a sheet's answers against nncalc, or mark a student's answers."""
@@ -450,8 +430,7 @@ def grade(
         list[str], typer.Argument(help="Students' answer files.", show_default=False)
     ],
     csv_path: Annotated[
-        str | None,
-        typer.Option("--csv", help="Write the grades here (default: stdout).", show_default=False),
+        str | None, _text("--csv", help="Write the grades here (default: stdout).")
     ] = None,
 ) -> None:
     """Grade a whole class: one CSV row per submission, in the order given."""
