@@ -13,14 +13,13 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
+from timing import NNCALC, wall
 
 HERE = Path(__file__).resolve().parent
 
@@ -38,12 +37,6 @@ def make_data(folder: Path, sizes: list[int], examples: int) -> Path:
     return net
 
 
-def wall(cmd: list[str]) -> float:
-    start = time.perf_counter()
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - start
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--examples", type=int, default=30000)
@@ -56,9 +49,7 @@ def main() -> None:
         commands = {
             "textbook NumPy loop": [sys.executable, str(HERE / "textbook.py"), tmp],
             "nncalc": [
-                sys.executable,
-                "-m",
-                "nncalc",
+                *NNCALC,
                 "forward",
                 str(net),
                 "--input",
@@ -67,9 +58,7 @@ def main() -> None:
                 str(folder / "out_nncalc.npy"),
             ],
             "nncalc --dtype float32": [
-                sys.executable,
-                "-m",
-                "nncalc",
+                *NNCALC,
                 "forward",
                 str(net),
                 "--input",

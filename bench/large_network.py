@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
+from timing import wall
 
 FLOOR = """
 import sys
@@ -28,12 +27,6 @@ for j in (1, 2):
     a = 1 / (1 + np.exp(-(np.load(d / f"W{j}.npy") @ a + np.load(d / f"b{j}.npy"))))
 np.save(d / "floor.npy", a[None, :])
 """
-
-
-def wall(cmd: list[str]) -> float:
-    start = time.perf_counter()
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - start
 
 
 def main() -> None:

@@ -14,14 +14,13 @@ from __future__ import annotations
 import argparse
 import compileall
 import statistics
-import subprocess
 import sys
-import time
 from pathlib import Path
+
+from timing import NNCALC, wall
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-NNCALC = [sys.executable, "-m", "nncalc"]
 PAIRS = {
     "params 3 5 10 --theta 2": (
         [*NNCALC, "params", "3", "5", "10", "--theta", "2"],
@@ -40,12 +39,6 @@ PAIRS = {
         ],
     ),
 }
-
-
-def wall(cmd: list[str]) -> float:
-    start = time.perf_counter()
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
-    return time.perf_counter() - start
 
 
 def main() -> None:
