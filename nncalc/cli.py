@@ -78,6 +78,16 @@ def forward(
     dtype: Annotated[
         str, typer.Option("--dtype", help="float64, or float32 for speed (with -o only).")
     ] = "float64",
+    explain: Annotated[
+        bool, typer.Option("--explain", help="Show each unit's arithmetic, as in the lecture.")
+    ] = False,
+    layer: Annotated[
+        int | None,
+        typer.Option("--layer", help="With --explain: only layer J.", show_default=False),
+    ] = None,
+    unit: Annotated[
+        int | None, typer.Option("--unit", help="With --explain: only unit I.", show_default=False)
+    ] = None,
     progress: Annotated[
         bool | None,
         typer.Option(
@@ -109,6 +119,8 @@ def forward(
         from nncalc.render.json import dumps, forward_document
 
         print(dumps(forward_document(trace, names)))
+    elif explain:
+        _explain(trace, names, precision, layer, unit)
     else:
         from nncalc.render import forward as tables
         from nncalc.render import style
@@ -117,6 +129,25 @@ def forward(
         console.print(tables.summary(net))
         for k in range(len(trace)):
             console.print(tables.example(trace, k, names[k], precision))
+
+
+def _explain(trace, names, precision: int, layer: int | None, unit: int | None) -> None:
+    """The --explain report: every unit's derivation, or those of --layer / --unit."""
+    from nncalc.render.explain import example_lines
+
+    net = trace.network
+    if layer is not None and not 2 <= layer <= net.L:
+        raise NNCalcError.at(
+            f"--layer {layer} is not a layer with units to explain", hint=f"2 … {net.L}"
+        )
+    if unit is not None:
+        widest = max(net.sizes[1:]) if layer is None else net.sizes[layer - 1]
+        if not 1 <= unit <= widest:
+            raise NNCalcError.at(f"--unit {unit} does not exist", hint=f"units are 1 … {widest}")
+    for k in range(len(trace)):
+        x = ", ".join(f"{v:g}" for v in trace.a[1][k])
+        print(f"Example {k + 1}" + (f": {names[k]}" if names[k] else "") + f"   x = [{x}]\n")
+        print("\n".join(example_lines(trace, k, precision, layer, unit)))
 
 
 def _forward_to_file(net, xs, input_file, output, dtype, progress) -> None:
@@ -149,6 +180,48 @@ def _progress_bar(items, total: int | None, wanted: bool | None, what: str = "fo
         for item in items:
             yield item
             bar.advance(task, size(item))
+
+
+@app.command()
+def collapse(
+    network: Annotated[str, typer.Argument(help="The network file (YAML).", show_default=False)],
+    json_output: JsonOption = False,
+) -> None:
+    """The single Θ of a network whose activations are all the identity (why non-linearity?)."""
+    from nncalc import netfile
+    from nncalc.collapse import NotLinearError, collapse
+
+    net = netfile.load(network)
+    try:
+        theta = collapse(net)
+    except NotLinearError as e:
+        if json_output:
+            from nncalc.render.json import dumps
+
+            print(dumps({"linear": False, "layer": e.j, "activation": e.activation}))
+        else:
+            print(f"✗ not one linear layer: {e}; only identity layers collapse into one Θ")
+        raise typer.Exit(EXIT_CHECK_FAILED) from None
+    if json_output:
+        from nncalc.render.json import dumps
+
+        print(dumps({"linear": True, "theta": theta.tolist()}))
+        return
+    from rich.text import Text
+
+    from nncalc.render import style
+    from nncalc.render.numbers import fmt
+
+    title = f"{net.L - 1} identity layers are one: h_Θ(x) = Θ·[1; x] with Θ ="
+    table = style.table()
+    table.add_column("unit", justify="right")
+    table.add_column("bias", justify="right")
+    for m in range(1, theta.shape[1]):
+        table.add_column(f"x_{m}", justify="right")
+    for i, row in enumerate(theta.tolist(), start=1):
+        table.add_row(str(i), *(fmt(v, 10) for v in row))
+    note = "Θ = Θ^(L−1)·[e_0; Θ^(L−2)]·…·[e_0; Θ^(1)]: without a non-linear g, depth adds nothing"
+    style.console().print(Text(title, style="bold"), table, Text(note, style="dim"))
 
 
 @app.command()
