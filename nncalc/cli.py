@@ -547,13 +547,26 @@ def _error(message: str) -> None:
     print(f"nncalc: error: {message}", file=sys.stderr)
 
 
+def _unusable(arg: str) -> str | None:
+    """Why an argument (from Python, not a shell) cannot be used, or None."""
+    if "\0" in arg:
+        return "contains a NUL byte"
+    try:
+        os.fsencode(arg)
+    except UnicodeEncodeError:
+        return "is not valid text (a lone surrogate)"
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit code instead of raising SystemExit."""
     global _debug
     _debug = bool(os.environ.get("NNCALC_DEBUG"))
-    if any("\0" in arg for arg in argv or sys.argv[1:]):
-        _error("an argument contains a NUL byte, which no file name or value can hold")
-        return EXIT_BAD_INPUT
+    for arg in argv or sys.argv[1:]:
+        problem = _unusable(arg)
+        if problem:
+            _error(f"an argument {problem}, which no file name or value can hold")
+            return EXIT_BAD_INPUT
     command = typer.main.get_command(app)
     try:
         result = command.main(args=argv, prog_name="nncalc", standalone_mode=False)
