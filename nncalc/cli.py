@@ -81,6 +81,10 @@ def forward(
     explain: Annotated[
         bool, typer.Option("--explain", help="Show each unit's arithmetic, as in the lecture.")
     ] = False,
+    report: Annotated[
+        str,
+        typer.Option("--format", help="table, or latex or markdown for a worked solution."),
+    ] = "table",
     layer: Annotated[
         int | None,
         typer.Option("--layer", help="With --explain: only layer J.", show_default=False),
@@ -100,6 +104,8 @@ def forward(
     """Forward propagation: every z_i^(j) and a_i^(j), layer by layer."""
     from nncalc import inputs, netfile, outputs
 
+    if report not in ("table", "latex", "markdown"):
+        raise NNCalcError.at(f"--format {report} is not table, latex or markdown")
     if dtype not in ("float64", "float32"):
         raise NNCalcError.at(f"--dtype {dtype} is not float64 or float32")
     net = netfile.load(network)
@@ -121,6 +127,13 @@ def forward(
         print(dumps(forward_document(trace, names)))
     elif explain:
         _explain(trace, names, precision, layer, unit)
+    elif report in ("latex", "markdown"):
+        from nncalc.render import solution
+
+        write = getattr(solution, report)
+        if report == "markdown":
+            print(f"## {net.name or network}\n")
+        print("\n\n".join(write(trace, k, names[k], precision) for k in range(len(trace))))
     else:
         from nncalc.render import forward as tables
         from nncalc.render import style

@@ -1,0 +1,156 @@
+"""Worked solutions in LaTeX (for slides) and Markdown (for notes): for every layer,
+Θ^(j) and [1; a^(j)] as matrices, their product z^(j+1), g applied, and a^(j+1).
+
+LaTeX output is a fragment that needs amsmath (for align* and bmatrix); Markdown uses
+$$ … $$ blocks, which GitHub, Jupyter and most note tools render.
+"""
+
+from __future__ import annotations
+
+from nncalc.network import Trace
+from nncalc.render.forward import g_symbol
+from nncalc.render.numbers import exact, fmt
+
+MAX_SHOWN = 8
+"""Matrices with more rows or columns show their first and last ones around dots."""
+
+_LATEX_G = {
+    "σ": r"\sigma",
+    "tanh": r"\tanh",
+    "id": r"\operatorname{id}",
+    "H": r"H",
+}
+
+
+def latex_number(text: str) -> str:
+    """'−9.5e-19' → '-9.5\\times 10^{-19}'; '1 − 9.5e-19' → '1 - 9.5\\times 10^{-19}'."""
+    text = text.replace("−", "-")
+    if "e" in text and not text.startswith("e^"):
+        parts = text.split(" ")
+        parts = [_latex_e(p) for p in parts]
+        return " ".join(parts)
+    if text.startswith("e^"):
+        return "e^{" + text[2:] + "}"
+    return text
+
+
+def _latex_e(token: str) -> str:
+    if "e" not in token or token in ("-", "+"):
+        return token
+    mantissa, exponent = token.split("e")
+    return f"{mantissa}\\times 10^{{{int(exponent)}}}"
+
+
+def latex_g(activation: str) -> str:
+    symbol = g_symbol(activation)
+    return _LATEX_G.get(symbol, rf"\operatorname{{{symbol}}}")
+
+
+def _elide(items: list, dots) -> list:
+    """The first and last items of a long list, with ``dots`` between them."""
+    if len(items) <= MAX_SHOWN:
+        return items
+    return [*items[:5], dots, *items[-2:]]
+
+
+def _bmatrix(rows: list[list[str]]) -> str:
+    """A LaTeX bmatrix; long rows and columns elided with \\cdots, \\vdots and \\ddots."""
+    width = len(rows[0])
+    rows = [_elide(r, r"\cdots") for r in rows]
+    shown = len(rows[0])
+    filler = [r"\ddots" if (width > MAX_SHOWN and k == 5) else r"\vdots" for k in range(shown)]
+    rows = _elide(rows, filler)
+    body = r" \\ ".join(" & ".join(row) for row in rows)
+    return rf"\begin{{bmatrix}} {body} \end{{bmatrix}}"
+
+
+def _column(values: list[str]) -> str:
+    return _bmatrix([[v] for v in values])
+
+
+def _layer_lines(trace: Trace, k: int, j: int, precision: int) -> list[str]:
+    """The align lines of Θ^(j) for example k: z^(j+1), (u^(j+1),) a^(j+1)."""
+    layer = trace.network.layers[j - 1]
+    theta = [[latex_number(fmt(w, precision)) for w in row] for row in layer.theta.tolist()]
+    ones = ["1", *(latex_number(fmt(v, precision)) for v in trace.a[j][k])]
+    z = [latex_number(fmt(v, precision)) for v in trace.z[j + 1][k]]
+    a = [latex_number(t) for t in _shown(trace, j + 1, k, precision)]
+    product = rf"\Theta^{{({j})}} \begin{{bmatrix}} 1 \\ a^{{({j})}} \end{{bmatrix}}"
+    lines = [rf"z^{{({j + 1})}} &= {product} = {_bmatrix(theta)} {_column(ones)} = {_column(z)}"]
+    if layer.gate is not None:
+        gate = [[latex_number(fmt(w, precision)) for w in row] for row in layer.gate.tolist()]
+        u = [latex_number(fmt(v, precision)) for v in trace.gate[j + 1][k]]
+        beta = fmt(layer.swish_beta, precision)
+        lines.append(rf"u^{{({j + 1})}} &= {_bmatrix(gate)} {_column(ones)} = {_column(u)}")
+        g = rf"z^{{({j + 1})}} \odot u^{{({j + 1})}} \odot \sigma({beta}\, u^{{({j + 1})}})"
+    else:
+        g = rf"{latex_g(layer.activation)}\left(z^{{({j + 1})}}\right)"
+    lines.append(rf"a^{{({j + 1})}} &= {g} = {_column(a)}")
+    return lines
+
+
+def latex(trace: Trace, k: int, name: str | None, precision: int = 6) -> str:
+    """The worked solution of example k as a LaTeX align* block (needs amsmath)."""
+    network = trace.network
+    x = [latex_number(fmt(v, precision)) for v in trace.a[1][k]]
+    lines = [rf"a^{{(1)}} &= x = {_column(x)}"]
+    for j in range(1, network.L):
+        lines += _layer_lines(trace, k, j, precision)
+    title = f"% nncalc worked solution: {network.name or 'network'}, example {k + 1}"
+    body = " \\\\\n".join(lines)
+    return f"{title}{f' ({name})' if name else ''}\n\\begin{{align*}}\n{body}\n\\end{{align*}}"
+
+
+def markdown(trace: Trace, k: int, name: str | None, precision: int = 6) -> str:
+    """The worked solution of example k in Markdown: $$ math and a table per layer."""
+    network = trace.network
+    x = ", ".join(fmt(v, precision) for v in trace.a[1][k]).replace("−", "-")
+    parts = [
+        f"### Example {k + 1}" + (f": {name}" if name else ""),
+        "",
+        f"$a^{{(1)}} = x = ({x})$",
+        "",
+    ]
+    for j in range(1, network.L):
+        math = " \\\\\n".join(_layer_lines(trace, k, j, precision))
+        parts += [
+            f"**Layer {j + 1}**, g = {g_symbol(network.layers[j - 1].activation)}",
+            "",
+            "$$",
+            "\\begin{aligned}",
+            math,
+            "\\end{aligned}",
+            "$$",
+            "",
+            f"| i | z_i^({j + 1}) | a_i^({j + 1}) |",
+            "|---:|---:|---:|",
+        ]
+        shown = _shown(trace, j + 1, k, precision)
+        for i, (zi, ai) in enumerate(zip(trace.z[j + 1][k], shown, strict=True), start=1):
+            parts.append(f"| {i} | {fmt(zi, precision)} | {ai} |")
+        parts.append("")
+    h = ", ".join(_shown(trace, network.L, k, precision))
+    output = f"**Output:** h_Θ(x) = a^({network.L}) = [{h}]"
+    if network.sizes[-1] > 1:
+        unit = int(trace.predictions[k])
+        label = f" ({network.classes[unit - 1]})" if network.classes else ""
+        output += f"; predicted class: unit {unit}{label}"
+    return "\n".join([*parts, output, ""])
+
+
+def _shown(trace: Trace, j: int, k: int, precision: int) -> list[str]:
+    """a^(j) of example k as text, 1 − gap and underflow written out (see numbers.exact)."""
+    layer = trace.network.layers[j - 2]
+    g = layer.g
+    z = trace.z[j][k : k + 1]
+    gaps = g.gap(z)[0] if g is not None and g.gap else [None] * z.shape[1]
+    logs = g.log(z)[0] if g is not None and g.log else [None] * z.shape[1]
+    return [
+        exact(
+            float(a),
+            None if gp is None else float(gp),
+            None if lg is None else float(lg),
+            precision,
+        )[0]
+        for a, gp, lg in zip(trace.a[j][k], gaps, logs, strict=True)
+    ]

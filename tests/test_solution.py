@@ -1,0 +1,115 @@
+"""`forward --format latex|markdown`: worked solutions whose structure and numbers hold."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+
+import numpy as np
+import pytest
+
+import nncalc
+from nncalc.render.solution import latex, latex_number, markdown
+
+from conftest import SAMPLES
+
+
+def bmatrices(tex: str) -> list[list[list[str]]]:
+    """Every bmatrix of a LaTeX text as rows of cells."""
+    found = re.findall(r"\\begin\{bmatrix\} (.*?) \\end\{bmatrix\}", tex)
+    return [[row.split(" & ") for row in m.split(r" \\ ")] for m in found]
+
+
+def trace(name: str, x=None):
+    net = nncalc.load(SAMPLES / name)
+    return net.forward(net.inputs if x is None else x)
+
+
+def test_latex_structure_and_numbers():
+    t = trace("lecture-3-3-1.yaml")
+    tex = latex(t, 0, None)
+    assert tex.count(r"\begin{align*}") == tex.count(r"\end{align*}") == 1
+    assert tex.count("{") == tex.count("}")
+    matrices = [
+        m for m in bmatrices(tex) if m != [["1"], ["a^{(1)}"]] and m != [["1"], ["a^{(2)}"]]
+    ]
+    x, theta1, ones1, z2, a2, theta2, ones2, z3, a3 = matrices
+    assert x == [["1"], ["2"], ["3"]]
+    assert theta1 == [["1", "1", "1", "-1"], ["-2", "1", "0", "1"], ["-3", "1", "1", "1"]]
+    assert ones1 == [["1"], ["1"], ["2"], ["3"]]  # [1; a^(1)]
+    assert z2 == [["1"], ["2"], ["3"]]  # the slide's Θ^(1)·[1; x] = [1; 2; 3]
+    sigma = [1 / (1 + np.exp(-k)) for k in (1, 2, 3)]
+    assert [float(r[0]) for r in a2] == pytest.approx(sigma, rel=1e-6)
+    assert theta2 == [["-1", "0.5", "-0.5", "1"]]
+    assert ones2[0] == ["1"]  # the bias unit a_0^(2)
+    assert float(a3[0][0]) == pytest.approx(1 / (1 + np.exp(-float(z3[0][0]))), rel=1e-6)
+
+
+def test_latex_numbers():
+    assert latex_number("1 − 9.5e-19") == r"1 - 9.5\times 10^{-19}"
+    assert latex_number("−2.5") == "-2.5"
+    assert latex_number("3.6e-348") == r"3.6\times 10^{-348}"
+
+
+def test_large_matrices_are_elided():
+    rng = np.random.default_rng(0)
+    net = nncalc.Network.from_thetas(rng.normal(size=(12, 21)))
+    tex = latex(net.forward(rng.normal(size=20)), 0, None)
+    theta = next(m for m in bmatrices(tex) if len(m[0]) > 1)
+    assert len(theta) == 8  # 5 rows, dots, 2 rows
+    assert len(theta[0]) == 8  # 5 columns, \cdots, 2 columns
+    assert theta[0][5] == r"\cdots"
+    assert theta[5][0] == r"\vdots"
+    assert theta[5][5] == r"\ddots"
+
+
+def test_markdown_structure():
+    t = trace("vehicles.yaml")
+    md = markdown(t, 3, "lorry")
+    assert md.startswith("### Example 4: lorry")
+    assert md.count("$$") == 4  # one block per layer
+    assert md.count("|---:|---:|---:|") == 2
+    table_rows = [line for line in md.splitlines() if re.match(r"\| \d+ \|", line)]
+    assert len(table_rows) == 3 + 4  # the hidden units, then the output units
+    assert "predicted class: unit 4 (truck)" in md
+
+
+def test_cli_formats(run):
+    r = run("forward", SAMPLES / "slide-neuron.yaml", "--format", "latex")
+    assert r.code == 0
+    assert r"1 - 9.5\times 10^{-19}" in r.out
+    md = run("forward", SAMPLES / "logic-xnor.yaml", "--format", "markdown").out
+    assert md.startswith("## x1 XNOR x2")
+    assert md.count("### Example") == 4
+    bad = run("forward", SAMPLES / "slide-neuron.yaml", "--format", "pdf")
+    assert bad.code == 2
+    assert "--format pdf is not table, latex or markdown" in bad.err
+
+
+@pytest.mark.skipif(shutil.which("pdflatex") is None, reason="no TeX engine installed")
+@pytest.mark.parametrize("name", ["slide-neuron.yaml", "swiglu.yaml", "relu-softmax.yaml", "wide"])
+def test_latex_compiles(tmp_path, name):
+    if name == "wide":
+        rng = np.random.default_rng(1)
+        t = nncalc.Network.from_thetas(rng.normal(size=(12, 21)), activation="tanh").forward(
+            rng.normal(size=20)
+        )
+    else:
+        t = trace(name)
+    body = "\n\n".join(latex(t, k, None) for k in range(len(t)))
+    doc = (
+        "\\documentclass{article}\n\\usepackage{amsmath}\n\\begin{document}\n"
+        + body
+        + "\n\\end{document}\n"
+    )
+    (tmp_path / "s.tex").write_text(doc, encoding="utf-8")
+    done = subprocess.run(
+        ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "s.tex"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout[-2000:]
+    assert (tmp_path / "s.pdf").stat().st_size > 1000
