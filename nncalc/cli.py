@@ -238,6 +238,35 @@ def collapse(
 
 
 @app.command()
+def draw(
+    network: Annotated[str, typer.Argument(help="The network file (YAML).", show_default=False)],
+    output: Annotated[
+        str | None, _text("--output", "-o", help="The .svg file (default: stdout).")
+    ] = None,
+    x: Annotated[
+        str | None, _text("-x", help="An example: every unit shows its activation.")
+    ] = None,
+) -> None:
+    """Draw the network as the lecture does: units, bias units, weights by sign and size."""
+    from nncalc import netfile
+    from nncalc.inputs import choose
+    from nncalc.render.svg import draw as svg
+
+    net = netfile.load(network)
+    trace = net.forward(choose(net, [x])[0]) if x else None
+    document = svg(net, trace)
+    if output is None:
+        print(document, end="")
+        return
+    from nncalc.outputs import atomic, check_path
+
+    check_path(output, (".svg",))
+    with atomic(output) as f:
+        f.write(document)
+    print(f"nncalc: drew {net.name or network} to {output}", file=sys.stderr)
+
+
+@app.command()
 def params(
     network_or_sizes: Annotated[
         list[str],

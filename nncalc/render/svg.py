@@ -1,0 +1,131 @@
+"""The network as the lecture draws it, in SVG: a column of units per layer, the bias
+units marked, every weight an edge coloured by its sign and as wide as its size, and
+(for an example) each unit's activation.
+"""
+
+from __future__ import annotations
+
+from xml.sax.saxutils import escape
+
+from nncalc.network import Network, Trace
+from nncalc.render.forward import g_symbol
+from nncalc.render.numbers import fmt
+
+MAX_UNITS = 12
+"""Wider layers show their first and last units around a count of those left out."""
+
+POSITIVE, NEGATIVE = "#2563eb", "#dc2626"
+GAP_X, GAP_Y, RADIUS, MARGIN = 190, 62, 22, 70
+
+
+def _shown(units: int) -> list[int | None]:
+    """Unit numbers drawn for a layer of ``units``; None marks the elided middle."""
+    if units <= MAX_UNITS:
+        return list(range(1, units + 1))
+    return [*range(1, MAX_UNITS - 2), None, units - 1, units]
+
+
+def draw(network: Network, trace: Trace | None = None, k: int = 0, precision: int = 3) -> str:
+    """The SVG document of the network, with the activations of example k when traced."""
+    L = network.L
+    columns = [_shown(s) for s in network.sizes]
+    rows = max(len(c) + (j < L) for j, c in enumerate(columns, start=1))
+    width = max(2 * MARGIN + GAP_X * (L - 1), 470)
+    height = 2 * MARGIN + GAP_Y * (rows - 1) + 30
+    place: dict[tuple[int, int], tuple[float, float]] = {}
+    for j, column in enumerate(columns, start=1):
+        slots = ([0] if j < L else []) + column  # 0: the bias unit, at the top
+        top = MARGIN + 30 + (rows - len(slots)) * GAP_Y / 2
+        for r, i in enumerate(slots):
+            if i is not None:
+                place[j, i] = (MARGIN + GAP_X * (j - 1), top + r * GAP_Y)
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="12">',
+        f"<title>{escape(network.name or 'network')}</title>",
+        f'<rect width="{width}" height="{height}" fill="white"/>',
+    ]
+    parts += _edges(network, place)
+    parts += _units(network, place, trace, k, precision)
+    for j, column in enumerate(columns, start=1):
+        x = MARGIN + GAP_X * (j - 1)
+        role = (
+            "input"
+            if j == 1
+            else ("output" if j == L else f"g = {g_symbol(network.layers[j - 2].activation)}")
+        )
+        parts.append(
+            f'<text x="{x}" y="24" text-anchor="middle" font-weight="bold">layer {j}</text>'
+        )
+        parts.append(f'<text x="{x}" y="40" text-anchor="middle" fill="#555">{escape(role)}</text>')
+        if None in column:
+            hidden = network.sizes[j - 1] - (len(column) - 1)
+            y = place[j, column[column.index(None) - 1]][1] + GAP_Y
+            parts.append(
+                f'<text class="elided" x="{x}" y="{y + 4}" text-anchor="middle" fill="#555">'
+                f"⋮ {hidden} more</text>"
+            )
+    legend_y = height - 12
+    parts.append(
+        f'<text x="{MARGIN - RADIUS}" y="{legend_y}" fill="#555">'
+        f'<tspan fill="{POSITIVE}">━ positive</tspan>  <tspan fill="{NEGATIVE}">━ negative</tspan>'
+        "  weight; width ∝ |weight|, dashed: bias unit a₀ = 1</text>"
+    )
+    parts.append("</svg>")
+    return "\n".join(parts) + "\n"
+
+
+def _edges(network: Network, place: dict) -> list[str]:
+    """One line per weight Θ_im^(j) between drawn units, coloured by sign, wide by size."""
+    lines = []
+    for j, layer in enumerate(network.layers, start=1):
+        biggest = float(abs(layer.theta).max()) or 1.0
+        for i in range(1, layer.units + 1):
+            for m in range(layer.inputs + 1):
+                if (j, m) not in place or (j + 1, i) not in place:
+                    continue
+                w = float(layer.theta[i - 1, m])
+                (x1, y1), (x2, y2) = place[j, m], place[j + 1, i]
+                colour = POSITIVE if w >= 0 else NEGATIVE
+                stroke = 0.5 + 4.5 * abs(w) / biggest
+                lines.append(
+                    f'<line class="edge" data-weight="{w!r}" x1="{x1 + RADIUS}" y1="{y1}" '
+                    f'x2="{x2 - RADIUS}" y2="{y2}" stroke="{colour}" stroke-width="{stroke:.2f}" '
+                    f'stroke-opacity="0.7"><title>Θ_{i}{m}^({j}) = {fmt(w, 6)}</title></line>'
+                )
+    return lines
+
+
+def _units(network: Network, place: dict, trace: Trace | None, k: int, precision: int) -> list[str]:
+    """Circles for units (with a_i^(j), and its value when traced), dashed ones for biases."""
+    out = []
+    for (j, i), (x, y) in sorted(place.items()):
+        if i == 0:
+            out.append(
+                f'<circle class="bias" cx="{x}" cy="{y}" r="{RADIUS}" fill="#f3f4f6" '
+                f'stroke="#6b7280" stroke-dasharray="4 3"/>'
+                f'<text x="{x}" y="{y + 4}" text-anchor="middle">+1</text>'
+            )
+            continue
+        label = f"a{_sub(i)}{_sup(j)}"
+        out.append(
+            f'<circle class="unit" cx="{x}" cy="{y}" r="{RADIUS}" fill="#fefce8" stroke="#374151"/>'
+        )
+        if trace is None:
+            out.append(f'<text x="{x}" y="{y + 4}" text-anchor="middle">{label}</text>')
+        else:
+            value = fmt(float(trace.a[j][k][i - 1]), precision)
+            out.append(
+                f'<text x="{x}" y="{y - 3}" text-anchor="middle" font-size="10">{label}</text>'
+                f'<text class="value" x="{x}" y="{y + 11}" text-anchor="middle" '
+                f'font-size="10" font-weight="bold">{escape(value)}</text>'
+            )
+    return out
+
+
+def _sub(n: int) -> str:
+    return str(n).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
+
+
+def _sup(n: int) -> str:
+    return "⁽" + str(n).translate(str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")) + "⁾"
