@@ -27,6 +27,8 @@ _EXPORTS = {
     "Layer": "nncalc.network",
     "Trace": "nncalc.network",
     "NNCalcError": "nncalc.errors",
+    "from_sklearn": "nncalc.interop",
+    "from_torch": "nncalc.interop",
 }
 _SUBMODULES = ("activations", "onehot", "params", "quiz")
 
@@ -37,6 +39,8 @@ __all__ = [
     "Trace",
     "__version__",
     "activations",
+    "from_sklearn",
+    "from_torch",
     "load",
     "loads",
     "onehot",
@@ -47,6 +51,7 @@ __all__ = [
 if TYPE_CHECKING:
     from nncalc import activations, onehot, params, quiz
     from nncalc.errors import NNCalcError
+    from nncalc.interop import from_sklearn, from_torch
     from nncalc.netfile import load, loads
     from nncalc.network import Layer, Network, Trace
 

@@ -184,6 +184,12 @@ class Network:
         """h_Θ(x), the output layer's activations."""
         return self.forward(x).output
 
+    def to_torch(self):  # -> torch.nn.Sequential
+        """The same network as a float64 torch.nn.Sequential (see nncalc.interop)."""
+        from nncalc.interop import to_torch
+
+        return to_torch(self)
+
 
 @dataclass(frozen=True, eq=False)
 class Trace:

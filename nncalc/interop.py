@@ -1,0 +1,121 @@
+"""Networks from and to PyTorch and scikit-learn, in memory.
+
+``from_torch(nn.Sequential)`` and ``from_sklearn(MLPClassifier | MLPRegressor)`` give a
+Network whose forward pass is the model's; ``to_torch(network)`` goes back. Neither
+library is imported until one of these is called.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from nncalc.errors import NNCalcError
+from nncalc.network import Layer, Network
+
+TORCH_ACTIVATIONS = {
+    "Sigmoid": "sigmoid",
+    "Tanh": "tanh",
+    "ReLU": "relu",
+    "LeakyReLU": "leaky_relu",
+    "Identity": "identity",
+    "Softmax": "softmax",
+    "Softplus": "softplus",
+    "SiLU": "silu",
+    "GELU": "gelu",
+}
+SKLEARN_ACTIVATIONS = {
+    "identity": "identity",
+    "logistic": "sigmoid",
+    "tanh": "tanh",
+    "relu": "relu",
+    "softmax": "softmax",
+}
+
+
+def from_torch(model: Any, name: str | None = None) -> Network:
+    """A Network from an nn.Sequential of Linear layers, each followed by at most one
+    supported activation module (none means the identity)."""
+    layers: list[list] = []  # [theta, activation]
+    for module in model:
+        kind = type(module).__name__
+        if kind == "Linear":
+            W = module.weight.detach().cpu().double().numpy()
+            b = (
+                np.zeros(W.shape[0])
+                if module.bias is None
+                else module.bias.detach().cpu().double().numpy()
+            )
+            layers.append([np.column_stack([b, W]), "identity"])
+        elif kind in TORCH_ACTIVATIONS and layers and layers[-1][1] == "identity":
+            _check_torch_activation(module, kind)
+            layers[-1][1] = TORCH_ACTIVATIONS[kind]
+        else:
+            supported = ", ".join(["Linear", *TORCH_ACTIVATIONS])
+            where = (
+                "before any Linear layer or after another activation"
+                if kind in TORCH_ACTIVATIONS
+                else ""
+            )
+            raise NNCalcError.at(
+                f"cannot represent the module {kind} {where}".strip(),
+                hint=f"supported: {supported}, one activation after each Linear",
+            )
+    if not layers:
+        raise NNCalcError.at("the model has no Linear layer")
+    return Network(tuple(Layer(theta, g) for theta, g in layers), name)
+
+
+def _check_torch_activation(module: Any, kind: str) -> None:
+    """Refuse the settings nncalc's activation of the same name does not compute."""
+    if kind == "LeakyReLU" and module.negative_slope != 0.01:
+        raise NNCalcError.at(f"LeakyReLU with slope {module.negative_slope}; nncalc's is 0.01")
+    if kind == "Softmax" and module.dim not in (-1, 1, None):
+        raise NNCalcError.at(f"Softmax over dim {module.dim}; nncalc's is over the units")
+    if kind == "Softplus" and module.beta != 1:
+        raise NNCalcError.at(f"Softplus with beta {module.beta}; nncalc's has beta 1")
+    if kind == "GELU" and module.approximate != "none":
+        raise NNCalcError.at("GELU's tanh approximation; nncalc's GELU is the exact erf form")
+
+
+def to_torch(network: Network) -> Any:
+    """An nn.Sequential (float64) computing the same h_Θ(x)."""
+    import torch
+    from torch import nn
+
+    modules: list = []
+    for j, layer in enumerate(network.layers, start=1):
+        if layer.gate is not None or layer.activation == "step":
+            raise NNCalcError.at(f"Θ^({j}) is {layer.activation}, which PyTorch has no module for")
+        linear = nn.Linear(layer.inputs, layer.units, dtype=torch.float64)
+        with torch.no_grad():
+            linear.weight.copy_(torch.from_numpy(layer.weights.copy()))
+            linear.bias.copy_(torch.from_numpy(layer.bias.copy()))
+        modules.append(linear)
+        kind = {v: k for k, v in TORCH_ACTIVATIONS.items()}[layer.activation]
+        modules.append(nn.Softmax(dim=-1) if kind == "Softmax" else getattr(nn, kind)())
+    return nn.Sequential(*modules)
+
+
+def from_sklearn(model: Any, name: str | None = None) -> Network:
+    """A Network from a fitted MLPClassifier or MLPRegressor (classes named when it has them)."""
+    for attribute in ("coefs_", "intercepts_", "out_activation_"):
+        if not hasattr(model, attribute):
+            raise NNCalcError.at(f"{type(model).__name__} has no {attribute}", hint="fit it first")
+    hidden = SKLEARN_ACTIVATIONS.get(model.activation)
+    if hidden is None:
+        raise NNCalcError.at(f"unknown scikit-learn activation '{model.activation}'")
+    count = len(model.coefs_)
+    layers = tuple(
+        Layer(
+            np.column_stack([np.asarray(b, np.float64), np.asarray(W, np.float64).T]),
+            hidden if j < count else SKLEARN_ACTIVATIONS[model.out_activation_],
+        )
+        for j, (W, b) in enumerate(zip(model.coefs_, model.intercepts_, strict=True), start=1)
+    )
+    classes = getattr(model, "classes_", None)
+    names = None
+    if classes is not None and len(classes) == layers[-1].units:
+        names = tuple(str(c) for c in classes)
+    return Network(layers, name, names)
