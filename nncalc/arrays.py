@@ -39,12 +39,12 @@ def load(path: str | os.PathLike[str], key: str | None = None) -> Array:
     )
 
 
-def checked(data: Array, source: str) -> Array:
-    """data as float64, refusing NaN and infinity."""
+def checked(data: Array, source: str, first_row: int = 0) -> Array:
+    """data as float64, refusing NaN and infinity; ``first_row`` numbers the rows of a chunk."""
     X = np.asarray(data, dtype=np.float64)
     if not np.isfinite(X).all():
         where = np.argwhere(~np.isfinite(X))[0]
-        at = f"row {where[0] + 1}" if X.ndim > 1 else f"entry {where[0] + 1}"
+        at = f"row {first_row + where[0] + 1}" if X.ndim > 1 else f"entry {where[0] + 1}"
         raise NNCalcError.at(f"{at} holds NaN or infinity", source)
     return X
 
@@ -53,11 +53,7 @@ def load_npy(path: str | os.PathLike[str]) -> Array:
     """A numeric array from a .npy file, memory-mapped; Python objects are never unpickled."""
     source = str(path)
     with _FileErrors(source, ".npy"):
-        with open(path, "rb") as f:
-            if f.read(6) != b"\x93NUMPY":
-                raise NNCalcError.at(
-                    "not a .npy file (no NumPy header)", source, hint="save it with numpy.save"
-                )
+        _expect(path, b"\x93NUMPY", "not a .npy file (no NumPy header)", "numpy.save")
         data = np.load(path, mmap_mode="r", allow_pickle=False)
     return _numeric(data, source)
 
@@ -66,11 +62,7 @@ def load_npz(path: str | os.PathLike[str], key: str | None) -> Array:
     """The array ``key`` of a .npz file (the only one when there is one and no key)."""
     source = str(path)
     with _FileErrors(source, ".npz"):
-        with open(path, "rb") as f:
-            if f.read(4) != b"PK\x03\x04":
-                raise NNCalcError.at(
-                    "not a .npz file (not a zip archive)", source, hint="save it with numpy.savez"
-                )
+        _expect(path, b"PK\x03\x04", "not a .npz file (not a zip archive)", "numpy.savez")
         archive = np.load(path, allow_pickle=False)
         names = list(archive.files)
         if key is None and len(names) == 1:
@@ -83,6 +75,13 @@ def load_npz(path: str | os.PathLike[str], key: str | None) -> Array:
         data = archive[key]
         archive.close()
     return _numeric(data, source)
+
+
+def _expect(path: str | os.PathLike[str], magic: bytes, message: str, saver: str) -> None:
+    """Refuse a file that does not start with its format's magic bytes."""
+    with open(path, "rb") as f:
+        if f.read(len(magic)) != magic:
+            raise NNCalcError.at(message, str(path), hint=f"save it with {saver}")
 
 
 class _FileErrors:
@@ -191,7 +190,7 @@ def npy_chunks(path: str | os.PathLike[str], data: Array, rows: int = 65536) -> 
     source = str(path)
     if not isinstance(data, np.memmap) or not data.flags.c_contiguous:
         for start in range(0, data.shape[0], rows):
-            yield checked(data[start : start + rows], source)
+            yield checked(data[start : start + rows], source, start)
         return
     width = data.shape[1]
     with open(path, "rb") as f:
@@ -201,13 +200,7 @@ def npy_chunks(path: str | os.PathLike[str], data: Array, rows: int = 65536) -> 
             block = np.fromfile(f, dtype=data.dtype, count=count)
             if block.size != count:
                 raise NNCalcError.at("damaged .npy file: it ends early", source)
-            try:
-                yield checked(block.reshape(-1, width), source)
-            except NNCalcError:
-                bad = int(np.argwhere(~np.isfinite(block.reshape(-1, width)))[0][0])
-                raise NNCalcError.at(
-                    f"row {start + bad + 1} holds NaN or infinity", source
-                ) from None
+            yield checked(block.reshape(-1, width), source, start)
 
 
 def _is_float(text: str) -> bool:

@@ -18,8 +18,7 @@ from contextlib import nullcontext
 import numpy as np
 
 from nncalc import activations
-from nncalc.errors import NNCalcError
-from nncalc.network import Array, Layer, Network
+from nncalc.network import Array, Layer, Network, check_finite
 
 CHUNK_BYTES = 16 * 1024 * 1024
 """About how much of the widest layer one chunk of examples holds."""
@@ -109,10 +108,4 @@ class _Step:
             g(block, out=block)
 
     def check(self, z: Array) -> None:
-        """Overflow (or NaN) shows in the extremes; two reductions, no temporary."""
-        if z.size and not (np.isfinite(z.max()) and np.isfinite(z.min())):
-            raise NNCalcError.at(
-                f"layer {self.j}: values overflow float64 (beyond ±1.8e308)",
-                self.source,
-                hint="the weights or inputs are too large",
-            )
+        check_finite(z, self.j, self.source)

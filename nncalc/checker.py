@@ -29,6 +29,15 @@ class Checker:
         if self.problems:
             raise NNCalcError(*sorted(self.problems, key=lambda p: (p.line or 0, p.column or 0)))
 
+    def document(self, doc: Any, main_key: str, allowed: tuple[str, ...], where: str) -> YDict:
+        """The top-level mapping of a document (an error if it is none), keys checked."""
+        if not isinstance(doc, YDict):
+            raise NNCalcError.at(
+                f"expected a mapping with '{main_key}:', found {kind(doc)}", self.source, 1
+            )
+        self.check_keys(doc, allowed, where)
+        return doc
+
     def check_keys(self, d: YDict, allowed: tuple[str, ...], where: str) -> None:
         for key in d:
             if key not in allowed:

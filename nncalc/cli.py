@@ -604,6 +604,9 @@ def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit code instead of raising SystemExit."""
     global _debug
     _debug = bool(os.environ.get("NNCALC_DEBUG"))
+    for stream in (sys.stdout, sys.stderr):  # arguments' undecodable bytes print as they came
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="surrogateescape")
     for arg in argv or sys.argv[1:]:
         problem = _unusable(arg)
         if problem:

@@ -235,11 +235,7 @@ class _SheetReader(Checker):
         self.networks: dict[str, Network] = {}
 
     def sheet(self, doc: Any) -> Sheet:
-        if not isinstance(doc, YDict):
-            raise NNCalcError.at(
-                f"expected a mapping with 'questions:', found {kind(doc)}", self.source, 1
-            )
-        self.check_keys(doc, SHEET_KEYS, "the sheet")
+        doc = self.document(doc, "questions", SHEET_KEYS, "the sheet")
         title = self.text(doc, "title")
         tolerance = self.tolerance(doc, "tolerance", DEFAULT_TOLERANCE)
         rel_tolerance = self.tolerance(doc, "rel_tolerance", 0.0)

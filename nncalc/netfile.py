@@ -59,11 +59,7 @@ class _Reader(Checker):
     # --- the document -----------------------------------------------------------
 
     def network(self, doc: Any) -> Network:
-        if not isinstance(doc, YDict):
-            raise NNCalcError.at(
-                f"expected a mapping with 'layers:', found {kind(doc)}", self.source, 1
-            )
-        self.check_keys(doc, TOP_KEYS, "the network")
+        doc = self.document(doc, "layers", TOP_KEYS, "the network")
         name = self.text(doc, "name")
         self.text(doc, "description")
         default = self.activation(doc, "sigmoid", "the network")

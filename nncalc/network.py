@@ -177,7 +177,8 @@ class Network:
                 z[j + 1], u, a[j + 1] = layer.forward(a[j])
                 if u is not None:
                     gate[j + 1] = u
-                _check_finite(j + 1, z[j + 1], a[j + 1], self.source)
+                check_finite(z[j + 1], j + 1, self.source)
+                check_finite(a[j + 1], j + 1, self.source)
         return Trace(self, a, z, gate)
 
     def __call__(self, x: ArrayLike) -> Array:
@@ -239,8 +240,10 @@ def _matrix(m: ArrayLike, what: str) -> Array:
     return M
 
 
-def _check_finite(j: int, z: Array, a: Array, source: str | None) -> None:
-    if not (np.isfinite(z).all() and np.isfinite(a).all()):
+def check_finite(values: Array, j: int, source: str | None) -> None:
+    """Raise if layer j's values overflowed; NaN and ±inf show in the extremes, so two
+    reductions find them without a temporary array."""
+    if values.size and not (np.isfinite(values.max()) and np.isfinite(values.min())):
         raise NNCalcError.at(
             f"layer {j}: values overflow float64 (beyond ±1.8e308)",
             source,

@@ -44,7 +44,10 @@ def atomic(path: str | os.PathLike[str], mode: str = "w") -> Iterator[IO]:
     except OSError as e:
         raise NNCalcError.at(f"cannot write here: {e.strerror or e}", str(path)) from None
     try:
-        with os.fdopen(fd, mode, **({"newline": ""} if "b" not in mode else {})) as f:
+        text = (
+            {} if "b" in mode else {"newline": "", "encoding": "utf-8", "errors": "surrogateescape"}
+        )
+        with os.fdopen(fd, mode, **text) as f:  # surrogateescape: argv's raw bytes go back out
             yield f
         os.replace(tmp, p)
     except OSError as e:

@@ -7,15 +7,18 @@ a_1^(2) = g(Θ_10^(1)·a_0^(1) + Θ_11^(1)·a_1^(1) + Θ_12^(1)·a_2^(1) + Θ_13
 from __future__ import annotations
 
 from nncalc.network import Trace
-from nncalc.render.forward import g_symbol
-from nncalc.render.numbers import exact, fmt
+from nncalc.render.forward import exact_layer, g_symbol
+from nncalc.render.numbers import fmt
 
 MAX_TERMS = 6
 """Longer sums show their first and last terms around a count of those left out."""
 
 
-def unit_lines(trace: Trace, k: int, j: int, i: int, precision: int = 6) -> list[str]:
-    """The derivation of a_i^(j) for example k (j ≥ 2), as two or three lines."""
+def unit_lines(
+    trace: Trace, k: int, j: int, i: int, precision: int = 6, shown: str | None = None
+) -> list[str]:
+    """The derivation of a_i^(j) for example k (j ≥ 2); ``shown`` is a_i^(j) as text, when
+    the caller has it (see forward.exact_layer)."""
     network = trace.network
     layer = network.layers[j - 2]
     a_prev = [1.0, *trace.a[j - 1][k].tolist()]  # a_0^(j−1) = 1, the bias unit
@@ -25,7 +28,6 @@ def unit_lines(trace: Trace, k: int, j: int, i: int, precision: int = 6) -> list
         f"{fmt(w, precision)}·{fmt(v, precision)}" for w, v in zip(theta, a_prev, strict=True)
     ]
     z = float(trace.z[j][k][i - 1])
-    a = float(trace.a[j][k][i - 1])
     head = f"a_{i}^({j})"
     pad = " " * len(head)
     if layer.gate is not None:
@@ -39,15 +41,10 @@ def unit_lines(trace: Trace, k: int, j: int, i: int, precision: int = 6) -> list
             f"{head} = z_{i}^({j})·u_{i}^({j})·σ({beta}·u_{i}^({j}))",
             f"{pad}   z_{i}^({j}) = {_sum(numbers)} = {fmt(z, precision)}",
             f"{pad}   u_{i}^({j}) = {_sum(gate)} = {fmt(u, precision)}",
-            f"{pad} = {fmt(a, precision)}",
+            f"{pad} = {shown or exact_layer(trace, j, k, precision)[i - 1][0]}",
         ]
-    g = layer.g
     symbol = g_symbol(layer.activation)
-    gap = g.gap(trace.z[j][k : k + 1])[0][i - 1] if g.gap else None
-    log = g.log(trace.z[j][k : k + 1])[0][i - 1] if g.log else None
-    shown, _ = exact(
-        a, None if gap is None else float(gap), None if log is None else float(log), precision
-    )
+    shown = shown or exact_layer(trace, j, k, precision)[i - 1][0]
     argument = f"z^({j})" if layer.activation == "softmax" else fmt(z, precision)
     unit = f"_{i}" if layer.activation == "softmax" else ""
     return [
@@ -65,9 +62,10 @@ def example_lines(
     for j in range(2, trace.network.L + 1):
         if layer is not None and j != layer:
             continue
+        shown = exact_layer(trace, j, k, precision)
         for i in range(1, trace.network.sizes[j - 1] + 1):
             if unit is None or i == unit:
-                lines += [*unit_lines(trace, k, j, i, precision), ""]
+                lines += [*unit_lines(trace, k, j, i, precision, shown[i - 1][0]), ""]
     return lines
 
 

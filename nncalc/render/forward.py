@@ -102,13 +102,11 @@ def _layer_table(
         table.add_column(f"a_i^({j}) = {g}(z_i^({j}))", justify="right")
     if j < network.L:
         table.add_row("0", "", *([""] if swiglu else []), Text("1  bias unit", style="dim"))
-    z, a = trace.z[j][k], trace.a[j][k]
-    gaps = _unit_values(layer.g and layer.g.gap, trace.z[j][k : k + 1])
-    logs = _unit_values(layer.g and layer.g.log, trace.z[j][k : k + 1])
     notes: list[str] = []
     shown: list[str] = []
-    for i, (zi, ai) in enumerate(zip(z, a, strict=True), start=1):
-        text, why = exact(float(ai), gaps[i - 1], logs[i - 1], precision)
+    for i, (zi, (text, why)) in enumerate(
+        zip(trace.z[j][k], exact_layer(trace, j, k, precision), strict=True), 1
+    ):
         if why:
             value = "" if layer.activation == "softmax" else f" = {g}({fmt(zi, precision)})"
             notes.append(f"* a_{i}^({j}){value} = {text}: {why}")
@@ -118,6 +116,19 @@ def _layer_table(
         table.add_row(str(i), *cells, text + (" *" if why else ""))
         shown.append(text)
     return table, notes, shown
+
+
+def exact_layer(trace: Trace, j: int, k: int, precision: int) -> list[tuple[str, str | None]]:
+    """a^(j) of example k as shown, and why where that is not plain rounding (numbers.exact):
+    1 − gap for values that round to ±1, the full value for those stored as 0."""
+    g = trace.network.layers[j - 2].g
+    z = trace.z[j][k : k + 1]
+    gaps = _unit_values(g and g.gap, z)
+    logs = _unit_values(g and g.log, z)
+    return [
+        exact(float(a), gap, log, precision)
+        for a, gap, log in zip(trace.a[j][k], gaps, logs, strict=True)
+    ]
 
 
 def _unit_values(f: Callable[[Array], Array] | None, z: Array) -> list[float | None]:

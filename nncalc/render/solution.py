@@ -8,8 +8,8 @@ $$ … $$ blocks, which GitHub, Jupyter and most note tools render.
 from __future__ import annotations
 
 from nncalc.network import Trace
-from nncalc.render.forward import g_symbol
-from nncalc.render.numbers import exact, fmt
+from nncalc.render.forward import exact_layer, g_symbol
+from nncalc.render.numbers import fmt
 
 MAX_SHOWN = 8
 """Matrices with more rows or columns show their first and last ones around dots."""
@@ -139,18 +139,5 @@ def markdown(trace: Trace, k: int, name: str | None, precision: int = 6) -> str:
 
 
 def _shown(trace: Trace, j: int, k: int, precision: int) -> list[str]:
-    """a^(j) of example k as text, 1 − gap and underflow written out (see numbers.exact)."""
-    layer = trace.network.layers[j - 2]
-    g = layer.g
-    z = trace.z[j][k : k + 1]
-    gaps = g.gap(z)[0] if g is not None and g.gap else [None] * z.shape[1]
-    logs = g.log(z)[0] if g is not None and g.log else [None] * z.shape[1]
-    return [
-        exact(
-            float(a),
-            None if gp is None else float(gp),
-            None if lg is None else float(lg),
-            precision,
-        )[0]
-        for a, gp, lg in zip(trace.a[j][k], gaps, logs, strict=True)
-    ]
+    """a^(j) of example k as text, 1 − gap and underflow written out."""
+    return [text for text, _ in exact_layer(trace, j, k, precision)]
