@@ -29,6 +29,10 @@ _EXPORTS = {
     "NNCalcError": "nncalc.errors",
     "from_sklearn": "nncalc.interop",
     "from_torch": "nncalc.interop",
+    "read_model": "nncalc.models",
+    "save": "nncalc.netsave",
+    "to_onnx": "nncalc.onnxfile",
+    "save_onnx": "nncalc.onnxfile",
 }
 _SUBMODULES = ("activations", "onehot", "params", "quiz")
 
@@ -46,14 +50,21 @@ __all__ = [
     "onehot",
     "params",
     "quiz",
+    "read_model",
+    "save",
+    "save_onnx",
+    "to_onnx",
 ]
 
 if TYPE_CHECKING:
     from nncalc import activations, onehot, params, quiz
     from nncalc.errors import NNCalcError
     from nncalc.interop import from_sklearn, from_torch
+    from nncalc.models import read_model
     from nncalc.netfile import load, loads
+    from nncalc.netsave import save
     from nncalc.network import Layer, Network, Trace
+    from nncalc.onnxfile import save_onnx, to_onnx
 
 
 def __getattr__(name: str) -> Any:

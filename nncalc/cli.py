@@ -266,6 +266,75 @@ def draw(
     print(f"nncalc: drew {net.name or network} to {output}", file=sys.stderr)
 
 
+@app.command("import")
+def import_(
+    model: Annotated[
+        str,
+        typer.Argument(
+            help="An ONNX model (.onnx) or a PyTorch state_dict (.safetensors, .pt, .pth, .bin).",
+            show_default=False,
+        ),
+    ],
+    output: Annotated[
+        str | None,
+        _text("--output", "-o", help="The network file (.yaml); default: stdout, all inline."),
+    ] = None,
+    activations: Annotated[
+        str | None,
+        _text(
+            "--activations",
+            "-g",
+            help="A state_dict's activations: one for every layer, or one per layer "
+            "(e.g. relu,relu,softmax).",
+        ),
+    ] = None,
+    inline: Annotated[
+        bool, typer.Option("--inline", help="Write every matrix into the YAML, however large.")
+    ] = False,
+    name: Annotated[str | None, _text("--name", help="The network's name.")] = None,
+) -> None:
+    """Read a model trained elsewhere as a network file, in the lecture's notation."""
+    from pathlib import Path
+
+    from nncalc.models import read_model
+    from nncalc.netsave import SUFFIXES, dumps, save
+    from nncalc.outputs import check_path
+
+    if output is not None:
+        check_path(output, SUFFIXES)
+    names = [g.strip() for g in activations.split(",")] if activations else []
+    imported = read_model(model, names, name)
+    for note in imported.notes:
+        print(f"nncalc: note: {note}", file=sys.stderr)
+    net = imported.network
+    header = f"Imported by nncalc {__version__} from {Path(model).name}"
+    if output is None:
+        print(dumps(net, header=header), end="")
+        return
+    written = save(net, output, inline, header)
+    extra = f", with {', '.join(p.name for p in written[1:])}" if written[1:] else ""
+    print(f"nncalc: wrote {output} ({net.L - 1} layers{extra})", file=sys.stderr)
+
+
+@app.command()
+def export(
+    network: Annotated[str, typer.Argument(help="The network file (YAML).", show_default=False)],
+    output: Annotated[str, _text("--output", "-o", help="The ONNX file to write (.onnx).")],
+) -> None:
+    """Write the network as a float64 ONNX model, for onnxruntime, Netron and the rest."""
+    from nncalc import netfile
+    from nncalc.onnxfile import EXPORT_NOTES, save_onnx
+    from nncalc.outputs import check_path
+
+    check_path(output, (".onnx",))
+    net = netfile.load(network)
+    save_onnx(net, output)
+    for g in dict.fromkeys(layer.activation for layer in net.layers):
+        if g in EXPORT_NOTES:
+            print(f"nncalc: note: {EXPORT_NOTES[g]}", file=sys.stderr)
+    print(f"nncalc: exported {net.name or network} to {output}", file=sys.stderr)
+
+
 @app.command()
 def params(
     network_or_sizes: Annotated[

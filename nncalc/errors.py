@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 
 @dataclass(frozen=True)
@@ -49,3 +49,7 @@ class NNCalcError(ValueError):
     ) -> NNCalcError:
         """A single problem, for the common case."""
         return cls(Problem(message, source, line, column, hint))
+
+    def within(self, source: str) -> NNCalcError:
+        """The same problems, placed in ``source`` where they name no file."""
+        return NNCalcError(*(replace(p, source=p.source or source) for p in self.problems))

@@ -69,26 +69,8 @@ def read_text(path: str | os.PathLike[str], limit: int | None = None) -> str:
     """Read a UTF-8 text file of at most ``limit`` bytes (default: max_bytes()), with a
     clear error for every way that can fail."""
     source = str(path)
-    p = Path(path)
-    try:
-        size = p.stat().st_size
-        if p.is_dir():
-            raise NNCalcError.at("is a directory, not a file", source)
-        hint = "store large matrices in .npy files, or raise NNCALC_MAX_BYTES"
-        if limit is not None:
-            hint = "it should be a few lines"
-        limit = max_bytes() if limit is None else min(limit, max_bytes())
-        if size > limit:
-            raise NNCalcError.at(
-                f"file is {size:,} bytes, over the limit of {limit:,}", source, hint=hint
-            )
-        data = p.read_bytes()
-    except FileNotFoundError:
-        raise NNCalcError.at("no such file", source) from None
-    except PermissionError:
-        raise NNCalcError.at("permission denied", source) from None
-    except OSError as e:
-        raise NNCalcError.at(f"cannot read: {e.strerror or e}", source) from None
+    hint = "it should be a few lines" if limit is not None else None
+    data = read_bytes(path, limit, hint)
     if b"\0" in data:
         raise NNCalcError.at("binary file, expected YAML text", source)
     try:
@@ -98,6 +80,32 @@ def read_text(path: str | os.PathLike[str], limit: int | None = None) -> str:
         raise NNCalcError.at(
             f"not UTF-8 text (byte 0x{data[e.start]:02x})", source, line, hint="save it as UTF-8"
         ) from None
+
+
+def read_bytes(
+    path: str | os.PathLike[str], limit: int | None = None, hint: str | None = None
+) -> bytes:
+    """The bytes of a file of at most ``limit`` bytes (and never more than max_bytes()),
+    with a clear error for every way reading can fail."""
+    source = str(path)
+    p = Path(path)
+    try:
+        size = p.stat().st_size
+        if p.is_dir():
+            raise NNCalcError.at("is a directory, not a file", source)
+        limit = max_bytes() if limit is None else min(limit, max_bytes())
+        if size > limit:
+            hint = hint or "store large matrices in .npy files, or raise NNCALC_MAX_BYTES"
+            raise NNCalcError.at(
+                f"file is {size:,} bytes, over the limit of {limit:,}", source, hint=hint
+            )
+        return p.read_bytes()
+    except FileNotFoundError:
+        raise NNCalcError.at("no such file", source) from None
+    except PermissionError:
+        raise NNCalcError.at("permission denied", source) from None
+    except OSError as e:
+        raise NNCalcError.at(f"cannot read: {e.strerror or e}", source) from None
 
 
 def load_file(path: str | os.PathLike[str], limit: int | None = None) -> Any:

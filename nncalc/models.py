@@ -1,0 +1,44 @@
+"""Model files of other tools in, as networks: ONNX, safetensors and PyTorch state_dicts."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+from nncalc import onnxfile, statedict
+from nncalc.errors import NNCalcError
+from nncalc.onnxfile import Imported
+
+FORMATS = ".onnx, .safetensors, .pt, .pth or .bin"
+
+
+def read_model(
+    path: str | os.PathLike[str], activations: Sequence[str] = (), name: str | None = None
+) -> Imported:
+    """The network a model file computes. ONNX files say their activations; state_dicts
+    (.safetensors, .pt) do not, so ``activations`` gives one name for every layer or one
+    per layer."""
+    source = str(path)
+    suffix = Path(path).suffix.lower()
+    try:
+        if suffix == ".onnx":
+            if activations:
+                raise NNCalcError.at(
+                    "an ONNX model says its own activations", source, hint="leave out --activations"
+                )
+            imported = onnxfile.read(path)
+        elif suffix == ".safetensors" or suffix in statedict.TORCH_SUFFIXES:
+            network = statedict.to_network(statedict.read(path), activations, source, name)
+            imported = Imported(network)
+        else:
+            raise NNCalcError.at(
+                f"unknown model format '{suffix or Path(path).name}'", source, hint=f"use {FORMATS}"
+            )
+    except NNCalcError as e:
+        raise e.within(source) from None
+    if name is not None:
+        network = dataclasses.replace(imported.network, name=name)
+        imported = dataclasses.replace(imported, network=network)
+    return imported

@@ -1,0 +1,73 @@
+"""A Network written as a network file: YAML, large matrices in .npy files beside it.
+
+Numbers are written with Python's repr, the shortest text that reads back as the same
+float64, so ``load(save(network))`` has bit-for-bit the same Θ^(j).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+
+from nncalc.network import Array, Network
+from nncalc.outputs import atomic, check_path
+
+INLINE_LIMIT = 256
+"""Matrices with more numbers than this go to .npy files (unless inline)."""
+SUFFIXES = (".yaml", ".yml")
+
+
+def dumps(
+    network: Network, files: dict[tuple[int, str], str] | None = None, header: str = ""
+) -> str:
+    """The network file's text; ``files[(j, "theta" | "gate")]`` names a .npy file that
+    holds that matrix instead of the text."""
+    files = files or {}
+    lines = [f"# {line}" for line in header.splitlines()]
+    if network.name:
+        lines.append(f"name: {_quote(network.name)}")
+    if network.classes:
+        lines.append(f"classes: [{', '.join(_quote(c) for c in network.classes)}]")
+    lines.append("layers:")
+    for j, layer in enumerate(network.layers, start=1):
+        lines.append(f"  - activation: {layer.activation}")
+        for key, M in (("theta", layer.theta), ("gate", layer.gate)):
+            if M is None:
+                continue
+            if (j, key) in files:
+                lines.append(f"    {key}: {{file: {_quote(files[j, key])}}}")
+            else:
+                lines.append(f"    {key}:")
+                lines += [f"      - [{', '.join(repr(float(v)) for v in row)}]" for row in M]
+        if layer.beta is not None:
+            lines.append(f"    beta: {layer.beta!r}")
+    return "\n".join(lines) + "\n"
+
+
+def save(
+    network: Network, path: str | os.PathLike[str], inline: bool = False, header: str = ""
+) -> list[Path]:
+    """Write the network file (and its .npy files), all or nothing. Returns the paths."""
+    p = check_path(path, SUFFIXES)
+    arrays: dict[Path, Array] = {}
+    files: dict[tuple[int, str], str] = {}
+    for j, layer in enumerate(network.layers, start=1):
+        for key, M in (("theta", layer.theta), ("gate", layer.gate)):
+            if M is not None and not inline and M.size > INLINE_LIMIT:
+                files[j, key] = f"{p.stem}.{key}{j}.npy"
+                arrays[p.with_name(files[j, key])] = M
+    text = dumps(network, files, header)
+    with contextlib.ExitStack() as stack:  # renamed in reverse: the YAML file last
+        stack.enter_context(atomic(p, "w")).write(text)
+        for npy, M in arrays.items():
+            np.save(stack.enter_context(atomic(npy, "wb")), M, allow_pickle=False)
+    return [p, *arrays]
+
+
+def _quote(text: str) -> str:
+    """text as a YAML scalar that reads back as itself (JSON strings are YAML)."""
+    return json.dumps(text, ensure_ascii=False)

@@ -1,0 +1,420 @@
+"""ONNX models in and out.
+
+``read(path)`` finds the network an MLP graph computes: Gemm (or MatMul + Add) layers,
+each followed by one activation in any spelling of ``onnxops.TEMPLATES``, from the graph's
+input to its output (what follows the output, such as scikit-learn's ArgMax and ZipMap,
+is left out). ``to_onnx(network)`` writes each Θ^(j) as a Gemm and each g in its exact
+spelling. Needs the ``onnx`` package (``pip install 'nncalc[onnx]'``), imported on use.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from nncalc import __version__
+from nncalc.errors import NNCalcError
+from nncalc.network import Array, Layer, Network
+from nncalc.onnxops import NOTES, TEMPLATES, B, Emitter, Node, U, Z, match, operators
+from nncalc.yamlfile import max_bytes, read_bytes
+
+FLOAT_TYPES = {1: "float32", 10: "float16", 11: "float64", 16: "bfloat16"}
+"""ONNX element types nncalc reads (as float64)."""
+SUPPORTED = (
+    "Gemm, or MatMul + Add, each followed by one of Sigmoid, Tanh, Relu, LeakyRelu "
+    "(alpha 0.01), Softmax (last axis), Softplus, Gelu (exact, not tanh), x·Sigmoid(x) "
+    "(SiLU), SwiGLU, or nothing (identity); Identity, Dropout, Cast and Flatten pass through"
+)
+EXPORT_NOTES = {
+    "gelu": "GELU is exported as ONNX's Gelu (opset 20); onnxruntime has no float64 kernel "
+    "for it (nor for Erf), so run the model in another runtime or in float32"
+}
+"""What export says about an activation some runtimes cannot run in float64."""
+PASS_THROUGH = frozenset({"Identity", "Dropout", "Cast", "Flatten"})
+
+
+@dataclass(frozen=True)
+class Imported:
+    """A network read from a model file, with what nncalc computes differently, if anything."""
+
+    network: Network
+    notes: tuple[str, ...] = ()
+
+
+def onnx_module() -> Any:
+    """The onnx package, or a clear error naming the extra to install."""
+    try:
+        import onnx
+    except ImportError:
+        raise NNCalcError.at(
+            "reading and writing ONNX needs the onnx package",
+            hint="pip install 'nncalc[onnx]'",
+        ) from None
+    return onnx
+
+
+def read(path: str | os.PathLike[str]) -> Imported:
+    """The network of an ONNX file (see the module docstring)."""
+    onnx = onnx_module()
+    source = str(path)
+    data = read_bytes(path)
+    try:
+        model = onnx.load_model_from_string(data)
+    except Exception as e:  # protobuf's DecodeError and friends: the file is not ONNX
+        raise NNCalcError.at(f"not an ONNX model ({type(e).__name__})", source) from None
+    return from_model(model, source, Path(path).parent)
+
+
+def from_model(model: Any, source: str = "<onnx>", folder: Path | None = None) -> Imported:
+    """The network of an in-memory ONNX ModelProto; ``folder`` holds its external data
+    files, if it has any (PyTorch writes large weights to MODEL.onnx.data)."""
+    if not model.HasField("graph"):
+        raise NNCalcError.at("not an ONNX model (no graph)", source)
+    return _Reader(model, source, folder).imported()
+
+
+class _Reader:
+    """Builds a tree of Nodes from the graph, then reads layers off it from the output."""
+
+    def __init__(self, model: Any, source: str, folder: Path | None) -> None:
+        self.model, self.source, self.folder, self.notes = model, source, folder, []
+        self.opset = next((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), 1)
+        self.values: dict[str, Any] = {}
+        self.affines: dict[int, tuple[Array, Any] | None] = {}
+        self.classes: list[str] | None = None
+        self._read_graph(model.graph)
+
+    def error(self, message: str, hint: str | None = None) -> NNCalcError:
+        return NNCalcError.at(message, self.source, hint=hint)
+
+    # -- the graph as trees --------------------------------------------------------
+
+    def _read_graph(self, graph: Any) -> None:
+        from onnx import numpy_helper
+
+        budget = [max_bytes()]
+        for tensor in graph.initializer:
+            if tensor.data_location == 1:  # EXTERNAL
+                self._external(tensor, budget)
+            self.values[tensor.name] = numpy_helper.to_array(tensor)
+        inputs = [i for i in graph.input if i.name not in self.values]
+        if len(inputs) != 1:
+            names = ", ".join(i.name for i in inputs) or "none"
+            raise self.error(f"the graph has {len(inputs)} inputs ({names}); nncalc reads one")
+        self.input = Node("input", [], {}, inputs[0].name)
+        self.values[inputs[0].name] = self.input
+        dims = inputs[0].type.tensor_type.shape.dim
+        self.rank = len(dims) if inputs[0].type.tensor_type.HasField("shape") else 2
+        for node in graph.node:
+            self._read_node(node)
+        self.outputs = graph.output
+
+    def _external(self, tensor: Any, budget: list[int]) -> None:
+        """Read a tensor's external data into it: only from a file beside the model (no
+        other folder, no link out of it), and no more than NNCALC_MAX_BYTES in all."""
+        from onnx.external_data_helper import ExternalDataInfo
+
+        info = ExternalDataInfo(tensor)
+        where = f"the initializer '{tensor.name}' keeps its data in '{info.location}'"
+        if self.folder is None:
+            raise self.error(f"{where}", hint="read the model from its file")
+        path = (self.folder / info.location).resolve()
+        if Path(info.location).name != info.location or path.parent != self.folder.resolve():
+            raise self.error(f"{where}, outside the model's folder", hint="nncalc reads none")
+        length = info.length if info.length is not None else -1
+        try:
+            with path.open("rb") as f:
+                f.seek(info.offset or 0)
+                data = f.read(min(length, budget[0] + 1) if length >= 0 else budget[0] + 1)
+        except OSError as e:
+            raise self.error(f"{where}, which cannot be read: {e.strerror or e}") from None
+        budget[0] -= len(data)
+        if budget[0] < 0:
+            raise self.error(f"{where}: over {max_bytes():,} bytes", hint="raise NNCALC_MAX_BYTES")
+        if length >= 0 and len(data) != length:
+            raise self.error(f"{where}, which ends {length - len(data):,} bytes short")
+        tensor.raw_data = data
+        tensor.data_location = 0
+        del tensor.external_data[:]
+
+    def _read_node(self, node: Any) -> None:
+        from onnx import helper
+
+        attrs = {a.name: helper.get_attribute_value(a) for a in node.attribute}
+        attrs = {k: v.decode() if isinstance(v, bytes) else v for k, v in attrs.items()}
+        if node.op_type == "Constant":
+            self.values[node.output[0]] = self._constant(attrs)
+            return
+        if node.op_type == "ZipMap":
+            labels = attrs.get("classlabels_strings") or attrs.get("classlabels_int64s")
+            self.classes = [v.decode() if isinstance(v, bytes) else str(v) for v in labels or []]
+        inputs = []
+        for name in node.input:
+            if name and name not in self.values:
+                raise self.error(f"the node '{node.name}' reads '{name}', which nothing computes")
+            inputs.append(self.values[name] if name else None)
+        attrs = self._defaults(node.op_type, attrs)
+        for k, name in enumerate(node.output):
+            op = node.op_type if k == 0 else f"{node.op_type}[{k}]"
+            self.values[name] = Node(op, inputs, attrs, node.name or name)
+
+    def _constant(self, attrs: dict) -> Array:
+        from onnx import numpy_helper
+
+        if "value" in attrs:
+            return numpy_helper.to_array(attrs["value"])
+        for key in ("value_float", "value_floats", "value_int", "value_ints"):
+            if key in attrs:
+                return np.array(attrs[key])
+        raise self.error(f"a Constant node holds {', '.join(attrs)}; nncalc reads numbers")
+
+    def _defaults(self, op: str, attrs: dict) -> dict:
+        """Attributes with ONNX's defaults filled in, Softmax's axis as −1 for the last."""
+        defaults = {
+            "LeakyRelu": {"alpha": 0.01},
+            "Gelu": {"approximate": "none"},
+            "Swish": {"alpha": 1.0},
+            "Softmax": {"axis": -1 if self.opset >= 13 else 1},
+        }
+        attrs = {**defaults.get(op, {}), **attrs}
+        if op == "Softmax" and attrs["axis"] == self.rank - 1:
+            attrs["axis"] = -1
+        return attrs
+
+    # -- layers, from the output back to the input -------------------------------
+
+    def imported(self) -> Imported:
+        e = self._output()
+        layers: list[Layer] = []
+        e = self._through(e)
+        while e is not self.input:
+            layer, e = self._layer(e)
+            layers.append(layer)
+            e = self._through(e)
+        if not layers:
+            raise self.error("the graph's output is its input: no layer to read")
+        layers.reverse()
+        network = Network(tuple(layers), self._name(), self._classes(layers[-1].units))
+        return Imported(network, tuple(dict.fromkeys(self.notes)))
+
+    def _output(self) -> Node:
+        """The network's output: the graph's floating-point outputs, with what follows the
+        network (ZipMap, 1 − p beside p, Identity, Cast) taken off; they must agree."""
+        found: list[Node] = []
+        for output in self.outputs:
+            tensor = output.type.tensor_type
+            if output.type.HasField("tensor_type") and tensor.elem_type not in FLOAT_TYPES:
+                continue  # a label output: ArgMax, class names
+            e = self._strip(self.values.get(output.name))
+            if isinstance(e, Node) and all(e is not f for f in found):
+                found.append(e)
+        if len(found) != 1:
+            names = ", ".join(o.name for o in self.outputs)
+            raise self.error(
+                f"the graph has {len(found)} different floating-point outputs ({names})",
+                hint="nncalc reads a network with one output",
+            )
+        return found[0]
+
+    def _strip(self, e: Any) -> Any:
+        while isinstance(e, Node):
+            if e.op == "ZipMap" or e.op in PASS_THROUGH - {"Flatten"}:
+                e = e.inputs[0]
+            elif e.op == "Concat" and len(e.inputs) == 2 and _complement(*e.inputs):
+                e = e.inputs[1]  # scikit-learn's binary classifier: [1 − p, p]
+            else:
+                return e
+        return e
+
+    def _through(self, e: Any) -> Any:
+        """e without the operators that change nothing nncalc computes."""
+        while isinstance(e, Node) and e.op in PASS_THROUGH:
+            if e.op == "Cast" and e.attrs.get("to") not in FLOAT_TYPES:
+                break
+            if e.op == "Flatten" and not (
+                e.attrs.get("axis", 1) == 1 and self._through(e.inputs[0]) is self.input
+            ):
+                break
+            e = e.inputs[0]
+        return e
+
+    def _layer(self, e: Node) -> tuple[Layer, Any]:
+        """The layer whose output is e, and the layer output it reads."""
+        for name, template in TEMPLATES.items():
+            bound: dict = {}
+            if not match(template, e, bound, lambda n: self._affine(n) is not None):
+                continue
+            theta, a = self._affine(bound[Z])
+            if name != "swiglu":
+                if B in bound:
+                    self.notes.append(NOTES["Where"])
+                return Layer(theta, name), a
+            gate, a_gate = self._affine(bound[U])
+            if self._through(a_gate) is not self._through(a):
+                raise self.error("a SwiGLU layer's two matrices read different layers")
+            return Layer(theta, gate=gate, beta=bound.get(B)), a
+        raise self._unsupported(e)
+
+    def _affine(self, e: Node) -> tuple[Array, Any] | None:
+        """(Θ = [b | W], the node it reads) when e is Gemm, MatMul, or either + a bias."""
+        if id(e) not in self.affines:
+            self.affines[id(e)] = self._read_affine(e)
+        return self.affines[id(e)]
+
+    def _read_affine(self, e: Node) -> tuple[Array, Any] | None:
+        if e.op == "Add" and len(e.inputs) == 2:
+            for inner, c in (e.inputs, e.inputs[::-1]):
+                if isinstance(inner, Node) and isinstance(c, np.ndarray):
+                    found = self._affine(inner)
+                    if found is not None:
+                        theta = found[0].copy()
+                        theta[:, 0] += self._bias(c, theta.shape[0], e)
+                        return theta, found[1]
+            return None
+        if e.op not in ("Gemm", "MatMul") or not isinstance(e.inputs[0], Node):
+            return None
+        W = e.inputs[1] if len(e.inputs) > 1 else None
+        if not isinstance(W, np.ndarray) or e.attrs.get("transA", 0):
+            return None
+        if W.ndim != 2:
+            raise self.error(f"the node '{e.name}' multiplies by a {W.ndim}-D array", SUPPORTED)
+        W = np.asarray(W, np.float64)
+        W = W if e.attrs.get("transB", 0) else W.T
+        W = W * e.attrs.get("alpha", 1.0) if e.attrs.get("alpha", 1.0) != 1 else W
+        b = np.zeros(W.shape[0])
+        if len(e.inputs) > 2 and e.inputs[2] is not None:
+            if not isinstance(e.inputs[2], np.ndarray):
+                return None
+            b = e.attrs.get("beta", 1.0) * self._bias(e.inputs[2], W.shape[0], e)
+        return np.column_stack([b, W]), e.inputs[0]
+
+    def _bias(self, c: Array, units: int, e: Node) -> Array:
+        c = np.asarray(c, np.float64)
+        if c.size not in (1, units) or c.squeeze().ndim > 1:
+            raise self.error(
+                f"the node '{e.name}' adds an array of shape {c.shape} to {units} units",
+                hint="a bias has one number per unit",
+            )
+        return np.broadcast_to(c.reshape(-1), (units,))
+
+    def _unsupported(self, e: Node) -> NNCalcError:
+        """The clearest error for a layer output no template matches."""
+        known = {*operators(), "Gemm", "MatMul", *PASS_THROUGH}
+        queue, seen = [e], set()
+        while queue:
+            n = queue.pop(0)
+            if not isinstance(n, Node) or id(n) in seen or n is self.input:
+                continue
+            seen.add(id(n))
+            if n.op not in known:
+                return self.error(
+                    f"cannot represent the operator {n.op} (node '{n.name}')", SUPPORTED
+                )
+            queue.extend(n.inputs)
+        shown = ", ".join(f"{k}={v}" for k, v in e.attrs.items())
+        return self.error(
+            f"the node '{e.name}' ({e.op}{f' {shown}' if shown else ''}) does not compute "
+            "an activation nncalc has",
+            SUPPORTED,
+        )
+
+    def _name(self) -> str:
+        meta = {p.key: p.value for p in self.model.metadata_props}
+        if "nncalc.name" in meta:
+            return meta["nncalc.name"]
+        producer = f"{self.model.producer_name} {self.model.producer_version}".strip()
+        return f"{Path(self.source).name}" + (f" ({producer})" if producer else "")
+
+    def _classes(self, units: int) -> tuple[str, ...] | None:
+        meta = {p.key: p.value for p in self.model.metadata_props}
+        classes = json.loads(meta["nncalc.classes"]) if "nncalc.classes" in meta else self.classes
+        return tuple(classes) if classes and len(classes) == units else None
+
+
+def _complement(first: Any, second: Any) -> bool:
+    """first is 1 − second."""
+    return (
+        isinstance(first, Node)
+        and first.op == "Sub"
+        and first.inputs[1] is second
+        and isinstance(first.inputs[0], np.ndarray)
+        and bool(np.all(first.inputs[0] == 1))
+    )
+
+
+# -- export ---------------------------------------------------------------------------
+
+
+def to_onnx(network: Network) -> Any:
+    """A checked ONNX ModelProto computing h_Θ(x) in float64: input x (N × s_1), output
+    h (N × s_L), with z^(j) and a^(j) named as in the lecture."""
+    onnx = onnx_module()
+    from onnx import TensorProto, helper
+
+    emitter = Emitter()
+    a = "x"
+    for j, layer in enumerate(network.layers, start=1):
+        out = "h" if j == len(network.layers) else f"a{j + 1}"
+        z = out if layer.activation == "identity" else f"z{j + 1}"
+        bound = {Z: _gemm(emitter, a, layer.theta, z, ("W", "b"), j)}
+        template = TEMPLATES[layer.activation]
+        if layer.gate is not None:
+            bound[U] = _gemm(emitter, a, layer.gate, f"u{j + 1}", ("V", "c"), j)
+            template = template.options[0 if layer.beta is not None else 1]
+            if layer.beta is not None:
+                bound[B] = emitter.constant(layer.beta, f"beta{j}")
+        a = emitter.emit(template, bound, out, f"g{j + 1}")
+    opset = 20 if any(layer.activation == "gelu" for layer in network.layers) else 13
+    x, h = network.sizes[0], network.sizes[-1]
+    graph = helper.make_graph(
+        emitter.nodes,
+        network.name or "nncalc network",
+        [helper.make_tensor_value_info("x", TensorProto.DOUBLE, ["N", x])],
+        [helper.make_tensor_value_info("h", TensorProto.DOUBLE, ["N", h])],
+        emitter.initializers,
+    )
+    opsets = [helper.make_opsetid("", opset)]
+    model = helper.make_model(
+        graph,
+        opset_imports=opsets,
+        ir_version=helper.find_min_ir_version_for(opsets),
+        producer_name="nncalc",
+        producer_version=__version__,
+        doc_string="z^(j+1) = Θ^(j)·[1; a^(j)], a^(j+1) = g(z^(j+1)); h = a^(L)",
+    )
+    meta = {"nncalc.name": network.name, "nncalc.classes": network.classes}
+    helper.set_model_props(model, {k: _meta(v) for k, v in meta.items() if v is not None})
+    onnx.checker.check_model(model, full_check=True)
+    return model
+
+
+def _gemm(emitter: Emitter, a: str, theta: Array, out: str, names: tuple[str, str], j: int) -> str:
+    """A Gemm node a·Wᵀ + b for Θ = [b | W], its W and b stored as initializers."""
+    from onnx import helper, numpy_helper
+
+    W, b = (f"{n}{j}" for n in names)
+    emitter.initializers += [
+        numpy_helper.from_array(np.ascontiguousarray(theta[:, 1:]), W),
+        numpy_helper.from_array(np.ascontiguousarray(theta[:, 0]), b),
+    ]
+    gemm = helper.make_node("Gemm", [a, W, b], [out], f"Theta{j}/{names[0]}", transB=1)
+    emitter.nodes.append(gemm)
+    return out
+
+
+def _meta(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(list(value), ensure_ascii=False)
+
+
+def save_onnx(network: Network, path: str | os.PathLike[str]) -> None:
+    """Save network as an ONNX file, atomically."""
+    from nncalc.outputs import atomic, check_path
+
+    data = to_onnx(network).SerializeToString()
+    with atomic(check_path(path, (".onnx",)), "wb") as f:
+        f.write(data)

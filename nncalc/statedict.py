@@ -1,0 +1,183 @@
+"""PyTorch state_dicts of an nn.Sequential of Linear layers, from .safetensors or .pt files.
+
+A state_dict holds ``0.weight``, ``0.bias``, ``2.weight``, ... (any common prefix, any
+module names) but not the activations between the layers: those are given by the caller.
+``.pt`` files are loaded with ``torch.load(weights_only=True)``, which refuses anything
+but tensors and plain containers, so no code in the file can run.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from nncalc import activations
+from nncalc.errors import NNCalcError
+from nncalc.network import Array, Layer, Network
+from nncalc.yamlfile import max_bytes
+
+TORCH_SUFFIXES = (".pt", ".pth", ".bin")
+CHECKPOINT_KEYS = ("state_dict", "model_state_dict", "model")
+"""Where training checkpoints keep the state_dict, when the file holds more than one."""
+
+
+def read(path: str | os.PathLike[str]) -> dict[str, Array]:
+    """The tensors of a .safetensors or .pt/.pth/.bin file, by name, in the file's order."""
+    source, p = str(path), Path(path)
+    if not p.is_file():
+        raise NNCalcError.at("no such file" if not p.exists() else "is not a file", source)
+    if p.stat().st_size > max_bytes():
+        raise NNCalcError.at(
+            f"file is {p.stat().st_size:,} bytes, over the limit of {max_bytes():,}",
+            source,
+            hint="raise NNCALC_MAX_BYTES",
+        )
+    if p.suffix.lower() == ".safetensors":
+        return _safetensors(p, source)
+    return _torch(p, source)
+
+
+def _safetensors(p: Path, source: str) -> dict[str, Array]:
+    try:
+        from safetensors.numpy import load
+    except ImportError:
+        raise NNCalcError.at(
+            "reading .safetensors needs the safetensors package",
+            source,
+            hint="pip install 'nncalc[torch]'",
+        ) from None
+    try:
+        tensors = load(p.read_bytes())
+    except Exception as e:  # SafetensorError, and dtypes NumPy lacks (bfloat16)
+        message = f"not a readable safetensors file ({_first_line(e)})"
+        raise NNCalcError.at(message, source) from None
+    return dict(sorted(tensors.items(), key=lambda item: _natural(item[0])))
+
+
+def _torch(p: Path, source: str) -> dict[str, Array]:
+    try:
+        import torch
+    except ImportError:
+        raise NNCalcError.at(
+            "reading .pt files needs PyTorch", source, hint="pip install 'nncalc[torch]'"
+        ) from None
+    try:
+        state = torch.load(p, map_location="cpu", weights_only=True)
+    except Exception as e:  # UnpicklingError (refused objects), zip and EOF errors
+        hint = (
+            "save model.state_dict(), not the model"
+            if "weights_only" in str(e) or "Unsupported" in str(e)
+            else "save it with torch.save(model.state_dict(), PATH)"
+        )
+        raise NNCalcError.at(
+            f"not a state_dict nncalc can load safely ({_first_line(e)})", source, hint=hint
+        ) from None
+    state = _unwrap(state, source)
+    return {name: _array(name, t, torch, source) for name, t in state.items()}
+
+
+def _unwrap(state: Any, source: str) -> Mapping:
+    """The state_dict, also when a training checkpoint holds it under a usual key."""
+    if isinstance(state, Mapping):
+        for key in CHECKPOINT_KEYS:
+            if isinstance(state.get(key), Mapping):
+                return state[key]
+        return state
+    raise NNCalcError.at(f"holds a {type(state).__name__}, not a state_dict", source)
+
+
+def _array(name: str, tensor: Any, torch: Any, source: str) -> Array:
+    if not isinstance(tensor, torch.Tensor):
+        raise NNCalcError.at(
+            f"'{name}' is a {type(tensor).__name__}, not a tensor",
+            source,
+            hint="save model.state_dict() alone",
+        )
+    return tensor.detach().to(torch.float64).numpy()
+
+
+def _first_line(e: Exception) -> str:
+    text = str(e).strip().splitlines()
+    return (text[0] if text else type(e).__name__)[:200]
+
+
+def _natural(name: str) -> list:
+    """A sort key that puts 2.weight before 10.weight."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name)]
+
+
+def to_network(
+    tensors: Mapping[str, Array],
+    g: Sequence[str],
+    source: str = "<state_dict>",
+    name: str | None = None,
+) -> Network:
+    """The network of Linear layers named in tensors (``P.weight`` and optional ``P.bias``
+    for each module P, in order), with activations g: one name for every layer, or one
+    per layer."""
+    modules: dict[str, dict[str, Array]] = {}
+    for key, value in tensors.items():
+        prefix, _, kind = key.rpartition(".")
+        if kind not in ("weight", "bias"):
+            raise NNCalcError.at(
+                f"'{key}' is not the weight or bias of a Linear layer",
+                source,
+                hint="nncalc reads state_dicts of nn.Sequential stacks of nn.Linear",
+            )
+        modules.setdefault(prefix, {})[kind] = np.asarray(value, np.float64)
+    if not modules:
+        raise NNCalcError.at("holds no tensors", source)
+    g = _activations(g, len(modules), source)
+    prefixes = list(modules)
+    layers = [_layer(p, modules[p], g_j, source) for p, g_j in zip(prefixes, g, strict=True)]
+    for j in range(1, len(layers)):
+        if layers[j].inputs != layers[j - 1].units:
+            raise NNCalcError.at(
+                f"'{prefixes[j]}.weight' reads {layers[j].inputs} units but the layer before "
+                f"it has {layers[j - 1].units}",
+                source,
+                hint="the layers must be stored in order, as nn.Sequential does",
+            )
+    return Network(tuple(layers), name or Path(source).name)
+
+
+def _activations(g: Sequence[str], count: int, source: str) -> list[str]:
+    if not g:
+        raise NNCalcError.at(
+            f"a state_dict does not say its activations; it has {count} Linear layers",
+            source,
+            hint="give them with --activations, e.g. --activations "
+            + ",".join(["relu"] * (count - 1) + ["softmax"]),
+        )
+    if len(g) not in (1, count):
+        raise NNCalcError.at(
+            f"{len(g)} activations given for {count} Linear layers",
+            source,
+            hint="give one for every layer, or one for all",
+        )
+    for name in g:
+        try:
+            activations.get(name)
+        except KeyError as e:
+            raise NNCalcError.at(e.args[0], source) from None
+    return list(g) * count if len(g) == 1 else list(g)
+
+
+def _layer(prefix: str, module: dict[str, Array], g: str, source: str) -> Layer:
+    W = module.get("weight")
+    if W is None or W.ndim != 2:
+        found = "no weight" if W is None else f"a weight of shape {W.shape}"
+        raise NNCalcError.at(f"the module '{prefix}' has {found}; a Linear layer's is 2-D", source)
+    b = module.get("bias", np.zeros(W.shape[0]))
+    if b.shape != (W.shape[0],):
+        raise NNCalcError.at(
+            f"'{prefix}.bias' has shape {b.shape}, expected ({W.shape[0]},)", source
+        )
+    if not (np.isfinite(W).all() and np.isfinite(b).all()):
+        raise NNCalcError.at(f"the module '{prefix}' holds NaN or infinite values", source)
+    return Layer(np.column_stack([b, W]), g)
