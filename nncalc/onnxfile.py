@@ -26,16 +26,18 @@ from nncalc.yamlfile import max_bytes, read_bytes
 FLOAT_TYPES = {1: "float32", 10: "float16", 11: "float64", 16: "bfloat16"}
 """ONNX element types nncalc reads (as float64)."""
 SUPPORTED = (
-    "Gemm, or MatMul + Add, each followed by one of Sigmoid, Tanh, Relu, LeakyRelu "
+    "supported: Gemm, or MatMul + Add, each followed by one of Sigmoid, Tanh, Relu, LeakyRelu "
     "(alpha 0.01), Softmax (last axis), Softplus, Gelu (exact, not tanh), x·Sigmoid(x) "
-    "(SiLU), SwiGLU, or nothing (identity); Identity, Dropout, Cast and Flatten pass through"
+    "(SiLU), SwiGLU, or nothing (identity); Identity, Dropout, Cast, Flatten and Reshape to "
+    "rows pass through"
 )
 EXPORT_NOTES = {
     "gelu": "GELU is exported as ONNX's Gelu (opset 20); onnxruntime has no float64 kernel "
     "for it (nor for Erf), so run the model in another runtime or in float32"
 }
 """What export says about an activation some runtimes cannot run in float64."""
-PASS_THROUGH = frozenset({"Identity", "Dropout", "Cast", "Flatten"})
+PASS_THROUGH = frozenset({"Identity", "Dropout", "Cast", "Flatten", "Reshape"})
+COMPARISONS = frozenset({"Equal", "Greater", "GreaterOrEqual", "Less", "LessOrEqual", "Not"})
 
 
 @dataclass(frozen=True)
@@ -108,8 +110,7 @@ class _Reader:
             raise self.error(f"the graph has {len(inputs)} inputs ({names}); nncalc reads one")
         self.input = Node("input", [], {}, inputs[0].name)
         self.values[inputs[0].name] = self.input
-        dims = inputs[0].type.tensor_type.shape.dim
-        self.rank = len(dims) if inputs[0].type.tensor_type.HasField("shape") else 2
+        self.ranks = _ranks(self.model)
         for node in graph.node:
             self._read_node(node)
         self.outputs = graph.output
@@ -152,13 +153,17 @@ class _Reader:
             return
         if node.op_type == "ZipMap":
             labels = attrs.get("classlabels_strings") or attrs.get("classlabels_int64s")
-            self.classes = [v.decode() if isinstance(v, bytes) else str(v) for v in labels or []]
+            self.classes = [_text(v) for v in labels or []]
+        elif node.op_type == "ArrayFeatureExtractor" and self.classes is None:
+            labels = self.values.get(node.input[0])  # scikit-learn's classes_, by index
+            if isinstance(labels, np.ndarray) and labels.ndim == 1:
+                self.classes = [_text(v) for v in labels]
         inputs = []
         for name in node.input:
             if name and name not in self.values:
                 raise self.error(f"the node '{node.name}' reads '{name}', which nothing computes")
             inputs.append(self.values[name] if name else None)
-        attrs = self._defaults(node.op_type, attrs)
+        attrs = self._defaults(node.op_type, attrs, node.input[0] if node.input else "")
         for k, name in enumerate(node.output):
             op = node.op_type if k == 0 else f"{node.op_type}[{k}]"
             self.values[name] = Node(op, inputs, attrs, node.name or name)
@@ -173,7 +178,7 @@ class _Reader:
                 return np.array(attrs[key])
         raise self.error(f"a Constant node holds {', '.join(attrs)}; nncalc reads numbers")
 
-    def _defaults(self, op: str, attrs: dict) -> dict:
+    def _defaults(self, op: str, attrs: dict, x: str) -> dict:
         """Attributes with ONNX's defaults filled in, Softmax's axis as −1 for the last."""
         defaults = {
             "LeakyRelu": {"alpha": 0.01},
@@ -182,7 +187,7 @@ class _Reader:
             "Softmax": {"axis": -1 if self.opset >= 13 else 1},
         }
         attrs = {**defaults.get(op, {}), **attrs}
-        if op == "Softmax" and attrs["axis"] == self.rank - 1:
+        if op == "Softmax" and attrs["axis"] == self.ranks.get(x, 2) - 1:
             attrs["axis"] = -1
         return attrs
 
@@ -223,7 +228,7 @@ class _Reader:
 
     def _strip(self, e: Any) -> Any:
         while isinstance(e, Node):
-            if e.op == "ZipMap" or e.op in PASS_THROUGH - {"Flatten"}:
+            if e.op == "ZipMap" or (self._passes(e) and e.op not in ("Flatten", "Reshape")):
                 e = e.inputs[0]
             elif e.op == "Concat" and len(e.inputs) == 2 and _complement(*e.inputs):
                 e = e.inputs[1]  # scikit-learn's binary classifier: [1 − p, p]
@@ -233,15 +238,23 @@ class _Reader:
 
     def _through(self, e: Any) -> Any:
         """e without the operators that change nothing nncalc computes."""
-        while isinstance(e, Node) and e.op in PASS_THROUGH:
-            if e.op == "Cast" and e.attrs.get("to") not in FLOAT_TYPES:
-                break
-            if e.op == "Flatten" and not (
-                e.attrs.get("axis", 1) == 1 and self._through(e.inputs[0]) is self.input
-            ):
-                break
+        while self._passes(e):
             e = e.inputs[0]
         return e
+
+    def _passes(self, e: Any) -> bool:
+        """Is e an operator that hands its first input on unchanged, for nncalc?"""
+        if not (isinstance(e, Node) and e.op in PASS_THROUGH):
+            return False
+        source = e.inputs[0]
+        if e.op == "Cast":  # to a float, and not of a comparison (step's 0/1)
+            comparison = isinstance(source, Node) and source.op in COMPARISONS
+            return e.attrs.get("to") in FLOAT_TYPES and not comparison
+        if e.op == "Reshape":  # to rows of units
+            return isinstance(e.inputs[1], np.ndarray) and e.inputs[1].shape == (2,)
+        if e.op == "Flatten":  # the input, to rows
+            return e.attrs.get("axis", 1) == 1 and self._through(source) is self.input
+        return True
 
     def _layer(self, e: Node) -> tuple[Layer, Any]:
         """The layer whose output is e, and the layer output it reads."""
@@ -334,6 +347,25 @@ class _Reader:
         meta = {p.key: p.value for p in self.model.metadata_props}
         classes = json.loads(meta["nncalc.classes"]) if "nncalc.classes" in meta else self.classes
         return tuple(classes) if classes and len(classes) == units else None
+
+
+def _ranks(model: Any) -> dict[str, int]:
+    """The number of dimensions of every tensor whose shape ONNX can infer."""
+    from onnx import shape_inference
+
+    try:
+        graph = shape_inference.infer_shapes(model).graph
+    except Exception:  # inference is a convenience: a graph it cannot follow is still read
+        graph = model.graph
+    return {
+        v.name: len(v.type.tensor_type.shape.dim)
+        for v in (*graph.input, *graph.value_info, *graph.output)
+        if v.type.tensor_type.HasField("shape")
+    }
+
+
+def _text(label: Any) -> str:
+    return label.decode() if isinstance(label, bytes) else str(label)
 
 
 def _complement(first: Any, second: Any) -> bool:
