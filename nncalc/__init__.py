@@ -31,8 +31,8 @@ _EXPORTS = {
     "from_torch": "nncalc.interop",
     "read_model": "nncalc.models",
     "save": "nncalc.netsave",
-    "to_onnx": "nncalc.onnxfile",
-    "save_onnx": "nncalc.onnxfile",
+    "to_onnx": "nncalc.onnxwrite",
+    "save_onnx": "nncalc.onnxwrite",
 }
 _SUBMODULES = ("activations", "onehot", "params", "quiz")
 
@@ -64,7 +64,7 @@ if TYPE_CHECKING:
     from nncalc.netfile import load, loads
     from nncalc.netsave import save
     from nncalc.network import Layer, Network, Trace
-    from nncalc.onnxfile import save_onnx, to_onnx
+    from nncalc.onnxwrite import save_onnx, to_onnx
 
 
 def __getattr__(name: str) -> Any:

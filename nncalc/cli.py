@@ -323,7 +323,7 @@ def export(
 ) -> None:
     """Write the network as a float64 ONNX model, for onnxruntime, Netron and the rest."""
     from nncalc import netfile
-    from nncalc.onnxfile import EXPORT_NOTES, save_onnx
+    from nncalc.onnxwrite import EXPORT_NOTES, save_onnx
     from nncalc.outputs import check_path
 
     check_path(output, (".onnx",))

@@ -7,9 +7,9 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from nncalc import onnxfile, statedict
+from nncalc import onnxread, statedict
 from nncalc.errors import NNCalcError
-from nncalc.onnxfile import Imported
+from nncalc.onnxread import Imported
 
 FORMATS = ".onnx, .safetensors, .pt, .pth or .bin"
 
@@ -28,7 +28,7 @@ def read_model(
                 raise NNCalcError.at(
                     "an ONNX model says its own activations", source, hint="leave out --activations"
                 )
-            imported = onnxfile.read(path)
+            imported = onnxread.read(path)
         elif suffix == ".safetensors" or suffix in statedict.TORCH_SUFFIXES:
             network = statedict.to_network(statedict.read(path), activations, source, name)
             imported = Imported(network)

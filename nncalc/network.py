@@ -192,8 +192,8 @@ class Network:
         return to_torch(self)
 
     def to_onnx(self):  # -> onnx.ModelProto
-        """The same network as a float64 ONNX model (see nncalc.onnxfile)."""
-        from nncalc.onnxfile import to_onnx
+        """The same network as a float64 ONNX model (see nncalc.onnxwrite)."""
+        from nncalc.onnxwrite import to_onnx
 
         return to_onnx(self)
 

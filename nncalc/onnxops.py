@@ -2,7 +2,7 @@
 
 A template is a tree: ``(op, arg, ..., {attributes})`` with leaves ``Z`` (the layer's z,
 a Gemm or MatMul + Add), ``U`` (a SwiGLU gate's u), ``B`` (SwiGLU's β, a constant) or a
-number (a constant). ``Any(t1, t2, ...)`` lists the spellings: export writes the first,
+number (a constant). ``OneOf(t1, t2, ...)`` lists the spellings: export writes the first,
 import accepts them all. The first spellings are exact in float64 on onnxruntime, whose
 float64 Sigmoid loses digits below z = −20 and which has no float64 LeakyRelu or Softplus:
 σ is written 1/(1 + e^−z), and softplus as max(z, 0) + log1p(e^−|z|), with log1p(t) =
@@ -14,27 +14,41 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any as AnyValue
+from typing import Any
 
 import numpy as np
+
+from nncalc.errors import NNCalcError
 
 Z, U, B = "Z", "U", "B"
 COMMUTATIVE = frozenset({"Add", "Mul", "Max", "Equal"})
 
 
 @dataclass(frozen=True, init=False)
-class Any:
+class OneOf:
     """Alternative spellings of one subgraph; the first is the one export writes."""
 
     options: tuple
 
-    def __init__(self, *options: AnyValue) -> None:
+    def __init__(self, *options: Any) -> None:
         object.__setattr__(self, "options", options)
 
 
-def sigma(x: AnyValue) -> Any:
+def onnx_module() -> Any:
+    """The onnx package, or a clear error naming the extra to install."""
+    try:
+        import onnx
+    except ImportError:
+        raise NNCalcError.at(
+            "reading and writing ONNX needs the onnx package",
+            hint="pip install 'nncalc[onnx]'",
+        ) from None
+    return onnx
+
+
+def sigma(x: Any) -> OneOf:
     """σ(x): 1/(1 + e^−x) as exported, or ONNX's Sigmoid."""
-    return Any(("Reciprocal", ("Add", ("Exp", ("Neg", x)), 1.0)), ("Sigmoid", x))
+    return OneOf(("Reciprocal", ("Add", ("Exp", ("Neg", x)), 1.0)), ("Sigmoid", x))
 
 
 def _log1p_exp_minus_abs() -> tuple:
@@ -45,28 +59,28 @@ def _log1p_exp_minus_abs() -> tuple:
     return ("Where", ("Equal", d, 0.0), t, ("Mul", t, ("Div", ("Log", u), d)))
 
 
-def _gelu_erf() -> Any:
+def _gelu_erf() -> OneOf:
     """z·(1 + erf(z/√2))/2, as the PyTorch exporters write it before opset 20."""
     p = ("Add", ("Erf", ("Div", Z, math.sqrt(2))), 1.0)
-    return Any(("Mul", ("Mul", Z, p), 0.5), ("Mul", Z, ("Mul", 0.5, p)))
+    return OneOf(("Mul", ("Mul", Z, p), 0.5), ("Mul", Z, ("Mul", 0.5, p)))
 
 
-TEMPLATES: dict[str, AnyValue] = {
+TEMPLATES: dict[str, Any] = {
     "identity": Z,
     "sigmoid": sigma(Z),
     "tanh": ("Tanh", Z),
-    "relu": Any(("Relu", Z), ("Max", Z, 0.0)),
-    "leaky_relu": Any(("Max", Z, ("Mul", Z, 0.01)), ("LeakyRelu", Z, {"alpha": 0.01})),
+    "relu": OneOf(("Relu", Z), ("Max", Z, 0.0)),
+    "leaky_relu": OneOf(("Max", Z, ("Mul", Z, 0.01)), ("LeakyRelu", Z, {"alpha": 0.01})),
     "softmax": ("Softmax", Z, {"axis": -1}),
-    "softplus": Any(
+    "softplus": OneOf(
         ("Add", ("Relu", Z), _log1p_exp_minus_abs()),
         ("Softplus", Z),
         ("Where", ("Greater", Z, B), Z, ("Softplus", Z)),  # PyTorch's threshold (20)
     ),
-    "silu": Any(("Mul", Z, sigma(Z)), ("Swish", Z, {"alpha": 1.0})),
-    "gelu": Any(("Gelu", Z, {"approximate": "none"}), _gelu_erf()),
+    "silu": OneOf(("Mul", Z, sigma(Z)), ("Swish", Z, {"alpha": 1.0})),
+    "gelu": OneOf(("Gelu", Z, {"approximate": "none"}), _gelu_erf()),
     "step": ("Cast", ("GreaterOrEqual", Z, 0.0), {"to": 11}),
-    "swiglu": Any(("Mul", Z, ("Mul", U, sigma(("Mul", U, B)))), ("Mul", Z, ("Mul", U, sigma(U)))),
+    "swiglu": OneOf(("Mul", Z, ("Mul", U, sigma(("Mul", U, B)))), ("Mul", Z, ("Mul", U, sigma(U)))),
 }
 """g(z) for every activation; SwiGLU's first spelling has a given β, its second β = 1."""
 
@@ -81,8 +95,8 @@ def operators() -> list[str]:
     """Every ONNX operator a template uses, for error messages."""
     found: set[str] = set()
 
-    def walk(t: AnyValue) -> None:
-        if isinstance(t, Any):
+    def walk(t: Any) -> None:
+        if isinstance(t, OneOf):
             for option in t.options:
                 walk(option)
         elif isinstance(t, tuple):
@@ -95,7 +109,7 @@ def operators() -> list[str]:
     return sorted(found)
 
 
-def same_number(value: AnyValue, want: float) -> AnyValue:
+def same_number(value: Any, want: float) -> Any:
     """value is want, or want rounded to float32 (ONNX attributes and float32 models);
     elementwise for an array."""
     return (value == want) | (np.abs(value - want) <= 2.0**-24 * abs(want))
@@ -115,10 +129,10 @@ class Node:
     name: str
 
 
-def match(t: AnyValue, e: AnyValue, bound: dict, is_z: Callable[[Node], bool]) -> bool:
+def match(t: Any, e: Any, bound: dict, is_z: Callable[[Node], bool]) -> bool:
     """Does e (a Node or constant) have the shape of template t? Binds Z, U and B in
     ``bound``; Z and U must be nodes for which ``is_z`` holds, the same one each time."""
-    if isinstance(t, Any):
+    if isinstance(t, OneOf):
         for option in t.options:
             trial = dict(bound)
             if match(option, e, trial, is_z):
@@ -160,7 +174,7 @@ def _split(t: tuple) -> tuple[tuple, dict]:
     return t[1:], {}
 
 
-def _attr_is(value: AnyValue, want: AnyValue) -> bool:
+def _attr_is(value: Any, want: Any) -> bool:
     if isinstance(want, float):
         return isinstance(value, float | int) and bool(same_number(float(value), want))
     return value == want
@@ -189,13 +203,13 @@ class Emitter:
         self.constants.setdefault(value, name)
         return name
 
-    def emit(self, t: AnyValue, bound: dict[str, str], out: str, prefix: str) -> str:
+    def emit(self, t: Any, bound: dict[str, str], out: str, prefix: str) -> str:
         """Nodes computing t (its first spellings) from the tensors named in ``bound``;
         the last one writes ``out``. Returns the name of the result."""
         made: dict[int, str] = {}
 
-        def walk(t: AnyValue, name: str | None) -> str:
-            if isinstance(t, Any):
+        def walk(t: Any, name: str | None) -> str:
+            if isinstance(t, OneOf):
                 t = t.options[0]
             if isinstance(t, str):
                 return bound[t]

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 import nncalc
-from nncalc import onnxfile
+from nncalc import onnxread
 from nncalc.errors import NNCalcError
 from nncalc.network import Layer, Network
 
@@ -170,7 +170,7 @@ def test_round_trip_is_bit_for_bit(sample, tmp_path):
 @pytest.mark.parametrize("g", [*PLAIN, "gelu"])
 def test_round_trip_every_activation(g):
     net = random_network(g, g)
-    assert_same_layers(net, onnxfile.from_model(net.to_onnx()).network)
+    assert_same_layers(net, onnxread.from_model(net.to_onnx()).network)
 
 
 # -- import: PyTorch's exporters ----------------------------------------------------
@@ -421,17 +421,17 @@ def test_import_graphs_that_are_not_one_network():
     W = [("W", [[1.0], [2.0]]), ("b", [0.5])]
     two_inputs = _graph([helper.make_node("Gemm", ["x", "W", "b"], ["y"])], ["x", "x2"], ["y"], W)
     with pytest.raises(NNCalcError, match=r"the graph has 2 inputs \(x, x2\); nncalc reads one"):
-        onnxfile.from_model(two_inputs)
+        onnxread.from_model(two_inputs)
     nodes = [
         helper.make_node("Gemm", ["x", "W", "b"], ["y"]),
         helper.make_node("Sigmoid", ["y"], ["s"]),
     ]
     two_outputs = _graph(nodes, ["x"], ["y", "s"], W)
     with pytest.raises(NNCalcError, match="2 different floating-point outputs"):
-        onnxfile.from_model(two_outputs)
+        onnxread.from_model(two_outputs)
     nothing = _graph([helper.make_node("Identity", ["x"], ["y"])], ["x"], ["y"])
     with pytest.raises(NNCalcError, match="no layer to read"):
-        onnxfile.from_model(nothing)
+        onnxread.from_model(nothing)
     bad_bias = _graph(
         [helper.make_node("Gemm", ["x", "W", "b"], ["y"])],
         ["x"],
@@ -442,7 +442,7 @@ def test_import_graphs_that_are_not_one_network():
         ],
     )
     with pytest.raises(NNCalcError, match=r"adds an array of shape \(3,\) to 1 units"):
-        onnxfile.from_model(bad_bias)
+        onnxread.from_model(bad_bias)
 
 
 def test_import_matmul_add_with_alpha_and_beta():
@@ -458,7 +458,7 @@ def test_import_matmul_add_with_alpha_and_beta():
     model = _graph(
         nodes, ["x"], ["y"], [("W", [[1.0], [2.0]]), ("b", [4.0]), ("V", [[3.0]]), ("c", [1.0])]
     )
-    net = onnxfile.from_model(model).network
+    net = onnxread.from_model(model).network
     np.testing.assert_array_equal(net.theta(1), [[2.0, 2.0, 4.0]])  # [0.5·4 | 2·[1, 2]]
     np.testing.assert_array_equal(net.theta(2), [[1.0, 3.0]])
     X = np.array([[0.3, -0.2], [1.0, 2.0]])

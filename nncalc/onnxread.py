@@ -1,10 +1,9 @@
-"""ONNX models in and out.
+"""ONNX models in: the network an MLP graph computes.
 
-``read(path)`` finds the network an MLP graph computes: Gemm (or MatMul + Add) layers,
-each followed by one activation in any spelling of ``onnxops.TEMPLATES``, from the graph's
-input to its output (what follows the output, such as scikit-learn's ArgMax and ZipMap,
-is left out). ``to_onnx(network)`` writes each Θ^(j) as a Gemm and each g in its exact
-spelling. Needs the ``onnx`` package (``pip install 'nncalc[onnx]'``), imported on use.
+``read(path)`` reads Gemm (or MatMul + Add) layers, each followed by one activation in
+any spelling of ``onnxops.TEMPLATES``, from the graph's output back to its input (what
+follows the output, such as scikit-learn's ArgMax and ZipMap, is left out). Needs the
+``onnx`` package (``pip install 'nncalc[onnx]'``), imported on use.
 """
 
 from __future__ import annotations
@@ -17,10 +16,9 @@ from typing import Any
 
 import numpy as np
 
-from nncalc import __version__
 from nncalc.errors import NNCalcError
 from nncalc.network import Array, Layer, Network
-from nncalc.onnxops import NOTES, TEMPLATES, B, Emitter, Node, U, Z, match, operators
+from nncalc.onnxops import NOTES, TEMPLATES, B, Node, U, Z, match, onnx_module, operators
 from nncalc.yamlfile import max_bytes, read_bytes
 
 FLOAT_TYPES = {1: "float32", 10: "float16", 11: "float64", 16: "bfloat16"}
@@ -31,11 +29,6 @@ SUPPORTED = (
     "(SiLU), SwiGLU, or nothing (identity); Identity, Dropout, Cast, Flatten and Reshape to "
     "rows pass through"
 )
-EXPORT_NOTES = {
-    "gelu": "GELU is exported as ONNX's Gelu (opset 20); onnxruntime has no float64 kernel "
-    "for it (nor for Erf), so run the model in another runtime or in float32"
-}
-"""What export says about an activation some runtimes cannot run in float64."""
 PASS_THROUGH = frozenset({"Identity", "Dropout", "Cast", "Flatten", "Reshape"})
 COMPARISONS = frozenset({"Equal", "Greater", "GreaterOrEqual", "Less", "LessOrEqual", "Not"})
 
@@ -46,18 +39,6 @@ class Imported:
 
     network: Network
     notes: tuple[str, ...] = ()
-
-
-def onnx_module() -> Any:
-    """The onnx package, or a clear error naming the extra to install."""
-    try:
-        import onnx
-    except ImportError:
-        raise NNCalcError.at(
-            "reading and writing ONNX needs the onnx package",
-            hint="pip install 'nncalc[onnx]'",
-        ) from None
-    return onnx
 
 
 def read(path: str | os.PathLike[str]) -> Imported:
@@ -377,76 +358,3 @@ def _complement(first: Any, second: Any) -> bool:
         and isinstance(first.inputs[0], np.ndarray)
         and bool(np.all(first.inputs[0] == 1))
     )
-
-
-# -- export ---------------------------------------------------------------------------
-
-
-def to_onnx(network: Network) -> Any:
-    """A checked ONNX ModelProto computing h_Θ(x) in float64: input x (N × s_1), output
-    h (N × s_L), with z^(j) and a^(j) named as in the lecture."""
-    onnx = onnx_module()
-    from onnx import TensorProto, helper
-
-    emitter = Emitter()
-    a = "x"
-    for j, layer in enumerate(network.layers, start=1):
-        out = "h" if j == len(network.layers) else f"a{j + 1}"
-        z = out if layer.activation == "identity" else f"z{j + 1}"
-        bound = {Z: _gemm(emitter, a, layer.theta, z, ("W", "b"), j)}
-        template = TEMPLATES[layer.activation]
-        if layer.gate is not None:
-            bound[U] = _gemm(emitter, a, layer.gate, f"u{j + 1}", ("V", "c"), j)
-            template = template.options[0 if layer.beta is not None else 1]
-            if layer.beta is not None:
-                bound[B] = emitter.constant(layer.beta, f"beta{j}")
-        a = emitter.emit(template, bound, out, f"g{j + 1}")
-    opset = 20 if any(layer.activation == "gelu" for layer in network.layers) else 13
-    x, h = network.sizes[0], network.sizes[-1]
-    graph = helper.make_graph(
-        emitter.nodes,
-        network.name or "nncalc network",
-        [helper.make_tensor_value_info("x", TensorProto.DOUBLE, ["N", x])],
-        [helper.make_tensor_value_info("h", TensorProto.DOUBLE, ["N", h])],
-        emitter.initializers,
-    )
-    opsets = [helper.make_opsetid("", opset)]
-    model = helper.make_model(
-        graph,
-        opset_imports=opsets,
-        ir_version=helper.find_min_ir_version_for(opsets),
-        producer_name="nncalc",
-        producer_version=__version__,
-        doc_string="z^(j+1) = Θ^(j)·[1; a^(j)], a^(j+1) = g(z^(j+1)); h = a^(L)",
-    )
-    meta = {"nncalc.name": network.name, "nncalc.classes": network.classes}
-    helper.set_model_props(model, {k: _meta(v) for k, v in meta.items() if v is not None})
-    onnx.checker.check_model(model, full_check=True)
-    return model
-
-
-def _gemm(emitter: Emitter, a: str, theta: Array, out: str, names: tuple[str, str], j: int) -> str:
-    """A Gemm node a·Wᵀ + b for Θ = [b | W], its W and b stored as initializers."""
-    from onnx import helper, numpy_helper
-
-    W, b = (f"{n}{j}" for n in names)
-    emitter.initializers += [
-        numpy_helper.from_array(np.ascontiguousarray(theta[:, 1:]), W),
-        numpy_helper.from_array(np.ascontiguousarray(theta[:, 0]), b),
-    ]
-    gemm = helper.make_node("Gemm", [a, W, b], [out], f"Theta{j}/{names[0]}", transB=1)
-    emitter.nodes.append(gemm)
-    return out
-
-
-def _meta(value: Any) -> str:
-    return value if isinstance(value, str) else json.dumps(list(value), ensure_ascii=False)
-
-
-def save_onnx(network: Network, path: str | os.PathLike[str]) -> None:
-    """Save network as an ONNX file, atomically."""
-    from nncalc.outputs import atomic, check_path
-
-    data = to_onnx(network).SerializeToString()
-    with atomic(check_path(path, (".onnx",)), "wb") as f:
-        f.write(data)
