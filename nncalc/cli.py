@@ -31,11 +31,32 @@ app = typer.Typer(
 _debug = False
 
 JsonOption = Annotated[bool, typer.Option("--json", help="One JSON document on stdout.")]
+NetworkArgument = Annotated[
+    str, typer.Argument(help="The network file (YAML), or an ONNX model.", show_default=False)
+]
 
 
 def _text(*names: str, help: str):
     """An optional text option (a file name, a vector, a label…) with no default shown."""
     return typer.Option(*names, help=help, show_default=False)
+
+
+def _load(path: str):  # -> Network
+    """A network file, or an ONNX model read as one (what it computes differently noted)."""
+    if not path.lower().endswith(".onnx"):
+        from nncalc import netfile
+
+        return netfile.load(path)
+    from nncalc.models import read_model
+
+    imported = read_model(path)
+    _notes(imported.notes)
+    return imported.network
+
+
+def _notes(notes) -> None:
+    for note in notes:
+        print(f"nncalc: note: {note}", file=sys.stderr)
 
 
 def _version(value: bool) -> None:
@@ -60,7 +81,7 @@ def _root(
 
 @app.command()
 def forward(
-    network: Annotated[str, typer.Argument(help="The network file (YAML).", show_default=False)],
+    network: NetworkArgument,
     x: Annotated[
         list[str] | None,
         typer.Option("-x", help="An example, e.g. -x 66,39,12 (repeatable).", show_default=False),
@@ -102,13 +123,13 @@ def forward(
     ] = None,
 ) -> None:
     """Forward propagation: every z_i^(j) and a_i^(j), layer by layer."""
-    from nncalc import inputs, netfile, outputs
+    from nncalc import inputs, outputs
 
     if report not in ("table", "latex", "markdown"):
         raise NNCalcError.at(f"--format {report} is not table, latex or markdown")
     if dtype not in ("float64", "float32"):
         raise NNCalcError.at(f"--dtype {dtype} is not float64 or float32")
-    net = netfile.load(network)
+    net = _load(network)
     if output:
         outputs.check_path(output)
     if output and not json_output:
@@ -197,14 +218,13 @@ def _progress_bar(items, total: int | None, wanted: bool | None, what: str = "fo
 
 @app.command()
 def collapse(
-    network: Annotated[str, typer.Argument(help="The network file (YAML).", show_default=False)],
+    network: NetworkArgument,
     json_output: JsonOption = False,
 ) -> None:
     """The single Θ of a network whose activations are all the identity (why non-linearity?)."""
-    from nncalc import netfile
     from nncalc.collapse import NotLinearError, collapse
 
-    net = netfile.load(network)
+    net = _load(network)
     try:
         theta = collapse(net)
     except NotLinearError as e:
@@ -239,7 +259,7 @@ def collapse(
 
 @app.command()
 def draw(
-    network: Annotated[str, typer.Argument(help="The network file (YAML).", show_default=False)],
+    network: NetworkArgument,
     output: Annotated[
         str | None, _text("--output", "-o", help="The .svg file (default: stdout).")
     ] = None,
@@ -248,11 +268,10 @@ def draw(
     ] = None,
 ) -> None:
     """Draw the network as the lecture does: units, bias units, weights by sign and size."""
-    from nncalc import netfile
     from nncalc.inputs import choose
     from nncalc.render.svg import draw as svg
 
-    net = netfile.load(network)
+    net = _load(network)
     trace = net.forward(choose(net, [x])[0]) if x else None
     document = svg(net, trace)
     if output is None:
@@ -304,8 +323,7 @@ def import_(
         check_path(output, SUFFIXES)
     names = [g.strip() for g in activations.split(",")] if activations else []
     imported = read_model(model, names, name)
-    for note in imported.notes:
-        print(f"nncalc: note: {note}", file=sys.stderr)
+    _notes(imported.notes)
     net = imported.network
     header = f"Imported by nncalc {__version__} from {Path(model).name}"
     if output is None:
@@ -318,16 +336,15 @@ def import_(
 
 @app.command()
 def export(
-    network: Annotated[str, typer.Argument(help="The network file (YAML).", show_default=False)],
+    network: NetworkArgument,
     output: Annotated[str, _text("--output", "-o", help="The ONNX file to write (.onnx).")],
 ) -> None:
     """Write the network as a float64 ONNX model, for onnxruntime, Netron and the rest."""
-    from nncalc import netfile
     from nncalc.onnxwrite import EXPORT_NOTES, save_onnx
     from nncalc.outputs import check_path
 
     check_path(output, (".onnx",))
-    net = netfile.load(network)
+    net = _load(network)
     save_onnx(net, output)
     for g in dict.fromkeys(layer.activation for layer in net.layers):
         if g in EXPORT_NOTES:
@@ -359,9 +376,7 @@ def params(
     from nncalc import params as counting
 
     if len(network_or_sizes) == 1 and not network_or_sizes[0].replace(",", "").isdigit():
-        from nncalc import netfile
-
-        net = netfile.load(network_or_sizes[0])
+        net = _load(network_or_sizes[0])
         counts, title = counting.of_network(net), net.name
     else:
         counts, title = counting.count(counting.parse_sizes(network_or_sizes)), None

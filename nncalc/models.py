@@ -9,7 +9,7 @@ from pathlib import Path
 
 from nncalc import onnxread, statedict
 from nncalc.errors import NNCalcError
-from nncalc.onnxread import Imported
+from nncalc.onnxread import Imported, narrowest
 
 FORMATS = ".onnx, .safetensors, .pt, .pth or .bin"
 
@@ -30,14 +30,21 @@ def read_model(
                 )
             imported = onnxread.read(path)
         elif suffix == ".safetensors" or suffix in statedict.TORCH_SUFFIXES:
-            network = statedict.to_network(statedict.read(path), activations, source, name)
-            imported = Imported(network)
+            tensors = statedict.read(path)
+            network = statedict.to_network(tensors, activations, source, name)
+            imported = Imported(network, dtype=narrowest([t.dtype for t in tensors.values()]))
         else:
             raise NNCalcError.at(
                 f"unknown model format '{suffix or Path(path).name}'", source, hint=f"use {FORMATS}"
             )
     except NNCalcError as e:
         raise e.within(source) from None
+    if imported.dtype != "float64":
+        note = (
+            f"the weights are {imported.dtype}; nncalc reads them exactly and computes in "
+            f"float64, so its outputs differ from the model's own by {imported.dtype} rounding"
+        )
+        imported = dataclasses.replace(imported, notes=(*imported.notes, note))
     if name is not None:
         network = dataclasses.replace(imported.network, name=name)
         imported = dataclasses.replace(imported, network=network)

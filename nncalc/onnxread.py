@@ -39,6 +39,8 @@ class Imported:
 
     network: Network
     notes: tuple[str, ...] = ()
+    dtype: str = "float64"
+    """The narrowest floating-point type the file stored weights in."""
 
 
 def read(path: str | os.PathLike[str]) -> Imported:
@@ -68,6 +70,7 @@ class _Reader:
         self.model, self.source, self.folder, self.notes = model, source, folder, []
         self.opset = next((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), 1)
         self.values: dict[str, Any] = {}
+        self.dtypes: list[np.dtype] = []
         self.affines: dict[int, tuple[Array, Any] | None] = {}
         self.classes: list[str] | None = None
         self._read_graph(model.graph)
@@ -186,7 +189,7 @@ class _Reader:
             raise self.error("the graph's output is its input: no layer to read")
         layers.reverse()
         network = Network(tuple(layers), self._name(), self._classes(layers[-1].units))
-        return Imported(network, tuple(dict.fromkeys(self.notes)))
+        return Imported(network, tuple(dict.fromkeys(self.notes)), narrowest(self.dtypes))
 
     def _output(self) -> Node:
         """The network's output: the graph's floating-point outputs, with what follows the
@@ -277,6 +280,7 @@ class _Reader:
             return None
         if W.ndim != 2:
             raise self.error(f"the node '{e.name}' multiplies by a {W.ndim}-D array", SUPPORTED)
+        self.dtypes.append(W.dtype)
         W = np.asarray(W, np.float64)
         W = W if e.attrs.get("transB", 0) else W.T
         W = W * e.attrs.get("alpha", 1.0) if e.attrs.get("alpha", 1.0) != 1 else W
@@ -328,6 +332,12 @@ class _Reader:
         meta = {p.key: p.value for p in self.model.metadata_props}
         classes = json.loads(meta["nncalc.classes"]) if "nncalc.classes" in meta else self.classes
         return tuple(classes) if classes and len(classes) == units else None
+
+
+def narrowest(dtypes: list[np.dtype]) -> str:
+    """The name of the floating-point type with the fewest bits, float64 if none."""
+    floats = [d for d in dtypes if d.kind == "f" or d.name == "bfloat16"]
+    return min(floats, key=lambda d: d.itemsize).name if floats else "float64"
 
 
 def _ranks(model: Any) -> dict[str, int]:

@@ -27,7 +27,8 @@ CHECKPOINT_KEYS = ("state_dict", "model_state_dict", "model")
 
 
 def read(path: str | os.PathLike[str]) -> dict[str, Array]:
-    """The tensors of a .safetensors or .pt/.pth/.bin file, by name, in the file's order."""
+    """The tensors of a .safetensors or .pt/.pth/.bin file, by name, in the file's order,
+    as NumPy arrays of their own type (bfloat16 as float32, which holds it exactly)."""
     source, p = str(path), Path(path)
     if not p.is_file():
         raise NNCalcError.at("no such file" if not p.exists() else "is not a file", source)
@@ -98,7 +99,8 @@ def _array(name: str, tensor: Any, torch: Any, source: str) -> Array:
             source,
             hint="save model.state_dict() alone",
         )
-    return tensor.detach().to(torch.float64).numpy()
+    tensor = tensor.detach()
+    return (tensor.float() if tensor.dtype == torch.bfloat16 else tensor).numpy()
 
 
 def _first_line(e: Exception) -> str:

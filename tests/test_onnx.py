@@ -520,3 +520,29 @@ def test_import_without_the_onnx_package(run, tmp_path, monkeypatch):
     result = run("import", tmp_path / "net.onnx")
     assert result.code == 2
     assert "needs the onnx package; pip install 'nncalc[onnx]'" in result.err
+
+
+def test_commands_read_onnx_models_directly(run, tmp_path):
+    nncalc.save_onnx(nncalc.load(SAMPLES / "vehicles.yaml"), tmp_path / "v.onnx")
+    for command in (["forward", "-x", "1.2,2.1,2", "--json"], ["params", "--json"]):
+        from_yaml = run(command[0], SAMPLES / "vehicles.yaml", *command[1:])
+        from_onnx = run(command[0], tmp_path / "v.onnx", *command[1:])
+        assert from_onnx.code == from_yaml.code == 0
+        assert from_onnx.json() == from_yaml.json()
+
+
+def test_float32_model_is_read_exactly_with_a_note(tmp_path):
+    """A float32 model's weights are float64 numbers; nncalc computes with them in float64,
+    which is what the same module computes after .double()."""
+    torch = _torch()
+    model = torch_stack(torch.nn.Tanh(), torch.nn.ReLU(), torch.nn.Softmax(dim=-1)).float()
+    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+        warnings.simplefilter("ignore")
+        torch.onnx.export(model.eval(), (torch.zeros(2, 3),), str(tmp_path / "f.onnx"))
+    imported = nncalc.read_model(tmp_path / "f.onnx")
+    assert imported.dtype == "float32"
+    assert any("weights are float32" in note for note in imported.notes)
+    X = np.random.default_rng(0).normal(size=(50, 3))
+    with torch.no_grad():
+        expected64 = model.double()(torch.from_numpy(X)).numpy()
+    assert_same(imported.network(X), expected64)

@@ -82,15 +82,24 @@ def test_training_checkpoint_and_prefixed_keys(tmp_path):
     assert_same(net(X), torch_output(model, X))
 
 
-def test_float32_and_float16_weights_are_read_exactly(tmp_path):
+def test_float32_float16_and_bfloat16_weights_are_read_exactly(tmp_path):
     model = mlp([3, 4, 2]).float()
     safetensors_torch.save_file(model.state_dict(), tmp_path / "f32.safetensors")
-    net = nncalc.read_model(tmp_path / "f32.safetensors", ["relu", "identity"]).network
+    imported = nncalc.read_model(tmp_path / "f32.safetensors", ["relu", "identity"])
+    assert "the weights are float32" in imported.notes[0]
+    net = imported.network
     np.testing.assert_array_equal(net.theta(1)[:, 1:], model[0].weight.detach().double().numpy())
     half = {k: v.half() for k, v in model.state_dict().items()}
     safetensors_torch.save_file(half, tmp_path / "f16.safetensors")
-    net = nncalc.read_model(tmp_path / "f16.safetensors", ["relu", "identity"]).network
+    imported = nncalc.read_model(tmp_path / "f16.safetensors", ["relu", "identity"])
+    assert imported.dtype == "float16"
+    net = imported.network
     np.testing.assert_array_equal(net.theta(2)[:, 0], half["2.bias"].double().numpy())
+    brain = {k: v.bfloat16() for k, v in model.state_dict().items()}
+    torch.save(brain, tmp_path / "bf16.pt")
+    imported = nncalc.read_model(tmp_path / "bf16.pt", ["relu", "identity"])
+    assert imported.dtype == "float32"  # bfloat16 widened to float32, exactly
+    np.testing.assert_array_equal(imported.network.theta(1)[:, 0], brain["0.bias"].double().numpy())
 
 
 def test_import_cli_with_activations(run, tmp_path):
