@@ -311,6 +311,9 @@ def import_(
         bool, typer.Option("--inline", help="Write every matrix into the YAML, however large.")
     ] = False,
     name: Annotated[str | None, _text("--name", help="The network's name.")] = None,
+    classes: Annotated[
+        str | None, _text("--classes", help="Names of the output units, e.g. cat,dog,emu.")
+    ] = None,
 ) -> None:
     """Read a model trained elsewhere as a network file, in the lecture's notation."""
     from pathlib import Path
@@ -322,7 +325,8 @@ def import_(
     if output is not None:
         check_path(output, SUFFIXES)
     names = [g.strip() for g in activations.split(",")] if activations else []
-    imported = read_model(model, names, name)
+    labels = [c.strip() for c in classes.split(",")] if classes else None
+    imported = read_model(model, names, name, labels)
     _notes(imported.notes)
     net = imported.network
     header = f"Imported by nncalc {__version__} from {Path(model).name}"

@@ -15,11 +15,14 @@ FORMATS = ".onnx, .safetensors, .pt, .pth or .bin"
 
 
 def read_model(
-    path: str | os.PathLike[str], activations: Sequence[str] = (), name: str | None = None
+    path: str | os.PathLike[str],
+    activations: Sequence[str] = (),
+    name: str | None = None,
+    classes: Sequence[str] | None = None,
 ) -> Imported:
     """The network a model file computes. ONNX files say their activations; state_dicts
     (.safetensors, .pt) do not, so ``activations`` gives one name for every layer or one
-    per layer."""
+    per layer. ``name`` and ``classes`` (names of the output units) replace the file's."""
     source = str(path)
     suffix = Path(path).suffix.lower()
     try:
@@ -31,7 +34,7 @@ def read_model(
             imported = onnxread.read(path)
         elif suffix == ".safetensors" or suffix in statedict.TORCH_SUFFIXES:
             tensors = statedict.read(path)
-            network = statedict.to_network(tensors, activations, source, name)
+            network = statedict.to_network(tensors, activations, source)
             imported = Imported(network, dtype=narrowest([t.dtype for t in tensors.values()]))
         else:
             raise NNCalcError.at(
@@ -45,7 +48,12 @@ def read_model(
             f"float64, so its outputs differ from the model's own by {imported.dtype} rounding"
         )
         imported = dataclasses.replace(imported, notes=(*imported.notes, note))
-    if name is not None:
-        network = dataclasses.replace(imported.network, name=name)
+    given = {"name": name, "classes": None if classes is None else tuple(classes)}
+    given = {k: v for k, v in given.items() if v is not None}
+    if given:
+        try:
+            network = dataclasses.replace(imported.network, **given)
+        except NNCalcError as e:
+            raise e.within(source) from None
         imported = dataclasses.replace(imported, network=network)
     return imported

@@ -546,3 +546,26 @@ def test_float32_model_is_read_exactly_with_a_note(tmp_path):
     with torch.no_grad():
         expected64 = model.double()(torch.from_numpy(X)).numpy()
     assert_same(imported.network(X), expected64)
+
+
+def test_interop_samples_agree_with_onnxruntime():
+    """samples/interop (made by make.py): iris flowers learned by scikit-learn and PyTorch."""
+    from sklearn.datasets import load_iris
+
+    iris = load_iris()
+    X = iris.data
+    sklearn_model = onnx.load(SAMPLES / "interop" / "iris-sklearn.onnx")
+    session = ort.InferenceSession(sklearn_model.SerializeToString())
+    probabilities = session.run(["probabilities"], {"X": X})[0]
+    net = nncalc.read_model(SAMPLES / "interop" / "iris-sklearn.onnx").network
+    assert_same(net(X), probabilities)
+    assert net.classes == tuple(iris.target_names)
+
+    torch_onnx = SAMPLES / "interop" / "iris-torch.onnx"
+    net = nncalc.read_model(torch_onnx).network
+    assert_same(net(X), run_ort(onnx.load(torch_onnx), X))
+    pytest.importorskip("safetensors")
+    weights = nncalc.read_model(
+        SAMPLES / "interop" / "iris-torch.safetensors", ["relu", "softmax"]
+    ).network
+    assert_same_layers(net, weights)
