@@ -53,3 +53,9 @@ class NNCalcError(ValueError):
     def within(self, source: str) -> NNCalcError:
         """The same problems, placed in ``source`` where they name no file."""
         return NNCalcError(*(replace(p, source=p.source or source) for p in self.problems))
+
+
+def first_line(e: BaseException) -> str:
+    """An exception's message, its first line only (at most 200 characters)."""
+    lines = str(e).strip().splitlines()
+    return (lines[0] if lines else type(e).__name__)[:200]

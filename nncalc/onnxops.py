@@ -128,6 +128,10 @@ class Node:
     attrs: dict
     name: str
 
+    def arg(self, k: int) -> Any:
+        """Input k, or None when the node has none there."""
+        return self.inputs[k] if k < len(self.inputs) else None
+
 
 def match(t: Any, e: Any, bound: dict, is_z: Callable[[Node], bool]) -> bool:
     """Does e (a Node or constant) have the shape of template t? Binds Z, U and B in

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from nncalc.errors import NNCalcError
+from nncalc.errors import NNCalcError, first_line
 from nncalc.network import Array, Layer, Network
 from nncalc.onnxops import NOTES, TEMPLATES, B, Node, U, Z, match, onnx_module, operators
 from nncalc.yamlfile import max_bytes, read_bytes
@@ -60,7 +60,10 @@ def from_model(model: Any, source: str = "<onnx>", folder: Path | None = None) -
     files, if it has any (PyTorch writes large weights to MODEL.onnx.data)."""
     if not model.HasField("graph"):
         raise NNCalcError.at("not an ONNX model (no graph)", source)
-    return _Reader(model, source, folder).imported()
+    try:
+        return _Reader(model, source, folder).imported()
+    except UnicodeDecodeError:  # protobuf decodes a name or text when it is first read
+        raise NNCalcError.at("not a valid ONNX model (a name is not UTF-8 text)", source) from None
 
 
 class _Reader:
@@ -87,6 +90,8 @@ class _Reader:
         for tensor in graph.initializer:
             if tensor.data_location == 1:  # EXTERNAL
                 self._external(tensor, budget)
+        self._check()
+        for tensor in graph.initializer:
             self.values[tensor.name] = numpy_helper.to_array(tensor)
         inputs = [i for i in graph.input if i.name not in self.values]
         if len(inputs) != 1:
@@ -98,6 +103,16 @@ class _Reader:
         for node in graph.node:
             self._read_node(node)
         self.outputs = graph.output
+
+    def _check(self) -> None:
+        """ONNX's own checker: node inputs defined, attributes of their schema's types,
+        tensors of their declared sizes. Models it refuses are not read."""
+        from onnx import checker
+
+        try:
+            checker.check_model(self.model)
+        except (checker.ValidationError, ValueError) as e:
+            raise self.error(f"not a valid ONNX model ({first_line(e)})") from None
 
     def _external(self, tensor: Any, budget: list[int]) -> None:
         """Read a tensor's external data into it: only from a file beside the model (no
@@ -213,9 +228,9 @@ class _Reader:
     def _strip(self, e: Any) -> Any:
         while isinstance(e, Node):
             if e.op == "ZipMap" or (self._passes(e) and e.op not in ("Flatten", "Reshape")):
-                e = e.inputs[0]
+                e = e.arg(0)
             elif e.op == "Concat" and len(e.inputs) == 2 and _complement(*e.inputs):
-                e = e.inputs[1]  # scikit-learn's binary classifier: [1 − p, p]
+                e = e.arg(1)  # scikit-learn's binary classifier: [1 − p, p]
             else:
                 return e
         return e
@@ -223,25 +238,28 @@ class _Reader:
     def _through(self, e: Any) -> Any:
         """e without the operators that change nothing nncalc computes."""
         while self._passes(e):
-            e = e.inputs[0]
+            e = e.arg(0)
         return e
 
     def _passes(self, e: Any) -> bool:
         """Is e an operator that hands its first input on unchanged, for nncalc?"""
         if not (isinstance(e, Node) and e.op in PASS_THROUGH):
             return False
-        source = e.inputs[0]
+        source = e.arg(0)
         if e.op == "Cast":  # to a float, and not of a comparison (step's 0/1)
             comparison = isinstance(source, Node) and source.op in COMPARISONS
             return e.attrs.get("to") in FLOAT_TYPES and not comparison
         if e.op == "Reshape":  # to rows of units
-            return isinstance(e.inputs[1], np.ndarray) and e.inputs[1].shape == (2,)
+            return isinstance(e.arg(1), np.ndarray) and e.arg(1).shape == (2,)
         if e.op == "Flatten":  # the input, to rows
             return e.attrs.get("axis", 1) == 1 and self._through(source) is self.input
         return True
 
-    def _layer(self, e: Node) -> tuple[Layer, Any]:
+    def _layer(self, e: Any) -> tuple[Layer, Any]:
         """The layer whose output is e, and the layer output it reads."""
+        if not isinstance(e, Node):
+            what = "nothing" if e is None else "a constant"
+            raise self.error(f"a layer reads {what}, not the graph's input or another layer")
         for name, template in TEMPLATES.items():
             bound: dict = {}
             if not match(template, e, bound, lambda n: self._affine(n) is not None):
@@ -266,17 +284,17 @@ class _Reader:
     def _read_affine(self, e: Node) -> tuple[Array, Any] | None:
         if e.op == "Add" and len(e.inputs) == 2:
             for inner, c in (e.inputs, e.inputs[::-1]):
-                if isinstance(inner, Node) and isinstance(c, np.ndarray):
+                if isinstance(inner, Node) and _numeric(c):
                     found = self._affine(inner)
                     if found is not None:
                         theta = found[0].copy()
                         theta[:, 0] += self._bias(c, theta.shape[0], e)
                         return theta, found[1]
             return None
-        if e.op not in ("Gemm", "MatMul") or not isinstance(e.inputs[0], Node):
+        if e.op not in ("Gemm", "MatMul") or not isinstance(e.arg(0), Node):
             return None
-        W = e.inputs[1] if len(e.inputs) > 1 else None
-        if not isinstance(W, np.ndarray) or e.attrs.get("transA", 0):
+        W = e.arg(1)
+        if not _numeric(W) or e.attrs.get("transA", 0):
             return None
         if W.ndim != 2:
             raise self.error(f"the node '{e.name}' multiplies by a {W.ndim}-D array", SUPPORTED)
@@ -285,11 +303,11 @@ class _Reader:
         W = W if e.attrs.get("transB", 0) else W.T
         W = W * e.attrs.get("alpha", 1.0) if e.attrs.get("alpha", 1.0) != 1 else W
         b = np.zeros(W.shape[0])
-        if len(e.inputs) > 2 and e.inputs[2] is not None:
-            if not isinstance(e.inputs[2], np.ndarray):
+        if e.arg(2) is not None:
+            if not _numeric(e.arg(2)):
                 return None
-            b = e.attrs.get("beta", 1.0) * self._bias(e.inputs[2], W.shape[0], e)
-        return np.column_stack([b, W]), e.inputs[0]
+            b = e.attrs.get("beta", 1.0) * self._bias(e.arg(2), W.shape[0], e)
+        return np.column_stack([b, W]), e.arg(0)
 
     def _bias(self, c: Array, units: int, e: Node) -> Array:
         c = np.asarray(c, np.float64)
@@ -321,16 +339,30 @@ class _Reader:
             SUPPORTED,
         )
 
-    def _name(self) -> str:
+    def _metadata(self) -> dict[str, str]:
+        """The model's metadata_props (protobuf hands back bytes for text that is not UTF-8)."""
         meta = {p.key: p.value for p in self.model.metadata_props}
+        if not all(isinstance(v, str) for v in (*meta, *meta.values())):
+            raise self.error("not a valid ONNX model (its metadata is not UTF-8 text)")
+        return meta
+
+    def _name(self) -> str:
+        meta = self._metadata()
         if "nncalc.name" in meta:
             return meta["nncalc.name"]
         producer = f"{self.model.producer_name} {self.model.producer_version}".strip()
         return f"{Path(self.source).name}" + (f" ({producer})" if producer else "")
 
     def _classes(self, units: int) -> tuple[str, ...] | None:
-        meta = {p.key: p.value for p in self.model.metadata_props}
-        classes = json.loads(meta["nncalc.classes"]) if "nncalc.classes" in meta else self.classes
+        meta = self._metadata()
+        classes = self.classes
+        if "nncalc.classes" in meta:
+            try:
+                classes = json.loads(meta["nncalc.classes"])
+            except ValueError:
+                classes = None
+            if not (isinstance(classes, list) and all(isinstance(c, str) for c in classes)):
+                raise self.error("the metadata nncalc.classes is not a JSON list of names")
         return tuple(classes) if classes and len(classes) == units else None
 
 
@@ -355,6 +387,11 @@ def _ranks(model: Any) -> dict[str, int]:
     }
 
 
+def _numeric(value: Any) -> bool:
+    """Is value a constant array of numbers (not text, not a tensor computed at run time)?"""
+    return isinstance(value, np.ndarray) and value.dtype.kind in "fiu"
+
+
 def _text(label: Any) -> str:
     return label.decode() if isinstance(label, bytes) else str(label)
 
@@ -364,7 +401,7 @@ def _complement(first: Any, second: Any) -> bool:
     return (
         isinstance(first, Node)
         and first.op == "Sub"
-        and first.inputs[1] is second
-        and isinstance(first.inputs[0], np.ndarray)
-        and bool(np.all(first.inputs[0] == 1))
+        and first.arg(1) is second
+        and isinstance(first.arg(0), np.ndarray)
+        and bool(np.all(first.arg(0) == 1))
     )

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from nncalc import activations
-from nncalc.errors import NNCalcError
+from nncalc.errors import NNCalcError, first_line
 from nncalc.network import Array, Layer, Network
 from nncalc.yamlfile import max_bytes
 
@@ -55,7 +55,7 @@ def _safetensors(p: Path, source: str) -> dict[str, Array]:
     try:
         tensors = load(p.read_bytes())
     except Exception as e:  # SafetensorError, and dtypes NumPy lacks (bfloat16)
-        message = f"not a readable safetensors file ({_first_line(e)})"
+        message = f"not a readable safetensors file ({first_line(e)})"
         raise NNCalcError.at(message, source) from None
     return dict(sorted(tensors.items(), key=lambda item: _natural(item[0])))
 
@@ -76,7 +76,7 @@ def _torch(p: Path, source: str) -> dict[str, Array]:
             else "save it with torch.save(model.state_dict(), PATH)"
         )
         raise NNCalcError.at(
-            f"not a state_dict nncalc can load safely ({_first_line(e)})", source, hint=hint
+            f"not a state_dict nncalc can load safely ({first_line(e)})", source, hint=hint
         ) from None
     state = _unwrap(state, source)
     return {name: _array(name, t, torch, source) for name, t in state.items()}
@@ -101,11 +101,6 @@ def _array(name: str, tensor: Any, torch: Any, source: str) -> Array:
         )
     tensor = tensor.detach()
     return (tensor.float() if tensor.dtype == torch.bfloat16 else tensor).numpy()
-
-
-def _first_line(e: Exception) -> str:
-    text = str(e).strip().splitlines()
-    return (text[0] if text else type(e).__name__)[:200]
 
 
 def _natural(name: str) -> list:

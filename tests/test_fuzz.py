@@ -5,13 +5,17 @@ or ``quiz``) or 2 (bad usage or bad input, every stderr line starting with
 "nncalc: error: "); never 70 (an internal error), never a traceback, and a failed
 ``--output`` run leaves an existing file intact and no partial file behind.
 
-Three fuzzers, each run as two tests (exit codes, and error lines):
+Five fuzzers, each run as two tests (exit codes, and error lines):
 
 1. text-level mutations of the sample files (characters, lines, YAML specials, bytes
    that are not UTF-8), run with ``forward`` (and random options) and ``params``;
 2. structure-level mutations of the parsed samples (values replaced, keys added or
    removed), dumped back to YAML and run the same way;
-3. random command lines of ``forward``, ``params``, ``onehot`` and ``quiz``.
+3. random command lines of ``forward``, ``params``, ``onehot`` and ``quiz``;
+4. byte-level mutations of ONNX models (nncalc's exports and the interop samples), and
+5. graph-level mutations of the same (operators, inputs, attributes, initializers,
+   inputs and outputs changed), both run with ``import -o``, which must write all of
+   its files or none.
 
 The whole file takes 30-60 s; the example counts are in the ``@fuzz(...)`` lines.
 """
@@ -750,3 +754,118 @@ def test_random_command_line_exit_codes(argv: list[str]):
 @given(argv=command_line())
 def test_random_command_line_error_lines(argv: list[str]):
     command_line_case(ERROR_LINES, argv)
+
+
+# -- 4 and 5: ONNX models, mutated as bytes and as graphs, read by `nncalc import` ---------
+
+try:
+    import onnx
+except ImportError:  # the onnx extra: without it these fuzzers have nothing to read
+    onnx = None
+
+ONNX_SOURCES = [*SAMPLE_PATHS[:4], SAMPLES / "swiglu.yaml", SAMPLES / "relu-softmax.yaml"]
+ONNX_FILES = sorted((SAMPLES / "interop").glob("*.onnx"))
+OPS = (
+    *("Gemm", "MatMul", "Add", "Mul", "Sub", "Div", "Max", "Relu", "Sigmoid", "Tanh"),
+    *("Softmax", "Softplus", "LeakyRelu", "Gelu", "Erf", "Exp", "Neg", "Reciprocal", "Where"),
+    *("Cast", "Flatten", "Reshape", "Identity", "Dropout", "Constant", "ZipMap", "Concat"),
+    *("GreaterOrEqual", "Greater", "Equal", "Log", "Abs", "Elu", "NoSuchOp"),
+)
+
+
+def onnx_models() -> list[bytes]:
+    models = [onnx.load(p).SerializeToString() for p in ONNX_FILES]
+    from nncalc import load
+
+    return models + [load(p).to_onnx().SerializeToString() for p in ONNX_SOURCES]
+
+
+@st.composite
+def mutated_onnx_bytes(draw) -> bytes:
+    data = bytearray(draw(st.sampled_from(onnx_models())))
+    for _ in range(draw(st.integers(1, 4))):
+        at = draw(st.integers(0, len(data) - 1))
+        op = draw(st.sampled_from(("flip", "cut", "insert", "delete")))
+        if op == "flip":
+            data[at] ^= 1 << draw(st.integers(0, 7))
+        elif op == "cut":
+            del data[at:]
+        elif op == "insert":
+            data[at:at] = draw(st.binary(min_size=1, max_size=8))
+        else:
+            del data[at : at + draw(st.integers(1, 16))]
+        if not data:
+            break
+    return bytes(data)
+
+
+@st.composite
+def mutated_onnx_graph(draw) -> bytes:
+    """A model with a few nodes, attributes, initializers or names changed."""
+    model = onnx.load_model_from_string(draw(st.sampled_from(onnx_models())))
+    graph = model.graph
+    for _ in range(draw(st.integers(1, 3))):
+        what = draw(st.sampled_from(("op", "drop", "input", "attr", "init", "io", "const")))
+        nodes = graph.node
+        if what == "op" and nodes:
+            nodes[draw(st.integers(0, len(nodes) - 1))].op_type = draw(st.sampled_from(OPS))
+        elif what == "drop" and nodes:
+            del nodes[draw(st.integers(0, len(nodes) - 1))]
+        elif what == "input" and nodes:
+            node = nodes[draw(st.integers(0, len(nodes) - 1))]
+            names = [*(n.output[0] for n in nodes if n.output), "", "missing", "x"]
+            if node.input and draw(st.booleans()):
+                node.input[draw(st.integers(0, len(node.input) - 1))] = draw(st.sampled_from(names))
+            elif draw(st.booleans()):
+                del node.input[:]
+            else:
+                node.input.append(draw(st.sampled_from(names)))
+        elif what == "attr" and nodes:
+            node = nodes[draw(st.integers(0, len(nodes) - 1))]
+            name = draw(st.sampled_from(("axis", "alpha", "beta", "transA", "transB", "to")))
+            value = draw(st.sampled_from((0, 1, -1, 2, 7, 0.2, 1.0, "none", "tanh")))
+            del node.attribute[:]
+            node.attribute.append(onnx.helper.make_attribute(name, value))
+        elif what == "init" and graph.initializer:
+            k = draw(st.integers(0, len(graph.initializer) - 1))
+            shape = draw(st.sampled_from(((), (1,), (2,), (3, 1), (1, 2, 2), (0,))))
+            values = draw(st.sampled_from((0.0, 1.0, -1e308, np.nan, 0.01)))
+            name = graph.initializer[k].name
+            graph.initializer[k].CopyFrom(
+                onnx.numpy_helper.from_array(np.full(shape, values), name)
+            )
+        elif what == "io":
+            info = onnx.helper.make_tensor_value_info("extra", onnx.TensorProto.DOUBLE, [1, 2])
+            draw(st.sampled_from((graph.input, graph.output))).append(info)
+        elif what == "const":
+            value = onnx.numpy_helper.from_array(np.array(draw(st.sampled_from((0.0, 1.0, 20.0)))))
+            node = onnx.helper.make_node("Constant", [], ["c"], value=value)
+            nodes.insert(draw(st.integers(0, len(nodes))), node)
+    return model.SerializeToString()
+
+
+def import_case(aspect: str, data: bytes) -> None:
+    """`import MODEL -o OUT.yaml` keeps the contract and writes all of its files or none."""
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        (folder / "model.onnx").write_bytes(data)
+        code = check_contract(
+            ["import", str(folder / "model.onnx"), "-o", str(folder / "out.yaml")], {0, 2}, aspect
+        )
+        written = sorted(p.name for p in folder.iterdir()) != ["model.onnx"]
+        assert written == (code == 0), sorted(p.name for p in folder.iterdir())
+
+
+def _onnx_fuzzer(examples: int, strategy, aspect: str):
+    @fuzz(examples, shrink=False)
+    @given(data=strategy())
+    def test(data: bytes):
+        import_case(aspect, data)
+
+    return test if onnx else None
+
+
+test_mutated_onnx_bytes_exit_codes = _onnx_fuzzer(300, mutated_onnx_bytes, EXIT_CODES)
+test_mutated_onnx_bytes_error_lines = _onnx_fuzzer(100, mutated_onnx_bytes, ERROR_LINES)
+test_mutated_onnx_graph_exit_codes = _onnx_fuzzer(500, mutated_onnx_graph, EXIT_CODES)
+test_mutated_onnx_graph_error_lines = _onnx_fuzzer(100, mutated_onnx_graph, ERROR_LINES)

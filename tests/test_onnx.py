@@ -14,6 +14,8 @@ from itertools import pairwise
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import nncalc
 from nncalc import onnxread
@@ -569,3 +571,30 @@ def test_interop_samples_agree_with_onnxruntime():
         SAMPLES / "interop" / "iris-torch.safetensors", ["relu", "softmax"]
     ).network
     assert_same_layers(net, weights)
+
+
+@st.composite
+def networks(draw):
+    """Random networks of 1-4 layers, any exportable activation, SwiGLU layers included."""
+    sizes = draw(st.lists(st.integers(1, 6), min_size=2, max_size=5))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    scale = draw(st.sampled_from((0.1, 1.0, 3.0)))
+    layers = []
+    for a, b in pairwise(sizes):
+        theta = rng.normal(0, scale, (b, a + 1))
+        g = draw(st.sampled_from([*PLAIN, "swiglu"]))
+        if g == "swiglu":
+            beta = draw(st.sampled_from((None, 0.5, 1.0, 2.0)))
+            layers.append(Layer(theta, gate=rng.normal(0, scale, theta.shape), beta=beta))
+        else:
+            layers.append(Layer(theta, g))
+    return Network(tuple(layers))
+
+
+@settings(max_examples=150, deadline=None)
+@given(net=networks(), seed=st.integers(0, 2**32 - 1))
+def test_any_exported_network_runs_in_onnxruntime_and_reads_back(net, seed):
+    X = np.random.default_rng(seed).normal(0, 5, (20, net.sizes[0]))
+    model = net.to_onnx()
+    assert_same(run_ort(model, X), net(X))
+    assert_same_layers(net, onnxread.from_model(model).network)
