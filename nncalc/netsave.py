@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from nncalc.errors import NNCalcError
 from nncalc.network import Array, Network
 from nncalc.outputs import atomic, check_path
 
@@ -69,5 +70,13 @@ def save(
 
 
 def _quote(text: str) -> str:
-    """text as a YAML scalar that reads back as itself (JSON strings are YAML)."""
-    return json.dumps(text, ensure_ascii=False)
+    """text as a YAML double-quoted scalar that reads back as itself: JSON's escapes, and
+    an escape for every other character YAML does not allow raw (DEL, C1 controls, ...)."""
+    if any("\ud800" <= c <= "\udfff" for c in text):  # undecodable bytes from argv
+        raise NNCalcError.at(f"{text!a} is not UTF-8 text, which a network file holds")
+    body = json.dumps(text, ensure_ascii=False)[1:-1]
+    return '"' + "".join(c if c.isprintable() else _escape(c) for c in body) + '"'
+
+
+def _escape(c: str) -> str:
+    return f"\\u{ord(c):04x}" if ord(c) <= 0xFFFF else f"\\U{ord(c):08x}"
