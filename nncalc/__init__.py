@@ -30,6 +30,7 @@ _EXPORTS = {
     "from_sklearn": "nncalc.interop",
     "from_torch": "nncalc.interop",
     "read_model": "nncalc.models",
+    "save_model": "nncalc.models",
     "save": "nncalc.netsave",
     "to_onnx": "nncalc.onnxwrite",
     "save_onnx": "nncalc.onnxwrite",
@@ -52,6 +53,7 @@ __all__ = [
     "quiz",
     "read_model",
     "save",
+    "save_model",
     "save_onnx",
     "to_onnx",
 ]
@@ -60,7 +62,7 @@ if TYPE_CHECKING:
     from nncalc import activations, onehot, params, quiz
     from nncalc.errors import NNCalcError
     from nncalc.interop import from_sklearn, from_torch
-    from nncalc.models import read_model
+    from nncalc.models import read_model, save_model
     from nncalc.netfile import load, loads
     from nncalc.netsave import save
     from nncalc.network import Layer, Network, Trace

@@ -341,18 +341,22 @@ def import_(
 @app.command()
 def export(
     network: NetworkArgument,
-    output: Annotated[str, _text("--output", "-o", help="The ONNX file to write (.onnx).")],
+    output: Annotated[
+        str,
+        _text(
+            "--output",
+            "-o",
+            help="The file: .onnx, or a PyTorch state_dict (.safetensors, .pt, .pth, .bin).",
+        ),
+    ],
 ) -> None:
-    """Write the network as a float64 ONNX model, for onnxruntime, Netron and the rest."""
-    from nncalc.onnxwrite import EXPORT_NOTES, save_onnx
+    """Write the network for other tools: a float64 ONNX model, or a PyTorch state_dict."""
+    from nncalc.models import EXPORT_SUFFIXES, save_model
     from nncalc.outputs import check_path
 
-    check_path(output, (".onnx",))
+    check_path(output, EXPORT_SUFFIXES)
     net = _load(network)
-    save_onnx(net, output)
-    for g in dict.fromkeys(layer.activation for layer in net.layers):
-        if g in EXPORT_NOTES:
-            print(f"nncalc: note: {EXPORT_NOTES[g]}", file=sys.stderr)
+    _notes(save_model(net, output))
     print(f"nncalc: exported {net.name or network} to {output}", file=sys.stderr)
 
 

@@ -84,18 +84,18 @@ def to_torch(network: Network) -> Any:
     import torch
     from torch import nn
 
+    from nncalc.statedict import state_dict
+
+    tensors = state_dict(network)  # refuses the layers PyTorch has no module for
+    names = {v: k for k, v in TORCH_ACTIVATIONS.items()}
     modules: list = []
-    for j, layer in enumerate(network.layers, start=1):
-        if layer.gate is not None or layer.activation == "step":
-            raise NNCalcError.at(f"Θ^({j}) is {layer.activation}, which PyTorch has no module for")
-        linear = nn.Linear(layer.inputs, layer.units, dtype=torch.float64)
-        with torch.no_grad():
-            linear.weight.copy_(torch.from_numpy(layer.weights.copy()))
-            linear.bias.copy_(torch.from_numpy(layer.bias.copy()))
-        modules.append(linear)
-        kind = {v: k for k, v in TORCH_ACTIVATIONS.items()}[layer.activation]
+    for layer in network.layers:
+        modules.append(nn.Linear(layer.inputs, layer.units, dtype=torch.float64))
+        kind = names[layer.activation]
         modules.append(nn.Softmax(dim=-1) if kind == "Softmax" else getattr(nn, kind)())
-    return nn.Sequential(*modules)
+    model = nn.Sequential(*modules)
+    model.load_state_dict({k: torch.from_numpy(v) for k, v in tensors.items()})
+    return model
 
 
 def from_sklearn(model: Any, name: str | None = None) -> Network:

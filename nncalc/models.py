@@ -9,9 +9,11 @@ from pathlib import Path
 
 from nncalc import onnxread, statedict
 from nncalc.errors import NNCalcError
+from nncalc.network import Network
 from nncalc.onnxread import Imported, narrowest
 
 FORMATS = ".onnx, .safetensors, .pt, .pth or .bin"
+EXPORT_SUFFIXES = (".onnx", ".safetensors", *statedict.TORCH_SUFFIXES)
 
 
 def read_model(
@@ -21,8 +23,9 @@ def read_model(
     classes: Sequence[str] | None = None,
 ) -> Imported:
     """The network a model file computes. ONNX files say their activations; state_dicts
-    (.safetensors, .pt) do not, so ``activations`` gives one name for every layer or one
-    per layer. ``name`` and ``classes`` (names of the output units) replace the file's."""
+    (.safetensors, .pt) do not (unless nncalc wrote them), so ``activations`` gives one
+    name for every layer or one per layer. ``name`` and ``classes`` (names of the output
+    units) replace the file's."""
     source = str(path)
     suffix = Path(path).suffix.lower()
     try:
@@ -33,8 +36,9 @@ def read_model(
                 )
             imported = onnxread.read(path)
         elif suffix == ".safetensors" or suffix in statedict.TORCH_SUFFIXES:
-            tensors = statedict.read(path)
-            network = statedict.to_network(tensors, activations, source)
+            tensors, meta = statedict.read(path)
+            g = activations or meta.activations or ()
+            network = statedict.to_network(tensors, g, source, meta.name, meta.classes)
             imported = Imported(network, dtype=narrowest([t.dtype for t in tensors.values()]))
         else:
             raise NNCalcError.at(
@@ -57,3 +61,22 @@ def read_model(
             raise e.within(source) from None
         imported = dataclasses.replace(imported, network=network)
     return imported
+
+
+def save_model(network: Network, path: str | os.PathLike[str]) -> tuple[str, ...]:
+    """Save network as ONNX (.onnx) or as a PyTorch state_dict (.safetensors, .pt, .pth,
+    .bin). Returns what the user should know about the file."""
+    suffix = Path(path).suffix.lower()
+    if suffix in (".safetensors", *statedict.TORCH_SUFFIXES):
+        statedict.save(network, path)
+        g = ",".join(layer.activation for layer in network.layers)
+        kept = "kept in its metadata" if suffix == ".safetensors" else f"--activations {g}"
+        return (
+            "the state_dict is network.to_torch()'s: load it into that nn.Sequential; "
+            f"its activations ({g}) are not in a state_dict ({kept})",
+        )
+    from nncalc.onnxwrite import EXPORT_NOTES, save_onnx
+    from nncalc.outputs import check_path
+
+    save_onnx(network, check_path(path, EXPORT_SUFFIXES))
+    return tuple(EXPORT_NOTES[g] for g in dict.fromkeys(network.activations) if g in EXPORT_NOTES)

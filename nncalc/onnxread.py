@@ -8,7 +8,6 @@ follows the output, such as scikit-learn's ArgMax and ZipMap, is left out). Need
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from nncalc import metadata
 from nncalc.errors import NNCalcError, first_line
 from nncalc.network import Array, Layer, Network
 from nncalc.onnxops import NOTES, TEMPLATES, B, Node, U, Z, match, onnx_module, operators
@@ -339,30 +339,21 @@ class _Reader:
             SUPPORTED,
         )
 
-    def _metadata(self) -> dict[str, str]:
-        """The model's metadata_props (protobuf hands back bytes for text that is not UTF-8)."""
+    def _metadata(self) -> metadata.Read:
+        """nncalc's fields of metadata_props (protobuf hands back bytes for text that is not
+        UTF-8)."""
         meta = {p.key: p.value for p in self.model.metadata_props}
         if not all(isinstance(v, str) for v in (*meta, *meta.values())):
             raise self.error("not a valid ONNX model (its metadata is not UTF-8 text)")
-        return meta
+        return metadata.read(meta, self.source)
 
     def _name(self) -> str:
-        meta = self._metadata()
-        if "nncalc.name" in meta:
-            return meta["nncalc.name"]
         producer = f"{self.model.producer_name} {self.model.producer_version}".strip()
-        return f"{Path(self.source).name}" + (f" ({producer})" if producer else "")
+        by = f" ({producer})" if producer else ""
+        return self._metadata().name or f"{Path(self.source).name}{by}"
 
     def _classes(self, units: int) -> tuple[str, ...] | None:
-        meta = self._metadata()
-        classes = self.classes
-        if "nncalc.classes" in meta:
-            try:
-                classes = json.loads(meta["nncalc.classes"])
-            except ValueError:
-                classes = None
-            if not (isinstance(classes, list) and all(isinstance(c, str) for c in classes)):
-                raise self.error("the metadata nncalc.classes is not a JSON list of names")
+        classes = self._metadata().classes or self.classes
         return tuple(classes) if classes and len(classes) == units else None
 
 

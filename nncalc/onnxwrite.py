@@ -3,13 +3,12 @@ the first (exact) spelling of ``onnxops.TEMPLATES``. Needs the ``onnx`` package.
 
 from __future__ import annotations
 
-import json
 import os
 from typing import Any
 
 import numpy as np
 
-from nncalc import __version__
+from nncalc import __version__, metadata
 from nncalc.network import Array, Network
 from nncalc.onnxops import TEMPLATES, B, Emitter, U, Z, onnx_module
 
@@ -57,8 +56,7 @@ def to_onnx(network: Network) -> Any:
         producer_version=__version__,
         doc_string="z^(j+1) = Θ^(j)·[1; a^(j)], a^(j+1) = g(z^(j+1)); h = a^(L)",
     )
-    meta = {"nncalc.name": network.name, "nncalc.classes": network.classes}
-    helper.set_model_props(model, {k: _meta(v) for k, v in meta.items() if v is not None})
+    helper.set_model_props(model, metadata.write(network))
     onnx.checker.check_model(model, full_check=True)
     return model
 
@@ -75,10 +73,6 @@ def _gemm(emitter: Emitter, a: str, theta: Array, out: str, names: tuple[str, st
     gemm = helper.make_node("Gemm", [a, W, b], [out], f"Theta{j}/{names[0]}", transB=1)
     emitter.nodes.append(gemm)
     return out
-
-
-def _meta(value: Any) -> str:
-    return value if isinstance(value, str) else json.dumps(list(value), ensure_ascii=False)
 
 
 def save_onnx(network: Network, path: str | os.PathLike[str]) -> None:

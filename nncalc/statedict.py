@@ -1,22 +1,25 @@
-"""PyTorch state_dicts of an nn.Sequential of Linear layers, from .safetensors or .pt files.
+"""PyTorch state_dicts of an nn.Sequential of Linear layers, in .safetensors or .pt files.
 
 A state_dict holds ``0.weight``, ``0.bias``, ``2.weight``, ... (any common prefix, any
-module names) but not the activations between the layers: those are given by the caller.
-``.pt`` files are loaded with ``torch.load(weights_only=True)``, which refuses anything
-but tensors and plain containers, so no code in the file can run.
+module names) but not the activations between the layers: those are given by the caller,
+or read from the metadata of a .safetensors file that nncalc wrote. ``.pt`` files are
+loaded with ``torch.load(weights_only=True)``, which refuses anything but tensors and
+plain containers, so no code in the file can run.
 """
 
 from __future__ import annotations
 
+import importlib
+import json
 import os
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
-from nncalc import activations
+from nncalc import activations, metadata
 from nncalc.errors import NNCalcError, first_line
 from nncalc.network import Array, Layer, Network
 from nncalc.yamlfile import max_bytes
@@ -26,7 +29,14 @@ CHECKPOINT_KEYS = ("state_dict", "model_state_dict", "model")
 """Where training checkpoints keep the state_dict, when the file holds more than one."""
 
 
-def read(path: str | os.PathLike[str]) -> dict[str, Array]:
+class StateDict(NamedTuple):
+    """A file's tensors, by name, and nncalc's fields of its metadata."""
+
+    tensors: dict[str, Array]
+    metadata: metadata.Read
+
+
+def read(path: str | os.PathLike[str]) -> StateDict:
     """The tensors of a .safetensors or .pt/.pth/.bin file, by name, in the file's order,
     as NumPy arrays of their own type (bfloat16 as float32, which holds it exactly)."""
     source, p = str(path), Path(path)
@@ -43,30 +53,22 @@ def read(path: str | os.PathLike[str]) -> dict[str, Array]:
     return _torch(p, source)
 
 
-def _safetensors(p: Path, source: str) -> dict[str, Array]:
+def _safetensors(p: Path, source: str) -> StateDict:
+    load = _package("safetensors.numpy", "reading .safetensors").load
+    data = p.read_bytes()
     try:
-        from safetensors.numpy import load
-    except ImportError:
-        raise NNCalcError.at(
-            "reading .safetensors needs the safetensors package",
-            source,
-            hint="pip install 'nncalc[torch]'",
-        ) from None
-    try:
-        tensors = load(p.read_bytes())
+        tensors = load(data)
     except Exception as e:  # SafetensorError, and dtypes NumPy lacks (bfloat16)
         message = f"not a readable safetensors file ({first_line(e)})"
         raise NNCalcError.at(message, source) from None
-    return dict(sorted(tensors.items(), key=lambda item: _natural(item[0])))
+    size = int.from_bytes(data[:8], "little")  # the JSON header that load() just checked
+    meta = json.loads(data[8 : 8 + size]).get("__metadata__") or {}
+    tensors = dict(sorted(tensors.items(), key=lambda item: _natural(item[0])))
+    return StateDict(tensors, metadata.read(meta, source))
 
 
-def _torch(p: Path, source: str) -> dict[str, Array]:
-    try:
-        import torch
-    except ImportError:
-        raise NNCalcError.at(
-            "reading .pt files needs PyTorch", source, hint="pip install 'nncalc[torch]'"
-        ) from None
+def _torch(p: Path, source: str) -> StateDict:
+    torch = _package("torch", "reading .pt files")
     try:
         state = torch.load(p, map_location="cpu", weights_only=True)
     except Exception as e:  # UnpicklingError (refused objects), zip and EOF errors
@@ -79,7 +81,19 @@ def _torch(p: Path, source: str) -> dict[str, Array]:
             f"not a state_dict nncalc can load safely ({first_line(e)})", source, hint=hint
         ) from None
     state = _unwrap(state, source)
-    return {name: _array(name, t, torch, source) for name, t in state.items()}
+    tensors = {name: _array(name, t, torch, source) for name, t in state.items()}
+    return StateDict(tensors, metadata.Read())
+
+
+def _package(name: str, what: str) -> Any:
+    """An optional package of the torch extra, or a clear error naming the extra."""
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        package = "PyTorch" if name == "torch" else "the safetensors package"
+        raise NNCalcError.at(
+            f"{what} needs {package}", hint="pip install 'nncalc[torch]'"
+        ) from None
 
 
 def _unwrap(state: Any, source: str) -> Mapping:
@@ -113,6 +127,7 @@ def to_network(
     g: Sequence[str],
     source: str = "<state_dict>",
     name: str | None = None,
+    classes: Sequence[str] | None = None,
 ) -> Network:
     """The network of Linear layers named in tensors (``P.weight`` and optional ``P.bias``
     for each module P, in order), with activations g: one name for every layer, or one
@@ -140,7 +155,10 @@ def to_network(
                 source,
                 hint="the layers must be stored in order, as nn.Sequential does",
             )
-    return Network(tuple(layers), name or Path(source).name)
+    try:
+        return Network(tuple(layers), name or Path(source).name, classes and tuple(classes))
+    except NNCalcError as e:
+        raise e.within(source) from None
 
 
 def _activations(g: Sequence[str], count: int, source: str) -> list[str]:
@@ -178,3 +196,36 @@ def _layer(prefix: str, module: dict[str, Array], g: str, source: str) -> Layer:
     if not (np.isfinite(W).all() and np.isfinite(b).all()):
         raise NNCalcError.at(f"the module '{prefix}' holds NaN or infinite values", source)
     return Layer(np.column_stack([b, W]), g)
+
+
+# -- out ------------------------------------------------------------------------------
+
+
+def state_dict(network: Network) -> dict[str, Array]:
+    """The state_dict of ``network.to_torch()``: Θ^(j)'s W and b as ``{2j−2}.weight`` and
+    ``{2j−2}.bias``, an activation module between each two Linear layers."""
+    tensors = {}
+    for j, layer in enumerate(network.layers, start=1):
+        if layer.gate is not None or layer.activation == "step":
+            raise NNCalcError.at(f"Θ^({j}) is {layer.activation}, which PyTorch has no module for")
+        tensors[f"{2 * j - 2}.weight"] = np.ascontiguousarray(layer.weights)
+        tensors[f"{2 * j - 2}.bias"] = np.ascontiguousarray(layer.bias)
+    return tensors
+
+
+def save(network: Network, path: str | os.PathLike[str]) -> None:
+    """Save the state_dict (float64) as .safetensors, with nncalc's metadata (name, classes,
+    activations), or as .pt/.pth/.bin with torch.save; atomically."""
+    from nncalc.outputs import atomic, check_path
+
+    p = check_path(path, (".safetensors", *TORCH_SUFFIXES))
+    tensors = state_dict(network)
+    if p.suffix.lower() == ".safetensors":
+        encode = _package("safetensors.numpy", "writing .safetensors").save
+        data = encode(tensors, metadata.write(network, activations=True))
+        with atomic(p, "wb") as f:
+            f.write(data)
+        return
+    torch = _package("torch", "writing .pt files")
+    with atomic(p, "wb") as f:
+        torch.save({k: torch.from_numpy(v) for k, v in tensors.items()}, f)

@@ -11,6 +11,8 @@ import nncalc
 from nncalc import statedict
 from nncalc.errors import NNCalcError
 
+from conftest import SAMPLES
+
 torch = pytest.importorskip("torch")
 safetensors_torch = pytest.importorskip("safetensors.torch")
 nn = torch.nn
@@ -220,3 +222,33 @@ def test_python_api_takes_a_mapping():
     assert float(net.forward([66, 39, 12]).z[2][0, 0]) == 41.5  # the lecture's σ(41.5)
     with pytest.raises(NNCalcError, match="holds no tensors"):
         statedict.to_network({}, ["relu"])
+
+
+@pytest.mark.parametrize("suffix", [".safetensors", ".pt"])
+def test_export_a_state_dict_that_torch_loads(run, tmp_path, suffix):
+    from safetensors.torch import load_file
+
+    net = nncalc.load(SAMPLES / "vehicles.yaml")
+    path = tmp_path / f"v{suffix}"
+    result = run("export", SAMPLES / "vehicles.yaml", "-o", path)
+    assert result.code == 0, result.err
+    assert "its activations (sigmoid,sigmoid) are not in a state_dict" in result.err
+    model = net.to_torch()
+    state = load_file(path) if suffix == ".safetensors" else torch.load(path, weights_only=True)
+    model.load_state_dict(state)  # strict: the same keys and shapes as to_torch()'s
+    X = np.random.default_rng(5).normal(size=(30, 3)) * 3
+    assert_same(torch_output(model, X), net(X))
+    flags = [] if suffix == ".safetensors" else ["-g", "sigmoid"]  # .safetensors keeps them
+    back = nncalc.read_model(path, flags[1:]).network
+    assert back.activations == net.activations
+    for mine, theirs in zip(net.layers, back.layers, strict=True):
+        assert mine.theta.tobytes() == theirs.theta.tobytes()
+    if suffix == ".safetensors":
+        assert back.name == net.name and back.classes == net.classes
+
+
+def test_export_refuses_what_pytorch_has_no_module_for(run, tmp_path):
+    result = run("export", SAMPLES / "swiglu.yaml", "-o", tmp_path / "s.safetensors")
+    assert result.code == 2
+    assert "Θ^(1) is swiglu, which PyTorch has no module for" in result.err
+    assert list(tmp_path.iterdir()) == []
