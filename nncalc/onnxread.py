@@ -122,7 +122,7 @@ class _Reader:
         info = ExternalDataInfo(tensor)
         where = f"the initializer '{tensor.name}' keeps its data in '{info.location}'"
         if self.folder is None:
-            raise self.error(f"{where}", hint="read the model from its file")
+            raise self.error(where, hint="read the model from its file")
         path = (self.folder / info.location).resolve()
         if Path(info.location).name != info.location or path.parent != self.folder.resolve():
             raise self.error(f"{where}, outside the model's folder", hint="nncalc reads none")

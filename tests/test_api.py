@@ -21,6 +21,16 @@ def test_import_loads_no_numpy_until_used():
     assert out.stdout.split() == ["False", "True"]
 
 
+def test_interop_loads_no_framework_until_used():
+    """The import/export functions cost nothing until a model is read or written."""
+    code = (
+        "import sys, nncalc; nncalc.read_model, nncalc.save_model, nncalc.to_onnx; "
+        "print(sorted({'onnx', 'torch', 'safetensors', 'sklearn'} & set(sys.modules)))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
 def test_docstring_examples():
     result = doctest.testmod(nncalc)
     assert result.attempted >= 3
@@ -29,6 +39,7 @@ def test_docstring_examples():
 
 def test_public_names():
     assert set(nncalc.__all__) <= set(dir(nncalc))
+    assert all(getattr(nncalc, name) is not None for name in nncalc.__all__)
     with pytest.raises(AttributeError):
         nncalc.no_such_thing  # noqa: B018
 
