@@ -594,7 +594,13 @@ def networks(draw):
 @settings(max_examples=150, deadline=None)
 @given(net=networks(), seed=st.integers(0, 2**32 - 1))
 def test_any_exported_network_runs_in_onnxruntime_and_reads_back(net, seed):
+    """To 1e-12 of the output layer's size: an output that is a small sum of large terms
+    (random weights make some) differs with the order Gemm and NumPy add them in."""
     X = np.random.default_rng(seed).normal(0, 5, (20, net.sizes[0]))
     model = net.to_onnx()
-    assert_same(run_ort(model, X), net(X))
+    trace = net.forward(X)
+    size = 1 + np.abs(trace.z[net.L]).max()
+    if net.L in trace.gate:  # a SwiGLU output z·Swish(u), |Swish(u)| ≤ |u| + 0.28
+        size *= 1 + np.abs(trace.gate[net.L]).max()
+    np.testing.assert_allclose(run_ort(model, X), trace.output, rtol=1e-12, atol=1e-12 * size)
     assert_same_layers(net, onnxread.from_model(model).network)
