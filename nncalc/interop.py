@@ -25,6 +25,9 @@ TORCH_ACTIVATIONS = {
     "SiLU": "silu",
     "GELU": "gelu",
 }
+INFERENCE_IDENTITY = frozenset({"Dropout", "AlphaDropout", "Identity"})
+"""Modules that pass their input on unchanged at inference: skipped (nn.Flatten too,
+before the first Linear layer)."""
 SKLEARN_ACTIVATIONS = {
     "identity": "identity",
     "logistic": "sigmoid",
@@ -40,6 +43,8 @@ def from_torch(model: Any, name: str | None = None) -> Network:
     layers: list[list] = []  # [theta, activation]
     for module in model:
         kind = type(module).__name__
+        if kind in INFERENCE_IDENTITY or (kind == "Flatten" and not layers):
+            continue
         if kind == "Linear":
             W = module.weight.detach().cpu().double().numpy()
             b = (
@@ -52,7 +57,7 @@ def from_torch(model: Any, name: str | None = None) -> Network:
             _check_torch_activation(module, kind)
             layers[-1][1] = TORCH_ACTIVATIONS[kind]
         else:
-            supported = ", ".join(["Linear", *TORCH_ACTIVATIONS])
+            supported = ", ".join(["Linear", *TORCH_ACTIVATIONS, "Dropout", "Flatten (first)"])
             where = (
                 "before any Linear layer or after another activation"
                 if kind in TORCH_ACTIVATIONS

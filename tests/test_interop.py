@@ -94,3 +94,25 @@ def test_from_sklearn_regressor():
     np.testing.assert_allclose(
         from_sklearn(model)(X)[:, 0], model.predict(X), rtol=1e-12, atol=1e-12
     )
+
+
+def test_from_torch_skips_what_inference_does_not_compute():
+    """nn.Flatten before the first layer and Dropout (an identity in eval mode)."""
+    torch.manual_seed(1)
+    model = nn.Sequential(
+        nn.Flatten(),
+        nn.Linear(6, 5, dtype=torch.float64),
+        nn.ReLU(),
+        nn.Dropout(0.5),
+        nn.Linear(5, 3, dtype=torch.float64),
+        nn.Identity(),
+        nn.Softmax(dim=-1),
+    ).eval()
+    X = torch.randn(20, 2, 3, dtype=torch.float64)
+    with torch.no_grad():
+        expected = model(X).numpy()
+    net = from_torch(model)
+    assert net.activations == ["relu", "softmax"]
+    np.testing.assert_allclose(net(X.reshape(20, 6).numpy()), expected, rtol=1e-12, atol=1e-300)
+    with pytest.raises(NNCalcError, match="cannot represent the module Flatten"):
+        from_torch(nn.Sequential(nn.Linear(2, 2), nn.Flatten()))
