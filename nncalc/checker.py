@@ -64,6 +64,13 @@ class Checker:
         ]
         return None if any(n is None for n in numbers) else numbers  # type: ignore[return-value]
 
+    def numbers(self, value: Any, pos: Pos, where: str) -> list[float] | None:
+        """A row of numbers, where a single number is a row of one."""
+        if is_number(value):
+            value = YList([value])
+            value.item_pos = [pos]
+        return self.row(value, pos, where)
+
     def entry(self, value: Any, pos: Pos, where: str) -> float | None:
         if isinstance(value, bool):
             self.problem(

@@ -353,10 +353,7 @@ class _SheetReader(Checker):
             self.problem(spec.pos, f"{where}: no 'x' given", "x: [66, 39, 12]")
             raise _QuestionError
         value, pos = spec["x"], spec.value_pos["x"]
-        if is_number(value):
-            value = YList([value])
-            value.item_pos = [pos]
-        row = self.row(value, pos, f"{where}: x")
+        row = self.numbers(value, pos, f"{where}: x")
         if row is None:
             raise _QuestionError
         if len(row) != net.sizes[0]:

@@ -66,17 +66,18 @@ def read_model(
 def save_model(network: Network, path: str | os.PathLike[str]) -> tuple[str, ...]:
     """Save network as ONNX (.onnx) or as a PyTorch state_dict (.safetensors, .pt, .pth,
     .bin). Returns what the user should know about the file."""
-    suffix = Path(path).suffix.lower()
-    if suffix in (".safetensors", *statedict.TORCH_SUFFIXES):
+    from nncalc.outputs import check_path
+
+    suffix = check_path(path, EXPORT_SUFFIXES).suffix.lower()
+    if suffix != ".onnx":
         statedict.save(network, path)
-        g = ",".join(layer.activation for layer in network.layers)
+        g = ",".join(network.activations)
         kept = "kept in its metadata" if suffix == ".safetensors" else f"--activations {g}"
         return (
             "the state_dict is network.to_torch()'s: load it into that nn.Sequential; "
             f"its activations ({g}) are not in a state_dict ({kept})",
         )
     from nncalc.onnxwrite import EXPORT_NOTES, save_onnx
-    from nncalc.outputs import check_path
 
-    save_onnx(network, check_path(path, EXPORT_SUFFIXES))
+    save_onnx(network, path)
     return tuple(EXPORT_NOTES[g] for g in dict.fromkeys(network.activations) if g in EXPORT_NOTES)

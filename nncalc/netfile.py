@@ -249,10 +249,7 @@ class _Reader(Checker):
                 self.problem(pos, f"{where}: {key} has shape {v.shape}, expected a vector")
                 return None
             return None if v is None else v.reshape(-1)
-        if is_number(value):
-            value = YList([value])
-            value.item_pos = [pos]
-        row = self.row(value, pos, f"{where}: {key}")
+        row = self.numbers(value, pos, f"{where}: {key}")
         return None if row is None else np.array(row, dtype=np.float64)
 
     def array_file(self, ref: YDict, pos: Pos, where: str) -> Array | None:
@@ -322,10 +319,7 @@ class _Reader(Checker):
                     continue
                 name = self.text(item, "name")
                 x, xpos = item["x"], item.value_pos["x"]
-            if is_number(x):
-                x = YList([x])
-                x.item_pos = [xpos]
-            row = self.row(x, xpos, f"example {k}")
+            row = self.numbers(x, xpos, f"example {k}")
             if row is None:
                 continue
             if len(row) != s1:

@@ -203,7 +203,8 @@ class _Reader:
         if not layers:
             raise self.error("the graph's output is its input: no layer to read")
         layers.reverse()
-        network = Network(tuple(layers), self._name(), self._classes(layers[-1].units))
+        meta = self._metadata()
+        network = Network(tuple(layers), self._name(meta), self._classes(meta, layers[-1].units))
         return Imported(network, tuple(dict.fromkeys(self.notes)), narrowest(self.dtypes))
 
     def _output(self) -> Node:
@@ -347,13 +348,13 @@ class _Reader:
             raise self.error("not a valid ONNX model (its metadata is not UTF-8 text)")
         return metadata.read(meta, self.source)
 
-    def _name(self) -> str:
+    def _name(self, meta: metadata.Read) -> str:
         producer = f"{self.model.producer_name} {self.model.producer_version}".strip()
         by = f" ({producer})" if producer else ""
-        return self._metadata().name or f"{Path(self.source).name}{by}"
+        return meta.name or f"{Path(self.source).name}{by}"
 
-    def _classes(self, units: int) -> tuple[str, ...] | None:
-        classes = self._metadata().classes or self.classes
+    def _classes(self, meta: metadata.Read, units: int) -> tuple[str, ...] | None:
+        classes = meta.classes or self.classes
         return tuple(classes) if classes and len(classes) == units else None
 
 

@@ -10,6 +10,7 @@ plain containers, so no code in the file can run.
 from __future__ import annotations
 
 import importlib
+import io
 import json
 import os
 import re
@@ -22,7 +23,7 @@ import numpy as np
 from nncalc import activations, metadata
 from nncalc.errors import NNCalcError, first_line
 from nncalc.network import Array, Layer, Network
-from nncalc.yamlfile import max_bytes
+from nncalc.yamlfile import read_bytes
 
 TORCH_SUFFIXES = (".pt", ".pth", ".bin")
 CHECKPOINT_KEYS = ("state_dict", "model_state_dict", "model")
@@ -39,23 +40,15 @@ class StateDict(NamedTuple):
 def read(path: str | os.PathLike[str]) -> StateDict:
     """The tensors of a .safetensors or .pt/.pth/.bin file, by name, in the file's order,
     as NumPy arrays of their own type (bfloat16 as float32, which holds it exactly)."""
-    source, p = str(path), Path(path)
-    if not p.is_file():
-        raise NNCalcError.at("no such file" if not p.exists() else "is not a file", source)
-    if p.stat().st_size > max_bytes():
-        raise NNCalcError.at(
-            f"file is {p.stat().st_size:,} bytes, over the limit of {max_bytes():,}",
-            source,
-            hint="raise NNCALC_MAX_BYTES",
-        )
-    if p.suffix.lower() == ".safetensors":
-        return _safetensors(p, source)
-    return _torch(p, source)
+    source = str(path)
+    data = read_bytes(path, hint="raise NNCALC_MAX_BYTES")
+    if Path(path).suffix.lower() == ".safetensors":
+        return _safetensors(data, source)
+    return _torch(data, source)
 
 
-def _safetensors(p: Path, source: str) -> StateDict:
+def _safetensors(data: bytes, source: str) -> StateDict:
     load = _package("safetensors.numpy", "reading .safetensors").load
-    data = p.read_bytes()
     try:
         tensors = load(data)
     except Exception as e:  # SafetensorError, and dtypes NumPy lacks (bfloat16)
@@ -67,10 +60,10 @@ def _safetensors(p: Path, source: str) -> StateDict:
     return StateDict(tensors, metadata.read(meta, source))
 
 
-def _torch(p: Path, source: str) -> StateDict:
+def _torch(data: bytes, source: str) -> StateDict:
     torch = _package("torch", "reading .pt files")
     try:
-        state = torch.load(p, map_location="cpu", weights_only=True)
+        state = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
     except Exception as e:  # UnpicklingError (refused objects), zip and EOF errors
         hint = (
             "save model.state_dict(), not the model"
