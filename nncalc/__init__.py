@@ -21,21 +21,26 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 _EXPORTS = {
-    "load": "nncalc.netfile",
-    "loads": "nncalc.netfile",
+    "load": "nncalc.files.netfile",
+    "loads": "nncalc.files.netfile",
     "Network": "nncalc.network",
     "Layer": "nncalc.network",
     "Trace": "nncalc.network",
     "NNCalcError": "nncalc.errors",
-    "from_sklearn": "nncalc.interop",
-    "from_torch": "nncalc.interop",
-    "read_model": "nncalc.models",
-    "save_model": "nncalc.models",
-    "save": "nncalc.netsave",
-    "to_onnx": "nncalc.onnxwrite",
-    "save_onnx": "nncalc.onnxwrite",
+    "from_sklearn": "nncalc.interop.frameworks",
+    "from_torch": "nncalc.interop.frameworks",
+    "read_model": "nncalc.interop.models",
+    "save_model": "nncalc.interop.models",
+    "save": "nncalc.files.netsave",
+    "to_onnx": "nncalc.interop.onnxwrite",
+    "save_onnx": "nncalc.interop.onnxwrite",
 }
-_SUBMODULES = ("activations", "onehot", "params", "quiz")
+_SUBMODULES = {
+    "activations": "nncalc.activations",
+    "onehot": "nncalc.onehot",
+    "params": "nncalc.params",
+    "quiz": "nncalc.grading.quiz",
+}
 
 __all__ = [
     "Layer",
@@ -59,19 +64,20 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from nncalc import activations, onehot, params, quiz
+    from nncalc import activations, onehot, params
     from nncalc.errors import NNCalcError
-    from nncalc.interop import from_sklearn, from_torch
-    from nncalc.models import read_model, save_model
-    from nncalc.netfile import load, loads
-    from nncalc.netsave import save
+    from nncalc.files.netfile import load, loads
+    from nncalc.files.netsave import save
+    from nncalc.grading import quiz
+    from nncalc.interop.frameworks import from_sklearn, from_torch
+    from nncalc.interop.models import read_model, save_model
+    from nncalc.interop.onnxwrite import save_onnx, to_onnx
     from nncalc.network import Layer, Network, Trace
-    from nncalc.onnxwrite import save_onnx, to_onnx
 
 
 def __getattr__(name: str) -> Any:
     if name in _SUBMODULES:
-        return importlib.import_module(f"nncalc.{name}")
+        return importlib.import_module(_SUBMODULES[name])
     if name in _EXPORTS:
         return getattr(importlib.import_module(_EXPORTS[name]), name)
     raise AttributeError(f"module 'nncalc' has no attribute {name!r}")

@@ -44,10 +44,10 @@ def _text(*names: str, help: str):
 def _load(path: str):  # -> Network
     """A network file, or an ONNX model read as one (what it computes differently noted)."""
     if not path.lower().endswith(".onnx"):
-        from nncalc import netfile
+        from nncalc.files import netfile
 
         return netfile.load(path)
-    from nncalc.models import read_model
+    from nncalc.interop.models import read_model
 
     imported = read_model(path)
     _notes(imported.notes)
@@ -123,7 +123,7 @@ def forward(
     ] = None,
 ) -> None:
     """Forward propagation: every z_i^(j) and a_i^(j), layer by layer."""
-    from nncalc import inputs, outputs
+    from nncalc.files import inputs, outputs
 
     if report not in ("table", "latex", "markdown"):
         raise NNCalcError.at(f"--format {report} is not table, latex or markdown")
@@ -188,7 +188,8 @@ def _forward_to_file(net, xs, input_file, output, dtype, progress) -> None:
     """The large-batch path: stream the examples through nncalc.batch into the file."""
     import numpy as np
 
-    from nncalc import batch, inputs, outputs
+    from nncalc import batch
+    from nncalc.files import inputs, outputs
 
     rows = batch.chunk_rows(net)
     total, chunks = inputs.stream(net, xs, input_file, rows)
@@ -268,7 +269,7 @@ def draw(
     ] = None,
 ) -> None:
     """Draw the network as the lecture does: units, bias units, weights by sign and size."""
-    from nncalc.inputs import choose
+    from nncalc.files.inputs import choose
     from nncalc.render.svg import draw as svg
 
     net = _load(network)
@@ -277,7 +278,7 @@ def draw(
     if output is None:
         print(document, end="")
         return
-    from nncalc.outputs import atomic, check_path
+    from nncalc.files.outputs import atomic, check_path
 
     check_path(output, (".svg",))
     with atomic(output) as f:
@@ -318,9 +319,9 @@ def import_(
     """Read a model trained elsewhere as a network file, in the lecture's notation."""
     from pathlib import Path
 
-    from nncalc.models import read_model
-    from nncalc.netsave import SUFFIXES, dumps, save
-    from nncalc.outputs import check_path
+    from nncalc.files.netsave import SUFFIXES, dumps, save
+    from nncalc.files.outputs import check_path
+    from nncalc.interop.models import read_model
 
     if output is not None:
         check_path(output, SUFFIXES)
@@ -351,8 +352,8 @@ def export(
     ],
 ) -> None:
     """Write the network for other tools: a float64 ONNX model, or a PyTorch state_dict."""
-    from nncalc.models import EXPORT_SUFFIXES, save_model
-    from nncalc.outputs import check_path
+    from nncalc.files.outputs import check_path
+    from nncalc.interop.models import EXPORT_SUFFIXES, save_model
 
     check_path(output, EXPORT_SUFFIXES)
     net = _load(network)
@@ -464,14 +465,14 @@ def onehot(
     k = oh.Classes.parse(classes, zero_based)
     given = list(labels or [])
     if labels_file:
-        from nncalc.yamlfile import read_text
+        from nncalc.files.yamlfile import read_text
 
         given += oh.read_labels(read_text(labels_file), labels_file, k)
     if not given:
         raise NNCalcError.at("no labels given", hint="e.g. nncalc onehot 3 --classes 10")
     Y = oh.encode(given, k)
     if output:
-        from nncalc.outputs import write_matrix
+        from nncalc.files.outputs import write_matrix
 
         write_matrix(output, Y, [str(c) for c in k.labels])
     ok = expect is None or _rows(expect) == Y
@@ -544,7 +545,7 @@ def quiz(
     json_output: JsonOption = False,
 ) -> None:
     """Recompute the lecture's worked answers and check each one."""
-    from nncalc.quiz import answers
+    from nncalc.grading.quiz import answers
 
     results = answers()
     if json_output:
@@ -575,19 +576,19 @@ def check(
     ] = None,
 ) -> None:
     """Check a sheet's answers against nncalc, or mark a student's answers."""
-    from nncalc import grading
+    from nncalc.grading import marking
 
-    key = grading.load_sheet(sheet)
+    key = marking.load_sheet(sheet)
     if answers is None:
         if gradescope:
             raise NNCalcError.at("--gradescope needs --answers", hint="the student's answer file")
         _check_key(key, json_output)
         return
     if gradescope:
-        from nncalc.outputs import check_path
+        from nncalc.files.outputs import check_path
 
         check_path(gradescope, (".json",))
-    result = grading.grade_file(key, answers)
+    result = marking.grade_file(key, answers)
     if gradescope:
         _write_gradescope(gradescope, result)
     if result.error:
@@ -606,9 +607,9 @@ def check(
 
 
 def _check_key(key, json_output: bool) -> None:
-    from nncalc import grading
+    from nncalc.grading import marking
 
-    marks = grading.key_marks(key)
+    marks = marking.key_marks(key)
     if json_output:
         from nncalc.render.json import dumps, key_document
 
@@ -623,7 +624,7 @@ def _check_key(key, json_output: bool) -> None:
 
 
 def _write_gradescope(path: str, result) -> None:
-    from nncalc.outputs import atomic
+    from nncalc.files.outputs import atomic
     from nncalc.render.json import dumps, gradescope_document
 
     with atomic(path) as f:
@@ -641,27 +642,27 @@ def grade(
     ] = None,
 ) -> None:
     """Grade a whole class: one CSV row per submission, in the order given."""
-    from nncalc import grading
+    from nncalc.grading import marking
     from nncalc.render.grading import write_csv
 
-    key = grading.load_sheet(sheet)
+    key = marking.load_sheet(sheet)
     if csv_path:
-        from nncalc.outputs import check_path
+        from nncalc.files.outputs import check_path
 
         check_path(csv_path, (".csv",))
     grades, bugs = [], 0
     large = None if len(submissions) >= 20 else False
     for path in _progress_bar(submissions, len(submissions), large, "grading", lambda _: 1):
         try:
-            grades.append(grading.grade_file(key, path))
+            grades.append(marking.grade_file(key, path))
         except Exception as e:  # a bug must not stop the class; it is reported below
             if _debug:
                 raise
             bugs += 1
             error = f"internal error ({type(e).__name__}: {e}); please report it"
-            grades.append(grading.Grade(key, path, error=error))
+            grades.append(marking.Grade(key, path, error=error))
     if csv_path:
-        from nncalc.outputs import atomic
+        from nncalc.files.outputs import atomic
 
         with atomic(csv_path) as f:
             write_csv(f, key, grades)

@@ -187,13 +187,13 @@ class Network:
 
     def to_torch(self):  # -> torch.nn.Sequential
         """The same network as a float64 torch.nn.Sequential (see nncalc.interop)."""
-        from nncalc.interop import to_torch
+        from nncalc.interop.frameworks import to_torch
 
         return to_torch(self)
 
     def to_onnx(self):  # -> onnx.ModelProto
         """The same network as a float64 ONNX model (see nncalc.onnxwrite)."""
-        from nncalc.onnxwrite import to_onnx
+        from nncalc.interop.onnxwrite import to_onnx
 
         return to_onnx(self)
 

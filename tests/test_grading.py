@@ -9,7 +9,8 @@ import textwrap
 
 import pytest
 
-from nncalc import grading, yamlfile
+from nncalc.files import yamlfile
+from nncalc.grading import marking
 
 from conftest import SAMPLES
 
@@ -52,7 +53,7 @@ EVERY_KIND = """
 
 
 def test_every_kind_is_computed(sheet_file):
-    sheet = grading.load_sheet(sheet_file(EVERY_KIND))
+    sheet = marking.load_sheet(sheet_file(EVERY_KIND))
     computed = {q.id: q.computed for q in sheet.questions}
     s1, s2, s3 = sigma(1), sigma(2), sigma(3)
     assert computed == {
@@ -84,7 +85,7 @@ def test_every_kind_is_computed(sheet_file):
     ],
 )
 def test_default_absolute_tolerance(sheet_file, answer, ok):
-    sheet = grading.load_sheet(
+    sheet = marking.load_sheet(
         sheet_file("questions: [{id: z, z: {network: neuron.yaml, x: [66, 39, 12], layer: 2}}]")
     )
     value = yamlfile.parse(f"z: {answer}")["z"]  # as a student's file would give it
@@ -92,7 +93,7 @@ def test_default_absolute_tolerance(sheet_file, answer, ok):
 
 
 def test_question_tolerances(sheet_file):
-    sheet = grading.load_sheet(
+    sheet = marking.load_sheet(
         sheet_file(
             """
             tolerance: 0.5
@@ -114,7 +115,7 @@ def test_question_tolerances(sheet_file):
 
 
 def test_vectors_prediction_and_onehot_answers(sheet_file):
-    sheet = grading.load_sheet(sheet_file(EVERY_KIND))
+    sheet = marking.load_sheet(sheet_file(EVERY_KIND))
     q = {question.id: question for question in sheet.questions}
     assert q["a"].check([0.7310586, 0.8807971, 0.9525741])[0]
     assert q["a"].check("0.7310586, 0.8807971, 0.9525741")[0]

@@ -10,7 +10,7 @@ import pytest
 
 import nncalc
 from nncalc.errors import NNCalcError
-from nncalc.interop import from_sklearn, from_torch, to_torch
+from nncalc.interop.frameworks import from_sklearn, from_torch, to_torch
 
 from conftest import SAMPLES
 

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 import nncalc
-from nncalc import netsave
+from nncalc.files import netsave
 from nncalc.network import Layer, Network
 
 from conftest import SAMPLES

@@ -18,8 +18,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import nncalc
-from nncalc import onnxread
 from nncalc.errors import NNCalcError
+from nncalc.interop import onnxread
 from nncalc.network import Layer, Network
 
 from conftest import SAMPLES

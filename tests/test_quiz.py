@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from nncalc import quiz
 from nncalc.collapse import NotLinearError, collapse
+from nncalc.grading import quiz
 from nncalc.network import Network
 
 

@@ -6,7 +6,8 @@ import os
 
 import pytest
 
-from nncalc import cli, outputs
+from nncalc import cli
+from nncalc.files import outputs
 
 from conftest import SAMPLES
 

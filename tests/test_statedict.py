@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 import nncalc
-from nncalc import statedict
 from nncalc.errors import NNCalcError
+from nncalc.interop import statedict
 
 from conftest import SAMPLES
 

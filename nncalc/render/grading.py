@@ -11,7 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from nncalc.grading import Grade, Mark, Sheet
+from nncalc.grading.marking import Grade, Mark, Sheet
 from nncalc.render import style
 
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from nncalc.params import ParamCount, of_network
 
 if TYPE_CHECKING:
-    from nncalc.grading import Grade, Mark, Sheet
+    from nncalc.grading.marking import Grade, Mark, Sheet
     from nncalc.network import Trace
 
 

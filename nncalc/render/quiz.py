@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.markup import escape
 from rich.table import Table
 
-from nncalc.quiz import Answer
+from nncalc.grading.quiz import Answer
 from nncalc.render import style
 
 

@@ -20,10 +20,11 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from nncalc import activations, metadata
+from nncalc import activations
 from nncalc.errors import NNCalcError, first_line
+from nncalc.files.yamlfile import read_bytes
+from nncalc.interop import metadata
 from nncalc.network import Array, Layer, Network
-from nncalc.yamlfile import read_bytes
 
 TORCH_SUFFIXES = (".pt", ".pth", ".bin")
 CHECKPOINT_KEYS = ("state_dict", "model_state_dict", "model")
@@ -209,7 +210,7 @@ def state_dict(network: Network) -> dict[str, Array]:
 def save(network: Network, path: str | os.PathLike[str]) -> None:
     """Save the state_dict (float64) as .safetensors, with nncalc's metadata (name, classes,
     activations), or as .pt/.pth/.bin with torch.save; atomically."""
-    from nncalc.outputs import atomic, check_path
+    from nncalc.files.outputs import atomic, check_path
 
     p = check_path(path, (".safetensors", *TORCH_SUFFIXES))
     tensors = state_dict(network)

@@ -10,11 +10,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from nncalc import netfile, onehot, params
-from nncalc.checker import Checker, is_number, kind
+from nncalc import onehot, params
 from nncalc.errors import NNCalcError
+from nncalc.files import netfile
+from nncalc.files.checker import Checker, is_number, kind
+from nncalc.files.yamlfile import Pos, YDict, YList, load_file
 from nncalc.network import Network
-from nncalc.yamlfile import Pos, YDict, YList, load_file
 
 KINDS = ("params", "z", "activation", "output", "prediction", "onehot")
 SHEET_KEYS = ("title", "tolerance", "rel_tolerance", "questions")

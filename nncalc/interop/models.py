@@ -7,10 +7,10 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from nncalc import onnxread, statedict
 from nncalc.errors import NNCalcError
+from nncalc.interop import onnxread, statedict
+from nncalc.interop.onnxread import Imported, narrowest
 from nncalc.network import Network
-from nncalc.onnxread import Imported, narrowest
 
 FORMATS = ".onnx, .safetensors, .pt, .pth or .bin"
 EXPORT_SUFFIXES = (".onnx", ".safetensors", *statedict.TORCH_SUFFIXES)
@@ -66,7 +66,7 @@ def read_model(
 def save_model(network: Network, path: str | os.PathLike[str]) -> tuple[str, ...]:
     """Save network as ONNX (.onnx) or as a PyTorch state_dict (.safetensors, .pt, .pth,
     .bin). Returns what the user should know about the file."""
-    from nncalc.outputs import check_path
+    from nncalc.files.outputs import check_path
 
     suffix = check_path(path, EXPORT_SUFFIXES).suffix.lower()
     if suffix != ".onnx":
@@ -77,7 +77,7 @@ def save_model(network: Network, path: str | os.PathLike[str]) -> tuple[str, ...
             "the state_dict is network.to_torch()'s: load it into that nn.Sequential; "
             f"its activations ({g}) are not in a state_dict ({kept})",
         )
-    from nncalc.onnxwrite import EXPORT_NOTES, save_onnx
+    from nncalc.interop.onnxwrite import EXPORT_NOTES, save_onnx
 
     save_onnx(network, path)
     return tuple(EXPORT_NOTES[g] for g in dict.fromkeys(network.activations) if g in EXPORT_NOTES)

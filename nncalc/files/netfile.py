@@ -11,11 +11,12 @@ from typing import Any
 
 import numpy as np
 
-from nncalc import activations, arrays
-from nncalc.checker import Checker, is_number, kind, plural
+from nncalc import activations
 from nncalc.errors import NNCalcError
+from nncalc.files import arrays
+from nncalc.files.checker import Checker, is_number, kind, plural
+from nncalc.files.yamlfile import Pos, YDict, YList, load_file, parse
 from nncalc.network import Array, Layer, Network, join_bias
-from nncalc.yamlfile import Pos, YDict, YList, load_file, parse
 
 TOP_KEYS = ("name", "description", "activation", "classes", "layers", "inputs")
 LAYER_KEYS = ("theta", "weights", "bias", "activation", "gate", "gate_weights", "gate_bias", "beta")

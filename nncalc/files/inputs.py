@@ -8,8 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
-from nncalc import arrays
 from nncalc.errors import NNCalcError
+from nncalc.files import arrays
 from nncalc.network import Array, Network
 from nncalc.parsing import vector
 
@@ -47,7 +47,7 @@ def read_examples(path: str | os.PathLike[str], s1: int) -> tuple[Array, list[st
     """A batch of examples (rows) and their names, from a .yaml, .csv or .npy file."""
     suffix = Path(path).suffix.lower()
     if suffix in (".yaml", ".yml"):
-        from nncalc.netfile import load_examples
+        from nncalc.files.netfile import load_examples
 
         return load_examples(path, s1)
     if suffix == ".csv":

@@ -15,11 +15,11 @@ from typing import Any
 
 import numpy as np
 
-from nncalc import metadata
 from nncalc.errors import NNCalcError, first_line
+from nncalc.files.yamlfile import max_bytes, read_bytes
+from nncalc.interop import metadata
+from nncalc.interop.onnxops import NOTES, TEMPLATES, B, Node, U, Z, match, onnx_module, operators
 from nncalc.network import Array, Layer, Network
-from nncalc.onnxops import NOTES, TEMPLATES, B, Node, U, Z, match, onnx_module, operators
-from nncalc.yamlfile import max_bytes, read_bytes
 
 FLOAT_TYPES = {1: "float32", 10: "float16", 11: "float64", 16: "bfloat16"}
 """ONNX element types nncalc reads (as float64)."""

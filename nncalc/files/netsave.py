@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 
 from nncalc.errors import NNCalcError
+from nncalc.files.outputs import atomic, check_path
 from nncalc.network import Array, Network
-from nncalc.outputs import atomic, check_path
 
 INLINE_LIMIT = 256
 """Matrices with more numbers than this go to .npy files (unless inline)."""

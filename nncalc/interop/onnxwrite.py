@@ -8,9 +8,10 @@ from typing import Any
 
 import numpy as np
 
-from nncalc import __version__, metadata
+from nncalc import __version__
+from nncalc.interop import metadata
+from nncalc.interop.onnxops import TEMPLATES, B, Emitter, U, Z, onnx_module
 from nncalc.network import Array, Network
-from nncalc.onnxops import TEMPLATES, B, Emitter, U, Z, onnx_module
 
 EXPORT_NOTES = {
     "gelu": "GELU is exported as ONNX's Gelu (opset 20); onnxruntime has no float64 kernel "
@@ -77,7 +78,7 @@ def _gemm(emitter: Emitter, a: str, theta: Array, out: str, names: tuple[str, st
 
 def save_onnx(network: Network, path: str | os.PathLike[str]) -> None:
     """Save network as an ONNX file, atomically."""
-    from nncalc.outputs import atomic, check_path
+    from nncalc.files.outputs import atomic, check_path
 
     data = to_onnx(network).SerializeToString()
     with atomic(check_path(path, (".onnx",)), "wb") as f:

@@ -89,7 +89,7 @@ def to_torch(network: Network) -> Any:
     import torch
     from torch import nn
 
-    from nncalc.statedict import state_dict
+    from nncalc.interop.statedict import state_dict
 
     tensors = state_dict(network)  # refuses the layers PyTorch has no module for
     names = {v: k for k, v in TORCH_ACTIVATIONS.items()}

@@ -7,7 +7,7 @@ import math
 from typing import Any
 
 from nncalc.errors import NNCalcError, Problem
-from nncalc.yamlfile import Pos, YDict, YList
+from nncalc.files.yamlfile import Pos, YDict, YList
 
 
 class Checker:

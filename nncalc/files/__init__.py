@@ -1,0 +1,1 @@
+"""Reading and writing files safely: network files, arrays, examples and outputs."""

@@ -1,0 +1,1 @@
+"""Answer sheets, marking students, and the lecture's quiz."""
