@@ -368,7 +368,7 @@ def _expanded(tmp_path):
     ("make", "message"),
     [
         (_expanded, "its tensors take 8,589,934,592 bytes as float64, over the limit of"),
-        (_deflated, "its archive expands to 67,"),
+        (_deflated, ": its archive expands to 67,"),
     ],
 )
 def test_storages_are_bounded_before_anything_is_allocated(tmp_path, make, message):

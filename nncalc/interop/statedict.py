@@ -201,30 +201,26 @@ def _check_archive(data: bytes, torch: Any, source: str) -> None:
     names anything but plain tensors and containers (which could allocate as it likes)."""
     from nncalc.files.yamlfile import max_bytes
 
+    limit = max_bytes()
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             members = archive.infolist()
-            size, limit = sum(m.file_size for m in members), max_bytes()
-            if size > limit:
-                raise NNCalcError.at(
-                    f"its archive expands to {size:,} bytes, over the limit of {limit:,}",
-                    source,
-                    hint="raise NNCALC_MAX_BYTES",
-                )
-            pickles = [archive.read(m) for m in members if m.filename.endswith(".pkl")]
+            size = sum(m.file_size for m in members)
+            pickles = [
+                archive.read(m) for m in members if size <= limit and m.filename.endswith(".pkl")
+            ]
         names = [
             arg for p in pickles for op, arg, _ in pickletools.genops(p) if op.name == "GLOBAL"
         ]
-    except (
-        zipfile.BadZipFile,
-        ValueError,
-        EOFError,
-        OSError,
-        RuntimeError,
-        NotImplementedError,
-    ) as e:
+    except (zipfile.BadZipFile, ValueError, EOFError, OSError, RuntimeError) as e:
         hint = "torch.save writes a zip archive since PyTorch 1.6: save it again"
         raise _unsafe(first_line(e), source, hint) from None
+    if size > limit:
+        raise NNCalcError.at(
+            f"its archive expands to {size:,} bytes, over the limit of {limit:,}",
+            source,
+            hint="raise NNCALC_MAX_BYTES",
+        )
     refused = [n for n in names if n not in PICKLED and not _plain(torch, *n.split(" ", 1))]
     quantized = sorted({n[6:-7].lower() for n in refused if re.fullmatch(r"torch Q\w+Storage", n)})
     if quantized:
@@ -444,7 +440,8 @@ def _order(
             f"the module names do not say the layers' order; their shapes chain in one way "
             f"only, which nncalc takes: {order}",
         )
-    ways = "in no order" if complete and not chains else "in more than one order"
+    ways = "in more than one order" if len(chains) > 1 else "in no order"
+    ways = ways if complete else "in too many ways to search"
     raise NNCalcError.at(
         f"the module names ({shown}) do not say the layers' order, and their shapes chain {ways}",
         source,
@@ -465,13 +462,17 @@ def _chains(parts: list[Part]) -> tuple[list[list[Part]], bool]:
     BatchNorm1d right after a Linear layer), and whether the search was complete."""
     found: list[list[Part]] = []
     chain: list[int] = []
+    used: set[int] = set()
     steps = 0
+    reading: dict[int, list[int]] = {}
+    for i, part in enumerate(parts):
+        reading.setdefault(part.inputs, []).append(i)
 
     def following(last: Part | None):
         nonlocal steps
-        for i, part in enumerate(parts):
+        for i in range(len(parts)) if last is None else reading.get(last.units, []):
             steps += 1
-            if i not in chain and _follows(part, last):
+            if i not in used and _follows(parts[i], last):
                 yield i
 
     options = [following(None)]
@@ -480,11 +481,12 @@ def _chains(parts: list[Part]) -> tuple[list[list[Part]], bool]:
         if i is None:
             options.pop()
             if chain:
-                chain.pop()
+                used.discard(chain.pop())
         elif len(chain) + 1 == len(parts):
             found.append([parts[k] for k in (*chain, i)])
         else:
             chain.append(i)
+            used.add(i)
             options.append(following(parts[i]))
     return found, steps <= SEARCH
 
