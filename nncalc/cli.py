@@ -308,6 +308,14 @@ def import_(
             "(e.g. relu,relu,softmax).",
         ),
     ] = None,
+    order: Annotated[
+        str | None,
+        _text(
+            "--order",
+            help="A state_dict's modules in the order they run, where their names do not "
+            "say it (e.g. fc1,bn1,fc2,out).",
+        ),
+    ] = None,
     inline: Annotated[
         bool, typer.Option("--inline", help="Write every matrix into the YAML, however large.")
     ] = False,
@@ -327,7 +335,8 @@ def import_(
         check_path(output, SUFFIXES)
     names = [g.strip() for g in activations.split(",")] if activations else []
     labels = [c.strip() for c in classes.split(",")] if classes else None
-    imported = read_model(model, names, name, labels)
+    modules = [m.strip() for m in order.split(",")] if order else None
+    imported = read_model(model, names, name, labels, modules)
     _notes(imported.notes)
     net = imported.network
     header = f"Imported by nncalc {__version__} from {Path(model).name}"

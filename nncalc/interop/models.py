@@ -9,7 +9,7 @@ from pathlib import Path
 
 from nncalc.errors import NNCalcError
 from nncalc.interop import onnxread, statedict
-from nncalc.interop.onnxread import Imported, narrowest
+from nncalc.interop.onnxread import Imported
 from nncalc.network import Network
 
 FORMATS = ".onnx, .safetensors, .pt, .pth or .bin"
@@ -21,25 +21,26 @@ def read_model(
     activations: Sequence[str] = (),
     name: str | None = None,
     classes: Sequence[str] | None = None,
+    order: Sequence[str] | None = None,
 ) -> Imported:
     """The network a model file computes. ONNX files say their activations; state_dicts
     (.safetensors, .pt) do not (unless nncalc wrote them), so ``activations`` gives one
     name for every layer or one per layer. ``name`` and ``classes`` (names of the output
-    units) replace the file's."""
+    units) replace the file's. ``order`` lists a state_dict's modules in the order they run,
+    where their names (nn.Sequential's indices) do not say it."""
     source = str(path)
     suffix = Path(path).suffix.lower()
     try:
         if suffix == ".onnx":
-            if activations:
+            if activations or order:
                 raise NNCalcError.at(
-                    "an ONNX model says its own activations", source, hint="leave out --activations"
+                    "an ONNX model says its own activations and order",
+                    source,
+                    hint="leave out --activations and --order",
                 )
             imported = onnxread.read(path)
         elif suffix == ".safetensors" or suffix in statedict.TORCH_SUFFIXES:
-            tensors, meta = statedict.read(path)
-            g = activations or meta.activations or ()
-            network = statedict.to_network(tensors, g, source, meta.name, meta.classes)
-            imported = Imported(network, dtype=narrowest([t.dtype for t in tensors.values()]))
+            imported = Imported(*statedict.load(path, activations, order))
         else:
             raise NNCalcError.at(
                 f"unknown model format '{suffix or Path(path).name}'", source, hint=f"use {FORMATS}"
