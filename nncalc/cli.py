@@ -1,7 +1,7 @@
 """The nncalc command line: parse, call the core, hand the result to a renderer.
 
 Exit codes: 0 success, 1 a check or expectation failed, 2 bad usage or bad input,
-70 an internal error (a bug: please report it).
+70 an internal error (a bug: please report it), 128 + N ended by signal N.
 """
 
 from __future__ import annotations
