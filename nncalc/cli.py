@@ -1,13 +1,18 @@
 """The nncalc command line: parse, call the core, hand the result to a renderer.
 
 Exit codes: 0 success, 1 a check or expectation failed, 2 bad usage or bad input,
-70 an internal error (a bug: please report it).
+70 an internal error (a bug: please report it), 128 + N ended by signal N.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
+import signal
 import sys
+import threading
+from collections.abc import Iterator
 from typing import Annotated
 
 import typer
@@ -385,14 +390,20 @@ def params(
         typer.Option("--theta", "-j", help="Only Θ^(J): print its count.", show_default=False),
     ] = None,
     expect: Annotated[
-        int | None,
-        typer.Option("--expect", help="Check the total (or Θ^(J)'s) count.", show_default=False),
+        str | None,
+        typer.Option(
+            "--expect",
+            help="Check the total (or Θ^(J)'s) count.",
+            show_default=False,
+            metavar="INTEGER",
+        ),
     ] = None,
     json_output: JsonOption = False,
 ) -> None:
     """Count the parameters of each Θ^(j): s_(j+1)·s_j weights + s_(j+1) biases."""
     from nncalc import params as counting
 
+    expect = None if expect is None else counting.parse_count(expect, "--expect")
     if len(network_or_sizes) == 1 and not network_or_sizes[0].replace(",", "").isdigit():
         net = _load(network_or_sizes[0])
         counts, title = counting.of_network(net), net.name
@@ -702,8 +713,8 @@ def _unusable(arg: str) -> str | None:
     return None
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the command line; returns the exit code instead of raising SystemExit."""
+def _run(argv: list[str] | None) -> int:
+    """Run the command line; returns the exit code."""
     global _debug
     _debug = bool(os.environ.get("NNCALC_DEBUG"))
     for stream in (sys.stdout, sys.stderr):  # arguments' undecodable bytes print as they came
@@ -738,6 +749,8 @@ def main(argv: list[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except Exception as e:
+        if isinstance(e, OSError) and e.filename is None and e.errno in _FULL:
+            return _stdout_failed(e)  # files are written by nncalc.files.outputs: stdout
         if _debug:
             raise
         _error(
@@ -746,3 +759,76 @@ def main(argv: list[str] | None = None) -> int:
         )
         return EXIT_SOFTWARE
     return result if isinstance(result, int) else 0
+
+
+class _Signalled(BaseException):
+    """SIGTERM or SIGHUP, raised where the program is, so every ``with`` unwinds (a
+    temporary output file is removed) as it does for Ctrl-C's KeyboardInterrupt."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _on_signal(signum: int, frame) -> None:
+    for s in _signals():  # a second signal ends the clean-up at once
+        signal.signal(s, signal.SIG_DFL)
+    raise _Signalled(signum)
+
+
+def _signals() -> list[int]:
+    return [getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)]
+
+
+@contextlib.contextmanager
+def _settings() -> Iterator[None]:
+    """For one run: SIGTERM and SIGHUP as exceptions (unless ignored, as under nohup), and
+    Python's int-to-text limit raised for exact parameter counts of long sizes."""
+    from nncalc.params import COUNT_DIGITS
+
+    digits = sys.get_int_max_str_digits()
+    sys.set_int_max_str_digits(max(digits, COUNT_DIGITS) if digits else 0)
+    mine = [s for s in _signals() if signal.getsignal(s) == signal.SIG_DFL]
+    if threading.current_thread() is not threading.main_thread():
+        mine = []  # only the main thread may set handlers
+    for s in mine:
+        signal.signal(s, _on_signal)
+    try:
+        yield
+    finally:
+        for s in mine:
+            signal.signal(s, signal.SIG_DFL)
+        sys.set_int_max_str_digits(digits)
+
+
+_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+"""Errors of writing to a full disk or device."""
+
+
+def _stdout_error() -> OSError | None:
+    """Why stdout cannot take what is left to write, or None. Flushed here, not at exit,
+    where a full disk would show a traceback."""
+    try:
+        sys.stdout.flush()
+    except OSError as e:
+        return e
+    return None
+
+
+def _stdout_failed(e: OSError) -> int:
+    """One line; what is left unwritten goes to /dev/null at exit."""
+    _error(f"cannot write to standard output: {e.strerror or e}")
+    with contextlib.suppress(OSError, ValueError):  # in-process (tests), stdout has no fd
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return EXIT_BAD_INPUT
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit code instead of raising SystemExit."""
+    with _settings():
+        try:
+            code = _run(argv)
+            broken = _stdout_error()
+            return _stdout_failed(broken) if broken else code
+        except _Signalled as e:
+            return 128 + e.signum

@@ -17,6 +17,13 @@ if TYPE_CHECKING:
 
 BYTES_PER_PARAM = 8  # float64
 
+MAX_DIGITS = 4300
+"""Layer sizes have at most this many digits (Python's own limit for reading a number)."""
+COUNT_DIGITS = 3 * MAX_DIGITS
+"""Digits that counts of such sizes may need (s_j·s_(j+1), summed, times 8 bytes); the CLI
+raises Python's limit for int to text to this, so every count prints exactly."""
+_SHORTER = f"a layer size has at most {MAX_DIGITS:,} digits"
+
 
 @dataclass(frozen=True)
 class ThetaCount:
@@ -110,6 +117,8 @@ def count(sizes: Sequence[int]) -> ParamCount:
     for j, s in enumerate(sizes, start=1):
         if isinstance(s, bool) or not isinstance(s, int) or s < 1:
             raise NNCalcError.at(f"s_{j} = {s} is not a number of units", hint="sizes are ≥ 1")
+        if s >= 10**MAX_DIGITS:
+            raise NNCalcError.at(f"s_{j} has more than {MAX_DIGITS:,} digits", hint=_SHORTER)
     thetas = tuple(
         ThetaCount(j, s_in, s_out) for j, (s_in, s_out) in enumerate(pairwise(sizes), start=1)
     )
@@ -129,6 +138,10 @@ def parse_sizes(texts: Sequence[str]) -> list[int]:
     """Layer sizes from the command line: '3 5 10' or '3,5,10'."""
     sizes = []
     for text in (t for arg in texts for t in arg.replace(",", " ").split()):
+        if len(text) > MAX_DIGITS:
+            raise NNCalcError.at(
+                f"layer size '{text[:10]}…' has {len(text):,} digits", hint=_SHORTER
+            )
         try:
             sizes.append(int(text))
         except ValueError:
@@ -136,3 +149,14 @@ def parse_sizes(texts: Sequence[str]) -> list[int]:
                 f"layer size '{text}' is not a whole number", hint="e.g. nncalc params 3 5 10"
             ) from None
     return sizes
+
+
+def parse_count(text: str, option: str) -> int:
+    """A count from the command line, exact however long (up to COUNT_DIGITS digits)."""
+    try:
+        return int(text)
+    except ValueError:
+        raise NNCalcError.at(
+            f"{option} '{text[:20]}' is not a whole number",
+            hint=f"at most {COUNT_DIGITS:,} digits" if len(text) > COUNT_DIGITS else "e.g. 60",
+        ) from None

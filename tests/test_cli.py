@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
-from conftest import SAMPLES
+import pytest
+
+from conftest import ROOT, SAMPLES
 
 NEURON = SAMPLES / "slide-neuron.yaml"
 
@@ -57,4 +60,30 @@ def test_nul_bytes_in_arguments(run):
     assert (
         r.err
         == "nncalc: error: an argument contains a NUL byte, which no file name or value can hold\n"
+    )
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full on this system")
+@pytest.mark.parametrize(
+    ("sizes", "unbuffered"),
+    [
+        (["3", "5", "10"], ""),  # fails at the last flush
+        (["3", "5", "10"], "1"),  # fails in the command, at the first print
+        (["3", "9" * 4000, "9" * 4000], ""),  # 30 KB: fails in the command, buffer full
+    ],
+)
+def test_a_full_stdout_is_one_line_and_exit_2(sizes, unbuffered):
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": unbuffered}
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [sys.executable, "-m", "nncalc", "params", *sizes],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+            check=False,
+        )
+    assert (done.returncode, done.stderr) == (
+        2,
+        "nncalc: error: cannot write to standard output: No space left on device\n",
     )

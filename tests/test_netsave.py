@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -88,6 +90,35 @@ def test_a_failed_save_writes_nothing(tmp_path, monkeypatch):
         nncalc.save(net, tmp_path / "net.yaml")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["net.yaml"]
     assert (tmp_path / "net.yaml").read_text() == "old\n"
+
+
+@pytest.mark.parametrize("failing", [2, 3])
+@pytest.mark.parametrize("links", [True, False])  # False: a filesystem without hard links
+def test_a_failed_rename_puts_every_file_back(tmp_path, monkeypatch, failing, links):
+    """All or none when the files are being renamed into place: the ones already renamed
+    get their old bytes back (or go, if new), and no temporary or backup is left."""
+    rng = np.random.default_rng(2)
+    big = Layer(rng.normal(size=(20, 20)), gate=rng.normal(size=(20, 20)))
+    net = Network((big, Layer(rng.normal(size=(2, 21)), "sigmoid")))
+    old = {"net.yaml": b"old yaml\n", "net.gate1.npy": b"old gate\n"}  # net.theta1.npy is new
+    for name, data in old.items():
+        (tmp_path / name).write_bytes(data)
+    renames = []
+    replace = os.replace
+
+    def failing_replace(src, dst):
+        if str(src).endswith(".tmp"):
+            renames.append(dst)
+            if len(renames) == failing:
+                raise OSError(1, "Operation not permitted")
+        replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", failing_replace)
+    if not links:
+        monkeypatch.setattr(os, "link", lambda *a, **k: (_ for _ in ()).throw(OSError(1, "no")))
+    with pytest.raises(nncalc.NNCalcError, match="Operation not permitted"):
+        nncalc.save(net, tmp_path / "net.yaml")
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == old
 
 
 def test_a_name_that_is_not_utf8_is_refused(run, tmp_path):

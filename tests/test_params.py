@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from itertools import pairwise
 
 import pytest
@@ -49,6 +50,34 @@ def test_large_numbers_are_grouped(run):
 def test_expect(run, args, code, line):
     r = run("params", "3", "5", "10", *args)
     assert (r.code, r.out) == (code, line + "\n")
+
+
+@pytest.fixture
+def long_ints():
+    """Python's limit for int ↔ text lifted in the test, to check nncalc's long numbers."""
+    old = sys.get_int_max_str_digits()
+    sys.set_int_max_str_digits(0)
+    yield
+    sys.set_int_max_str_digits(old)
+
+
+def test_sizes_of_thousands_of_digits_count_exactly_everywhere(run, long_ints):
+    n = 10**4000 - 1  # 4,000 nines: Θ^(1) has 3·n + n, Θ^(2) has n·n + n parameters
+    total, madds = (3 * n + n) + (n * n + n), 3 * n + n * n
+    args = ["params", "3", str(n), str(n)]
+    table = run(*args)
+    assert table.code == 0
+    assert f"multiply-addsperexample:{madds:,}" in "".join(table.out.split())  # wrapped
+    assert run(*args, "--json").json()["total"] == total
+    assert run(*args, "--theta", "2").out == f"{n * n + n}\n"
+    assert run(*args, "--expect", str(total)).code == 0
+    for how in ([], ["--json"], ["--theta", "1"]):
+        r = run("params", "3", "9" * 4301, *how)
+        assert r.code == 2
+        assert r.err == (
+            "nncalc: error: layer size '9999999999…' has 4,301 digits; "
+            "a layer size has at most 4,300 digits\n"
+        )
 
 
 def test_json(run):
@@ -105,7 +134,7 @@ def test_agrees_with_pytorch():
         (["3"], "1 layer size given, need at least 2"),
         (["3", "5", "10", "--theta", "3"], "there is no Θ^(3); this network has Θ^(1) … Θ^(2)"),
         (["3", "5", "--theta", "0"], "there is no Θ^(0); this network has only Θ^(1)"),
-        (["3", "5", "--expect", "many"], "Invalid value for '--expect'"),
+        (["3", "5", "--expect", "many"], "--expect 'many' is not a whole number; e.g. 60"),
         (["nope.yaml"], "nope.yaml: no such file"),
         ([], "Missing argument"),
     ],

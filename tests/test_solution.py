@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import shutil
 import subprocess
@@ -10,6 +11,7 @@ import numpy as np
 import pytest
 
 import nncalc
+from nncalc.activations import ACTIVATIONS
 from nncalc.render.solution import latex, latex_number, markdown
 
 from conftest import SAMPLES
@@ -50,6 +52,46 @@ def test_latex_numbers():
     assert latex_number("1 − 9.5e-19") == r"1 - 9.5\times 10^{-19}"
     assert latex_number("−2.5") == "-2.5"
     assert latex_number("3.6e-348") == r"3.6\times 10^{-348}"
+    assert latex_number("−e^−1e+308") == r"-e^{-1\times 10^{308}}"
+
+
+def shown_value(text: str) -> float:
+    """A number as shown (text or LaTeX) back as the float64 it stands for:
+    '1 − 9.5e-19', '−e^−1e+308', '-5.1\\times 10^{-432}'."""
+    text = re.sub(r"\\times 10\^\{(-?\d+)\}", r"e\1", text.replace("−", "-"))
+    text = text.replace("{", "").replace("}", "")
+    if " " in text:  # 1 - gap, or -1 + gap
+        first, op, gap = text.split(" ")
+        return float(first) + (1 if op == "+" else -1) * float(gap)
+    if "e^" in text:  # stored as 0, shown by its logarithm
+        sign, log = text.split("e^")
+        return math.copysign(math.exp(float(log)), -1.0 if sign == "-" else 1.0)
+    return float(text)
+
+
+def shown_output(fmt: str, out: str) -> list[str]:
+    """h_Θ(x) as shown in a one-layer network's report (table, explain, latex, markdown)."""
+    if fmt == "latex":
+        return [row[0] for row in bmatrices(out)[-1]]
+    if fmt == "explain":
+        return [block.splitlines()[-1].split(" = ")[-1] for block in out.strip().split("\n\n")[1:]]
+    line = next(line for line in out.splitlines() if "h_Θ(x) = a^(2) = [" in line)
+    return line.split(" = [")[1].split("]")[0].split(", ")
+
+
+@pytest.mark.parametrize("g", sorted(ACTIVATIONS))
+@pytest.mark.parametrize("fmt", ["table", "explain", "latex", "markdown"])
+def test_every_activation_renders_extreme_z_as_its_json_value(run, write, g, fmt):
+    """z = x, −x, x + 0.5 at ±1e308, ±1000, ±1 and 0: every format shows h_Θ(x) as the
+    JSON has it, trace.output (to the digits shown; values stored as 0 may be shown in full)."""
+    net = write("n.yaml", f"layers:\n  - activation: {g}\n    theta: [[0, 1], [0, -1], [0.5, 1]]\n")
+    how = ["--explain"] if fmt == "explain" else ["--format", fmt]
+    for x in ("-1e308", "-1000", "-1", "0", "1", "1000", "1e308"):
+        result = run("forward", net, "-x", x, *how)
+        assert result.code == 0, (x, result.err)
+        expected = nncalc.load(net).forward([float(x)]).output[0]
+        shown = [shown_value(t) for t in shown_output(fmt, result.out)]
+        assert shown == pytest.approx(expected, rel=1e-5, abs=0), (x, result.out)
 
 
 def test_large_matrices_are_elided():

@@ -6,7 +6,6 @@ float64, so ``load(save(network))`` has bit-for-bit the same Θ^(j).
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 from pathlib import Path
@@ -14,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from nncalc.errors import NNCalcError
-from nncalc.files.outputs import atomic, check_path
+from nncalc.files.outputs import atomic_files, check_path
 from nncalc.network import Array, Network
 
 INLINE_LIMIT = 256
@@ -62,10 +61,10 @@ def save(
                 files[j, key] = f"{p.stem}.{key}{j}.npy"
                 arrays[p.with_name(files[j, key])] = M
     text = dumps(network, files, header)
-    with contextlib.ExitStack() as stack:  # renamed in reverse: the YAML file last
-        stack.enter_context(atomic(p, "w")).write(text)
+    with atomic_files() as open_:  # renamed in the order opened: the YAML file last
         for npy, M in arrays.items():
-            np.save(stack.enter_context(atomic(npy, "wb")), M, allow_pickle=False)
+            np.save(open_(npy, "wb"), M, allow_pickle=False)
+        open_(p, "w").write(text)
     return [p, *arrays]
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import contextlib
 import csv
 import os
+import stat
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import IO
 
@@ -38,27 +39,116 @@ def check_path(path: str | os.PathLike[str], suffixes: Sequence[str] = SUFFIXES)
 @contextlib.contextmanager
 def atomic(path: str | os.PathLike[str], mode: str = "w") -> Iterator[IO]:
     """Open a temporary file beside ``path``; rename it over ``path`` only on success."""
-    p = check_path(path, (Path(path).suffix.lower(),))
+    with atomic_files() as open_:
+        yield open_(path, mode)
+
+
+@contextlib.contextmanager
+def atomic_files() -> Iterator[Callable[..., IO]]:
+    """``open_(path, mode)`` for several files, all written or none.
+
+    Each file is a temporary beside its path until the end, when all are renamed over their
+    paths; if a rename fails, the paths already renamed get their previous files back. On
+    any error or signal (an exception), every temporary is removed.
+    """
+    files = _Files()
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)
+        yield files.open
+        files.commit()
     except OSError as e:
-        raise NNCalcError.at(f"cannot write here: {e.strerror or e}", str(path)) from None
-    try:
-        text = (
-            {} if "b" in mode else {"newline": "", "encoding": "utf-8", "errors": "surrogateescape"}
-        )
-        with os.fdopen(fd, mode, **text) as f:  # surrogateescape: argv's raw bytes go back out
-            yield f
-        os.replace(tmp, p)
-    except OSError as e:
-        _remove(tmp)
-        raise NNCalcError.at(f"cannot write: {e.strerror or e}", str(path)) from None
+        files.abort()
+        raise NNCalcError.at(f"cannot write: {e.strerror or e}", str(files.path)) from None
     except BaseException:
-        _remove(tmp)
+        files.abort()
         raise
 
 
-def _remove(tmp: str) -> None:
+class _Files:
+    """Temporaries beside their paths (``.NAME.XXXX.tmp``), renamed over them together."""
+
+    def __init__(self) -> None:
+        self.open_files: dict[Path, IO] = {}
+        self.temps: dict[Path, str] = {}
+        self.path: Path | None = None  # the file at work, for messages
+
+    def open(self, path: str | os.PathLike[str], mode: str = "w") -> IO:
+        self.path = p = check_path(path, (Path(path).suffix.lower(),))
+        try:
+            fd, self.temps[p] = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)
+        except OSError as e:
+            raise NNCalcError.at(f"cannot write here: {e.strerror or e}", str(path)) from None
+        with contextlib.suppress(OSError):  # a filesystem without modes (FAT) keeps its own
+            os.fchmod(fd, _mode(p))
+        text = (
+            {} if "b" in mode else {"newline": "", "encoding": "utf-8", "errors": "surrogateescape"}
+        )  # surrogateescape: argv's raw bytes go back out
+        self.open_files[p] = os.fdopen(fd, mode, **text)
+        return self.open_files[p]
+
+    def commit(self) -> None:
+        """Close every file, then rename every temporary over its path, or none."""
+        for p, f in self.open_files.items():
+            self.path = p
+            f.close()
+        backups: dict[Path, str] = {}  # the previous files, under a second name until the end
+        renamed: list[Path] = []
+        try:
+            for p in self.temps if len(self.temps) > 1 else ():  # one rename is all or none
+                self.path = p
+                if os.path.lexists(p):
+                    backups[p] = _backup(p, self.temps[p])
+            for p, tmp in self.temps.items():
+                self.path = p
+                os.replace(tmp, p)
+                renamed.append(p)
+        except BaseException:
+            _roll_back(backups, renamed)
+            raise
+        for backup in backups.values():
+            _remove(backup)
+
+    def abort(self) -> None:
+        for f in self.open_files.values():
+            with contextlib.suppress(OSError):
+                f.close()
+        for tmp in self.temps.values():
+            _remove(tmp)
+
+
+def _roll_back(backups: dict[Path, str], renamed: list[Path]) -> None:
+    """Every path as it was: its previous file back, or no file where there was none."""
+    for p, backup in backups.items():
+        try:
+            os.replace(backup, p)
+        except OSError:
+            continue  # the backup stays on disk
+        _remove(backup)  # a rename onto another link of the same file does nothing
+    for p in renamed:
+        if p not in backups:
+            _remove(p)
+
+
+def _mode(p: Path) -> int:
+    """The permissions the file at p has, or a new file's: 0666 less the umask."""
+    try:
+        return stat.S_IMODE(os.stat(p).st_mode) & 0o777
+    except OSError:
+        umask = os.umask(0o077)  # the only way to read it; set back at once
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+def _backup(p: Path, tmp: str) -> str:
+    """A second name for the file at p, beside its temporary (a rename where links fail)."""
+    backup = tmp.removesuffix(".tmp") + ".bak"
+    try:
+        os.link(p, backup, follow_symlinks=False)
+    except OSError:
+        os.replace(p, backup)
+    return backup
+
+
+def _remove(tmp: str | Path) -> None:
     with contextlib.suppress(OSError):
         os.unlink(tmp)
 
@@ -87,13 +177,14 @@ class MatrixWriter:
         self.rows = 0
 
     def __enter__(self) -> MatrixWriter:
-        self._context = atomic(self.path, "wb" if self.npy else "w")
-        self.file = self._context.__enter__()
-        if self.npy:
-            self._npy_header()
-        else:
-            self.csv = csv.writer(self.file, lineterminator="\n")
-            self.csv.writerow(self.header)
+        with contextlib.ExitStack() as stack:  # a failure before the end removes the file
+            self.file = stack.enter_context(atomic(self.path, "wb" if self.npy else "w"))
+            if self.npy:
+                self._npy_header()
+            else:
+                self.csv = csv.writer(self.file, lineterminator="\n")
+                self.csv.writerow(self.header)
+            self._atomic = stack.pop_all()
         return self
 
     def write(self, Y: Array) -> None:
@@ -105,10 +196,12 @@ class MatrixWriter:
         self.rows += len(Y)
 
     def __exit__(self, kind, error, traceback) -> None:
-        if error is None and self.npy:
+        if error is not None or not self.npy:
+            self._atomic.__exit__(kind, error, traceback)
+            return
+        with self._atomic:  # the real row count, or no file if that fails
             self.file.seek(0)
             self._npy_header()
-        self._context.__exit__(kind, error, traceback)
 
     def _npy_header(self) -> None:
         shape = (self.rows, len(self.header))

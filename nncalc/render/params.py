@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 from rich.console import Group
 from rich.text import Text
 
@@ -35,9 +37,12 @@ def report(counts: ParamCount, title: str | None = None) -> Group:
 
 
 def human_bytes(n: int) -> str:
-    """640 B, 7.6 KiB, 3.1 MiB, … (binary units)."""
+    """640 B, 7.6 KiB, 3.1 MiB, … (binary units), exactly rounded for any n."""
     units = ("B", "KiB", "MiB", "GiB", "TiB")
-    size, k = float(n), 0
-    while size >= 1024 and k < len(units) - 1:
-        size, k = size / 1024, k + 1
-    return f"{n:,} B" if k == 0 else f"{size:.1f} {units[k]}"
+    k = 0
+    while n >= 1024 ** (k + 1) and k < len(units) - 1:
+        k += 1
+    if k == 0:
+        return f"{n:,} B"
+    tenths = round(Fraction(10 * n, 1024**k))  # ints: no float overflow past 1.8e308
+    return f"{tenths // 10:,}.{tenths % 10} {units[k]}"

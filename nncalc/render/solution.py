@@ -23,22 +23,20 @@ _LATEX_G = {
 
 
 def latex_number(text: str) -> str:
-    """'−9.5e-19' → '-9.5\\times 10^{-19}'; '1 − 9.5e-19' → '1 - 9.5\\times 10^{-19}'."""
-    text = text.replace("−", "-")
-    if "e" in text and not text.startswith("e^"):
-        parts = text.split(" ")
-        parts = [_latex_e(p) for p in parts]
-        return " ".join(parts)
-    if text.startswith("e^"):
-        return "e^{" + text[2:] + "}"
-    return text
+    """'−9.5e-19' → '-9.5\\times 10^{-19}'; '1 − 9.5e-19' → '1 - 9.5\\times 10^{-19}';
+    '−e^−1e+308' (a value known by its logarithm) → '-e^{-1\\times 10^{308}}'."""
+    return " ".join(_latex_token(t) for t in text.replace("−", "-").split(" "))
 
 
-def _latex_e(token: str) -> str:
-    if "e" not in token or token in ("-", "+"):
+def _latex_token(token: str) -> str:
+    """One signed number: plain, scientific (m e n), or e^(a number)."""
+    sign, body = (token[0], token[1:]) if token[:1] in ("-", "+") and token[1:] else ("", token)
+    if body.startswith("e^"):
+        return f"{sign}e^{{{_latex_token(body[2:])}}}"
+    if "e" not in body:
         return token
-    mantissa, exponent = token.split("e")
-    return f"{mantissa}\\times 10^{{{int(exponent)}}}"
+    mantissa, exponent = body.split("e")
+    return f"{sign}{mantissa}\\times 10^{{{int(exponent)}}}"
 
 
 def latex_g(activation: str) -> str:
