@@ -225,10 +225,11 @@ def test_grade_a_class(run, write, tmp_path):
     submissions = [CORRECT, PARTIAL, hostile, broken, big, listed, tmp_path / "missing.yaml"]
     r = run("grade", SHEET, *submissions, "--csv", out)
     assert r.code == 0
-    assert "graded 7 submission(s)" in r.err
+    assert "graded 7 submissions" in r.err
     lines = out.read_text().splitlines()
     rows = list(csv.DictReader(lines))
     assert [row["submission"] for row in rows] == [str(s) for s in submissions]
+    assert [row["student"] for row in rows[:3]] == ["answers-correct", "answers-partial", "hostile"]
     assert [row["score"] for row in rows] == ["11", "3", "0", "0", "0", "0", "0"]
     assert all(row["max_score"] == "11" for row in rows)
     assert [row["q7"] for row in rows[:2]] == ["2", "0"]
@@ -241,6 +242,7 @@ def test_grade_a_class(run, write, tmp_path):
     assert not (tmp_path / "pwned").exists()
     assert next(csv.reader(lines)) == [
         "submission",
+        "student",
         "score",
         "max_score",
         *[f"q{k}" for k in range(1, 10)],
@@ -251,7 +253,8 @@ def test_grade_a_class(run, write, tmp_path):
 def test_grade_to_stdout(run):
     r = run("grade", SHEET, CORRECT)
     assert r.code == 0
-    assert r.out.splitlines()[1].startswith(f"{CORRECT},11,11,")
+    assert r.out.splitlines()[1].startswith(f"{CORRECT},answers-correct,11,11,")
+    assert "graded 1 submission;" in r.err
 
 
 @pytest.mark.parametrize(
