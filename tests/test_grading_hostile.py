@@ -106,6 +106,13 @@ def test_aliased_answers_stay_small(run, write, tmp_path):
     assert len(r.out) + len(r.err) < 20_000
 
 
+def test_answers_that_are_not_finite_are_shown_as_text_in_json(run, write):
+    answers = write("answers.yaml", "q1: .nan\nq3: [.inf]\n")
+    questions = run("check", SHEET, "--answers", answers, "--json").json()["questions"]
+    assert [q["given"] for q in questions[:3]] == ["nan", None, "[inf]"]  # JSON has no NaN
+    assert questions[0]["reason"] == "expected 60, given nan"
+
+
 # --- the excerpt rule, as a property over every place a file's text is echoed --------------
 
 NETWORK = "activation: sigmoid\nlayers:\n  - theta: [[-0.5, -2, 4, 1.5]]\n"
