@@ -156,13 +156,16 @@ def _networks(s):
     ]
 
 
-def _runs(tmp_path, s):
-    """(files to write, command) for every echoing place, and the files commands write."""
-    out, grades = tmp_path / "results.json", tmp_path / "grades.csv"
+OUTPUTS = ("check.json", "gs.json", "grades.csv")
+"""The files the commands below write."""
+
+
+def _runs(s):
+    """(files to write, command) for every place a file's text may be echoed."""
     for text in _answers(s):
-        yield {"a.yaml": text}, ["check", SHEET, "-a", "a.yaml", "--gradescope", out]
-        yield {"a.yaml": text}, ["check", SHEET, "-a", "a.yaml", "--json"]
-        yield {"a.yaml": text}, ["grade", SHEET, "a.yaml", "-o", grades]
+        check = ["check", SHEET, "-a", "a.yaml", "-o", "check.json", "--gradescope", "gs.json"]
+        yield {"a.yaml": text}, check  # the table, the JSON and Gradescope's
+        yield {"a.yaml": text}, ["grade", SHEET, "a.yaml", "-o", "grades.csv"]
         yield {"a.yaml": text}, ["grade", SHEET, "a.yaml", "--json"]
     for text in _sheets(s):
         yield {"net.yaml": NETWORK, "sheet.yaml": text}, ["check", "sheet.yaml"]
@@ -173,7 +176,7 @@ def _runs(tmp_path, s):
 
 
 @settings(
-    max_examples=8,
+    max_examples=5,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
@@ -181,17 +184,15 @@ def _runs(tmp_path, s):
 def test_no_output_repeats_more_than_an_excerpt(run, tmp_path, monkeypatch, s):
     monkeypatch.chdir(tmp_path)
     windows = {s[i : i + EXCERPT + 1] for i in range(len(s) - EXCERPT)}  # runs too long
-    for files, args in _runs(tmp_path, s):
-        outputs = ("results.json", "grades.csv")
-        for name in outputs:
+    for files, args in _runs(s):
+        for name in OUTPUTS:
             (tmp_path / name).unlink(missing_ok=True)
         for name, text in files.items():
             (tmp_path / name).write_text(text, encoding="utf-8")
         r = run(*args)
         assert r.code in (0, 1, 2), (args, r.err)
-        written = [
-            (tmp_path / n).read_text(encoding="utf-8") for n in outputs if (tmp_path / n).exists()
-        ]
+        files_out = [tmp_path / name for name in OUTPUTS]
+        written = [p.read_text(encoding="utf-8") for p in files_out if p.exists()]
         shown = "\n".join([r.out, r.err, *written])
         leaked = [w for w in windows if w in shown]
         assert not leaked, (files, args, shown[:2000])
