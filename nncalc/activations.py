@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from nncalc.errors import EXCERPT, excerpt
+
 if TYPE_CHECKING:  # numpy.typing costs start-up time, and only type checkers need it
     from numpy.typing import NDArray
 
@@ -243,6 +245,6 @@ def get(name: str) -> Activation:
 
 def unknown_message(name: str) -> str:
     """ "unknown activation 'x'; did you mean 'y'?" or the list of known names."""
-    close = difflib.get_close_matches(name.lower(), [*names(), SWIGLU], n=1, cutoff=0.6)
+    close = difflib.get_close_matches(name[:EXCERPT].lower(), [*names(), SWIGLU], n=1, cutoff=0.6)
     hint = f"did you mean '{close[0]}'?" if close else "known: " + ", ".join(names())
-    return f"unknown activation '{name}'; {hint}"
+    return f"unknown activation {excerpt(name)}; {hint}"

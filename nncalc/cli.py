@@ -591,64 +591,61 @@ def check(
         str | None, _text("--answers", "-a", help="A student's answers (YAML).")
     ] = None,
     json_output: JsonOption = False,
+    output: Annotated[
+        str | None, _text("--output", "-o", help="Also write the JSON document here.")
+    ] = None,
     gradescope: Annotated[
         str | None, _text("--gradescope", help="Also write Gradescope's results.json here.")
     ] = None,
 ) -> None:
     """Check a sheet's answers against nncalc, or mark a student's answers."""
+    from nncalc.files.outputs import check_path
     from nncalc.grading import marking
+    from nncalc.render import json as documents
 
     key = marking.load_sheet(sheet)
+    if gradescope and answers is None:
+        raise NNCalcError.at("--gradescope needs --answers", hint="the student's answer file")
+    for path in (output, gradescope):
+        if path:
+            check_path(path, (".json",))
     if answers is None:
-        if gradescope:
-            raise NNCalcError.at("--gradescope needs --answers", hint="the student's answer file")
-        _check_key(key, json_output)
+        marks = marking.key_marks(key)
+        _report(documents.key_document(key, marks), json_output, output, "key_report", key, marks)
+        if not all(m.ok for m in marks):
+            raise typer.Exit(EXIT_CHECK_FAILED)
         return
-    if gradescope:
-        from nncalc.files.outputs import check_path
-
-        check_path(gradescope, (".json",))
     result = marking.grade_file(key, answers)
     if gradescope:
-        _write_gradescope(gradescope, result)
+        _write_json(gradescope, documents.gradescope_document(result))
     if result.error:
         raise NNCalcError.at(result.error)
-    if json_output:
-        from nncalc.render.json import dumps, grade_document
-
-        print(dumps(grade_document(result)))
-    else:
-        from nncalc.render import grading as report
-        from nncalc.render import style
-
-        style.console().print(report.grade_report(result))
+    _report(documents.grade_document(result), json_output, output, "grade_report", result)
     if result.score < key.max_score:
         raise typer.Exit(EXIT_CHECK_FAILED)
 
 
-def _check_key(key, json_output: bool) -> None:
-    from nncalc.grading import marking
+def _report(document, json_output: bool, output: str | None, table: str, *args) -> None:
+    """A JSON document to -o and/or stdout, or else the named table of render.grading."""
+    from nncalc.render.json import dumps
 
-    marks = marking.key_marks(key)
+    if output:
+        _write_json(output, document)
     if json_output:
-        from nncalc.render.json import dumps, key_document
-
-        print(dumps(key_document(key, marks)))
+        print(dumps(document))
     else:
         from nncalc.render import grading as report
         from nncalc.render import style
 
-        style.console().print(report.key_report(key, marks))
-    if not all(m.ok for m in marks):
-        raise typer.Exit(EXIT_CHECK_FAILED)
+        style.console().print(getattr(report, table)(*args))
 
 
-def _write_gradescope(path: str, result) -> None:
+def _write_json(path: str, document) -> None:
     from nncalc.files.outputs import atomic
-    from nncalc.render.json import dumps, gradescope_document
+    from nncalc.render.json import dumps
 
     with atomic(path) as f:
-        f.write(dumps(gradescope_document(result)) + "\n")
+        f.write(dumps(document) + "\n")
 
 
 @app.command()
@@ -657,19 +654,23 @@ def grade(
     submissions: Annotated[
         list[str], typer.Argument(help="Students' answer files.", show_default=False)
     ],
-    csv_path: Annotated[
-        str | None, _text("--csv", help="Write the grades here (default: stdout).")
+    output: Annotated[
+        str | None,
+        _text("--output", "-o", "--csv", help="Write the grades here (default: stdout)."),
     ] = None,
+    json_output: Annotated[
+        bool, typer.Option("--json", help="Every submission's marks as one JSON document.")
+    ] = False,
 ) -> None:
     """Grade a whole class: one CSV row per submission, in the order given."""
+    from nncalc.files.checker import plural
     from nncalc.grading import marking
-    from nncalc.render.grading import write_csv
 
     key = marking.load_sheet(sheet)
-    if csv_path:
+    if output:
         from nncalc.files.outputs import check_path
 
-        check_path(csv_path, (".csv",))
+        check_path(output, (".json",) if json_output else (".csv",))
     grades, bugs = [], 0
     large = None if len(submissions) >= 20 else False
     for path in _progress_bar(submissions, len(submissions), large, "grading", lambda _: 1):
@@ -681,21 +682,31 @@ def grade(
             bugs += 1
             error = f"internal error ({type(e).__name__}: {e}); please report it"
             grades.append(marking.Grade(key, path, error=error))
-    if csv_path:
-        from nncalc.files.outputs import atomic
-
-        with atomic(csv_path) as f:
-            write_csv(f, key, grades)
-    else:
-        write_csv(sys.stdout, key, grades)
+    _write_grades(output, key, grades, json_output)
     broken = sum(g.error is not None for g in grades)
-    where = f" to {csv_path}" if csv_path else ""
+    where = f" to {output}" if output else ""
     print(
-        f"nncalc: graded {len(grades)} submission(s){where}; {broken} unreadable", file=sys.stderr
+        f"nncalc: graded {plural(len(grades), 'submission', 'submissions')}{where}; "
+        f"{broken} unreadable",
+        file=sys.stderr,
     )
     if bugs:
-        _error(f"{bugs} submission(s) hit an internal error; this is a bug, please report it")
+        bugged = plural(bugs, "submission", "submissions")
+        _error(f"{bugged} hit an internal error; this is a bug, please report it")
         raise typer.Exit(EXIT_SOFTWARE)
+
+
+def _write_grades(output: str | None, key, grades, json_output: bool) -> None:
+    """The class's grades as CSV or JSON, to the file or stdout."""
+    from nncalc.files.outputs import atomic
+    from nncalc.render.grading import write_csv
+    from nncalc.render.json import class_document, dumps
+
+    with atomic(output) if output else contextlib.nullcontext(sys.stdout) as f:
+        if json_output:
+            f.write(dumps(class_document(key, grades)) + "\n")
+        else:
+            write_csv(f, key, grades)
 
 
 def _error(message: str) -> None:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+EXCERPT = 60
+"""Most characters of a file's text that any message or report repeats."""
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -59,3 +62,13 @@ def first_line(e: BaseException) -> str:
     """An exception's message, its first line only (at most 200 characters)."""
     lines = str(e).strip().splitlines()
     return (lines[0] if lines else type(e).__name__)[:200]
+
+
+def cut(text: str, limit: int = EXCERPT) -> str:
+    """``text``, or its first ``limit`` − 1 characters and '…' when it is longer."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def excerpt(text: str, limit: int = EXCERPT) -> str:
+    """A file's text quoted for a message, like repr, and at most ``limit`` characters of it."""
+    return repr(cut(text, limit))

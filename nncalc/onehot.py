@@ -10,7 +10,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from nncalc.errors import NNCalcError
+from nncalc.errors import EXCERPT, NNCalcError, cut, excerpt
 
 MAX_CLASSES = 1_000_000
 """Most classes a one-hot vector may have (each label becomes a row of K numbers)."""
@@ -84,10 +84,10 @@ class Classes:
     def _unknown(self, text: str) -> str:
         if not self.names:
             last = self.first + self.K - 1
-            return f"label '{text}' is not a class number ({self.first} … {last})"
-        close = difflib.get_close_matches(text, self.names, n=1, cutoff=0.6)
-        hint = f"did you mean '{close[0]}'?" if close else "classes: " + ", ".join(self.names)
-        return f"unknown class '{text}'; {hint}"
+            return f"label {excerpt(text)} is not a class number ({self.first} … {last})"
+        close = difflib.get_close_matches(text[:EXCERPT], self.names, n=1, cutoff=0.6)
+        hint = f"did you mean '{close[0]}'?" if close else "classes: " + cut(", ".join(self.names))
+        return f"unknown class {excerpt(text)}; {hint}"
 
 
 def e(k: int, K: int) -> list[int]:

@@ -225,10 +225,11 @@ def test_grade_a_class(run, write, tmp_path):
     submissions = [CORRECT, PARTIAL, hostile, broken, big, listed, tmp_path / "missing.yaml"]
     r = run("grade", SHEET, *submissions, "--csv", out)
     assert r.code == 0
-    assert "graded 7 submission(s)" in r.err
+    assert "graded 7 submissions" in r.err
     lines = out.read_text().splitlines()
     rows = list(csv.DictReader(lines))
     assert [row["submission"] for row in rows] == [str(s) for s in submissions]
+    assert [row["student"] for row in rows[:3]] == ["answers-correct", "answers-partial", "hostile"]
     assert [row["score"] for row in rows] == ["11", "3", "0", "0", "0", "0", "0"]
     assert all(row["max_score"] == "11" for row in rows)
     assert [row["q7"] for row in rows[:2]] == ["2", "0"]
@@ -241,6 +242,7 @@ def test_grade_a_class(run, write, tmp_path):
     assert not (tmp_path / "pwned").exists()
     assert next(csv.reader(lines)) == [
         "submission",
+        "student",
         "score",
         "max_score",
         *[f"q{k}" for k in range(1, 10)],
@@ -251,7 +253,44 @@ def test_grade_a_class(run, write, tmp_path):
 def test_grade_to_stdout(run):
     r = run("grade", SHEET, CORRECT)
     assert r.code == 0
-    assert r.out.splitlines()[1].startswith(f"{CORRECT},11,11,")
+    assert r.out.splitlines()[1].startswith(f"{CORRECT},answers-correct,11,11,")
+    assert "graded 1 submission;" in r.err
+
+
+def test_grade_as_json_and_the_output_options(run, tmp_path):
+    folder = tmp_path / "alice"
+    folder.mkdir()
+    (folder / "answers.yaml").write_text(PARTIAL.read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "bob").mkdir()
+    submissions = [folder / "answers.yaml", tmp_path / "bob" / "answers.yaml"]
+    r = run("grade", SHEET, *submissions, "--json")
+    assert r.code == 0
+    doc = r.json()
+    assert (doc["sheet"], doc["max_score"]) == ("Week 3 quiz: forward propagation", 11)
+    alice, bob = doc["submissions"]
+    assert (alice["student"], alice["score"], alice["error"]) == ("alice", 3, None)
+    assert alice["questions"][0]["reason"] == "expected 60, given 50"
+    assert (bob["student"], bob["score"], bob["questions"]) == ("bob", 0, [])
+    assert bob["error"].endswith("answers.yaml: no such file")
+    assert "graded 2 submissions; 1 unreadable" in r.err
+    out = tmp_path / "grades.json"
+    assert run("grade", SHEET, *submissions, "--json", "-o", out).code == 0
+    assert json.loads(out.read_text(encoding="utf-8")) == doc
+    csvs = [tmp_path / "a.csv", tmp_path / "b.csv"]
+    assert run("grade", SHEET, *submissions, "-o", csvs[0]).code == 0
+    assert run("grade", SHEET, *submissions, "--csv", csvs[1]).code == 0
+    assert csvs[0].read_text(encoding="utf-8") == csvs[1].read_text(encoding="utf-8")
+    assert run("grade", SHEET, CORRECT, "--json", "-o", tmp_path / "c.csv").code == 2
+
+
+def test_check_writes_its_json_with_o(run, tmp_path):
+    out = tmp_path / "result.json"
+    r = run("check", SHEET, "--answers", PARTIAL, "-o", out)
+    assert r.code == 1
+    assert "total: 3 of 11 points" in r.out  # the table still shows
+    assert json.loads(out.read_text(encoding="utf-8"))["score"] == 3
+    assert run("check", SHEET, "-o", out).code == 0
+    assert json.loads(out.read_text(encoding="utf-8"))["ok"] is True
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ import difflib
 import math
 from typing import Any
 
-from nncalc.errors import NNCalcError, Problem
+from nncalc.errors import EXCERPT, NNCalcError, Problem, cut, excerpt
 from nncalc.files.yamlfile import Pos, YDict, YList
 
 
@@ -41,9 +41,9 @@ class Checker:
     def check_keys(self, d: YDict, allowed: tuple[str, ...], where: str) -> None:
         for key in d:
             if key not in allowed:
-                close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+                close = difflib.get_close_matches(key[:EXCERPT], allowed, n=1, cutoff=0.6)
                 hint = f"did you mean '{close[0]}'?" if close else "allowed: " + ", ".join(allowed)
-                self.problem(d.key_pos[key], f"unknown key '{key}' in {where}", hint)
+                self.problem(d.key_pos[key], f"unknown key {excerpt(key)} in {where}", hint)
 
     def text(self, d: YDict, key: str) -> str | None:
         value = d.get(key)
@@ -81,7 +81,7 @@ class Checker:
             )
             return None
         if not is_number(value):
-            shown = repr(value) if isinstance(value, str) else kind(value)
+            shown = excerpt(value) if isinstance(value, str) else kind(value)
             self.problem(pos, f"{where}: {shown} is not a number", column=True)
             return None
         try:
@@ -121,5 +121,5 @@ def kind(value: Any) -> str:
     if isinstance(value, bool):
         return f"a boolean ({str(value).lower()})"
     if isinstance(value, str):
-        return f"text {value!r}"
-    return f"the number {value}"
+        return f"text {excerpt(value)}"
+    return f"the number {cut(str(value))}"

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from nncalc import activations
-from nncalc.errors import NNCalcError
+from nncalc.errors import NNCalcError, excerpt
 from nncalc.files import arrays
 from nncalc.files.checker import Checker, is_number, kind, plural
 from nncalc.files.yamlfile import Pos, YDict, YList, load_file, parse
@@ -281,7 +281,7 @@ class _Reader(Checker):
         names = tuple(str(c) for c in value)
         for k, (c, cpos) in enumerate(zip(names, value.item_pos, strict=True)):
             if c in names[:k]:
-                self.problem(cpos, f"class '{c}' is named twice")
+                self.problem(cpos, f"class {excerpt(c)} is named twice")
         if layers and len(names) != layers[-1].units:
             self.problem(
                 pos,

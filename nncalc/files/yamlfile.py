@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 from yaml.constructor import SafeConstructor
 
-from nncalc.errors import NNCalcError
+from nncalc.errors import NNCalcError, excerpt
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -202,7 +202,7 @@ class _Converter:
         if node.tag not in tuple(_TAG + t for t in allowed):
             tag = node.tag.removeprefix(_TAG)
             raise self.pos(node).error(
-                f"YAML tag '{tag}' is not allowed",
+                f"YAML tag {excerpt(tag)} is not allowed",
                 "nncalc reads plain YAML only: lists, mappings, numbers and strings",
             )
 
@@ -245,7 +245,8 @@ class _Converter:
             if key in result:
                 first = result.key_pos[key].line
                 raise self.pos(key_node).error(
-                    f"duplicate key '{key}' (first given on line {first})", "give each key once"
+                    f"duplicate key {excerpt(key)} (first given on line {first})",
+                    "give each key once",
                 )
             result[key] = self.value(value_node)
             result.key_pos[key] = self.pos(key_node)

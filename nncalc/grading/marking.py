@@ -5,13 +5,18 @@ The sheet format is documented in docs/grading.md.
 
 from __future__ import annotations
 
+import json
+import math
 import os
+import stat
+from collections import Counter
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from nncalc import onehot, params
-from nncalc.errors import NNCalcError
+from nncalc.errors import EXCERPT, NNCalcError, cut, excerpt
 from nncalc.files import netfile
 from nncalc.files.checker import Checker, is_number, kind
 from nncalc.files.yamlfile import Pos, YDict, YList, load_file
@@ -31,6 +36,15 @@ SPEC_KEYS = {
 DEFAULT_TOLERANCE = 1e-4
 MAX_ANSWER_BYTES = 1024 * 1024
 """Largest student answer file read, in bytes: answers are short."""
+NOT_REGULAR = (
+    (stat.S_ISLNK, "a symbolic link"),
+    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+"""What a path that is not a regular file is, by its lstat mode."""
 
 
 @dataclass(frozen=True)
@@ -111,13 +125,19 @@ def key_marks(sheet: Sheet) -> list[Mark]:
 def grade(sheet: Sheet, answers: dict[str, Any], submission: str = "") -> Grade:
     """Mark a student's answers (question id → answer); a missing answer scores 0."""
     marks = tuple(Mark(q, answers.get(q.id), *q.check(answers.get(q.id))) for q in sheet.questions)
-    ignored = tuple(k for k in answers if k not in {q.id for q in sheet.questions})
+    ids = {q.id for q in sheet.questions}
+    ignored = tuple(k for k in answers if k not in ids)
     return Grade(sheet, submission, marks, None, ignored)
 
 
 def read_answers(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """A student's file: a mapping of question ids to answers, at most MAX_ANSWER_BYTES."""
+    """A student's file: a mapping of question ids to answers, at most MAX_ANSWER_BYTES.
+
+    It must be a regular file itself, not a symbolic link (to the sheet, say), a FIFO or a
+    device: that is checked with lstat, before the file is opened. Its folders may be links.
+    """
     source = str(path)
+    check_regular(source)
     doc = load_file(path, MAX_ANSWER_BYTES)
     if not isinstance(doc, YDict):
         raise NNCalcError.at(
@@ -127,6 +147,72 @@ def read_answers(path: str | os.PathLike[str]) -> dict[str, Any]:
             hint="write q1: 60",
         )
     return dict(doc)
+
+
+def check_regular(source: str) -> None:
+    """Refuse a submission that is not a regular file, without opening it (lstat)."""
+    try:
+        mode = os.lstat(source).st_mode
+    except OSError:
+        return  # missing or out of reach: reading it says which
+    if not stat.S_ISREG(mode):
+        what = next((name for test, name in NOT_REGULAR if test(mode)), "not a regular file")
+        raise NNCalcError.at(what, source, hint="submissions must be regular files")
+
+
+def students(submissions: Sequence[str]) -> list[str]:
+    """Each submission's student: its folder's name when other submissions have the same
+    file name (FOLDER/answers.yaml), else its file name without the extension."""
+    paths = [Path(s) for s in submissions]
+    names = Counter(p.name for p in paths)
+    return [(p.parent.name if names[p.name] > 1 else "") or p.stem or str(p) for p in paths]
+
+
+def show(value: Any, limit: int | None = EXCERPT) -> str:
+    """An answer as text, numbers to 10 significant digits; an excerpt of at most ``limit``
+    characters (None: all of it), built without expanding the rest."""
+    parts: list[str] = []
+    size = 0
+    for piece in _pieces(value):
+        parts.append(piece if limit is None else piece[: limit + 1])
+        size += len(parts[-1])
+        if limit is not None and size > limit:
+            break
+    text = "".join(parts)
+    return text if limit is None else cut(text, limit)
+
+
+def _pieces(value: Any) -> Iterator[str]:
+    if isinstance(value, float):
+        yield f"{value:.10g}"
+    elif isinstance(value, list | dict):
+        items = value.items() if isinstance(value, dict) else ((None, v) for v in value)
+        yield "[" if isinstance(value, list) else "{"
+        for k, (key, item) in enumerate(items):
+            yield ", " if k else ""
+            yield "" if key is None else f"{key}: "
+            yield from _pieces(item)
+        yield "]" if isinstance(value, list) else "}"
+    else:
+        yield "—" if value is None else str(value)
+
+
+def bounded(value: Any) -> Any:
+    """For JSON: a value as read when its JSON is short, else an excerpt of it as text."""
+    if isinstance(value, str):
+        return cut(value)
+    if (
+        value is None
+        or isinstance(value, bool)
+        or (isinstance(value, float) and math.isfinite(value))
+    ):
+        return value
+    text = show(value)
+    try:
+        short = len(text) < EXCERPT and len(json.dumps(value, allow_nan=False)) <= EXCERPT
+    except ValueError:  # NaN or infinity
+        short = False
+    return value if short else text
 
 
 def grade_file(sheet: Sheet, path: str | os.PathLike[str]) -> Grade:
@@ -157,48 +243,40 @@ def _number(value: Any) -> float | None:
     return None
 
 
-def _numbers(value: Any) -> list[float] | None:
-    """A list of numbers, from a YAML list or from text like '0, 0, 1'."""
+def _numbers(value: Any, n: int) -> list[float] | None:
+    """n numbers, from a YAML list or from text like '0, 0, 1'; None if it is not that."""
     if isinstance(value, str) and ("," in value or " " in value.strip()):
-        value = value.replace(",", " ").split()
-    if not isinstance(value, list):
+        value = value.replace(",", " ").split(maxsplit=n)
+    if not isinstance(value, list) or len(value) != n:
         return None
     numbers = [_number(v) for v in value]
     return None if any(n is None for n in numbers) else numbers  # type: ignore[return-value]
 
 
-def _show(value: Any) -> str:
-    if isinstance(value, float):
-        return f"{value:.10g}"
-    if isinstance(value, list):
-        return "[" + ", ".join(_show(v) for v in value) + "]"
-    return str(value)
-
-
 def _check_exact(expected: int | list[int], given: Any) -> tuple[bool, str | None]:
     if isinstance(expected, list):
-        got = _numbers(given)
+        got = _numbers(given, len(expected))
         ok = got is not None and got == [float(v) for v in expected]
     else:
         got = _number(given)
         ok = got is not None and got == expected
-    return ok, None if ok else f"expected {_show(expected)}, given {_show(given)}"
+    return ok, None if ok else f"expected {show(expected, None)}, given {show(given)}"
 
 
 def _check_numbers(
     expected: float | list[float], given: Any, tolerance: float, rel_tolerance: float
 ) -> tuple[bool, str | None]:
     if isinstance(expected, list):
-        got = _numbers(given)
-        if got is None or len(got) != len(expected):
-            return False, f"expected {len(expected)} numbers, given {_show(given)}"
+        got = _numbers(given, len(expected))
+        if got is None:
+            return False, f"expected {len(expected)} numbers, given {show(given)}"
         pairs = list(zip(expected, got, strict=True))
     else:
         if isinstance(given, list) and len(given) == 1:
             given = given[0]  # [0.47] for 0.47
         got1 = _number(given)
         if got1 is None:
-            return False, f"expected a number, given {_show(given)}"
+            return False, f"expected a number, given {show(given)}"
         pairs = [(expected, got1)]
     for k, (e, g) in enumerate(pairs, start=1):
         allowed = max(tolerance, rel_tolerance * abs(e))
@@ -206,7 +284,7 @@ def _check_numbers(
         if not off <= allowed:  # also false for NaN
             where = f"entry {k}: " if len(pairs) > 1 else ""
             return False, (
-                f"{where}expected {_show(e)}, given {_show(g)}: off by {off:.3g}, "
+                f"{where}expected {show(e)}, given {show(g)}: off by {off:.3g}, "
                 f"more than the tolerance {allowed:.3g}"
             )
     return True, None
@@ -221,7 +299,7 @@ def _check_prediction(
         name is not None and isinstance(given, str) and given.strip() == name
     )
     shown = f"unit {expected}" + (f" ({name})" if name else "")
-    return ok, None if ok else f"expected {shown}, given {_show(given)}"
+    return ok, None if ok else f"expected {shown}, given {show(given)}"
 
 
 # --- reading the sheet -----------------------------------------------------------------
@@ -279,7 +357,7 @@ class _SheetReader(Checker):
         if not qid:
             self.problem(d.pos, f"{where} has no 'id'", "give it a short name such as q1")
             return None
-        where = f"question '{qid}'"
+        where = f"question {excerpt(qid)}"
         kinds = [key for key in KINDS if key in d]
         if len(kinds) != 1:
             found = " and ".join(kinds) if kinds else "none"

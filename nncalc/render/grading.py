@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable
+from collections.abc import Sequence
 from typing import IO, Any
 
 from rich.console import Group
@@ -11,17 +11,12 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from nncalc.grading.marking import Grade, Mark, Sheet
+from nncalc.errors import excerpt
+from nncalc.grading.marking import Grade, Mark, Sheet, show, students
 from nncalc.render import style
 
-
-def show(value: Any) -> str:
-    """An answer for a table cell: numbers to 10 significant digits."""
-    if isinstance(value, float):
-        return f"{value:.10g}"
-    if isinstance(value, list):
-        return "[" + ", ".join(show(v) for v in value) + "]"
-    return "—" if value is None else str(value)
+IGNORED_SHOWN = 10
+"""Most ignored answer ids listed under a student's marks."""
 
 
 def _columns(table: Table, *headers: str) -> None:
@@ -43,7 +38,7 @@ def key_report(sheet: Sheet, marks: list[Mark]) -> Table:
     for q in sheet.questions:
         mark = checked.get(q.id)
         verdict = style.mark(mark.ok) if mark else ""
-        cells = (q.id, q.text or "", show(q.answer), show(q.computed))
+        cells = (q.id, q.text or "", show(q.answer), show(q.computed, None))
         table.add_row(verdict, *map(escape, cells))
     return table
 
@@ -60,18 +55,26 @@ def grade_report(grade: Grade) -> Group:
     total = Text(f"total: {grade.score:g} of {grade.sheet.max_score:g} points", style="bold")
     parts: list[Any] = [table, total]
     if grade.ignored:
-        parts.append(Text("not on the sheet, ignored: " + ", ".join(grade.ignored), style="dim"))
+        parts.append(Text("not on the sheet, ignored: " + _ignored(grade.ignored), style="dim"))
     return Group(*parts)
 
 
-def write_csv(f: IO[str], sheet: Sheet, grades: Iterable[Grade]) -> None:
-    """One row per submission: submission, score, max_score, one column per question, error."""
+def _ignored(ids: tuple[str, ...]) -> str:
+    """The first IGNORED_SHOWN ids (excerpts), then how many more."""
+    shown = ", ".join(excerpt(i) for i in ids[:IGNORED_SHOWN])
+    more = len(ids) - IGNORED_SHOWN
+    return shown + (f" and {more} more" if more > 0 else "")
+
+
+def write_csv(f: IO[str], sheet: Sheet, grades: Sequence[Grade]) -> None:
+    """One row per submission: submission, student, score, max_score, one column per question,
+    and error."""
     writer = csv.writer(f, lineterminator="\n")
     ids = [q.id for q in sheet.questions]
-    writer.writerow(["submission", "score", "max_score", *ids, "error"])
-    for g in grades:
+    writer.writerow(["submission", "student", "score", "max_score", *ids, "error"])
+    for g, student in zip(grades, students([g.submission for g in grades]), strict=True):
         scores = {m.question.id: m.score for m in g.marks}
         cells = [f"{scores.get(i, 0):g}" for i in ids]
         writer.writerow(
-            [g.submission, f"{g.score:g}", f"{sheet.max_score:g}", *cells, g.error or ""]
+            [g.submission, student, f"{g.score:g}", f"{sheet.max_score:g}", *cells, g.error or ""]
         )

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from nncalc.errors import cut
 from nncalc.params import ParamCount, of_network
 
 if TYPE_CHECKING:
@@ -82,6 +84,8 @@ def params_document(counts: ParamCount) -> dict[str, Any]:
 
 
 def _mark(m: Mark) -> dict[str, Any]:
+    from nncalc.grading.marking import bounded
+
     q = m.question
     return {
         "id": q.id,
@@ -90,7 +94,7 @@ def _mark(m: Mark) -> dict[str, Any]:
         "points": q.points,
         "score": m.score,
         "ok": m.ok,
-        "given": m.given,
+        "given": bounded(m.given),
         "expected": q.computed,
         "reason": m.reason,
     }
@@ -104,18 +108,35 @@ def grade_document(grade: Grade) -> dict[str, Any]:
         "score": grade.score,
         "max_score": grade.sheet.max_score,
         "questions": [_mark(m) for m in grade.marks],
-        "ignored": list(grade.ignored),
+        "ignored": [cut(i) for i in grade.ignored],
+    }
+
+
+def class_document(sheet: Sheet, grades: Sequence[Grade]) -> dict[str, Any]:
+    """The ``--json`` document of ``nncalc grade``: each submission's marks, or its error."""
+    from nncalc.grading.marking import students
+
+    names = students([g.submission for g in grades])
+    return {
+        "sheet": sheet.title,
+        "max_score": sheet.max_score,
+        "submissions": [
+            {"student": s, **grade_document(g), "error": g.error}
+            for g, s in zip(grades, names, strict=True)
+        ],
     }
 
 
 def key_document(sheet: Sheet, marks: list[Mark]) -> dict[str, Any]:
     """The ``--json`` document of ``nncalc check SHEET``: every question, checked if keyed."""
+    from nncalc.grading.marking import bounded
+
     checked = {m.question.id: m for m in marks}
     questions = []
     for q in sheet.questions:
         entry = {"id": q.id, "text": q.text, "kind": q.kind, "computed": q.computed}
         if q.id in checked:
-            entry.update(answer=q.answer, ok=checked[q.id].ok, reason=checked[q.id].reason)
+            entry.update(answer=bounded(q.answer), ok=checked[q.id].ok, reason=checked[q.id].reason)
         questions.append(entry)
     return {"sheet": sheet.title, "ok": all(m.ok for m in marks), "questions": questions}
 
