@@ -290,9 +290,12 @@ def _npy_chunks(path: str | os.PathLike[str], rows: int) -> Iterator[Any]:
     source = str(path)
     with opened(path) as f, _FileErrors(source, ".npy"):
         header = npy_header(f, source)
+        available = os.fstat(f.fileno()).st_size - f.tell()
+        if header.nbytes > available:
+            raise EOFError("it ends early")
         yield header.shape
         if header.fortran and len(header.shape) > 1:  # rows are not contiguous: read whole
-            data = npy_data(f, header, source, os.fstat(f.fileno()).st_size - f.tell())
+            data = npy_data(f, header, source, available)
             for start in range(0, data.shape[0], rows):
                 yield checked(data[start : start + rows], source, start)
             return

@@ -70,6 +70,8 @@ def open_file(path: str | os.PathLike[str]) -> BinaryIO:
         if e.errno == errno.ENXIO:  # a socket (or a device without a driver)
             raise _not_regular(os.stat(path).st_mode) from None
         raise
+    except ValueError:  # a NUL in the name
+        raise FileNotFoundError(errno.ENOENT, "no such file") from None
     try:
         mode = os.fstat(fd).st_mode
         if not stat.S_ISREG(mode):
