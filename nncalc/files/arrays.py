@@ -26,7 +26,7 @@ from nncalc.errors import NNCalcError, first_line
 from nncalc.files.reader import HINT, max_bytes, opened, too_big
 from nncalc.parsing import number
 
-_KINDS = {"U": "text", "S": "bytes", "b": "booleans", "c": "complex numbers"}
+_KINDS = {"U": "text", "S": "bytes", "b": "booleans", "c": "complex numbers", "V": "records"}
 SUFFIXES = (".npy", ".npz", ".csv")
 _NPY_MAGIC = b"\x93NUMPY"
 _HEADERS = {
@@ -141,6 +141,8 @@ def npy_header(f: BinaryIO, source: str) -> Npy:
         shape, fortran, dtype = _HEADERS[version](f)
     if any(n < 0 for n in shape):
         raise ValueError("a negative size in its shape")
+    if len(shape) > 32:
+        raise ValueError(f"{len(shape):,} dimensions")
     if dtype.hasobject:
         raise NNCalcError.at(
             "holds Python objects, which nncalc never unpickles", source, hint="save a float array"
