@@ -97,7 +97,7 @@ def load_npz(path: str | os.PathLike[str], key: str | None) -> Array:
             info = _member(archive.infolist(), key, source)
             if info.file_size > max_bytes():
                 raise NNCalcError.at(
-                    f"array '{info.filename[:-4]}' expands to {info.file_size:,} bytes, "
+                    f"array '{info.filename[:-4][:60]}' expands to {info.file_size:,} bytes, "
                     f"over the limit of {max_bytes():,}",
                     source,
                     hint=HINT,
