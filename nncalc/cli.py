@@ -39,6 +39,12 @@ JsonOption = Annotated[bool, typer.Option("--json", help="One JSON document on s
 NetworkArgument = Annotated[
     str, typer.Argument(help="The network file (YAML), or an ONNX model.", show_default=False)
 ]
+TrustPathsOption = Annotated[
+    bool,
+    typer.Option(
+        "--trust-paths", help="Let {file:} references point outside the network file's folder."
+    ),
+]
 
 
 def _text(*names: str, help: str):
@@ -46,12 +52,12 @@ def _text(*names: str, help: str):
     return typer.Option(*names, help=help, show_default=False)
 
 
-def _load(path: str):  # -> Network
+def _load(path: str, trust_paths: bool = False):  # -> Network
     """A network file, or an ONNX model read as one (what it computes differently noted)."""
     if not path.lower().endswith(".onnx"):
         from nncalc.files import netfile
 
-        return netfile.load(path)
+        return netfile.load(path, trust_paths)
     from nncalc.interop.models import read_model
 
     imported = read_model(path)
@@ -126,6 +132,7 @@ def forward(
             show_default=False,
         ),
     ] = None,
+    trust_paths: TrustPathsOption = False,
 ) -> None:
     """Forward propagation: every z_i^(j) and a_i^(j), layer by layer."""
     from nncalc.files import inputs, outputs
@@ -134,7 +141,7 @@ def forward(
         raise NNCalcError.at(f"--format {report} is not table, latex or markdown")
     if dtype not in ("float64", "float32"):
         raise NNCalcError.at(f"--dtype {dtype} is not float64 or float32")
-    net = _load(network)
+    net = _load(network, trust_paths)
     if output:
         outputs.check_path(output)
     if output and not json_output:
@@ -226,11 +233,12 @@ def _progress_bar(items, total: int | None, wanted: bool | None, what: str = "fo
 def collapse(
     network: NetworkArgument,
     json_output: JsonOption = False,
+    trust_paths: TrustPathsOption = False,
 ) -> None:
     """The single Θ of a network whose activations are all the identity (why non-linearity?)."""
     from nncalc.collapse import NotLinearError, collapse
 
-    net = _load(network)
+    net = _load(network, trust_paths)
     try:
         theta = collapse(net)
     except NotLinearError as e:
@@ -272,12 +280,13 @@ def draw(
     x: Annotated[
         str | None, _text("-x", help="An example: every unit shows its activation.")
     ] = None,
+    trust_paths: TrustPathsOption = False,
 ) -> None:
     """Draw the network as the lecture does: units, bias units, weights by sign and size."""
     from nncalc.files.inputs import choose
     from nncalc.render.svg import draw as svg
 
-    net = _load(network)
+    net = _load(network, trust_paths)
     trace = net.forward(choose(net, [x])[0]) if x else None
     document = svg(net, trace)
     if output is None:
@@ -364,13 +373,14 @@ def export(
             help="The file: .onnx, or a PyTorch state_dict (.safetensors, .pt, .pth, .bin).",
         ),
     ],
+    trust_paths: TrustPathsOption = False,
 ) -> None:
     """Write the network for other tools: a float64 ONNX model, or a PyTorch state_dict."""
     from nncalc.files.outputs import check_path
     from nncalc.interop.models import EXPORT_SUFFIXES, save_model
 
     check_path(output, EXPORT_SUFFIXES)
-    net = _load(network)
+    net = _load(network, trust_paths)
     _notes(save_model(net, output))
     print(f"nncalc: exported {net.name or network} to {output}", file=sys.stderr)
 
@@ -399,13 +409,14 @@ def params(
         ),
     ] = None,
     json_output: JsonOption = False,
+    trust_paths: TrustPathsOption = False,
 ) -> None:
     """Count the parameters of each Θ^(j): s_(j+1)·s_j weights + s_(j+1) biases."""
     from nncalc import params as counting
 
     expect = None if expect is None else counting.parse_count(expect, "--expect")
     if len(network_or_sizes) == 1 and not network_or_sizes[0].replace(",", "").isdigit():
-        net = _load(network_or_sizes[0])
+        net = _load(network_or_sizes[0], trust_paths)
         counts, title = counting.of_network(net), net.name
     else:
         counts, title = counting.count(counting.parse_sizes(network_or_sizes)), None

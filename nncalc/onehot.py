@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from nncalc.errors import EXCERPT, NNCalcError, cut, excerpt
+from nncalc.files.reader import max_bytes
 
 MAX_CLASSES = 1_000_000
 """Most classes a one-hot vector may have (each label becomes a row of K numbers)."""
@@ -96,7 +97,15 @@ def e(k: int, K: int) -> list[int]:
 
 
 def encode(labels: Sequence[str | int], classes: Classes) -> list[list[int]]:
-    """Y: one row e_k per label."""
+    """Y: one row e_k per label; refused up front if its m × K entries, 8 bytes each,
+    would pass NNCALC_MAX_BYTES."""
+    size, limit = 8 * len(labels) * classes.K, max_bytes()
+    if size > limit:
+        raise NNCalcError.at(
+            f"{len(labels):,} labels × {classes.K:,} classes make a Y of {size:,} bytes, "
+            f"over the limit of {limit:,}",
+            hint="fewer labels or classes, or raise NNCALC_MAX_BYTES",
+        )
     return [e(classes.index(label), classes.K) for label in labels]
 
 

@@ -1,24 +1,38 @@
 """Numeric arrays from .npy, .npz and .csv files: whole, or in chunks of rows.
 
-.npy files are memory-mapped and never unpickled; .csv files are read line by line, so
-a file larger than memory can be streamed.
+Every file is read through nncalc.files.reader. A whole array is bounded by
+NNCALC_MAX_BYTES before anything is allocated: a .npy's data (shape × itemsize, from its
+header), a .npz member's uncompressed size, a .csv file's bytes. The chunks of npy_chunks
+and csv_chunks(bounded=False) stream files larger than memory. Nothing is unpickled.
 """
 
 from __future__ import annotations
 
 import csv
+import math
 import os
+import warnings
+import zipfile
+import zlib
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, BinaryIO
 
 import numpy as np
 
 from nncalc.activations import Array
-from nncalc.errors import NNCalcError
+from nncalc.errors import NNCalcError, first_line
+from nncalc.files.reader import HINT, max_bytes, opened, too_big
 from nncalc.parsing import number
 
-_KINDS = {"U": "text", "S": "bytes", "O": "Python objects", "b": "booleans", "c": "complex numbers"}
+_KINDS = {"U": "text", "S": "bytes", "b": "booleans", "c": "complex numbers", "V": "records"}
 SUFFIXES = (".npy", ".npz", ".csv")
+_NPY_MAGIC = b"\x93NUMPY"
+_HEADERS = {
+    (1, 0): np.lib.format.read_array_header_1_0,
+    (2, 0): np.lib.format.read_array_header_2_0,
+}
 
 
 def load(path: str | os.PathLike[str], key: str | None = None) -> Array:
@@ -49,43 +63,129 @@ def checked(data: Array, source: str, first_row: int = 0) -> Array:
     return X
 
 
+@dataclass(frozen=True)
+class Npy:
+    """A checked .npy header: what the data after it holds."""
+
+    shape: tuple[int, ...]
+    dtype: np.dtype
+    fortran: bool
+
+    @property
+    def nbytes(self) -> int:
+        return math.prod(self.shape) * self.dtype.itemsize
+
+
 def load_npy(path: str | os.PathLike[str]) -> Array:
-    """A numeric array from a .npy file, memory-mapped; Python objects are never unpickled."""
+    """A numeric array from a .npy file, of at most NNCALC_MAX_BYTES of data."""
     source = str(path)
-    with _FileErrors(source, ".npy"):
-        _expect(path, b"\x93NUMPY", "not a .npy file (no NumPy header)", "numpy.save")
-        data = np.load(path, mmap_mode="r", allow_pickle=False)
-    return _numeric(data, source)
+    with opened(path) as f, _FileErrors(source, ".npy"):
+        header = npy_header(f, source)
+        return npy_data(f, header, source, os.fstat(f.fileno()).st_size - f.tell())
 
 
 def load_npz(path: str | os.PathLike[str], key: str | None) -> Array:
-    """The array ``key`` of a .npz file (the only one when there is one and no key)."""
+    """The array ``key`` of a .npz file (the only one when there is one and no key); every
+    member must be a .npy, and the one read expand to at most NNCALC_MAX_BYTES."""
     source = str(path)
-    with _FileErrors(source, ".npz"):
-        _expect(path, b"PK\x03\x04", "not a .npz file (not a zip archive)", "numpy.savez")
-        archive = np.load(path, allow_pickle=False)
-        names = list(archive.files)
-        if key is None and len(names) == 1:
-            key = names[0]
-        if key not in names:
-            ask = f"'{key}' is not in it" if key else "it holds several arrays"
+    with opened(path) as f, _FileErrors(source, ".npz"):
+        if f.read(4) != b"PK\x03\x04":
             raise NNCalcError.at(
-                f"{ask}; it has: {', '.join(names)}", source, hint="give key: NAME"
+                "not a .npz file (not a zip archive)", source, hint="save it with numpy.savez"
             )
-        data = archive[key]
-        archive.close()
-    return _numeric(data, source)
+        with zipfile.ZipFile(f) as archive:
+            info = _member(archive.infolist(), key, source)
+            if info.file_size > max_bytes():
+                raise NNCalcError.at(
+                    f"array '{info.filename[:-4][:60]}' expands to {info.file_size:,} bytes, "
+                    f"over the limit of {max_bytes():,}",
+                    source,
+                    hint=HINT,
+                )
+            with archive.open(info) as member:
+                header = npy_header(member, source)
+                return npy_data(member, header, source, info.file_size - member.tell())
 
 
-def _expect(path: str | os.PathLike[str], magic: bytes, message: str, saver: str) -> None:
-    """Refuse a file that does not start with its format's magic bytes."""
-    with open(path, "rb") as f:
-        if f.read(len(magic)) != magic:
-            raise NNCalcError.at(message, str(path), hint=f"save it with {saver}")
+def _member(members: list[zipfile.ZipInfo], key: str | None, source: str) -> zipfile.ZipInfo:
+    """The member of array ``key``, after checking that every member is a .npy array."""
+    for info in members:
+        if not info.filename.endswith(".npy"):
+            raise NNCalcError.at(
+                f"'{info.filename[:60]}' in the archive is not a .npy array",
+                source,
+                hint="save it with numpy.savez",
+            )
+    names = [info.filename[:-4] for info in members]
+    if key is None and len(names) == 1:
+        key = names[0]
+    if key not in names:
+        ask = f"'{key[:60]}' is not in it" if key else "it holds several arrays"
+        listed = ", ".join(name[:60] for name in names[:10])
+        more = f" and {len(names) - 10:,} more" if len(names) > 10 else ""
+        raise NNCalcError.at(f"{ask}; it has: {listed}{more}", source, hint="give key: NAME")
+    return members[names.index(key)]
+
+
+def npy_header(f: BinaryIO, source: str) -> Npy:
+    """The header of the .npy data in ``f``, read and checked, ``f`` left at the data."""
+    if f.read(len(_NPY_MAGIC)) != _NPY_MAGIC:
+        raise NNCalcError.at(
+            "not a .npy file (no NumPy header)", source, hint="save it with numpy.save"
+        )
+    version = tuple(f.read(2))
+    if version not in _HEADERS:
+        raise ValueError(f"unknown version {'.'.join(map(str, version))}")
+    with warnings.catch_warnings():  # a header written by Python 2
+        warnings.simplefilter("ignore")
+        shape, fortran, dtype = _HEADERS[version](f)
+    if any(n < 0 for n in shape):
+        raise ValueError("a negative size in its shape")
+    if len(shape) > 32:
+        raise ValueError(f"{len(shape):,} dimensions")
+    if dtype.hasobject:
+        raise NNCalcError.at(
+            "holds Python objects, which nncalc never unpickles", source, hint="save a float array"
+        )
+    if dtype.kind not in "iuf":
+        what = _KINDS.get(dtype.kind, str(dtype)[:60])
+        raise NNCalcError.at(f"holds {what}, expected numbers", source, hint="save a float array")
+    return Npy(tuple(shape), dtype, fortran)
+
+
+def npy_data(f: BinaryIO, header: Npy, source: str, available: int) -> Array:
+    """The array after ``header`` in ``f`` (which has ``available`` bytes left), refused
+    before anything is allocated if it is over NNCALC_MAX_BYTES or longer than the file."""
+    limit = max_bytes()
+    if header.nbytes > limit:
+        raise NNCalcError.at(
+            f"array of shape {header.shape} is {header.nbytes:,} bytes, over the limit of "
+            f"{limit:,}",
+            source,
+            hint=HINT,
+        )
+    if header.nbytes > available:
+        raise EOFError("it ends early")
+    values = _read(f, header.dtype, math.prod(header.shape))
+    if header.fortran:
+        return values.reshape(header.shape[::-1]).T
+    return values.reshape(header.shape)
+
+
+def _read(f: BinaryIO, dtype: np.dtype, count: int) -> Array:
+    """``count`` values of ``dtype`` from ``f``; EOFError if it ends first."""
+    buffer = np.empty(count * dtype.itemsize, np.uint8)
+    view, got = memoryview(buffer), 0
+    while got < len(view):
+        n = f.readinto(view[got:])
+        if not n:
+            raise EOFError("it ends early")
+        got += n
+    return buffer.view(dtype)
 
 
 class _FileErrors:
-    """Turns what NumPy raises for a bad file into one clear NNCalcError."""
+    """Turns what NumPy and zipfile raise for a bad file into one clear NNCalcError."""
 
     def __init__(self, source: str, kind: str) -> None:
         self.source, self.kind = source, kind
@@ -94,31 +194,13 @@ class _FileErrors:
         return None
 
     def __exit__(self, kind, error, traceback) -> None:
-        if error is None or isinstance(error, NNCalcError):
+        if isinstance(error, NNCalcError):
             return
-        source = self.source
-        if isinstance(error, FileNotFoundError):
-            raise NNCalcError.at("no such file", source) from None
-        if isinstance(error, IsADirectoryError):
-            raise NNCalcError.at("is a directory, not a file", source) from None
-        if isinstance(error, PermissionError):
-            raise NNCalcError.at("permission denied", source) from None
-        text = str(error)
-        if "pickle" in text or "Python objects" in text:
-            raise NNCalcError.at(
-                "holds Python objects, which nncalc never unpickles",
-                source,
-                hint="save a float array",
-            ) from None
-        if isinstance(error, ValueError | OSError | EOFError | KeyError):
-            raise NNCalcError.at(f"damaged {self.kind} file: {text}", source) from None
-
-
-def _numeric(data: Array, source: str) -> Array:
-    if data.dtype.kind not in "iuf":
-        what = _KINDS.get(data.dtype.kind, str(data.dtype))
-        raise NNCalcError.at(f"holds {what}, expected numbers", source, hint="save a float array")
-    return data
+        damaged = ValueError | EOFError | KeyError | RuntimeError | zipfile.BadZipFile | zlib.error
+        if isinstance(error, damaged):  # RuntimeError: also encrypted and too deep
+            text = first_line(error)
+            text = text if len(text) <= 80 else text[:80] + "…"
+            raise NNCalcError.at(f"damaged {self.kind} file: {text}", self.source) from None
 
 
 def csv_chunks(
@@ -126,17 +208,19 @@ def csv_chunks(
     width: int | None = None,
     rows: int = 65536,
     width_name: str | None = None,
+    bounded: bool = True,
 ) -> Iterator[Array]:
     """The rows of a CSV file as float64 arrays of at most ``rows`` rows, read as it goes.
 
     A first line that is not all numbers is a header. Every row must have ``width``
     columns (or, without it, as many as the first row); ``width_name`` is what errors
-    call that width, such as 's_1 = 3'.
+    call that width, such as 's_1 = 3'. The file is at most NNCALC_MAX_BYTES, or with
+    ``bounded=False`` (streaming) any size, but no line longer than that.
     """
     source = str(path)
     chunk: list[list[float]] = []
     seen = False
-    for line, cells in _csv_lines(path):
+    for line, cells in _csv_lines(path, bounded):
         if not seen and line == 1 and not all(_is_float(c) for c in cells):
             continue  # the header row
         if width is None:
@@ -161,45 +245,66 @@ def csv_chunks(
         raise NNCalcError.at("no rows of numbers in the file", source)
 
 
-def _csv_lines(path: str | os.PathLike[str]) -> Iterator[tuple[int, list[str]]]:
+def _csv_lines(path: str | os.PathLike[str], bounded: bool) -> Iterator[tuple[int, list[str]]]:
     """(line number, stripped cells) of each non-blank line."""
     source = str(path)
     line = 0
-    try:
-        with open(path, encoding="utf-8-sig", newline="") as f:
-            for line, cells in enumerate(csv.reader(f), start=1):
+    with opened(path) as f:
+        size = os.fstat(f.fileno()).st_size
+        if bounded and size > max_bytes():
+            raise too_big(source, size, max_bytes())
+        try:
+            for line, cells in enumerate(csv.reader(_text_lines(f, source, bounded)), start=1):
                 stripped = [c.strip() for c in cells]
                 if any(stripped):
                     yield line, stripped
-    except FileNotFoundError:
-        raise NNCalcError.at("no such file", source) from None
-    except IsADirectoryError:
-        raise NNCalcError.at("is a directory, not a file", source) from None
-    except UnicodeDecodeError:
-        raise NNCalcError.at("not UTF-8 text", source, line + 1, hint="save it as UTF-8") from None
-    except csv.Error as e:
-        raise NNCalcError.at(f"not a CSV file: {e}", source, line + 1) from None
+        except csv.Error as e:
+            raise NNCalcError.at(f"not a CSV file: {e}", source, line + 1) from None
 
 
-def npy_chunks(path: str | os.PathLike[str], data: Array, rows: int = 65536) -> Iterator[Array]:
-    """The rows of a 2-D .npy array (``data``, from load_npy) as float64 chunks.
+def _text_lines(f: BinaryIO, source: str, bounded: bool) -> Iterator[str]:
+    """The lines of ``f`` as UTF-8 text, each (and, when ``bounded``, all of them) at most
+    NNCALC_MAX_BYTES."""
+    limit, total = max_bytes(), 0
+    for n, raw in enumerate(iter(lambda: f.readline(limit + 1), b""), start=1):
+        total += len(raw)
+        if len(raw) > limit:
+            raise NNCalcError.at(f"line is over the limit of {limit:,} bytes", source, n, hint=HINT)
+        if bounded and total > limit:
+            raise too_big(source, None, limit)
+        try:
+            yield raw.decode("utf-8-sig" if n == 1 else "utf-8")
+        except UnicodeDecodeError:
+            raise NNCalcError.at("not UTF-8 text", source, n, hint="save it as UTF-8") from None
 
-    C-ordered files are read with plain reads, so memory stays bounded whatever the
-    file's size (a memory map would keep every page it touched).
-    """
+
+def npy_chunks(
+    path: str | os.PathLike[str], rows: int = 65536
+) -> tuple[tuple[int, ...], Iterator[Array]]:
+    """The shape of a .npy array, and its rows as float64 chunks of at most ``rows`` rows
+    (a 1-D array is one row), read as they go: any size of file, in bounded memory."""
+    chunks = _npy_chunks(path, rows)
+    return next(chunks), chunks
+
+
+def _npy_chunks(path: str | os.PathLike[str], rows: int) -> Iterator[Any]:
+    """The shape (first), then the chunks of npy_chunks, from the file opened once."""
     source = str(path)
-    if not isinstance(data, np.memmap) or not data.flags.c_contiguous:
-        for start in range(0, data.shape[0], rows):
-            yield checked(data[start : start + rows], source, start)
-        return
-    width = data.shape[1]
-    with open(path, "rb") as f:
-        f.seek(data.offset)
-        for start in range(0, data.shape[0], rows):
-            count = min(rows, data.shape[0] - start) * width
-            block = np.fromfile(f, dtype=data.dtype, count=count)
-            if block.size != count:
-                raise NNCalcError.at("damaged .npy file: it ends early", source)
+    with opened(path) as f, _FileErrors(source, ".npy"):
+        header = npy_header(f, source)
+        available = os.fstat(f.fileno()).st_size - f.tell()
+        if header.nbytes > available:
+            raise EOFError("it ends early")
+        yield header.shape
+        if header.fortran and len(header.shape) > 1:  # rows are not contiguous: read whole
+            data = npy_data(f, header, source, available)
+            for start in range(0, data.shape[0], rows):
+                yield checked(data[start : start + rows], source, start)
+            return
+        width = header.shape[-1] if header.shape else 1
+        total = math.prod(header.shape) // width if width else 0
+        for start in range(0, total, rows):
+            block = _read(f, header.dtype, min(rows, total - start) * width)
             yield checked(block.reshape(-1, width), source, start)
 
 

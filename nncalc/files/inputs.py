@@ -53,7 +53,8 @@ def read_examples(path: str | os.PathLike[str], s1: int) -> tuple[Array, list[st
     if suffix == ".csv":
         X = np.concatenate(list(arrays.csv_chunks(path, s1, width_name=f"s_1 = {s1}")))
     elif suffix == ".npy":
-        X = arrays.checked(npy_examples(path, s1), str(path))
+        data = arrays.load_npy(path)
+        X = arrays.checked(data.reshape(_examples(data.shape, s1, str(path)), s1), str(path))
     else:
         raise NNCalcError.at(
             f"unknown input format '{suffix or Path(path).name}'",
@@ -68,28 +69,28 @@ def stream(
 ) -> tuple[int | None, Iterator[Array]]:
     """(number of examples if known, chunks of examples) for large batches.
 
-    .npy and .csv files are read a chunk at a time; other sources are one chunk.
+    .npy and .csv files are read a chunk at a time, so they may be larger than
+    NNCALC_MAX_BYTES (and than memory); other sources are one chunk.
     """
     s1 = network.sizes[0]
     suffix = Path(path).suffix.lower() if path and not xs else ""
     if suffix == ".npy":
-        data = npy_examples(path, s1)
-        return data.shape[0], arrays.npy_chunks(path, data, rows)
+        shape, chunks = arrays.npy_chunks(path, rows)
+        return _examples(shape, s1, str(path)), chunks
     if suffix == ".csv":
-        return None, arrays.csv_chunks(path, s1, rows, width_name=f"s_1 = {s1}")
+        return None, arrays.csv_chunks(path, s1, rows, f"s_1 = {s1}", bounded=False)
     X, _ = choose(network, xs, path)
     return X.shape[0], iter([X])
 
 
-def npy_examples(path: str | os.PathLike[str], s1: int) -> Array:
-    """The (memory-mapped) array of examples in a .npy file: (examples, s_1), or (s_1,)."""
-    data = arrays.load_npy(path)
-    if data.ndim == 1 and data.shape[0] == s1:
-        return data.reshape(1, s1)
-    if data.ndim != 2 or data.shape[1] != s1:
+def _examples(shape: tuple[int, ...], s1: int, source: str) -> int:
+    """How many examples an array of ``shape`` holds: (examples, s_1), or (s_1,) for one."""
+    if shape == (s1,):
+        return 1
+    if len(shape) != 2 or shape[1] != s1:
         raise NNCalcError.at(
-            f"array has shape {data.shape}, expected (examples, {s1})",
-            str(path),
+            f"array has shape {shape}, expected (examples, {s1})",
+            source,
             hint="one example per row, one column per input unit",
         )
-    return data
+    return shape[0]

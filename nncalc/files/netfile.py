@@ -23,19 +23,28 @@ LAYER_KEYS = ("theta", "weights", "bias", "activation", "gate", "gate_weights", 
 EXAMPLE_KEYS = ("name", "x")
 
 
-def load(path: str | os.PathLike[str]) -> Network:
-    """Read a network file. Raises NNCalcError listing every problem found."""
-    return from_yaml(load_file(path), str(path))
+TRUST_HINT = "allow it with --trust-paths (in Python, trust_paths=True)"
 
 
-def loads(text: str, source: str = "<string>") -> Network:
-    """Read a network from YAML text."""
-    return from_yaml(parse(text, source), source)
+def load(path: str | os.PathLike[str], trust_paths: bool = False) -> Network:
+    """Read a network file. Raises NNCalcError listing every problem found.
+
+    Its {file: PATH} arrays must be inside its folder, unless ``trust_paths``.
+    """
+    return from_yaml(load_file(path), str(path), trust_paths)
 
 
-def from_yaml(doc: Any, source: str) -> Network:
-    """A Network from a parsed YAML document (see yamlfile.parse)."""
-    return _Reader(source).network(doc)
+def loads(text: str, source: str = "<string>", trust_paths: bool = False) -> Network:
+    """Read a network from YAML text. Text has no folder: {file: PATH} arrays are refused,
+    unless ``trust_paths`` (then they are relative to the working directory)."""
+    folder = Path() if trust_paths else None
+    return _Reader(source, folder, trust_paths).network(parse(text, source))
+
+
+def from_yaml(doc: Any, source: str, trust_paths: bool = False) -> Network:
+    """A Network from a parsed YAML document (see yamlfile.parse) read from the file
+    ``source``: {file: PATH} arrays are in its folder (anywhere with ``trust_paths``)."""
+    return _Reader(source, Path(source).parent, trust_paths).network(doc)
 
 
 def load_examples(path: str | os.PathLike[str], s1: int) -> tuple[Array, list[str | None]]:
@@ -55,7 +64,12 @@ def load_examples(path: str | os.PathLike[str], s1: int) -> tuple[Array, list[st
 
 
 class _Reader(Checker):
-    """Checks a network document against the format, collecting every problem."""
+    """Checks a network document against the format, collecting every problem; {file:}
+    arrays are read from ``folder`` (None: none are), never outside it unless trusted."""
+
+    def __init__(self, source: str, folder: Path | None = None, trust_paths: bool = False) -> None:
+        super().__init__(source)
+        self.folder, self.trust_paths = folder, trust_paths
 
     # --- the document -----------------------------------------------------------
 
@@ -260,11 +274,31 @@ class _Reader(Checker):
         if not isinstance(path, str) or not (key is None or isinstance(key, str)):
             self.problem(pos, f"{where}: write {{file: PATH}} or {{file: PATH, key: NAME}}")
             return None
+        refused = self.outside(path)
+        if refused:
+            hint = TRUST_HINT if self.folder else "read the network from its file"
+            self.problem(pos, f"{where}: {{file: {path[:60]}}} {refused}", hint)
+            return None
+        assert self.folder is not None
         try:
-            return arrays.load(Path(self.source).parent / path, key)
+            return arrays.load(self.folder / path, key)
         except NNCalcError as e:
             self.problem(pos, f"{where}: {e.problems[0]}")
             return None
+
+    def outside(self, path: str) -> str | None:
+        """Why {file: path} may not be read (it leaves the folder), or None."""
+        if self.trust_paths:
+            return None
+        if self.folder is None:
+            return "needs the network's folder, and text has none (or trust_paths=True)"
+        if Path(path).is_absolute():
+            return "is an absolute path, outside the network file's folder"
+        try:
+            inside = (self.folder / path).resolve().is_relative_to(self.folder.resolve())
+        except (OSError, RuntimeError, ValueError):  # a symlink loop, a NUL in the path
+            inside = False
+        return None if inside else "leads outside the network file's folder"
 
     # --- classes and inputs -------------------------------------------------------
 

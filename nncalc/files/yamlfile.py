@@ -11,22 +11,20 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import yaml
 from yaml.constructor import SafeConstructor
 
 from nncalc.errors import NNCalcError, excerpt
+from nncalc.files.reader import read_bytes
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-MAX_BYTES = 64 * 1024 * 1024
-"""Largest input file read, in bytes; the environment variable NNCALC_MAX_BYTES changes it."""
 
 MAX_VALUES = 10_000_000
 """Most values a YAML document may hold once its aliases are expanded."""
 
+_LARGE = "store large matrices in .npy files, or raise NNCALC_MAX_BYTES"
 _FLOAT_12 = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?")
 _TAG = "tag:yaml.org,2002:"
 _constructor = SafeConstructor()
@@ -59,17 +57,11 @@ class YList(list):
     item_pos: list[Pos]
 
 
-def max_bytes() -> int:
-    """The file size limit in force (NNCALC_MAX_BYTES, or MAX_BYTES)."""
-    value = os.environ.get("NNCALC_MAX_BYTES", "")
-    return int(value) if value.isascii() and value.isdigit() else MAX_BYTES
-
-
 def read_text(path: str | os.PathLike[str], limit: int | None = None) -> str:
     """Read a UTF-8 text file of at most ``limit`` bytes (default: max_bytes()), with a
     clear error for every way that can fail."""
     source = str(path)
-    hint = "it should be a few lines" if limit is not None else None
+    hint = "it should be a few lines" if limit is not None else _LARGE
     data = read_bytes(path, limit, hint)
     if b"\0" in data:
         raise NNCalcError.at("binary file, expected YAML text", source)
@@ -80,32 +72,6 @@ def read_text(path: str | os.PathLike[str], limit: int | None = None) -> str:
         raise NNCalcError.at(
             f"not UTF-8 text (byte 0x{data[e.start]:02x})", source, line, hint="save it as UTF-8"
         ) from None
-
-
-def read_bytes(
-    path: str | os.PathLike[str], limit: int | None = None, hint: str | None = None
-) -> bytes:
-    """The bytes of a file of at most ``limit`` bytes (and never more than max_bytes()),
-    with a clear error for every way reading can fail."""
-    source = str(path)
-    p = Path(path)
-    try:
-        size = p.stat().st_size
-        if p.is_dir():
-            raise NNCalcError.at("is a directory, not a file", source)
-        limit = max_bytes() if limit is None else min(limit, max_bytes())
-        if size > limit:
-            hint = hint or "store large matrices in .npy files, or raise NNCALC_MAX_BYTES"
-            raise NNCalcError.at(
-                f"file is {size:,} bytes, over the limit of {limit:,}", source, hint=hint
-            )
-        return p.read_bytes()
-    except FileNotFoundError:
-        raise NNCalcError.at("no such file", source) from None
-    except PermissionError:
-        raise NNCalcError.at("permission denied", source) from None
-    except OSError as e:
-        raise NNCalcError.at(f"cannot read: {e.strerror or e}", source) from None
 
 
 def load_file(path: str | os.PathLike[str], limit: int | None = None) -> Any:

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from nncalc.errors import NNCalcError, first_line
-from nncalc.files.yamlfile import max_bytes, read_bytes
+from nncalc.files.reader import max_bytes, open_file, read_bytes
 from nncalc.interop import metadata
 from nncalc.interop.onnxops import NOTES, TEMPLATES, B, Node, U, Z, match, onnx_module, operators
 from nncalc.network import Array, Layer, Network
@@ -128,7 +128,7 @@ class _Reader:
             raise self.error(f"{where}, outside the model's folder", hint="nncalc reads none")
         length = info.length if info.length is not None else -1
         try:
-            with path.open("rb") as f:
+            with open_file(path) as f:
                 f.seek(info.offset or 0)
                 data = f.read(min(length, budget[0] + 1) if length >= 0 else budget[0] + 1)
         except OSError as e:

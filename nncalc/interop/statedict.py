@@ -32,7 +32,7 @@ import numpy as np
 
 from nncalc import activations
 from nncalc.errors import NNCalcError, first_line
-from nncalc.files.yamlfile import read_bytes
+from nncalc.files.reader import read_bytes
 from nncalc.interop import metadata
 from nncalc.network import Array, Layer, Network
 

@@ -1,0 +1,136 @@
+"""The one way nncalc reads a file: opened once, without blocking, and only if it is a
+regular file; never more than NNCALC_MAX_BYTES read whatever the file claims its size is.
+
+Devices (/dev/zero), FIFOs, sockets and directories are refused before a byte is read, so
+nothing hangs and nothing reads forever; /proc files, whose size is 0 until read, are read
+no further than the limit.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import BinaryIO
+
+from nncalc.errors import NNCalcError
+
+MAX_BYTES = 64 * 1024 * 1024
+"""The default limit, in bytes, on what a file holds or expands to (NNCALC_MAX_BYTES)."""
+
+LARGEST = 1 << 40
+"""The largest limit NNCALC_MAX_BYTES may set (1 TiB)."""
+
+HINT = "raise NNCALC_MAX_BYTES"
+_PIECE = 16 * 1024 * 1024
+_KINDS = {
+    stat.S_IFDIR: "a directory",
+    stat.S_IFIFO: "a FIFO",
+    stat.S_IFSOCK: "a socket",
+    stat.S_IFCHR: "a device",
+    stat.S_IFBLK: "a device",
+}
+
+
+class NotRegularFileError(OSError):
+    """The path is a directory, device, FIFO or socket; strerror says which."""
+
+
+def max_bytes() -> int:
+    """The limit in force: NNCALC_MAX_BYTES (unset or empty: MAX_BYTES), checked."""
+    text = os.environ.get("NNCALC_MAX_BYTES", "").strip()
+    if not text:
+        return MAX_BYTES
+    short = text.isascii() and text.isdigit() and len(text) <= len(str(LARGEST))
+    if short and 1 <= int(text) <= LARGEST:
+        return int(text)
+    shown = text if len(text) <= 20 else text[:20] + "…"
+    raise NNCalcError.at(
+        f"NNCALC_MAX_BYTES is '{shown}', not a number of bytes",
+        hint=f"give a whole number from 1 to {LARGEST:,} (default {MAX_BYTES:,})",
+    )
+
+
+def too_big(source: str, size: int | None, limit: int, hint: str | None = None) -> NNCalcError:
+    """The error for a file of ``size`` bytes (None: unknown) over ``limit``."""
+    what = f"file is {size:,} bytes, over the limit of {limit:,}" if size else ""
+    return NNCalcError.at(
+        what or f"file is over the limit of {limit:,} bytes", source, hint=hint or HINT
+    )
+
+
+def open_file(path: str | os.PathLike[str]) -> BinaryIO:
+    """The file at ``path`` opened for reading, if it is a regular file; raises OSError
+    (NotRegularFileError for a directory, device, FIFO or socket) otherwise."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as e:
+        if e.errno == errno.ENXIO:  # a socket (or a device without a driver)
+            raise _not_regular(os.stat(path).st_mode) from None
+        raise
+    except ValueError:  # a NUL in the name
+        raise FileNotFoundError(errno.ENOENT, "no such file") from None
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise _not_regular(mode)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def _not_regular(mode: int) -> NotRegularFileError:
+    what = _KINDS.get(stat.S_IFMT(mode), "a special file")
+    return NotRegularFileError(errno.EINVAL, f"not a regular file ({what})")
+
+
+@contextmanager
+def opened(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
+    """open_file as a context, with every way of opening or reading failing as NNCalcError."""
+    source = str(path)
+    try:
+        with open_file(path) as f:
+            yield f
+    except OSError as e:
+        raise _error(e, source) from None
+
+
+def _error(e: OSError, source: str) -> NNCalcError:
+    if isinstance(e, FileNotFoundError):
+        return NNCalcError.at("no such file", source)
+    if isinstance(e, PermissionError):
+        return NNCalcError.at("permission denied", source)
+    if isinstance(e, NotRegularFileError):
+        return NNCalcError.at(str(e.strerror), source)
+    return NNCalcError.at(f"cannot read: {e.strerror or e}", source)
+
+
+def read_at_most(f: BinaryIO, n: int) -> bytes:
+    """At most ``n`` bytes of ``f``, read in pieces: no memory for bytes it does not have."""
+    pieces = []
+    while n > 0:
+        piece = f.read(min(n, _PIECE))
+        if not piece:
+            break
+        pieces.append(piece)
+        n -= len(piece)
+    return b"".join(pieces)
+
+
+def read_bytes(
+    path: str | os.PathLike[str], limit: int | None = None, hint: str | None = None
+) -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes (and never more than
+    max_bytes()), with a clear error for every way reading can fail."""
+    limit = max_bytes() if limit is None else min(limit, max_bytes())
+    with opened(path) as f:
+        size = os.fstat(f.fileno()).st_size
+        if size > limit:
+            raise too_big(str(path), size, limit, hint)
+        data = read_at_most(f, limit + 1)
+    if len(data) > limit:  # the file grew, or its size is not what it says (/proc)
+        raise too_big(str(path), None, limit, hint)
+    return data
