@@ -52,11 +52,11 @@ def hostile(tmp_path):
     os.mkfifo(tmp_path / "fifo.yaml")
     (tmp_path / "folder.yaml").mkdir()
     return {  # the FIFO first: were it opened, it would block before /dev/zero fills memory
-        tmp_path / "fifo.yaml": "a FIFO (named pipe)",
+        tmp_path / "fifo.yaml": "not a regular file (a FIFO)",
         tmp_path / "link.yaml": "a symbolic link",
         tmp_path / "zero.yaml": "a symbolic link",
-        tmp_path / "folder.yaml": "a directory",
-        "/dev/null": "a character device",
+        tmp_path / "folder.yaml": "not a regular file (a directory)",
+        "/dev/null": "not a regular file (a device)",
     }
 
 

@@ -82,9 +82,13 @@ def open_file(path: str | os.PathLike[str]) -> BinaryIO:
         raise
 
 
+def not_regular(mode: int) -> str:
+    """What a file of this (st_)mode is, when it is not regular: 'not a regular file (a FIFO)'."""
+    return f"not a regular file ({_KINDS.get(stat.S_IFMT(mode), 'a special file')})"
+
+
 def _not_regular(mode: int) -> NotRegularFileError:
-    what = _KINDS.get(stat.S_IFMT(mode), "a special file")
-    return NotRegularFileError(errno.EINVAL, f"not a regular file ({what})")
+    return NotRegularFileError(errno.EINVAL, not_regular(mode))
 
 
 @contextmanager

@@ -19,6 +19,7 @@ from nncalc import onehot, params
 from nncalc.errors import EXCERPT, NNCalcError, cut, excerpt
 from nncalc.files import netfile
 from nncalc.files.checker import Checker, is_number, kind
+from nncalc.files.reader import not_regular
 from nncalc.files.yamlfile import Pos, YDict, YList, load_file
 from nncalc.network import Network
 
@@ -36,15 +37,6 @@ SPEC_KEYS = {
 DEFAULT_TOLERANCE = 1e-4
 MAX_ANSWER_BYTES = 1024 * 1024
 """Largest student answer file read, in bytes: answers are short."""
-NOT_REGULAR = (
-    (stat.S_ISLNK, "a symbolic link"),
-    (stat.S_ISDIR, "a directory"),
-    (stat.S_ISFIFO, "a FIFO (named pipe)"),
-    (stat.S_ISCHR, "a character device"),
-    (stat.S_ISBLK, "a block device"),
-    (stat.S_ISSOCK, "a socket"),
-)
-"""What a path that is not a regular file is, by its lstat mode."""
 
 
 @dataclass(frozen=True)
@@ -156,7 +148,7 @@ def check_regular(source: str) -> None:
     except OSError:
         return  # missing or out of reach: reading it says which
     if not stat.S_ISREG(mode):
-        what = next((name for test, name in NOT_REGULAR if test(mode)), "not a regular file")
+        what = "a symbolic link" if stat.S_ISLNK(mode) else not_regular(mode)
         raise NNCalcError.at(what, source, hint="submissions must be regular files")
 
 

@@ -112,7 +112,7 @@ def load(
 
 def _widen(entries: list[Entry], meta: metadata.Read, source: str) -> StateDict:
     """The entries as float64 arrays, once all of them are known to fit the limit."""
-    from nncalc.files.yamlfile import max_bytes
+    from nncalc.files.reader import max_bytes
 
     kept = [e for e in entries if e.name.rpartition(".")[2] != COUNTER]
     for e in kept:
@@ -199,7 +199,7 @@ def _torch(data: bytes, source: str) -> list[Entry]:
 def _check_archive(data: bytes, torch: Any, source: str) -> None:
     """Refuse, before torch.load, an archive that expands past the limit, or whose pickle
     names anything but plain tensors and containers (which could allocate as it likes)."""
-    from nncalc.files.yamlfile import max_bytes
+    from nncalc.files.reader import max_bytes
 
     limit = max_bytes()
     try:
