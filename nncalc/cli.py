@@ -7,6 +7,7 @@ Exit codes: 0 success, 1 a check or expectation failed, 2 bad usage or bad input
 from __future__ import annotations
 
 import os
+import re
 import sys
 from typing import Annotated
 
@@ -325,7 +326,8 @@ def import_(
 
     if output is not None:
         check_path(output, SUFFIXES)
-    names = [g.strip() for g in activations.split(",")] if activations else []
+    # commas inside parentheses separate parameters: relu,softplus(beta=2, threshold=20)
+    names = [g.strip() for g in re.split(r",(?![^(]*\))", activations)] if activations else []
     labels = [c.strip() for c in classes.split(",")] if classes else None
     imported = read_model(model, names, name, labels)
     _notes(imported.notes)
