@@ -318,7 +318,7 @@ def number(v: float) -> str:
 ALPHA_LEAKY = Param("alpha", "α", 0.01)
 ALPHA_ELU = Param("alpha", "α", 1.0)
 BETA = Param("beta", "β", 1.0, positive=True)
-THRESHOLD = Param("threshold", "threshold", None)
+THRESHOLD = Param("threshold", "t", None)
 
 ACTIVATIONS: dict[str, Activation] = {
     a.name: a

@@ -306,7 +306,7 @@ def import_(
             "--activations",
             "-g",
             help="A state_dict's activations: one for every layer, or one per layer "
-            "(e.g. relu,relu,softmax).",
+            "(e.g. relu,relu,softmax), parameters in parentheses: leaky_relu(alpha=0.2).",
         ),
     ] = None,
     inline: Annotated[

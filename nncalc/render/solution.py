@@ -23,7 +23,7 @@ _LATEX_G = {
     "H": r"H",
     "GELU_tanh": r"\operatorname{GELU}_{\tanh}",
 }
-_LATEX_PARAM = {"α": r"\alpha", "β": r"\beta", "threshold": r"\text{threshold}"}
+_LATEX_PARAM = {"α": r"\alpha", "β": r"\beta", "t": "t"}
 
 
 def latex_number(text: str) -> str:
