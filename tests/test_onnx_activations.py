@@ -128,6 +128,7 @@ def test_torch_exports_agree_with_torch(module, dynamo, opset, tmp_path):
     if module in TORCHSCRIPT_SOFTPLUS and not dynamo:
         # TorchScript writes no threshold: the file computes softplus everywhere
         assert g == TORCHSCRIPT_SOFTPLUS[module]
+        assert any("TorchScript exporter" in note for note in imported.notes)
         model[1].threshold = 40.0  # torch's, with a threshold that changes no float64 value
     else:
         assert g == spec

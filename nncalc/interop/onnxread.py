@@ -30,6 +30,11 @@ SUPPORTED = (
     "Clip(0, 6) (ReLU6), HardSwish, Mish, x·Sigmoid(x) (SiLU), SwiGLU, or nothing "
     "(identity); Identity, Dropout, Cast, Flatten and Reshape to rows pass through"
 )
+TORCHSCRIPT_SOFTPLUS = (
+    "this Softplus has no threshold, as PyTorch's TorchScript exporter writes every "
+    "nn.Softplus: nncalc computes log(1 + e^(βz))/β everywhere, as the file does; the module "
+    "itself returns z where βz > its threshold (20 by default)"
+)
 PASS_THROUGH = frozenset({"Identity", "Dropout", "Cast", "Flatten", "Reshape"})
 COMPARISONS = frozenset({"Equal", "Greater", "GreaterOrEqual", "Less", "LessOrEqual", "Not"})
 
@@ -273,6 +278,8 @@ class _Reader:
             if name != "swiglu":
                 self.notes += [_stored_note(e, k, v) for k, v in values.items() if _narrow(v)]
                 g = activations.get(name).with_params(**{k: float(v) for k, v in values.items()})
+                if name == "softplus" and "threshold" not in values and self._by_pytorch():
+                    self.notes.append(TORCHSCRIPT_SOFTPLUS)
                 return Layer(theta, g), a
             gate, a_gate = self._affine(bound[U])
             if self._through(a_gate) is not self._through(a):
@@ -280,6 +287,9 @@ class _Reader:
             beta = values.get(B.name)
             return Layer(theta, gate=gate, beta=None if beta is None else float(beta)), a
         raise self._unsupported(e)
+
+    def _by_pytorch(self) -> bool:
+        return self.model.producer_name == "pytorch"
 
     def _affine(self, e: Node) -> tuple[Array, Any] | None:
         """(Θ = [b | W], the node it reads) when e is Gemm, MatMul, or either + a bias."""
