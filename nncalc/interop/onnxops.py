@@ -106,11 +106,8 @@ def _expm1(x: Any) -> tuple:
     rounds to 1 and −1 where u − 1 does."""
     u = ("Exp", x)
     d = ("Sub", u, 1.0)
-    return ("Where", ("Equal", u, 1.0), x, ("Where", ("Equal", d, -1.0), -1.0, _kahan(d, x, u)))
-
-
-def _kahan(d: Any, x: Any, u: Any) -> tuple:
-    return ("Div", ("Mul", d, x), ("Log", u))
+    kahan = ("Div", ("Mul", d, x), ("Log", u))
+    return ("Where", ("Equal", u, 1.0), x, ("Where", ("Equal", d, -1.0), -1.0, kahan))
 
 
 def _softplus() -> OneOf:

@@ -278,7 +278,8 @@ class _Reader:
             if name != "swiglu":
                 self.notes += [_stored_note(e, k, v) for k, v in values.items() if _narrow(v)]
                 g = activations.get(name).with_params(**{k: float(v) for k, v in values.items()})
-                if name == "softplus" and "threshold" not in values and self._by_pytorch():
+                pytorch = self.model.producer_name == "pytorch"
+                if name == "softplus" and "threshold" not in values and pytorch:
                     self.notes.append(TORCHSCRIPT_SOFTPLUS)
                 return Layer(theta, g), a
             gate, a_gate = self._affine(bound[U])
@@ -287,9 +288,6 @@ class _Reader:
             beta = values.get(B.name)
             return Layer(theta, gate=gate, beta=None if beta is None else float(beta)), a
         raise self._unsupported(e)
-
-    def _by_pytorch(self) -> bool:
-        return self.model.producer_name == "pytorch"
 
     def _affine(self, e: Node) -> tuple[Array, Any] | None:
         """(Θ = [b | W], the node it reads) when e is Gemm, MatMul, or either + a bias."""
