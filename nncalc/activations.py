@@ -1,8 +1,12 @@
 """The activation functions g, exact to float64 rounding and stable for any finite z.
 
-Each takes z as an array whose last axis holds the units of one layer (softmax works
-along that axis) and returns g(z), a new array, or ``out`` (which may be z itself, for
-large batches). None of them overflows or warns, however large |z| is.
+Each takes z as an array whose last axis holds the units of one layer (softmax and
+log_softmax work along that axis) and returns g(z), a new array, or ``out`` (which may be
+z itself, for large batches); parameters (LeakyReLU's α, softplus's β and threshold, ...)
+are keywords. None of them warns, however large |z| is, and none overflows unless its
+value does (z − max z of log_softmax, α·z of a LeakyReLU with |α| > 1, near ±1.8e308).
+softplus with β ≠ 1 and gelu_tanh round their argument (β·z, y) once: they are exact to
+that rounding, as Swish_β is. ``Activation`` binds the parameters; ``get`` reads its text.
 """
 
 from __future__ import annotations
