@@ -1,16 +1,22 @@
 """The activation functions g, exact to float64 rounding and stable for any finite z.
 
-Each takes z as an array whose last axis holds the units of one layer (softmax works
-along that axis) and returns g(z), a new array, or ``out`` (which may be z itself, for
-large batches). None of them overflows or warns, however large |z| is.
+Each takes z as an array whose last axis holds the units of one layer (softmax and
+log_softmax work along that axis) and returns g(z), a new array, or ``out`` (which may be
+z itself, for large batches); parameters (LeakyReLU's α, softplus's β and threshold, ...)
+are keywords. None of them warns, however large |z| is, and none overflows unless its
+value does (z − max z of log_softmax, α·z of a LeakyReLU with |α| > 1, near ±1.8e308).
+softplus with β ≠ 1 and gelu_tanh round their argument (β·z, y) once: they are exact to
+that rounding, as Swish_β is. ``Activation`` binds the parameters; ``get`` reads its text.
 """
 
 from __future__ import annotations
 
 import difflib
+import functools
 import math
+import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -28,6 +34,8 @@ _erfc = np.frompyfunc(math.erfc, 1, 1)
 _SQRT_HALF = 0.7071067811865476
 _SQRT_HALF_LO = -4.833646656726457e-17  # 1/√2 − _SQRT_HALF
 _SPLIT = 134217729.0  # 2^27 + 1, Dekker's splitter
+_SQRT_2_OVER_PI = math.sqrt(2 / math.pi)
+_GELU_KAPPA = 0.044715
 _EXP_EDGE = -708.0  # e^−z overflows float64 for z below about −709.78
 
 
@@ -54,9 +62,26 @@ def relu(z: Array, out: Array | None = None) -> Array:
     return np.maximum(z, 0.0, out=out)
 
 
-def leaky_relu(z: Array, out: Array | None = None) -> Array:
-    """z for z ≥ 0, 0.01·z below."""
-    return _into(np.where(z >= 0, z, 0.01 * z), out)
+def leaky_relu(z: Array, out: Array | None = None, alpha: float = 0.01) -> Array:
+    """z for z ≥ 0, α·z below."""
+    with np.errstate(over="ignore"):  # |α| > 1 near float64's largest: the caller's overflow
+        return _into(np.where(z >= 0, z, alpha * z), out)
+
+
+def relu6(z: Array, out: Array | None = None) -> Array:
+    """min(max(0, z), 6)."""
+    return np.minimum(np.maximum(z, 0.0, out=out), 6.0, out=out)
+
+
+def elu(z: Array, out: Array | None = None, alpha: float = 1.0) -> Array:
+    """z for z > 0, α·(e^z − 1) below, with expm1 so that small |z| keeps its digits."""
+    return _into(np.where(z > 0, z, alpha * np.expm1(np.minimum(z, 0.0))), out)
+
+
+def hardswish(z: Array, out: Array | None = None) -> Array:
+    """z·min(max(z + 3, 0), 6)/6: 0 for z ≤ −3, z for z ≥ 3, z·(z + 3)/6 between."""
+    m = np.clip(z, -3.0, 3.0)
+    return _into(np.where(z >= 3, z, m * (m + 3) / 6), out)
 
 
 def identity(z: Array, out: Array | None = None) -> Array:
@@ -72,9 +97,26 @@ def softmax(z: Array, out: Array | None = None) -> Array:
     return out
 
 
-def softplus(z: Array, out: Array | None = None) -> Array:
-    """log(1 + e^z), exactly, for every z (no threshold approximation)."""
-    return np.logaddexp(0.0, z, out=out)
+def softplus(
+    z: Array, out: Array | None = None, beta: float = 1.0, threshold: float | None = None
+) -> Array:
+    """log(1 + e^(βz))/β, as max(z, 0) + log1p(e^−|βz|)/β so nothing overflows; with a
+    threshold t, z itself where βz > t (PyTorch's Softplus, whose default t is 20)."""
+    with np.errstate(over="ignore"):  # βz = ±inf: e^−|βz| is then exactly 0
+        bz = z if beta == 1 else beta * z
+    tail = np.log1p(np.exp(-np.abs(bz)))
+    value = np.maximum(z, 0.0) + (tail if beta == 1 else tail / beta)
+    return _into(value if threshold is None else np.where(bz > threshold, z, value), out)
+
+
+def mish(z: Array, out: Array | None = None) -> Array:
+    """z·tanh(softplus(z))."""
+    return np.multiply(z, np.tanh(np.logaddexp(0.0, z)), out=out)
+
+
+def log_softmax(z: Array, out: Array | None = None) -> Array:
+    """ln of softmax over the units of the layer, exactly (see _softmax_log)."""
+    return _into(_softmax_log(z), out)
 
 
 def silu(z: Array, out: Array | None = None) -> Array:
@@ -99,6 +141,14 @@ def gelu(z: Array, out: Array | None = None) -> Array:
             2 * xs + 1 / xs,  # the asymptotic series of erfc
         )
     return _into(0.5 * z * _erfc(x).astype(z.dtype) * (1 - r * dx), out)
+
+
+def gelu_tanh(z: Array, out: Array | None = None) -> Array:
+    """PyTorch's GELU(approximate='tanh'): z·(1 + tanh(y))/2 with y = √(2/π)·(z + 0.044715·z³),
+    computed as z·σ(2y), the same function without 1 + tanh(y)'s cancellation for z < 0."""
+    with np.errstate(over="ignore", invalid="ignore"):  # z³ = ±inf: σ is then 0 or 1
+        y2 = 2 * (_SQRT_2_OVER_PI * (z + _GELU_KAPPA * (z * z * z)))
+        return np.multiply(z, sigmoid(y2), out=out)
 
 
 def _product_error(v: Array) -> Array:
@@ -183,8 +233,29 @@ def _sum_before(e: Array) -> Array:
 
 
 @dataclass(frozen=True)
+class Param:
+    """A parameter of an activation: its name in files, its symbol, its default (None: the
+    parameter is absent unless given) and the values it may take."""
+
+    name: str
+    symbol: str
+    default: float | None
+    positive: bool = False
+
+    def problem(self, value: float) -> str | None:
+        """Why value cannot be this parameter, or None."""
+        if not math.isfinite(value):
+            return f"{self.name} must be a finite number, found {value}"
+        if self.positive and value <= 0:
+            return f"{self.name} must be positive, found {number(value)}"
+        return None
+
+
+@dataclass(frozen=True)
 class Activation:
-    """An activation function g, with its symbol and formula for display.
+    """An activation function g, with its symbol and formula for display, its parameters
+    and the values they take here (``values`` holds only those that differ from their
+    defaults, so two activations are the same exactly when their ``spec`` texts are).
 
     ``gap(z)`` gives 1 − |g(z)| without rounding it away, for the functions whose
     values crowd against ±1 (σ(41.5) is 1 − 9.5e-19, which float64 stores as 1).
@@ -198,11 +269,62 @@ class Activation:
     g: Callable[..., Array]
     gap: Callable[[Array], Array] | None = None
     log: Callable[[Array], Array] | None = None
+    params: tuple[Param, ...] = ()
+    values: tuple[tuple[str, float], ...] = ()
 
     def __call__(self, z: Array, out: Array | None = None) -> Array:
         """g(z), into ``out`` when given (``out`` may be ``z`` itself)."""
-        return self.g(z, out=out)
+        return self.g(z, out=out, **dict(self.values))
 
+    def param(self, name: str) -> Param:
+        """The parameter called name; ValueError naming those it has."""
+        for p in self.params:
+            if p.name == name:
+                return p
+        have = ", ".join(p.name for p in self.params) or "none"
+        raise ValueError(f"{self.name} has no parameter '{name}' (its parameters: {have})")
+
+    def with_params(self, **values: float) -> Activation:
+        """This activation with the given parameters; ValueError for a bad one."""
+        given = {**dict(self.values), **values}
+        for name, value in given.items():
+            problem = self.param(name).problem(value)
+            if problem:
+                raise ValueError(f"{self.name}: {problem}")
+        kept = tuple(
+            (p.name, float(given[p.name]))
+            for p in self.params
+            if p.name in given and given[p.name] != p.default
+        )
+        return self if kept == self.values else replace(self, values=kept)
+
+    def value(self, name: str) -> float | None:
+        """The value of a parameter here: the given one or its default."""
+        return dict(self.values).get(name, self.param(name).default)
+
+    @property
+    def spec(self) -> str:
+        """The canonical text: 'leaky_relu', or 'leaky_relu(alpha=0.2)' with parameters."""
+        shown = ", ".join(f"{k}={number(v)}" for k, v in self.values)
+        return f"{self.name}({shown})" if shown else self.name
+
+    @property
+    def label(self) -> str:
+        """The symbol with the parameters that are not default: 'LeakyReLU_(α=0.2)'."""
+        shown = ", ".join(f"{self.param(k).symbol}={number(v)}" for k, v in self.values)
+        return f"{self.symbol}_({shown})" if shown else self.symbol
+
+
+def number(v: float) -> str:
+    """v as the shortest text that reads back as the same float64 (2 for 2.0)."""
+    text = repr(float(v))
+    return text[:-2] if text.endswith(".0") else text
+
+
+ALPHA_LEAKY = Param("alpha", "α", 0.01)
+ALPHA_ELU = Param("alpha", "α", 1.0)
+BETA = Param("beta", "β", 1.0, positive=True)
+THRESHOLD = Param("threshold", "t", None)
 
 ACTIVATIONS: dict[str, Activation] = {
     a.name: a
@@ -210,20 +332,47 @@ ACTIVATIONS: dict[str, Activation] = {
         Activation("sigmoid", "σ", "1 / (1 + e^−z)", sigmoid, _sigmoid_gap, _sigmoid_log),
         Activation("tanh", "tanh", "(e^z − e^−z) / (e^z + e^−z)", tanh, _tanh_gap),
         Activation("relu", "ReLU", "max(0, z)", relu),
-        Activation("leaky_relu", "LeakyReLU", "z if z ≥ 0 else 0.01·z", leaky_relu),
+        Activation(
+            "leaky_relu", "LeakyReLU", "z if z ≥ 0 else α·z", leaky_relu, params=(ALPHA_LEAKY,)
+        ),
         Activation("identity", "id", "z", identity),
         Activation("softmax", "softmax", "e^z_i / Σ_k e^z_k", softmax, _softmax_gap, _softmax_log),
-        Activation("softplus", "softplus", "log(1 + e^z)", softplus),
+        Activation("log_softmax", "LogSoftmax", "z_i − log Σ_k e^z_k", log_softmax),
+        Activation(
+            "softplus",
+            "softplus",
+            "log(1 + e^(β·z))/β; z where β·z > threshold, if one is given",
+            softplus,
+            params=(BETA, THRESHOLD),
+        ),
         Activation("silu", "SiLU", "z·σ(z)", silu, log=_silu_log),
         Activation("gelu", "GELU", "z·Φ(z)", gelu),
+        Activation("gelu_tanh", "GELU_tanh", "z·(1 + tanh(√(2/π)·(z + 0.044715·z³)))/2", gelu_tanh),
+        Activation("elu", "ELU", "z if z > 0 else α·(e^z − 1)", elu, params=(ALPHA_ELU,)),
+        Activation("relu6", "ReLU6", "min(max(0, z), 6)", relu6),
+        Activation("hardswish", "HardSwish", "z·min(max(z + 3, 0), 6)/6", hardswish),
+        Activation("mish", "Mish", "z·tanh(softplus(z))", mish),
         Activation("step", "H", "1 if z ≥ 0 else 0", step),
     )
 }
 
-ALIASES = {"logistic": "sigmoid", "linear": "identity", "swish": "silu", "heaviside": "step"}
+ALIASES = {
+    "logistic": "sigmoid",
+    "linear": "identity",
+    "swish": "silu",
+    "heaviside": "step",
+    "logsoftmax": "log_softmax",
+}
 
 SWIGLU = "swiglu"
 """The activation name of a layer with a gate: (Θ·[1; a]) * Swish_β(Θ_gate·[1; a])."""
+
+_SPEC = re.compile(r"\s*([^()]*?)\s*(?:\((.*)\))?\s*")
+
+
+def over_layer(activation: str) -> bool:
+    """Does g take the whole layer's z (softmax, log_softmax), not each unit's own?"""
+    return activation in ("softmax", "log_softmax")
 
 
 def names() -> list[str]:
@@ -231,16 +380,42 @@ def names() -> list[str]:
     return [*ACTIVATIONS, *ALIASES]
 
 
-def get(name: str) -> Activation:
-    """The activation called ``name`` (case-insensitive, aliases allowed).
+def get(name: str | Activation) -> Activation:
+    """The activation called ``name`` (case-insensitive, aliases allowed), with the
+    parameters its text gives: 'leaky_relu(alpha=0.2)'.
 
-    Raises KeyError with a did-you-mean suggestion for an unknown name.
+    Raises KeyError with a did-you-mean suggestion for an unknown name, ValueError for a
+    parameter it does not have or a value that parameter cannot take.
     """
-    key = name.strip().lower().replace("-", "_")
+    if isinstance(name, Activation):
+        return name
+    return _get(name)
+
+
+@functools.lru_cache(maxsize=256)
+def _get(text: str) -> Activation:
+    found = _SPEC.fullmatch(text)
+    base, args = found.groups() if found else (text, None)
+    key = base.lower().replace("-", "_")
     key = ALIASES.get(key, key)
-    if key in ACTIVATIONS:
-        return ACTIVATIONS[key]
-    raise KeyError(unknown_message(name))
+    if key not in ACTIVATIONS:
+        raise KeyError(unknown_message(base))
+    return ACTIVATIONS[key].with_params(**_params(key, args))
+
+
+def _params(name: str, args: str | None) -> dict[str, float]:
+    """{'alpha': 0.2} from 'alpha=0.2' (the text between a spec's parentheses)."""
+    values: dict[str, float] = {}
+    for part in [] if args is None else args.split(","):
+        key, eq, text = (s.strip() for s in part.partition("="))
+        try:
+            if not eq or key in values:
+                raise ValueError
+            values[key] = float(text)
+        except ValueError:
+            found = part.strip()
+            raise ValueError(f"{name}: write parameters as name=number, found '{found}'") from None
+    return values
 
 
 def unknown_message(name: str) -> str:

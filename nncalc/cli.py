@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import re
 import signal
 import sys
 import threading
@@ -319,7 +320,7 @@ def import_(
             "--activations",
             "-g",
             help="A state_dict's activations: one for every layer, or one per layer "
-            "(e.g. relu,relu,softmax).",
+            "(e.g. relu,relu,softmax), parameters in parentheses: leaky_relu(alpha=0.2).",
         ),
     ] = None,
     order: Annotated[
@@ -347,7 +348,8 @@ def import_(
 
     if output is not None:
         check_path(output, SUFFIXES)
-    names = [g.strip() for g in activations.split(",")] if activations else []
+    # commas inside parentheses separate parameters: relu,softplus(beta=2, threshold=20)
+    names = [g.strip() for g in re.split(r",(?![^(]*\))", activations)] if activations else []
     labels = [c.strip() for c in classes.split(",")] if classes else None
     modules = [m.strip() for m in order.split(",")] if order else None
     imported = read_model(model, names, name, labels, modules)

@@ -28,7 +28,9 @@ class Layer:
     ``theta`` is s_(j+1) × (s_j + 1) with the biases in column 0. A SwiGLU layer also
     has ``gate`` (V with c in column 0, the same shape) and computes
     a^(j+1) = z^(j+1) * Swish_β(Θ_gate·[1; a^(j)]); ``beta`` None means the fixed β = 1,
-    a number means a learned β, which counts as a parameter.
+    a number means a learned β, which counts as a parameter. ``activation`` is a name,
+    with parameters when they are not the defaults ('leaky_relu(alpha=0.2)', see
+    ``activations.get``), or an ``activations.Activation``; it is kept as that canonical text.
     """
 
     theta: Array
@@ -40,7 +42,7 @@ class Layer:
         theta = _matrix(self.theta, "theta")
         object.__setattr__(self, "theta", theta)
         if self.gate is None:
-            object.__setattr__(self, "activation", activations.get(self.activation).name)
+            object.__setattr__(self, "activation", activations.get(self.activation).spec)
             return
         gate = _matrix(self.gate, "gate")
         if gate.shape != theta.shape:

@@ -42,19 +42,55 @@ def relu(z: mpf) -> mpf:
     return z if z > 0 else mpf(0)
 
 
-def leaky_relu(z: mpf) -> mpf:
-    """z for z ≥ 0, z/100 below (the slope is exactly 0.01, not its float64 rounding)."""
-    return z if z >= 0 else z / 100
+def leaky_relu(z: mpf, alpha: float | None = None) -> mpf:
+    """z for z ≥ 0, α·z below; by default z/100 (exactly 0.01, not its float64 rounding)."""
+    if z >= 0:
+        return z
+    return z / 100 if alpha is None else _mpf(alpha) * z
+
+
+def relu6(z: mpf) -> mpf:
+    return min(max(z, mpf(0)), mpf(6))
+
+
+def elu(z: mpf, alpha: float = 1.0) -> mpf:
+    """z for z > 0, α·(e^z − 1) below, at WIDE_BITS so that e^z − 1 keeps its digits."""
+    if z > 0:
+        return z
+    with mp.workprec(WIDE_BITS):
+        value = _mpf(alpha) * (mp.exp(z) - 1)
+    return +value
+
+
+def hardswish(z: mpf) -> mpf:
+    """z·min(max(z + 3, 0), 6)/6."""
+    return z * min(max(z + 3, mpf(0)), mpf(6)) / 6
+
+
+def mish(z: mpf) -> mpf:
+    """z·tanh(softplus(z))."""
+    return z * mp.tanh(softplus(z))
+
+
+def gelu_tanh(z: mpf) -> mpf:
+    """z·(1 + tanh(y))/2, y = √(2/π)·(z + 0.044715·z³), written z·σ(2y) (the same number:
+    1 + tanh(y) = 2σ(2y)), which needs no extra precision where 1 + tanh(y) cancels."""
+    y = mp.sqrt(2 / mp.pi) * (z + mpf("0.044715") * z**3)
+    return z * sigmoid(2 * y)
 
 
 def identity(z: mpf) -> mpf:
     return z
 
 
-def softplus(z: mpf) -> mpf:
-    """log(1 + e^z), taken literally at WIDE_BITS so that 1 + e^z keeps e^z's digits."""
+def softplus(z: mpf, beta: float = 1.0, threshold: float | None = None) -> mpf:
+    """log(1 + e^(βz))/β, taken literally at WIDE_BITS so that 1 + e^(βz) keeps e^(βz)'s
+    digits; z itself where βz > threshold (PyTorch's), when one is given."""
+    b = _mpf(beta)
+    if threshold is not None and b * z > threshold:
+        return z
     with mp.workprec(WIDE_BITS):
-        value = mp.log(1 + mp.exp(z))
+        value = mp.log(1 + mp.exp(b * z)) / b
     return +value  # round back to mp.dps
 
 
@@ -99,7 +135,15 @@ def softmax(z: Sequence[mpf]) -> Vector:
     return [v / total for v in e]
 
 
-ELEMENTWISE: dict[str, Callable[[mpf], mpf]] = {
+def log_softmax(z: Sequence[mpf]) -> Vector:
+    """z_i − log Σ_k e^z_k, at WIDE_BITS: the top unit's value can be as small as e^−1000."""
+    with mp.workprec(WIDE_BITS):
+        total = mp.log(mp.fsum(mp.exp(_mpf(v)) for v in z))
+        values = [_mpf(v) - total for v in z]
+    return [+v for v in values]
+
+
+ELEMENTWISE: dict[str, Callable[..., mpf]] = {
     "sigmoid": sigmoid,
     "tanh": tanh,
     "relu": relu,
@@ -108,20 +152,25 @@ ELEMENTWISE: dict[str, Callable[[mpf], mpf]] = {
     "softplus": softplus,
     "silu": silu,
     "gelu": gelu,
+    "gelu_tanh": gelu_tanh,
+    "elu": elu,
+    "relu6": relu6,
+    "hardswish": hardswish,
+    "mish": mish,
     "step": step,
 }
-
-NAMES = [*ELEMENTWISE, "softmax"]
+NAMES = [*ELEMENTWISE, "softmax", "log_softmax"]
 """Every activation the reference knows."""
 
 
-def activate(name: str, z: Sequence[float | mpf]) -> Vector:
-    """g(z) for one layer's pre-activations z (softmax is over the whole layer)."""
+def activate(name: str, z: Sequence[float | mpf], **params: float) -> Vector:
+    """g(z) for one layer's pre-activations z (softmax and log_softmax are over the whole
+    layer), with g's parameters (alpha, beta, threshold) as keywords."""
     zs = [_mpf(v) for v in z]
-    if name == "softmax":
-        return softmax(zs)
+    if name in ("softmax", "log_softmax"):
+        return softmax(zs) if name == "softmax" else log_softmax(zs)
     g = ELEMENTWISE[name]
-    return [g(v) for v in zs]
+    return [g(v, **params) for v in zs]
 
 
 def gap(name: str, z: Sequence[float | mpf]) -> Vector:

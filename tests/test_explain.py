@@ -102,3 +102,32 @@ def test_collapse_names_the_non_linear_layer(run, name, layer, g):
         "layer": layer,
         "activation": g,
     }
+
+
+PARAMETERS_NET = """\
+layers:
+  - {theta: [[0, 1], [0, -1]], activation: leaky_relu, alpha: 0.2}
+  - {theta: [[0, 1, 1]], activation: softplus, beta: 2, threshold: 20}
+  - {theta: [[0, 1], [1, 1]], activation: log_softmax}
+"""
+
+
+def test_parameters_show_wherever_g_does(run, write):
+    """JSON, the summary, --explain and LaTeX name g with the parameters that are not
+    the defaults; log_softmax, like softmax, takes the whole layer's z."""
+    net = write("net.yaml", PARAMETERS_NET)
+    r = run("forward", net, "-x", "-3", "--json")
+    assert r.json()["network"]["activations"] == [
+        "leaky_relu(alpha=0.2)",
+        "softplus(beta=2, threshold=20)",
+        "log_softmax",
+    ]
+    explained = run("forward", net, "-x", "-3", "--explain").out
+    # by hand: LeakyReLU_0.2(−3) = 0.2·−3 = −0.6
+    assert "= LeakyReLU_(α=0.2)(−3) = −0.6" in explained
+    assert "softplus_(β=2, t=20)(" in explained
+    assert "= LogSoftmax(z^(4))_1 = " in explained
+    assert "softplus_(β=2, t=20)" in run("forward", net, "-x", "-3").out
+    latex = run("forward", net, "-x", "-3", "--format", "latex").out
+    assert r"\operatorname{LeakyReLU}_{\alpha=0.2}" in latex
+    assert r"\operatorname{softplus}_{\beta=2, t=20}" in latex

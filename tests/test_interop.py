@@ -58,10 +58,10 @@ def test_round_trip_through_torch():
 def test_unsupported_torch_modules():
     with pytest.raises(NNCalcError, match="cannot represent the module Conv1d"):
         from_torch(nn.Sequential(nn.Conv1d(1, 1, 1)))
-    with pytest.raises(NNCalcError, match=r"slope 0\.2"):
-        from_torch(nn.Sequential(nn.Linear(2, 2), nn.LeakyReLU(0.2)))
-    with pytest.raises(NNCalcError, match="exact erf form"):
-        from_torch(nn.Sequential(nn.Linear(2, 2), nn.GELU(approximate="tanh")))
+    with pytest.raises(NNCalcError, match="Softmax over dim 0"):
+        from_torch(nn.Sequential(nn.Linear(2, 2), nn.LogSoftmax(dim=0)))
+    with pytest.raises(NNCalcError, match="Softplus: softplus: beta must be positive"):
+        from_torch(nn.Sequential(nn.Linear(2, 2), nn.Softplus(beta=-1)))
     with pytest.raises(NNCalcError, match="swiglu, which PyTorch has no module for"):
         to_torch(nncalc.load(SAMPLES / "swiglu.yaml"))
 

@@ -183,3 +183,81 @@ def test_library_checks_shapes_too():
         nncalc.Network.from_thetas([[0, 1], [0, 1]], [[0, 1, 2, 3]])
     with pytest.raises(NNCalcError, match="s_1 = 1"):
         nncalc.Network.from_thetas([[0, 1]]).forward([1, 2])
+
+
+# -- activation parameters ------------------------------------------------------------
+
+
+def test_activation_parameters_beside_the_activation():
+    net = load(
+        """
+        activation: softplus
+        beta: 2
+        threshold: 20
+        layers:
+          - {theta: [[0, 1], [0, -1]], activation: leaky_relu, alpha: 0.2}
+          - {theta: [[0, 1, 1]], threshold: 5}
+          - {theta: [[0, 1]]}
+          - {theta: [[0, 1]], activation: elu}
+        """
+    )
+    assert net.activations == [
+        "leaky_relu(alpha=0.2)",
+        "softplus(beta=2, threshold=5)",  # the default g, its threshold overridden
+        "softplus(beta=2, threshold=20)",
+        "elu",  # its own g: the default's parameters do not carry over
+    ]
+    # by hand: LeakyReLU_0.2(−3) = −0.6
+    assert net.forward([-3.0]).a[2][0, 0] == pytest.approx(-0.6, rel=1e-15)
+
+
+def test_default_parameter_values_are_the_plain_activation():
+    net = load("layers: [{theta: [[0, 1]], activation: leaky_relu, alpha: 0.01}]")
+    assert net.activations == ["leaky_relu"]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "layers:\n  - {theta: [[0, 1]], activation: relu, alpha: 0.2}",
+            "net.yaml:2: Θ^(1): relu has no parameter 'alpha' (its parameters: none)",
+        ),
+        (
+            "layers:\n  - theta: [[0, 1]]\n    activation: softplus\n    beta: -2",
+            "net.yaml:4: Θ^(1): softplus's beta must be positive, found -2",
+        ),
+        (
+            "layers:\n  - theta: [[0, 1]]\n    activation: leaky_relu\n    alpha: big",
+            "net.yaml:4:12: Θ^(1): alpha: 'big' is not a number",
+        ),
+        (
+            "layers:\n  - theta: [[0, 1]]\n    activation: leaky_relu\n    alfa: 2",
+            "net.yaml:4: unknown key 'alfa' in Θ^(1); did you mean 'alpha'?",
+        ),
+        (
+            "activation: tanh\nthreshold: 3\nlayers: [{theta: [[0, 1]]}]",
+            "net.yaml:2: the network: tanh has no parameter 'threshold'",
+        ),
+        (
+            "layers:\n  - {theta: [[0, 1]], activation: 'leaky_relu(alpha=0.2)'}",
+            "write parameters as keys beside it: {activation: leaky_relu, alpha: 0.2}",
+        ),
+        (
+            "layers:\n  - {theta: [[0, 1]], gate: [[0, 1]], alpha: 0.2}",
+            "net.yaml:2: Θ^(1): a SwiGLU layer has no 'alpha'",
+        ),
+    ],
+)
+def test_bad_activation_parameters(text, message):
+    assert message in error(text)
+
+
+def test_parameters_survive_save_and_load(tmp_path):
+    from nncalc.files import netsave
+
+    net = load("layers: [{theta: [[0, 1]], activation: softplus, beta: 0.3, threshold: 1}]")
+    netsave.save(net, tmp_path / "n.yaml")
+    text = (tmp_path / "n.yaml").read_text()
+    assert "activation: softplus\n    beta: 0.3\n    threshold: 1\n" in text
+    assert nncalc.load(tmp_path / "n.yaml").activations == net.activations

@@ -18,8 +18,19 @@ from nncalc.files.checker import Checker, is_number, kind, plural
 from nncalc.files.yamlfile import Pos, YDict, YList, load_file, parse
 from nncalc.network import Array, Layer, Network, join_bias
 
-TOP_KEYS = ("name", "description", "activation", "classes", "layers", "inputs")
-LAYER_KEYS = ("theta", "weights", "bias", "activation", "gate", "gate_weights", "gate_bias", "beta")
+PARAM_KEYS = ("alpha", "beta", "threshold")
+"""The activations' parameters, written beside ``activation:`` (docs/format.md)."""
+TOP_KEYS = ("name", "description", "activation", "classes", "layers", "inputs", *PARAM_KEYS)
+LAYER_KEYS = (
+    "theta",
+    "weights",
+    "bias",
+    "activation",
+    "gate",
+    "gate_weights",
+    "gate_bias",
+    *PARAM_KEYS,
+)
 EXAMPLE_KEYS = ("name", "x")
 
 
@@ -89,21 +100,58 @@ class _Reader(Checker):
         return Network(tuple(layers), name, classes, X, tuple(names), self.source)
 
     def activation(self, d: YDict, default: str, where: str) -> str:
-        if "activation" not in d:
-            return default
+        """The activation of d with the parameters written beside it, as its spec text."""
+        given = [k for k in PARAM_KEYS if k in d]
+        if "activation" not in d:  # the default g, its parameters overridden by d's
+            act = activations.get(default)
+            return act.with_params(**self.params(d, act, given, where)).spec
         value = d["activation"]
         pos = d.value_pos["activation"]
         if not isinstance(value, str):
             self.problem(pos, f"activation of {where} should be a name, found {kind(value)}")
             return default
         try:
-            return activations.get(value).name
+            if "(" in value:
+                raise ValueError
+            act = activations.get(value)
         except KeyError as e:
             if value.strip().lower() == activations.SWIGLU:
                 self.problem(pos, "swiglu is not an activation name", "give the layer a 'gate:'")
             else:
                 self.problem(pos, e.args[0])
             return default
+        except ValueError:
+            self.problem(
+                pos,
+                f"activation of {where} should be a name, found '{value}'",
+                "write parameters as keys beside it: {activation: leaky_relu, alpha: 0.2}",
+            )
+            return default
+        return act.with_params(**self.params(d, act, given, where)).spec
+
+    def params(
+        self, d: YDict, act: activations.Activation, given: list[str], where: str
+    ) -> dict[str, float]:
+        """The parameters of act given in d, each checked (unknown, not a number, out of range)."""
+        values = {}
+        for key in given:
+            try:
+                param = act.param(key)
+            except ValueError as e:
+                if key == "beta":
+                    self.problem(
+                        d.key_pos[key], f"{where}: 'beta' belongs to a SwiGLU layer", "add a gate"
+                    )
+                else:
+                    self.problem(d.key_pos[key], f"{where}: {e}")
+                continue
+            v = self.number(d, key, where, None)
+            problem = None if v is None else param.problem(v)
+            if problem:
+                self.problem(d.value_pos[key], f"{where}: {act.name}'s {problem}")
+            elif v is not None:
+                values[key] = v
+        return values
 
     def layers(self, doc: YDict, default: str) -> list[Layer] | None:
         value = doc.get("layers")
@@ -144,11 +192,14 @@ class _Reader(Checker):
         self.check_keys(d, LAYER_KEYS, where)
         has_gate = any(k in d for k in ("gate", "gate_weights", "gate_bias"))
         said_swiglu = str(d.get("activation", "")).strip().lower() == activations.SWIGLU
-        activation = default if has_gate and said_swiglu else self.activation(d, default, where)
+        activation = default if has_gate else self.activation(d, default, where)
         theta = self.theta_of(d, j, "theta", "weights", "bias")
         gate = None
         if has_gate:
             gate = self.theta_of(d, j, "gate", "gate_weights", "gate_bias")
+            for key in ("alpha", "threshold"):
+                if key in d:
+                    self.problem(d.key_pos[key], f"{where}: a SwiGLU layer has no '{key}'")
             if "activation" in d and not said_swiglu:
                 self.problem(
                     d.value_pos["activation"],
@@ -162,11 +213,7 @@ class _Reader(Checker):
                     "SwiGLU's two matrices must have the same shape",
                 )
                 return None
-        elif "beta" in d:
-            self.problem(
-                d.key_pos["beta"], f"{where}: 'beta' belongs to a SwiGLU layer", "add a gate"
-            )
-        beta = self.number(d, "beta", where, None)
+        beta = self.number(d, "beta", where, None) if has_gate else None
         if theta is None or (has_gate and gate is None):
             return None
         return Layer(theta, activation, gate, beta)

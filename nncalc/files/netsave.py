@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from nncalc.activations import number
 from nncalc.errors import NNCalcError
 from nncalc.files.outputs import atomic_files, check_path
 from nncalc.network import Array, Network
@@ -34,7 +35,9 @@ def dumps(
         lines.append(f"classes: [{', '.join(_quote(c) for c in network.classes)}]")
     lines.append("layers:")
     for j, layer in enumerate(network.layers, start=1):
-        lines.append(f"  - activation: {layer.activation}")
+        g = layer.g
+        lines.append(f"  - activation: {g.name if g else layer.activation}")
+        lines += [f"    {k}: {number(v)}" for k, v in (g.values if g else ())]
         for key, M in (("theta", layer.theta), ("gate", layer.gate)):
             if M is None:
                 continue

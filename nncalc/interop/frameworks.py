@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from nncalc import activations
 from nncalc.errors import NNCalcError
 from nncalc.network import Layer, Network
 
@@ -24,7 +25,16 @@ TORCH_ACTIVATIONS = {
     "Softplus": "softplus",
     "SiLU": "silu",
     "GELU": "gelu",
+    "LogSoftmax": "log_softmax",
+    "ELU": "elu",
+    "ReLU6": "relu6",
+    "Hardswish": "hardswish",
+    "Mish": "mish",
 }
+TORCH_EXACT_THRESHOLD = 40.0
+"""PyTorch's Softplus always has a threshold; above β·z = 40, log(1 + e^(βz))/β rounds to z
+in float64 (e^−40/40 < 2^−53), so this one changes no value: to_torch gives it to the
+exact softplus."""
 INFERENCE_IDENTITY = frozenset({"Dropout", "AlphaDropout", "Identity"})
 """Modules that pass their input on unchanged at inference: skipped (nn.Flatten too,
 before the first Linear layer)."""
@@ -54,8 +64,7 @@ def from_torch(model: Any, name: str | None = None) -> Network:
             )
             layers.append([np.column_stack([b, W]), "identity"])
         elif kind in TORCH_ACTIVATIONS and layers and layers[-1][1] == "identity":
-            _check_torch_activation(module, kind)
-            layers[-1][1] = TORCH_ACTIVATIONS[kind]
+            layers[-1][1] = _torch_activation(module, kind)
         else:
             supported = ", ".join(["Linear", *TORCH_ACTIVATIONS, "Dropout", "Flatten (first)"])
             where = (
@@ -72,16 +81,46 @@ def from_torch(model: Any, name: str | None = None) -> Network:
     return Network(tuple(Layer(theta, g) for theta, g in layers), name)
 
 
-def _check_torch_activation(module: Any, kind: str) -> None:
-    """Refuse the settings nncalc's activation of the same name does not compute."""
-    if kind == "LeakyReLU" and module.negative_slope != 0.01:
-        raise NNCalcError.at(f"LeakyReLU with slope {module.negative_slope}; nncalc's is 0.01")
-    if kind == "Softmax" and module.dim not in (-1, 1, None):
-        raise NNCalcError.at(f"Softmax over dim {module.dim}; nncalc's is over the units")
-    if kind == "Softplus" and module.beta != 1:
-        raise NNCalcError.at(f"Softplus with beta {module.beta}; nncalc's has beta 1")
-    if kind == "GELU" and module.approximate != "none":
-        raise NNCalcError.at("GELU's tanh approximation; nncalc's GELU is the exact erf form")
+def _torch_activation(module: Any, kind: str) -> str:
+    """The activation a module computes, with its parameters; refuses the settings nncalc
+    does not compute."""
+    if kind in ("Softmax", "LogSoftmax") and module.dim not in (-1, 1, None):
+        raise NNCalcError.at(f"{kind} over dim {module.dim}; nncalc's is over the units")
+    g = activations.get(TORCH_ACTIVATIONS[kind])
+    if kind == "GELU":
+        if module.approximate not in ("none", "tanh"):
+            raise NNCalcError.at(f"GELU with approximate={module.approximate!r}")
+        g = activations.get("gelu_tanh" if module.approximate == "tanh" else "gelu")
+    params = {
+        "LeakyReLU": {"alpha": getattr(module, "negative_slope", None)},
+        "ELU": {"alpha": getattr(module, "alpha", None)},
+        "Softplus": {
+            "beta": getattr(module, "beta", None),
+            "threshold": getattr(module, "threshold", None),
+        },
+    }.get(kind, {})
+    try:
+        return g.with_params(**{k: float(v) for k, v in params.items()}).spec
+    except ValueError as e:
+        raise NNCalcError.at(f"{kind}: {e}") from None
+
+
+def _torch_module(g: activations.Activation) -> Any:
+    """The torch module computing g."""
+    from torch import nn
+
+    kind = {v: k for k, v in TORCH_ACTIVATIONS.items()}.get(g.name, "GELU")
+    if g.name in ("softmax", "log_softmax"):
+        return getattr(nn, kind)(dim=-1)
+    if g.name == "gelu_tanh":
+        return nn.GELU(approximate="tanh")
+    if g.name == "softplus":
+        threshold = g.value("threshold")
+        t = TORCH_EXACT_THRESHOLD if threshold is None else threshold
+        return nn.Softplus(beta=g.value("beta"), threshold=t)
+    if g.name == "leaky_relu":
+        return nn.LeakyReLU(g.value("alpha"))
+    return nn.ELU(g.value("alpha")) if g.name == "elu" else getattr(nn, kind)()
 
 
 def to_torch(network: Network) -> Any:
@@ -92,12 +131,10 @@ def to_torch(network: Network) -> Any:
     from nncalc.interop.statedict import state_dict
 
     tensors = state_dict(network)  # refuses the layers PyTorch has no module for
-    names = {v: k for k, v in TORCH_ACTIVATIONS.items()}
     modules: list = []
     for layer in network.layers:
         modules.append(nn.Linear(layer.inputs, layer.units, dtype=torch.float64))
-        kind = names[layer.activation]
-        modules.append(nn.Softmax(dim=-1) if kind == "Softmax" else getattr(nn, kind)())
+        modules.append(_torch_module(layer.g))
     model = nn.Sequential(*modules)
     model.load_state_dict({k: torch.from_numpy(v) for k, v in tensors.items()})
     return model

@@ -1,12 +1,15 @@
 """Each activation g as a small ONNX graph over z: one table, read both ways.
 
 A template is a tree: ``(op, arg, ..., {attributes})`` with leaves ``Z`` (the layer's z,
-a Gemm or MatMul + Add), ``U`` (a SwiGLU gate's u), ``B`` (SwiGLU's β, a constant) or a
-number (a constant). ``OneOf(t1, t2, ...)`` lists the spellings: export writes the first,
-import accepts them all. The first spellings are exact in float64 on onnxruntime, whose
-float64 Sigmoid loses digits below z = −20 and which has no float64 LeakyRelu or Softplus:
-σ is written 1/(1 + e^−z), and softplus as max(z, 0) + log1p(e^−|z|), with log1p(t) =
-t·log(u)/(u − 1), u = 1 + t (Kahan's formula; ONNX has no Log1p).
+a Gemm or MatMul + Add), ``U`` (a SwiGLU gate's u), a ``P`` (a parameter of g, such as
+LeakyReLU's α or SwiGLU's β: a scalar constant or an attribute) or a number (a constant).
+``OneOf(t1, t2, ...)`` lists the spellings: import accepts them all, export writes the
+first that holds g's parameters (``spelling``). Those are exact in float64 on onnxruntime,
+whose float64 Sigmoid loses digits below z = −20, whose HardSwish and Mish round to float32
+or lose the tail, and which has no float64 LeakyRelu, Softplus or Gelu: σ is written
+1/(1 + e^−z); softplus as max(z, 0) + log1p(e^−|z|), with log1p(t) = t·log(u)/(u − 1),
+u = 1 + t; ELU's e^z − 1 as (u − 1)·z/log(u), u = e^z (Kahan's formulas; ONNX has no Log1p
+or Expm1); GELU's tanh form as z·σ(2y), which is z·(1 + tanh(y))/2 without its cancellation.
 """
 
 from __future__ import annotations
@@ -20,8 +23,32 @@ import numpy as np
 
 from nncalc.errors import NNCalcError
 
-Z, U, B = "Z", "U", "B"
-COMMUTATIVE = frozenset({"Add", "Mul", "Max", "Equal"})
+Z, U = "Z", "U"
+COMMUTATIVE = frozenset({"Add", "Mul", "Max", "Min", "Equal"})
+
+
+@dataclass(frozen=True)
+class P:
+    """A parameter of g, read from a scalar constant or an attribute (those ONNX stores as
+    float32) and written as a float64 constant; a template matches only values in [lo, hi]."""
+
+    name: str
+    lo: float = -math.inf
+    hi: float = math.inf
+
+
+@dataclass(frozen=True)
+class Ints:
+    """A constant int64 tensor, such as a reduction's axes."""
+
+    values: tuple[int, ...]
+
+
+B = P("beta")
+"""SwiGLU's β."""
+BETA = P("beta", 5e-324)
+"""Softplus's β, which is positive."""
+ALPHA, SLOPE, THRESHOLD = P("alpha"), P("alpha", 0.0, 1.0), P("threshold")
 
 
 @dataclass(frozen=True, init=False)
@@ -51,12 +78,71 @@ def sigma(x: Any) -> OneOf:
     return OneOf(("Reciprocal", ("Add", ("Exp", ("Neg", x)), 1.0)), ("Sigmoid", x))
 
 
-def _log1p_exp_minus_abs() -> tuple:
-    """log1p(e^−|z|), exactly, from Exp, Log and Kahan's correction."""
-    t = ("Exp", ("Neg", ("Abs", Z)))
+def _log1p(t: Any) -> tuple:
+    """log1p(t), exactly, from Log and Kahan's correction: t·log(u)/(u − 1), u = 1 + t."""
     u = ("Add", t, 1.0)
     d = ("Sub", u, 1.0)
     return ("Where", ("Equal", d, 0.0), t, ("Mul", t, ("Div", ("Log", u), d)))
+
+
+def _log1p_exp_minus_abs(x: Any) -> tuple:
+    """log1p(e^−|x|), exactly."""
+    return _log1p(("Exp", ("Neg", ("Abs", x))))
+
+
+def _log_softmax() -> OneOf:
+    """ln p_i: LogSoftmax, except for a unit with p_i > 1/2, whose ln p_i = log1p(−q) with
+    q the sum of the other units' p (LogSoftmax's z_i − max z − log Σ would lose it, as
+    log Σ rounds: ln p = −4.2e-18 for z = [0, −40] comes out 0)."""
+    p = ("Softmax", Z, {"axis": -1})
+    top = ("Greater", p, 0.5)
+    q = ("ReduceSum", ("Where", top, 0.0, p), Ints((-1,)), {"keepdims": 1})
+    exact = ("Where", top, _log1p(("Neg", q)), ("LogSoftmax", Z, {"axis": -1}))
+    return OneOf(exact, ("LogSoftmax", Z, {"axis": -1}))
+
+
+def _expm1(x: Any) -> tuple:
+    """e^x − 1, exactly, for x ≤ 0: (u − 1)·x/log(u) with u = e^x (Kahan), x where u
+    rounds to 1 and −1 where u − 1 does."""
+    u = ("Exp", x)
+    d = ("Sub", u, 1.0)
+    kahan = ("Div", ("Mul", d, x), ("Log", u))
+    return ("Where", ("Equal", u, 1.0), x, ("Where", ("Equal", d, -1.0), -1.0, kahan))
+
+
+def _softplus() -> OneOf:
+    """PyTorch's softplus in every spelling: β and the threshold each present or not,
+    exact (export) or ONNX's Softplus (PyTorch's exporters: TorchScript writes no
+    threshold, dynamo Where(β·z > t, z, ...))."""
+    options = []
+    for exact in (True, False):
+        for threshold in (False, True):
+            for beta in (False, True):
+                x = ("Mul", Z, BETA) if beta else Z
+                if exact:
+                    tail = _log1p_exp_minus_abs(x)
+                    v = ("Add", ("Relu", Z), ("Div", tail, BETA) if beta else tail)
+                else:
+                    v = ("Div", ("Softplus", x), BETA) if beta else ("Softplus", x)
+                options.append(("Where", ("Greater", x, THRESHOLD), Z, v) if threshold else v)
+    return OneOf(*options)
+
+
+def _gelu_tanh() -> OneOf:
+    """z·σ(2y), y = √(2/π)·(z + 0.044715·z³), as exported; ONNX's Gelu; and PyTorch's
+    z·(1 + tanh(y))/2 with z³ as Pow (dynamo) or z·(z·z) (TorchScript)."""
+    c, k = math.sqrt(2 / math.pi), 0.044715
+
+    def tanh_y(cube: Any) -> tuple:
+        return ("Tanh", ("Mul", c, ("Add", Z, ("Mul", k, cube))))
+
+    y2 = ("Mul", ("Mul", c, ("Add", Z, ("Mul", k, ("Mul", ("Mul", Z, Z), Z)))), 2.0)
+    return OneOf(
+        ("Mul", Z, sigma(y2)),
+        ("Gelu", Z, {"approximate": "tanh"}),
+        ("Mul", 0.5, ("Mul", Z, ("Add", 1.0, tanh_y(("Mul", Z, ("Mul", Z, Z)))))),
+        ("Mul", Z, ("Mul", 0.5, ("Add", tanh_y(("Pow", Z, 3.0)), 1.0))),
+    )
 
 
 def _gelu_erf() -> OneOf:
@@ -65,30 +151,75 @@ def _gelu_erf() -> OneOf:
     return OneOf(("Mul", ("Mul", Z, p), 0.5), ("Mul", Z, ("Mul", 0.5, p)))
 
 
+_CLIP3 = ("Max", ("Min", Z, 3.0), -3.0)
+
 TEMPLATES: dict[str, Any] = {
     "identity": Z,
     "sigmoid": sigma(Z),
     "tanh": ("Tanh", Z),
     "relu": OneOf(("Relu", Z), ("Max", Z, 0.0)),
-    "leaky_relu": OneOf(("Max", Z, ("Mul", Z, 0.01)), ("LeakyRelu", Z, {"alpha": 0.01})),
-    "softmax": ("Softmax", Z, {"axis": -1}),
-    "softplus": OneOf(
-        ("Add", ("Relu", Z), _log1p_exp_minus_abs()),
-        ("Softplus", Z),
-        ("Where", ("Greater", Z, B), Z, ("Softplus", Z)),  # PyTorch's threshold (20)
+    "leaky_relu": OneOf(
+        ("Max", Z, ("Mul", Z, SLOPE)),  # for 0 ≤ α ≤ 1 only
+        ("Where", ("GreaterOrEqual", Z, 0.0), Z, ("Mul", Z, ALPHA)),
+        ("LeakyRelu", Z, {"alpha": ALPHA}),
     ),
+    "softmax": ("Softmax", Z, {"axis": -1}),
+    "log_softmax": _log_softmax(),
+    "softplus": _softplus(),
     "silu": OneOf(("Mul", Z, sigma(Z)), ("Swish", Z, {"alpha": 1.0})),
     "gelu": OneOf(("Gelu", Z, {"approximate": "none"}), _gelu_erf()),
+    "gelu_tanh": _gelu_tanh(),
+    "elu": OneOf(
+        ("Where", ("Greater", Z, 0.0), Z, ("Mul", _expm1(("Min", Z, 0.0)), ALPHA)),
+        ("Elu", Z, {"alpha": ALPHA}),
+    ),
+    "relu6": OneOf(
+        ("Min", ("Max", Z, 0.0), 6.0), ("Clip", Z, 0.0, 6.0), ("Max", ("Min", Z, 6.0), 0.0)
+    ),
+    "hardswish": OneOf(
+        (
+            "Where",
+            ("GreaterOrEqual", Z, 3.0),
+            Z,
+            ("Div", ("Mul", _CLIP3, ("Add", _CLIP3, 3.0)), 6.0),
+        ),
+        ("HardSwish", Z),
+    ),
+    "mish": OneOf(
+        ("Mul", Z, ("Tanh", ("Add", ("Relu", Z), _log1p_exp_minus_abs(Z)))),
+        ("Mish", Z),
+        ("Mul", Z, ("Tanh", ("Softplus", Z))),
+    ),
     "step": ("Cast", ("GreaterOrEqual", Z, 0.0), {"to": 11}),
     "swiglu": OneOf(("Mul", Z, ("Mul", U, sigma(("Mul", U, B)))), ("Mul", Z, ("Mul", U, sigma(U)))),
 }
 """g(z) for every activation; SwiGLU's first spelling has a given β, its second β = 1."""
 
-NOTES = {
-    "Where": "PyTorch's Softplus returns z itself above its threshold; nncalc computes "
-    "log(1 + e^z) exactly (they differ by less than 2.1e-9 there)"
-}
-"""What import says when a spelling that is not exact is read as nncalc's activation."""
+
+def params(t: Any) -> set[P]:
+    """The parameters a template (one spelling, nested OneOfs at their first) reads."""
+    if isinstance(t, OneOf):
+        return params(t.options[0])
+    if isinstance(t, P):
+        return {t}
+    if isinstance(t, tuple):
+        args, attrs = _split(t)
+        return set().union(*(params(a) for a in (*args, *attrs.values())))
+    return set()
+
+
+def spelling(name: str, values: dict[str, float], given: set[str]) -> Any:
+    """The spelling export writes for g with parameter ``values`` (every parameter with a
+    value, defaults too): the first whose parameters it has, within their ranges, and that
+    reads every one of ``given`` (those that are not the defaults)."""
+    template = TEMPLATES[name]
+    for option in template.options if isinstance(template, OneOf) else (template,):
+        ps = params(option)
+        if given <= {p.name for p in ps} and all(
+            p.name in values and p.lo <= values[p.name] <= p.hi for p in ps
+        ):
+            return option
+    raise ValueError(f"no ONNX spelling of {name} with {values}")  # pragma: no cover
 
 
 def operators() -> list[str]:
@@ -134,8 +265,9 @@ class Node:
 
 
 def match(t: Any, e: Any, bound: dict, is_z: Callable[[Node], bool]) -> bool:
-    """Does e (a Node or constant) have the shape of template t? Binds Z, U and B in
-    ``bound``; Z and U must be nodes for which ``is_z`` holds, the same one each time."""
+    """Does e (a Node or constant) have the shape of template t? Binds Z, U and each P's
+    name in ``bound`` (a P to the scalar as stored, a NumPy scalar of the file's type);
+    Z and U must be nodes for which ``is_z`` holds, the same one each time."""
     if isinstance(t, OneOf):
         for option in t.options:
             trial = dict(bound)
@@ -147,24 +279,24 @@ def match(t: Any, e: Any, bound: dict, is_z: Callable[[Node], bool]) -> bool:
         if not (isinstance(e, Node) and is_z(e)):
             return False
         return bound.setdefault(t, e) is e
-    if t == B:
-        if not isinstance(e, np.ndarray) or e.size != 1:
-            return False
-        return bool(same_number(bound.setdefault(B, float(e.flat[0])), float(e.flat[0])))
+    if isinstance(t, P):
+        return _bind(t, e, bound)
+    if isinstance(t, Ints):
+        return _numeric_ints(e) and tuple(e.reshape(-1).tolist()) == t.values
     if isinstance(t, float):
         return isinstance(e, np.ndarray) and e.size > 0 and bool(np.all(same_number(e, t)))
     if not (isinstance(e, Node) and e.op == t[0]):
         return False
     args, attrs = _split(t)
-    if not all(_attr_is(e.attrs.get(k), v) for k, v in attrs.items()):
-        return False
     orders = [e.inputs]
     if t[0] in COMMUTATIVE and len(e.inputs) == 2:
         orders.append(e.inputs[::-1])
     for inputs in orders:
         trial = dict(bound)
-        if len(inputs) == len(args) and all(
-            match(a, x, trial, is_z) for a, x in zip(args, inputs, strict=True)
+        if (
+            len(inputs) == len(args)
+            and all(_attr_is(e.attrs.get(k), v, trial) for k, v in attrs.items())
+            and all(match(a, x, trial, is_z) for a, x in zip(args, inputs, strict=True))
         ):
             bound.update(trial)
             return True
@@ -178,7 +310,28 @@ def _split(t: tuple) -> tuple[tuple, dict]:
     return t[1:], {}
 
 
-def _attr_is(value: Any, want: Any) -> bool:
+def _numeric_ints(e: Any) -> bool:
+    return isinstance(e, np.ndarray) and e.dtype.kind in "iu"
+
+
+def _bind(p: P, e: Any, bound: dict) -> bool:
+    """Bind p to e, a scalar constant (kept as stored) or a float attribute (float32 in
+    ONNX); the same value each time p is met."""
+    if isinstance(e, np.ndarray) and e.size == 1 and e.dtype.kind == "f":
+        value = e.reshape(())[()]
+    elif isinstance(e, float):
+        value = np.float32(e)
+    else:
+        return False
+    v = float(value)
+    if not (math.isfinite(v) and p.lo <= v <= p.hi):
+        return False
+    return float(bound.setdefault(p.name, value)) == v
+
+
+def _attr_is(value: Any, want: Any, bound: dict) -> bool:
+    if isinstance(want, P):
+        return _bind(want, value, bound)
     if isinstance(want, float):
         return isinstance(value, float | int) and bool(same_number(float(value), want))
     return value == want
@@ -193,6 +346,7 @@ class Emitter:
     def __init__(self) -> None:
         self.nodes: list = []
         self.constants: dict[float, str] = {}
+        self.int_names: set[str] = set()
         self.initializers: list = []
         self.count = 0
 
@@ -207,6 +361,16 @@ class Emitter:
         self.constants.setdefault(value, name)
         return name
 
+    def ints(self, values: tuple[int, ...]) -> str:
+        """The name of an int64 initializer holding values."""
+        from onnx import numpy_helper
+
+        name = "ints_" + "_".join(str(v).replace("-", "m") for v in values)
+        if name not in self.int_names:
+            self.initializers.append(numpy_helper.from_array(np.array(values, np.int64), name))
+            self.int_names.add(name)
+        return name
+
     def emit(self, t: Any, bound: dict[str, str], out: str, prefix: str) -> str:
         """Nodes computing t (its first spellings) from the tensors named in ``bound``;
         the last one writes ``out``. Returns the name of the result."""
@@ -215,10 +379,12 @@ class Emitter:
         def walk(t: Any, name: str | None) -> str:
             if isinstance(t, OneOf):
                 t = t.options[0]
-            if isinstance(t, str):
-                return bound[t]
+            if isinstance(t, str | P):
+                return bound[t if isinstance(t, str) else t.name]
             if isinstance(t, float):
                 return self.constant(t)
+            if isinstance(t, Ints):
+                return self.ints(t.values)
             if id(t) in made:
                 return made[id(t)]
             from onnx import helper

@@ -15,19 +15,25 @@ from typing import Any
 
 import numpy as np
 
+from nncalc import activations
 from nncalc.errors import NNCalcError, first_line
 from nncalc.files.reader import max_bytes, open_file, read_bytes
 from nncalc.interop import metadata
-from nncalc.interop.onnxops import NOTES, TEMPLATES, B, Node, U, Z, match, onnx_module, operators
+from nncalc.interop.onnxops import TEMPLATES, B, Node, U, Z, match, onnx_module, operators
 from nncalc.network import Array, Layer, Network
 
 FLOAT_TYPES = {1: "float32", 10: "float16", 11: "float64", 16: "bfloat16"}
 """ONNX element types nncalc reads (as float64)."""
 SUPPORTED = (
-    "supported: Gemm, or MatMul + Add, each followed by one of Sigmoid, Tanh, Relu, LeakyRelu "
-    "(alpha 0.01), Softmax (last axis), Softplus, Gelu (exact, not tanh), x·Sigmoid(x) "
-    "(SiLU), SwiGLU, or nothing (identity); Identity, Dropout, Cast, Flatten and Reshape to "
-    "rows pass through"
+    "supported: Gemm, or MatMul + Add, each followed by one of Sigmoid, Tanh, Relu, LeakyRelu, "
+    "Softmax and LogSoftmax (last axis), Softplus (β, threshold), Gelu (exact or tanh), Elu, "
+    "Clip(0, 6) (ReLU6), HardSwish, Mish, x·Sigmoid(x) (SiLU), SwiGLU, or nothing "
+    "(identity); Identity, Dropout, Cast, Flatten and Reshape to rows pass through"
+)
+TORCHSCRIPT_SOFTPLUS = (
+    "this Softplus has no threshold, as PyTorch's TorchScript exporter writes every "
+    "nn.Softplus: nncalc computes log(1 + e^(βz))/β everywhere, as the file does; the module "
+    "itself returns z where βz > its threshold (20 by default)"
 )
 PASS_THROUGH = frozenset({"Identity", "Dropout", "Cast", "Flatten", "Reshape"})
 COMPARISONS = frozenset({"Equal", "Greater", "GreaterOrEqual", "Less", "LessOrEqual", "Not"})
@@ -181,12 +187,14 @@ class _Reader:
         """Attributes with ONNX's defaults filled in, Softmax's axis as −1 for the last."""
         defaults = {
             "LeakyRelu": {"alpha": 0.01},
+            "Elu": {"alpha": 1.0},
             "Gelu": {"approximate": "none"},
             "Swish": {"alpha": 1.0},
             "Softmax": {"axis": -1 if self.opset >= 13 else 1},
+            "LogSoftmax": {"axis": -1 if self.opset >= 13 else 1},
         }
         attrs = {**defaults.get(op, {}), **attrs}
-        if op == "Softmax" and attrs["axis"] == self.ranks.get(x, 2) - 1:
+        if op in ("Softmax", "LogSoftmax") and attrs["axis"] == self.ranks.get(x, 2) - 1:
             attrs["axis"] = -1
         return attrs
 
@@ -266,14 +274,19 @@ class _Reader:
             if not match(template, e, bound, lambda n: self._affine(n) is not None):
                 continue
             theta, a = self._affine(bound[Z])
+            values = {k: v for k, v in bound.items() if k not in (Z, U)}
             if name != "swiglu":
-                if B in bound:
-                    self.notes.append(NOTES["Where"])
-                return Layer(theta, name), a
+                self.notes += [_stored_note(e, k, v) for k, v in values.items() if _narrow(v)]
+                g = activations.get(name).with_params(**{k: float(v) for k, v in values.items()})
+                pytorch = self.model.producer_name == "pytorch"
+                if name == "softplus" and "threshold" not in values and pytorch:
+                    self.notes.append(TORCHSCRIPT_SOFTPLUS)
+                return Layer(theta, g), a
             gate, a_gate = self._affine(bound[U])
             if self._through(a_gate) is not self._through(a):
                 raise self.error("a SwiGLU layer's two matrices read different layers")
-            return Layer(theta, gate=gate, beta=bound.get(B)), a
+            beta = values.get(B.name)
+            return Layer(theta, gate=gate, beta=None if beta is None else float(beta)), a
         raise self._unsupported(e)
 
     def _affine(self, e: Node) -> tuple[Array, Any] | None:
@@ -356,6 +369,23 @@ class _Reader:
     def _classes(self, meta: metadata.Read, units: int) -> tuple[str, ...] | None:
         classes = meta.classes or self.classes
         return tuple(classes) if classes and len(classes) == units else None
+
+
+def _narrow(value: Any) -> bool:
+    """Is a parameter stored narrower than float64, and not the float64 number its
+    shortest decimal names (float32's 0.01 is 0.009999999776482582)?"""
+    shortest = str(value)
+    return value.dtype.itemsize < 8 and float(shortest) != float(value)
+
+
+def _stored_note(e: Node, name: str, value: Any) -> str:
+    """What nncalc says about a parameter the file stores as float32 (or narrower)."""
+    v, written = float(value), float(str(value))
+    return (
+        f"the node '{e.name}' ({e.op}) stores {name} as {value.dtype} {v!r}, which nncalc "
+        f"uses; the float64 {value!s} of a framework differs by {abs(v - written):.2g} "
+        f"({abs(v - written) / abs(written):.1e} relative)"
+    )
 
 
 def narrowest(dtypes: list[np.dtype]) -> str:

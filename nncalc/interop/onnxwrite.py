@@ -9,8 +9,9 @@ from typing import Any
 import numpy as np
 
 from nncalc import __version__
+from nncalc.activations import Activation
 from nncalc.interop import metadata
-from nncalc.interop.onnxops import TEMPLATES, B, Emitter, U, Z, onnx_module
+from nncalc.interop.onnxops import TEMPLATES, B, Emitter, U, Z, onnx_module, params, spelling
 from nncalc.network import Array, Network
 
 EXPORT_NOTES = {
@@ -32,12 +33,14 @@ def to_onnx(network: Network) -> Any:
         out = "h" if j == len(network.layers) else f"a{j + 1}"
         z = out if layer.activation == "identity" else f"z{j + 1}"
         bound = {Z: _gemm(emitter, a, layer.theta, z, ("W", "b"), j)}
-        template = TEMPLATES[layer.activation]
         if layer.gate is not None:
             bound[U] = _gemm(emitter, a, layer.gate, f"u{j + 1}", ("V", "c"), j)
-            template = template.options[0 if layer.beta is not None else 1]
+            template = TEMPLATES[layer.activation].options[0 if layer.beta is not None else 1]
             if layer.beta is not None:
-                bound[B] = emitter.constant(layer.beta, f"beta{j}")
+                bound[B.name] = emitter.constant(layer.beta, f"beta{j}")
+        else:
+            template = _spelling(layer.g)
+            bound |= {p.name: emitter.constant(layer.g.value(p.name)) for p in params(template)}
         a = emitter.emit(template, bound, out, f"g{j + 1}")
     opset = 20 if any(layer.activation == "gelu" for layer in network.layers) else 13
     x, h = network.sizes[0], network.sizes[-1]
@@ -60,6 +63,12 @@ def to_onnx(network: Network) -> Any:
     helper.set_model_props(model, metadata.write(network))
     onnx.checker.check_model(model, full_check=True)
     return model
+
+
+def _spelling(g: Activation) -> Any:
+    """The exact spelling of g with its parameters."""
+    values = {p.name: g.value(p.name) for p in g.params if g.value(p.name) is not None}
+    return spelling(g.name, values, {k for k, _ in g.values})
 
 
 def _gemm(emitter: Emitter, a: str, theta: Array, out: str, names: tuple[str, str], j: int) -> str:

@@ -554,7 +554,7 @@ def _activations(g: Sequence[str], count: int, source: str) -> list[str]:
     for name in g:
         try:
             activations.get(name)
-        except KeyError as e:
+        except (KeyError, ValueError) as e:
             raise NNCalcError.at(e.args[0], source) from None
     return list(g) * count if len(g) == 1 else list(g)
 

@@ -6,6 +6,7 @@ a_1^(2) = g(Θ_10^(1)·a_0^(1) + Θ_11^(1)·a_1^(1) + Θ_12^(1)·a_2^(1) + Θ_13
 
 from __future__ import annotations
 
+from nncalc import activations
 from nncalc.network import Trace
 from nncalc.render.forward import exact_layer, g_symbol
 from nncalc.render.numbers import fmt
@@ -45,8 +46,9 @@ def unit_lines(
         ]
     symbol = g_symbol(layer.activation)
     shown = shown or exact_layer(trace, j, k, precision)[i - 1][0]
-    argument = f"z^({j})" if layer.activation == "softmax" else fmt(z, precision)
-    unit = f"_{i}" if layer.activation == "softmax" else ""
+    layerwise = activations.over_layer(layer.activation)
+    argument = f"z^({j})" if layerwise else fmt(z, precision)
+    unit = f"_{i}" if layerwise else ""
     return [
         f"{head} = g({_sum(symbols)})",
         f"{pad} = {symbol}({_sum(numbers)})",

@@ -16,10 +16,10 @@ from nncalc.render.numbers import exact, fmt, vector
 
 
 def g_symbol(activation: str) -> str:
-    """σ, tanh, ReLU, … or SwiGLU."""
+    """σ, tanh, ReLU, LeakyReLU_(α=0.2), … or SwiGLU."""
     if activation == activations.SWIGLU:
         return "SwiGLU"
-    return activations.get(activation).symbol
+    return activations.get(activation).label
 
 
 def role(network: Network, j: int) -> str:
@@ -108,7 +108,9 @@ def _layer_table(
         zip(trace.z[j][k], exact_layer(trace, j, k, precision), strict=True), 1
     ):
         if why:
-            value = "" if layer.activation == "softmax" else f" = {g}({fmt(zi, precision)})"
+            value = (
+                "" if activations.over_layer(layer.activation) else f" = {g}({fmt(zi, precision)})"
+            )
             notes.append(f"* a_{i}^({j}){value} = {text}: {why}")
         cells = [fmt(zi, precision)]
         if swiglu:

@@ -7,6 +7,8 @@ $$ … $$ blocks, which GitHub, Jupyter and most note tools render.
 
 from __future__ import annotations
 
+from nncalc import activations
+from nncalc.activations import number
 from nncalc.network import Trace
 from nncalc.render.forward import exact_layer, g_symbol
 from nncalc.render.numbers import fmt
@@ -19,7 +21,9 @@ _LATEX_G = {
     "tanh": r"\tanh",
     "id": r"\operatorname{id}",
     "H": r"H",
+    "GELU_tanh": r"\operatorname{GELU}_{\tanh}",
 }
+_LATEX_PARAM = {"α": r"\alpha", "β": r"\beta", "t": "t"}
 
 
 def latex_number(text: str) -> str:
@@ -40,8 +44,13 @@ def _latex_token(token: str) -> str:
 
 
 def latex_g(activation: str) -> str:
-    symbol = g_symbol(activation)
-    return _LATEX_G.get(symbol, rf"\operatorname{{{symbol}}}")
+    """g in LaTeX, with its parameters as a subscript when they are not the defaults."""
+    if activation == activations.SWIGLU:
+        return r"\operatorname{SwiGLU}"
+    g = activations.get(activation)
+    symbol = _LATEX_G.get(g.symbol, rf"\operatorname{{{g.symbol}}}")
+    shown = [f"{_LATEX_PARAM[g.param(k).symbol]}={number(v)}" for k, v in g.values]
+    return f"{symbol}_{{{', '.join(shown)}}}" if shown else symbol
 
 
 def _elide(items: list, dots) -> list:
