@@ -173,7 +173,7 @@
     const rs = near ? poly(RA, s) / poly(SA, s) : poly(RB, s) / poly(SB, s);
     const t = withoutLow(a);
     const r = Math.exp(-t * t - 0.5625) * Math.exp((t - a) * (t + a) + rs);
-    return hx > 0 ? r / a : 2 - r;
+    return hx > 0 ? r / a : 2 - r / a;
   }
 
   // ---- The activations g, one small function each, keyed by nncalc's names ----
@@ -385,8 +385,8 @@
   function restyle(j) {
     const layer = layers[j - 1];
     const biggest = layer.theta.reduce((b, w) => Math.max(b, Math.abs(w)), 0) || 1;
-    for (const edge of document.querySelectorAll(`line[data-theta^="${j},"]`)) {
-      const [, i, m] = edge.dataset.theta.split(",").map(Number);
+    for (const edge of document.querySelectorAll(`line[data-edge^="${j},"]`)) {
+      const [, i, m] = edge.dataset.edge.split(",").map(Number);
       const w = layer.theta[(i - 1) * (layer.inputs + 1) + m];
       edge.dataset.weight = String(w);
       edge.setAttribute("stroke", w >= 0 ? net.colours[0] : net.colours[1]);
@@ -454,7 +454,7 @@
   /** The weights of a unit (its row of Θ), or the input field of an input unit. */
   function reachUnit(unit) {
     const { layer, unit: i } = unit.dataset;
-    reach(layer === "1" ? `[data-input="${i}"]` : `[data-theta="${layer - 1},${i},0"]`);
+    reach(layer === "1" ? `input[data-input="${i}"]` : `input[data-theta="${layer - 1},${i},0"]`);
   }
 
   function unitOf(field) {
@@ -466,7 +466,7 @@
 
   function highlight(field) {
     for (const edge of document.querySelectorAll("line.hot")) edge.classList.remove("hot");
-    if (field?.dataset.theta) $(`line[data-theta="${field.dataset.theta}"]`)?.classList.add("hot");
+    if (field?.dataset.theta) $(`line[data-edge="${field.dataset.theta}"]`)?.classList.add("hot");
   }
 
   function refuse() {
@@ -505,12 +505,13 @@
         if (event.key === "Enter") reachUnit(unit);
       });
     }
-    for (const edge of document.querySelectorAll("line[data-theta]")) {
-      edge.addEventListener("click", () => reach(`[data-theta="${edge.dataset.theta}"]`));
+    for (const edge of document.querySelectorAll("line[data-edge]")) {
+      edge.addEventListener("click", () => reach(`input[data-theta="${edge.dataset.edge}"]`));
     }
     current = units.find((unit) => unit.dataset.layer === String(L)) || null;
     recompute();
   }
 
+  window.nncalcPage = Object.freeze({ erfc, fmt, exact }); // for scripts and tests
   start();
 })();

@@ -73,7 +73,7 @@ def to_page(network: Network, x: ArrayLike | None = None) -> str:
             f'inputmode="decimal" aria-label="x_{i}"></label>'
             for i, v in enumerate(x.tolist(), start=1)
         ),
-        diagram=svg.draw(network, trace, focusable=True).rstrip("\n"),
+        diagram=svg.draw(network, trace, inline=True).rstrip("\n"),
         more=_more(network),
         outputs=network.sizes[-1],
         data=_json(network, x),

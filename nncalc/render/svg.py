@@ -16,6 +16,7 @@ MAX_UNITS = 12
 
 POSITIVE, NEGATIVE = "#2563eb", "#dc2626"
 GAP_X, GAP_Y, RADIUS, MARGIN = 190, 62, 22, 70
+XMLNS = ' xmlns="http://www.w3.org/2000/svg"'
 
 
 def shown(units: int) -> list[int | None]:
@@ -30,10 +31,10 @@ def draw(
     trace: Trace | None = None,
     k: int = 0,
     precision: int = 3,
-    focusable: bool = False,
+    inline: bool = False,
 ) -> str:
     """The SVG document of the network, with the activations of example k when traced;
-    ``focusable`` units can be reached with Tab (the interactive page's)."""
+    ``inline`` for the HTML page: units reached with Tab, no XML namespace (HTML gives it)."""
     L = network.L
     columns = [shown(s) for s in network.sizes]
     rows = max(len(c) + (j < L) for j, c in enumerate(columns, start=1))
@@ -47,13 +48,14 @@ def draw(
             if i is not None:
                 place[j, i] = (MARGIN + GAP_X * (j - 1), top + r * GAP_Y)
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f"<svg{'' if inline else XMLNS} "
+        f'width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="12">',
         f"<title>{escape(network.name or 'network')}</title>",
         f'<rect width="{width}" height="{height}" fill="white"/>',
     ]
     parts += _edges(network, place)
-    parts += _units(place, trace, k, precision, focusable)
+    parts += _units(place, trace, k, precision, inline)
     for j, column in enumerate(columns, start=1):
         x = MARGIN + GAP_X * (j - 1)
         role = (
@@ -96,7 +98,7 @@ def _edges(network: Network, place: dict) -> list[str]:
                 colour = POSITIVE if w >= 0 else NEGATIVE
                 stroke = 0.5 + 4.5 * abs(w) / biggest
                 lines.append(
-                    f'<line class="edge" data-theta="{j},{i},{m}" data-weight="{w!r}" '
+                    f'<line class="edge" data-edge="{j},{i},{m}" data-weight="{w!r}" '
                     f'x1="{x1 + RADIUS}" y1="{y1}" '
                     f'x2="{x2 - RADIUS}" y2="{y2}" stroke="{colour}" stroke-width="{stroke:.2f}" '
                     f'stroke-opacity="0.7"><title>Θ_{i}{m}^({j}) = {fmt(w, 6)}</title></line>'
