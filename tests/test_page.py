@@ -187,6 +187,7 @@ def open_page(browser, tmp_path):
 
         tab.route("**/*", route)
         tab.goto(path.as_uri())
+        tab.wait_for_selector("html[data-ready]", state="attached")  # every weight field in
         pages.append(tab)
         return tab
 

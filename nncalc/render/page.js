@@ -402,7 +402,7 @@
     const v = NUMBER.test(text) ? Number(text) : NaN;
     const ok = Number.isFinite(v);
     field.setAttribute("aria-invalid", String(!ok));
-    const name = field.getAttribute("aria-label");
+    const name = nameOf(field);
     if (!ok) return invalid.add(name);
     invalid.delete(name);
     const d = field.dataset;
@@ -415,34 +415,70 @@
     }
   }
 
-  /** Θ^(j) (or the gate's V) as a table of inputs, in <details> when large. */
+  /** x_i, Θ_im^(j) or V_im^(j) for a field. */
+  function nameOf(field) {
+    const d = field.dataset;
+    if (d.input) return `x_${d.input}`;
+    const [j, i, m] = (d.theta || d.gate).split(",");
+    return `${d.theta ? "Θ" : "V"}_${i}${m}^(${j})`;
+  }
+
+  // The weight tables: small ones at once, open; the rows of large ones (in closed
+  // <details>) in slices once the page is up, so it opens without a pause. Each slice is
+  // parsed apart and added at once: the browser does work per insertion of inputs that
+  // grows with the inputs already in. <html data-ready> marks when every field is in.
+  const OPEN_UP_TO = 400; // weights in a table shown open
+  const SLICE = 25000; // weight fields added per slice
+  const pending = []; // [tbody, row html of i, next i, rows, fields per row]
+
+  /** Θ^(j) (or the gate's V) as a table of inputs (row i, column m). */
   function table(layer, key, symbol) {
     const { j, units: rows, inputs: n } = layer;
     const weights = key === "theta" ? layer.theta : layer.gate;
     const head = Array.from({ length: n + 1 }, (_, m) => `<th scope="col">${m || "0 (bias)"}</th>`);
-    const body = [];
-    for (let i = 1; i <= rows; i++) {
+    const details = document.createElement("details");
+    details.className = "weights";
+    details.open = rows * (n + 1) <= OPEN_UP_TO;
+    details.innerHTML =
+      `<summary>${symbol}^(${j}): layer ${j} → layer ${j + 1}, ${rows} × ${n + 1}</summary>` +
+      `<div class="scroll"><table><thead><tr><th scope="col">i \\ m</th>${head.join("")}` +
+      "</tr></thead><tbody></tbody></table></div>";
+    const row = (i) => {
       const cells = [];
       for (let m = 0; m <= n; m++) {
         const w = String(weights[(i - 1) * (n + 1) + m]);
-        cells.push(
-          `<td><input data-${key}="${j},${i},${m}" value="${w}" inputmode="decimal" ` +
-            `aria-label="${symbol}_${i}${m}^(${j})"></td>`,
-        );
+        cells.push(`<td><input data-${key}="${j},${i},${m}" value="${w}"></td>`);
       }
-      body.push(`<tr><th scope="row">${i}</th>${cells.join("")}</tr>`);
-    }
-    const open = rows * (n + 1) <= 400 ? " open" : "";
-    return (
-      `<details class="weights" data-j="${j}"${open}><summary>${symbol}^(${j}): layer ${j} → ` +
-      `layer ${j + 1}, ${rows} × ${n + 1}</summary><div class="scroll"><table>` +
-      `<thead><tr><th scope="col">i \\ m</th>${head.join("")}</tr></thead>` +
-      `<tbody>${body.join("")}</tbody></table></div></details>`
-    );
+      return `<tr><th scope="row">${i}</th>${cells.join("")}</tr>`;
+    };
+    pending.push([details.querySelector("tbody"), row, 1, rows, n + 1]);
+    if (details.open) addRows(pending.length - 1, Infinity);
+    return details;
+  }
+
+  /** Up to ``budget`` fields of pending table k (whole rows); true when it is complete. */
+  function addRows(k, budget) {
+    const job = pending[k];
+    const [tbody, row, , rows, width] = job;
+    const html = [];
+    for (let added = 0; job[2] <= rows && added < budget; added += width) html.push(row(job[2]++));
+    const parsed = document.createElement("template");
+    parsed.innerHTML = `<table><tbody>${html.join("")}</tbody></table>`;
+    tbody.append(...parsed.content.firstChild.tBodies[0].rows);
+    return job[2] > rows;
+  }
+
+  /** Add a slice of rows, then yield to the page; all of them when ``now``. */
+  function fill(now = false) {
+    const budget = now ? Infinity : SLICE;
+    while (pending.length && addRows(0, budget)) pending.shift();
+    if (!pending.length) document.documentElement.dataset.ready = "";
+    else if (!now) setTimeout(fill, 0);
   }
 
   /** Open the <details> holding a field, and move the focus to it. */
   function reach(selector) {
+    if (!$(selector)) fill(true);
     const field = $(selector);
     if (!field) return;
     const details = field.closest("details");
@@ -478,14 +514,16 @@
       `'${missing.activation}' is not in the page's table of formulas. ` +
       "Nothing is computed; use nncalc forward.";
     refusal.hidden = false;
+    fill(true);
     for (const field of document.querySelectorAll("input")) field.disabled = true;
     return true;
   }
 
   function start() {
-    $("#thetas").innerHTML = layers
-      .map((layer) => table(layer, "theta", "Θ") + (layer.gate ? table(layer, "gate", "V") : ""))
-      .join("");
+    for (const layer of layers) {
+      $("#thetas").append(table(layer, "theta", "Θ"));
+      if (layer.gate) $("#thetas").append(table(layer, "gate", "V"));
+    }
     if (refuse()) return;
     document.addEventListener("input", (event) => {
       if (!event.target.matches("[data-input], [data-theta], [data-gate]")) return;
@@ -510,6 +548,7 @@
     }
     current = units.find((unit) => unit.dataset.layer === String(L)) || null;
     recompute();
+    setTimeout(fill, 0);
   }
 
   window.nncalcPage = Object.freeze({ erfc, fmt, exact }); // for scripts and tests
