@@ -91,6 +91,7 @@ def test_csp_allows_only_the_inline_script_and_style_by_hash():
     assert f"script-src 'sha256-{sha(script)}';" in csp
     assert f"style-src 'sha256-{sha(style)}';" in csp
     assert "unsafe" not in csp
+    assert "@media print" in style
 
 
 def test_no_external_resource_anywhere():
@@ -156,10 +157,11 @@ def test_the_api_and_default_inputs():
 @pytest.fixture(scope="module")
 def browser():
     sync = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
-        pytest.skip(f"no chromium at {CHROMIUM} (Debian's chromium package)")
+    executable = CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium")
+    if not executable:
+        pytest.skip(f"no chromium at {CHROMIUM} or on PATH (Debian's chromium package)")
     with sync.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        b = p.chromium.launch(executable_path=executable, args=ARGS)
         yield b
         b.close()
 
@@ -335,6 +337,7 @@ def test_wide_layers_elided_but_every_unit_and_weight_present(open_page):
     assert_agrees(tab, net.forward(x))
     trace = net.forward(x)
     assert tab.text_content("#class") == f" ({net.classes[trace.predictions[0] - 1]})"
+    assert "classes: 1 = cat, 2 = dog, 3 = emu" in tab.text_content(".result")
 
 
 def test_an_unknown_activation_is_refused_in_the_page(open_page):

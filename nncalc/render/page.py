@@ -76,6 +76,7 @@ def to_page(network: Network, x: ArrayLike | None = None) -> str:
         diagram=svg.draw(network, trace, inline=True).rstrip("\n"),
         more=_more(network),
         outputs=network.sizes[-1],
+        classes=_classes(network),
         data=_json(network, x),
         style=style,
         script=script,
@@ -104,6 +105,14 @@ def _summary(network: Network) -> str:
     sizes = "-".join(map(str, network.sizes))
     g = ", ".join(g_symbol(a) for a in network.activations)
     return f"{network.L} layers ({sizes}), g = {g}, {of_network(network).total:,} parameters."
+
+
+def _classes(network: Network) -> str:
+    """The output units' class names, when the network has them."""
+    if not network.classes:
+        return ""
+    names = ", ".join(f"{i} = {escape(c)}" for i, c in enumerate(network.classes, start=1))
+    return f"<br>classes: {names}"
 
 
 def _more(network: Network) -> str:
@@ -190,7 +199,7 @@ focus a unit (Tab) to see its arithmetic; click a unit or an edge to edit its we
 {more}
 <pre id="arithmetic" aria-live="polite"></pre>
 <p class="result"><span id="output"></span><br>prediction: unit <span data-prediction></span>
-of {outputs}<span id="class"></span></p>
+of {outputs}<span id="class"></span>{classes}</p>
 <h2>The weights Θ^(j) (bias in column 0)</h2>
 <div id="thetas"></div>
 </main>
