@@ -145,6 +145,11 @@ def test_a_layer_option_the_page_lacks_is_refused(monkeypatch):
         to_page(nncalc.load(SAMPLES / "swiglu.yaml"))
 
 
+def test_the_page_s_activations_are_nncalc_s():
+    """The names of page.js's table, as page.py reads them, are activations nncalc has."""
+    assert {"sigmoid", "softmax", "gelu", "swiglu"} <= known() <= {*ACTIVATIONS, "swiglu"}
+
+
 def test_the_api_and_default_inputs():
     net = nncalc.loads("layers: [{theta: [[0.5, 1, 1]]}]")
     assert 'data-input="2" value="0"' in nncalc.to_page(net)  # no examples: zeros

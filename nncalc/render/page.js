@@ -92,6 +92,7 @@
   }
 
   const sigmoidLog = (z) => -logaddexp(0, -z);
+  const siluLog = (z) => Math.log(Math.abs(z)) + sigmoidLog(z);
 
   /** GELU z·Φ(z) with −z/√2 carried as x + dx (activations.gelu). */
   function gelu(z) {
@@ -229,7 +230,7 @@
     identity: { g: each((z) => z) },
     softmax: { g: softmax, gap: softmaxGap, log: softmaxLog },
     softplus: { g: each((z) => logaddexp(0, z)) },
-    silu: { g: each((z) => z * sigmoid(z)), log: each((z) => Math.log(Math.abs(z)) + sigmoidLog(z)) },
+    silu: { g: each((z) => z * sigmoid(z)), log: each(siluLog) },
     gelu: { g: each(gelu) },
     step: { g: each((z) => (z >= 0 ? 1 : 0)) },
   };
@@ -280,7 +281,7 @@
         a[j] = G[layer.activation].g(z[j]);
       }
       if (!z[j].every(Number.isFinite) || !a[j].every(Number.isFinite)) {
-        return `layer ${j}: values overflow float64 (beyond ±1.8e308); the weights or inputs are too large`;
+        return `layer ${j}: values overflow float64 (beyond ±1.8e308); smaller weights or inputs`;
       }
     }
     [A, Z, U] = [a, z, u];
@@ -302,7 +303,8 @@
   function sum(count, term) {
     if (count <= MAX_TERMS) return Array.from({ length: count }, (_, m) => term(m)).join(" + ");
     const ends = [0, 1, 2].map(term);
-    return [...ends, `… (${count - 5} more terms) …`, term(count - 2), term(count - 1)].join(" + ");
+    const last = [term(count - 2), term(count - 1)];
+    return [...ends, `… (${count - 5} more terms) …`, ...last].join(" + ");
   }
 
   function unitLines(j, i) {
