@@ -34,6 +34,7 @@ _EXPORTS = {
     "save": "nncalc.files.netsave",
     "to_onnx": "nncalc.interop.onnxwrite",
     "save_onnx": "nncalc.interop.onnxwrite",
+    "to_page": "nncalc.render.page",
 }
 _SUBMODULES = {
     "activations": "nncalc.activations",
@@ -61,6 +62,7 @@ __all__ = [
     "save_model",
     "save_onnx",
     "to_onnx",
+    "to_page",
 ]
 
 if TYPE_CHECKING:
@@ -73,6 +75,7 @@ if TYPE_CHECKING:
     from nncalc.interop.models import read_model, save_model
     from nncalc.interop.onnxwrite import save_onnx, to_onnx
     from nncalc.network import Layer, Network, Trace
+    from nncalc.render.page import to_page
 
 
 def __getattr__(name: str) -> Any:

@@ -289,16 +289,39 @@ def draw(
 
     net = _load(network, trust_paths)
     trace = net.forward(choose(net, [x])[0]) if x else None
-    document = svg(net, trace)
+    _document(svg(net, trace), output, ".svg", f"drew {net.name or network}")
+
+
+@app.command()
+def page(
+    network: NetworkArgument,
+    output: Annotated[
+        str | None, _text("--output", "-o", help="The .html file (default: stdout).")
+    ] = None,
+    x: Annotated[
+        str | None, _text("-x", help="The example entered (default: the file's first, or 0s).")
+    ] = None,
+) -> None:
+    """One self-contained HTML page: edit x and every weight, watch every a_i^(j) change."""
+    from nncalc.files.inputs import choose
+    from nncalc.render.page import to_page
+
+    net = _load(network)
+    document = to_page(net, choose(net, [x])[0][0] if x else None)
+    _document(document, output, ".html", f"wrote the page of {net.name or network}")
+
+
+def _document(document: str, output: str | None, suffix: str, done: str) -> None:
+    """A document to stdout, or written atomically to ``output`` (which must end in suffix)."""
     if output is None:
         print(document, end="")
         return
     from nncalc.files.outputs import atomic, check_path
 
-    check_path(output, (".svg",))
+    check_path(output, (suffix,))
     with atomic(output) as f:
         f.write(document)
-    print(f"nncalc: drew {net.name or network} to {output}", file=sys.stderr)
+    print(f"nncalc: {done} to {output}", file=sys.stderr)
 
 
 @app.command("import")

@@ -16,19 +16,27 @@ MAX_UNITS = 12
 
 POSITIVE, NEGATIVE = "#2563eb", "#dc2626"
 GAP_X, GAP_Y, RADIUS, MARGIN = 190, 62, 22, 70
+XMLNS = ' xmlns="http://www.w3.org/2000/svg"'
 
 
-def _shown(units: int) -> list[int | None]:
+def shown(units: int) -> list[int | None]:
     """Unit numbers drawn for a layer of ``units``; None marks the elided middle."""
     if units <= MAX_UNITS:
         return list(range(1, units + 1))
     return [*range(1, MAX_UNITS - 2), None, units - 1, units]
 
 
-def draw(network: Network, trace: Trace | None = None, k: int = 0, precision: int = 3) -> str:
-    """The SVG document of the network, with the activations of example k when traced."""
+def draw(
+    network: Network,
+    trace: Trace | None = None,
+    k: int = 0,
+    precision: int = 3,
+    inline: bool = False,
+) -> str:
+    """The SVG document of the network, with the activations of example k when traced;
+    ``inline`` for the HTML page: units reached with Tab, no XML namespace (HTML gives it)."""
     L = network.L
-    columns = [_shown(s) for s in network.sizes]
+    columns = [shown(s) for s in network.sizes]
     rows = max(len(c) + (j < L) for j, c in enumerate(columns, start=1))
     width = max(2 * MARGIN + GAP_X * (L - 1), 470)
     height = 2 * MARGIN + GAP_Y * (rows - 1) + 30
@@ -40,13 +48,14 @@ def draw(network: Network, trace: Trace | None = None, k: int = 0, precision: in
             if i is not None:
                 place[j, i] = (MARGIN + GAP_X * (j - 1), top + r * GAP_Y)
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f"<svg{'' if inline else XMLNS} "
+        f'width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="12">',
         f"<title>{escape(network.name or 'network')}</title>",
         f'<rect width="{width}" height="{height}" fill="white"/>',
     ]
     parts += _edges(network, place)
-    parts += _units(network, place, trace, k, precision)
+    parts += _units(place, trace, k, precision, inline)
     for j, column in enumerate(columns, start=1):
         x = MARGIN + GAP_X * (j - 1)
         role = (
@@ -89,16 +98,19 @@ def _edges(network: Network, place: dict) -> list[str]:
                 colour = POSITIVE if w >= 0 else NEGATIVE
                 stroke = 0.5 + 4.5 * abs(w) / biggest
                 lines.append(
-                    f'<line class="edge" data-weight="{w!r}" x1="{x1 + RADIUS}" y1="{y1}" '
+                    f'<line class="edge" data-edge="{j},{i},{m}" data-weight="{w!r}" '
+                    f'x1="{x1 + RADIUS}" y1="{y1}" '
                     f'x2="{x2 - RADIUS}" y2="{y2}" stroke="{colour}" stroke-width="{stroke:.2f}" '
                     f'stroke-opacity="0.7"><title>Θ_{i}{m}^({j}) = {fmt(w, 6)}</title></line>'
                 )
     return lines
 
 
-def _units(network: Network, place: dict, trace: Trace | None, k: int, precision: int) -> list[str]:
-    """Circles for units (with a_i^(j), and its value when traced), dashed ones for biases."""
+def _units(place: dict, trace: Trace | None, k: int, precision: int, focusable: bool) -> list[str]:
+    """Circles for units (with a_i^(j), and its value when traced), dashed ones for biases;
+    each unit is a group marked with its layer j and number i."""
     out = []
+    tab = ' tabindex="0"' if focusable else ""
     for (j, i), (x, y) in sorted(place.items()):
         if i == 0:
             out.append(
@@ -107,23 +119,29 @@ def _units(network: Network, place: dict, trace: Trace | None, k: int, precision
                 f'<text x="{x}" y="{y + 4}" text-anchor="middle">+1</text>'
             )
             continue
-        label = f"a{_sub(i)}{_sup(j)}"
         out.append(
+            f'<g class="node" data-layer="{j}" data-unit="{i}"{tab}>'
             f'<circle class="unit" cx="{x}" cy="{y}" r="{RADIUS}" fill="#fefce8" stroke="#374151"/>'
         )
         if trace is None:
-            out.append(f'<text x="{x}" y="{y + 4}" text-anchor="middle">{label}</text>')
+            out.append(f'<text x="{x}" y="{y + 4}" text-anchor="middle">{label(j, i)}</text></g>')
         else:
             value = fmt(float(trace.a[j][k][i - 1]), precision)
             out.append(
-                f'<text x="{x}" y="{y - 3}" text-anchor="middle" font-size="10">{label}</text>'
+                f'<text x="{x}" y="{y - 3}" text-anchor="middle" font-size="10">'
+                f"{label(j, i)}</text>"
                 f'<text class="value" x="{x}" y="{y + 11}" text-anchor="middle" '
-                f'font-size="10" font-weight="bold">{escape(value)}</text>'
+                f'font-size="10" font-weight="bold">{escape(value)}</text></g>'
             )
     return out
 
 
-def _sub(n: int) -> str:
+def label(j: int, i: int) -> str:
+    """a_i^(j) as a label: a₁⁽²⁾."""
+    return f"a{sub(i)}{_sup(j)}"
+
+
+def sub(n: int) -> str:
     return str(n).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
 
 

@@ -1,0 +1,558 @@
+// nncalc page: forward propagation in the browser, in float64, computed as nncalc computes
+// it (the same formulas in the same order, see nncalc/activations.py), and each unit's
+// arithmetic written as `nncalc forward --explain` writes it (nncalc/render/explain.py).
+"use strict";
+
+(() => {
+  const net = JSON.parse(document.getElementById("network").textContent);
+  const L = net.sizes.length;
+  const P = net.precision; // significant digits of the arithmetic, as --explain
+  const SHOWN = 3; // significant digits in the diagram, as `nncalc draw`
+  const MAX_TERMS = net.maxTerms; // longer sums show their first and last terms (explain.py)
+
+  // ---- Numbers as nncalc shows them (nncalc/render/numbers.py) ----
+
+  /** Python's format(x, ".pg"): p significant digits, ties to even, exponent of 2+ digits. */
+  function pyG(x, p) {
+    if (x === 0) return "0";
+    const text = Math.abs(x).toExponential(99); // 100 digits, correctly rounded
+    const cut = text.indexOf("e");
+    const all = text[0] + text.slice(2, cut);
+    let e = Number(text.slice(cut + 1));
+    let d = all.slice(0, p);
+    const rest = all.slice(p);
+    const odd = Number(d[p - 1]) % 2 === 1;
+    if (rest[0] > "5" || (rest[0] === "5" && (/[1-9]/.test(rest.slice(1)) || odd))) {
+      const up = String(BigInt(d) + 1n);
+      if (up.length > p) e += 1;
+      d = up.slice(0, p);
+    }
+    const sign = x < 0 ? "-" : "";
+    if (e >= -4 && e < p) {
+      const whole = e >= 0 ? d.slice(0, e + 1) : "0";
+      const frac = (e >= 0 ? d.slice(e + 1) : "0".repeat(-e - 1) + d).replace(/0+$/, "");
+      return sign + whole + (frac ? "." + frac : "");
+    }
+    const tail = d.slice(1).replace(/0+$/, "");
+    const exponent = String(Math.abs(e)).padStart(2, "0");
+    return `${sign}${d[0]}${tail ? "." + tail : ""}e${e < 0 ? "-" : "+"}${exponent}`;
+  }
+
+  /** numbers.fmt: p significant digits, a true minus sign. */
+  function fmt(x, p) {
+    if (x === 0) return "0";
+    const text = pyG(x, p);
+    return text.startsWith("-") ? text.replaceAll("-", "−") : text;
+  }
+
+  /** numbers.exact: 1 − gap for values that round to ±1, e^log for those stored as 0. */
+  function exact(x, gap, log, p) {
+    const text = fmt(x, p);
+    if (text === "1" || text === "−1") {
+      const g = gap ?? 1 - Math.abs(x);
+      if (g > 0) return x > 0 ? `1 − ${pyG(g, 2)}` : `−1 + ${pyG(g, 2)}`;
+    }
+    if (x === 0 && log != null && Number.isFinite(log)) {
+      return (Object.is(x, -0) ? "−" : "") + fromLog(log);
+    }
+    return text;
+  }
+
+  /** numbers._from_log: e^log in scientific notation, or as e^log when huge. */
+  function fromLog(log) {
+    const decimal = log / Math.LN10;
+    if (Math.abs(decimal) > 1e15) return `e^${fmt(log, 3)}`;
+    let exponent = Math.floor(decimal);
+    let mantissa = 10 ** (decimal - exponent);
+    if (pyG(mantissa, 2) === "10") [mantissa, exponent] = [1, exponent + 1];
+    return `${pyG(mantissa, 2)}e${exponent}`;
+  }
+
+  // ---- float64 functions, as NumPy and nncalc compute them ----
+
+  const EXP_EDGE = -708; // e^−z overflows below about −709.78
+  const LOGE2 = 0.6931471805599453;
+  const SQRT_HALF = 0.7071067811865476;
+  const SQRT_HALF_LO = -4.833646656726457e-17; // 1/√2 − SQRT_HALF
+  const SPLIT = 134217729; // 2^27 + 1, Dekker's splitter
+
+  function sigmoid(z) {
+    if (z < EXP_EDGE) {
+      const e = Math.exp(z);
+      return e / (1 + e);
+    }
+    return 1 / (1 + Math.exp(-z));
+  }
+
+  /** NumPy's logaddexp(x, y) = log(e^x + e^y). */
+  function logaddexp(x, y) {
+    if (x === y) return x + LOGE2;
+    const d = x - y;
+    return d > 0 ? x + Math.log1p(Math.exp(-d)) : y + Math.log1p(Math.exp(d));
+  }
+
+  const sigmoidLog = (z) => -logaddexp(0, -z);
+  const siluLog = (z) => Math.log(Math.abs(z)) + sigmoidLog(z);
+
+  /** GELU z·Φ(z) with −z/√2 carried as x + dx (activations.gelu). */
+  function gelu(z) {
+    const x = -z * SQRT_HALF;
+    const small = Math.abs(z) < 64;
+    const xs = small ? x : 0;
+    const dx = productError(-(small ? z : 0));
+    const r = xs < 5 ? (2 / Math.sqrt(Math.PI)) * Math.exp(-xs * xs) / erfc(xs) : 2 * xs + 1 / xs;
+    return 0.5 * z * erfc(x) * (1 - r * dx);
+  }
+
+  /** v/√2 − fl(v·SQRT_HALF), by Dekker's two-product. */
+  function productError(v) {
+    const hi = v * SQRT_HALF;
+    const [vHi, vLo] = split(v);
+    const [cHi, cLo] = split(SQRT_HALF);
+    const error = vHi * cHi - hi + vHi * cLo + vLo * cHi + vLo * cLo;
+    return error + v * SQRT_HALF_LO;
+  }
+
+  function split(v) {
+    const c = SPLIT * v;
+    const hi = c - (c - v);
+    return [hi, v - hi];
+  }
+
+  // erfc(x), to float64 accuracy: the piecewise rational approximations of Sun's fdlibm
+  // (s_erf.c): a series near 0, erf about 1 near 1, and exp(−x² − 0.5625 + R/S)/x beyond.
+  const word = new Float64Array(1);
+  const words = new Uint32Array(word.buffer); // little-endian: [low, high]
+  const high = (x) => ((word[0] = x), words[1] | 0);
+  const withoutLow = (x) => ((word[0] = x), (words[0] = 0), word[0]);
+  const poly = (c, s) => c.reduceRight((sum, k) => k + s * sum, 0);
+  const PP = [1.28379167095512558561e-1, -3.2504210724700149937e-1, -2.84817495755985104766e-2,
+    -5.77027029648944159157e-3, -2.37630166566501626084e-5];
+  const QQ = [1, 3.97917223959155352819e-1, 6.50222499887672944485e-2, 5.08130628187576562776e-3,
+    1.32494738004321644526e-4, -3.9602282787753681232e-6];
+  const PA = [-2.36211856075265944077e-3, 4.14856118683748331666e-1, -3.72207876035701323847e-1,
+    3.18346619901161753674e-1, -1.10894694282396677476e-1, 3.54783043256182359371e-2,
+    -2.166375594868790843e-3];
+  const QA = [1, 1.06420880400844228286e-1, 5.40397917702171048937e-1, 7.18286544141962662868e-2,
+    1.26171219808761642112e-1, 1.36370839120290507362e-2, 1.1984499846799107417e-2];
+  const RA = [-9.86494403484714822705e-3, -6.93858572707181764372e-1, -1.05586262253232909814e1,
+    -6.23753324503260060396e1, -1.62396669462573470355e2, -1.84605092906711035994e2,
+    -8.12874355063065934246e1, -9.81432934416914548592];
+  const SA = [1, 1.96512716674392571292e1, 1.376577541435190426e2, 4.34565877475229228821e2,
+    6.45387271733267880336e2, 4.29008140027567833386e2, 1.08635005541779435134e2,
+    6.57024977031928170135, -6.04244152148580987438e-2];
+  const RB = [-9.86494292470009928597e-3, -7.99283237680523006574e-1, -1.77579549177547519889e1,
+    -1.60636384855821916062e2, -6.37566443368389627722e2, -1.02509513161107724954e3,
+    -4.83519191608651397019e2];
+  const SB = [1, 3.03380607434824582924e1, 3.25792512996573918826e2, 1.53672958608443695994e3,
+    3.19985821950859553908e3, 2.55305040643316442583e3, 4.74528541206955367215e2,
+    -2.24409524465858183362e1];
+  const ERX = 8.45062911510467529297e-1; // erf(1), rounded to 24 bits
+
+  function erfc(x) {
+    const hx = high(x);
+    const ix = hx & 0x7fffffff;
+    if (Number.isNaN(x)) return x;
+    if (ix < 0x3feb0000) {
+      // |x| < 0.84375: erf(x) = x + x·P(x²)/Q(x²)
+      if (ix < 0x3c700000) return 1 - x;
+      const z = x * x;
+      const y = poly(PP, z) / poly(QQ, z);
+      return x < 0.25 ? 1 - (x + x * y) : 0.5 - (x * y + (x - 0.5));
+    }
+    if (ix < 0x3ff40000) {
+      // 0.84375 ≤ |x| < 1.25: erf(1 + s) = ERX + P(s)/Q(s)
+      const s = Math.abs(x) - 1;
+      const pq = poly(PA, s) / poly(QA, s);
+      return hx >= 0 ? 1 - ERX - pq : 1 + (ERX + pq);
+    }
+    if (ix >= 0x403c0000) return hx > 0 ? 0 : 2; // |x| ≥ 28
+    const a = Math.abs(x);
+    const s = 1 / (a * a);
+    if (hx < 0 && ix >= 0x40180000) return 2; // x < −6
+    const near = ix < 0x4006db6d; // |x| < 1/0.35
+    const rs = near ? poly(RA, s) / poly(SA, s) : poly(RB, s) / poly(SB, s);
+    const t = withoutLow(a);
+    const r = Math.exp(-t * t - 0.5625) * Math.exp((t - a) * (t + a) + rs);
+    return hx > 0 ? r / a : 2 - r / a;
+  }
+
+  // ---- The activations g, one small function each, keyed by nncalc's names ----
+  // nncalc/render/page.py reads the names of this table (two-space indented keys): a
+  // network with an activation missing here is refused, never computed wrong.
+
+  const each = (f) => (z) => z.map(f);
+
+  function softmax(z) {
+    const e = z.map(shifted(z)).map(Math.exp);
+    const sum = e.reduce((s, v) => s + v, 0);
+    return e.map((v) => v / sum);
+  }
+
+  /** v ↦ v − max z; −inf where that overflows, so e^ of it is exactly 0. */
+  const shifted = (z) => {
+    const top = largest(z);
+    return (v) => v - top;
+  };
+
+  const largest = (z) => z.reduce((top, v) => Math.max(top, v), -Infinity);
+
+  /** 1 − p_i as the sum of the other p_k, so a p_i that rounds to 1 keeps its gap. */
+  function softmaxGap(z) {
+    const e = z.map(shifted(z)).map(Math.exp);
+    const sum = e.reduce((s, v) => s + v, 0);
+    const before = cumulative(e);
+    const after = cumulative(e.slice().reverse()).reverse();
+    return e.map((_, i) => Math.min((before[i] + after[i]) / sum, 1));
+  }
+
+  /** For each unit, the sum of the units before it. */
+  function cumulative(e) {
+    const out = new Float64Array(e.length);
+    for (let i = 1; i < e.length; i++) out[i] = out[i - 1] + e[i - 1];
+    return out;
+  }
+
+  /** ln p_i = (z_i − max z) − ln(1 + Σ of the other e^(z_k − max z)). */
+  function softmaxLog(z) {
+    const s = z.map(shifted(z));
+    const e = s.map(Math.exp);
+    e[z.indexOf(largest(z))] = 0; // the 1 of the max
+    const rest = Math.log1p(e.reduce((sum, v) => sum + v, 0));
+    return s.map((v) => v - rest);
+  }
+
+  const G = {
+    sigmoid: { g: each(sigmoid), gap: each((z) => sigmoid(-z)), log: each(sigmoidLog) },
+    tanh: { g: each(Math.tanh), gap: each((z) => 2 * sigmoid(-2 * Math.abs(z))) },
+    relu: { g: each((z) => Math.max(z, 0)) },
+    leaky_relu: { g: each((z) => (z >= 0 ? z : 0.01 * z)) },
+    identity: { g: each((z) => z) },
+    softmax: { g: softmax, gap: softmaxGap, log: softmaxLog },
+    softplus: { g: each((z) => logaddexp(0, z)) },
+    silu: { g: each((z) => z * sigmoid(z)), log: each(siluLog) },
+    gelu: { g: each(gelu) },
+    step: { g: each((z) => (z >= 0 ? 1 : 0)) },
+  };
+
+  /** SwiGLU: z·Swish_β(u) = z·u·σ(βu). */
+  const swiglu = (z, u, beta) => z.map((v, i) => v * (u[i] * sigmoid(beta * u[i])));
+
+  // ---- The network, forward propagation ----
+
+  const layers = net.layers.map((layer, k) => ({
+    ...layer,
+    j: k + 1,
+    units: net.sizes[k + 1],
+    inputs: net.sizes[k],
+    theta: Float64Array.from(layer.theta.flat()),
+    gate: layer.gate && Float64Array.from(layer.gate.flat()),
+  }));
+  const x = Float64Array.from(net.x);
+  const invalid = new Set();
+  let A = [];
+  let Z = [];
+  let U = [];
+
+  /** Θ·[1; a]: the products summed, then the bias added, as a @ Θ[:, 1:].T + Θ[:, 0]. */
+  function affine(theta, a, units) {
+    const n = a.length;
+    const out = new Float64Array(units);
+    for (let i = 0, row = 0; i < units; i++, row += n + 1) {
+      let s = 0;
+      for (let m = 0; m < n; m++) s += theta[row + 1 + m] * a[m];
+      out[i] = s + theta[row];
+    }
+    return out;
+  }
+
+  /** a^(1) … a^(L), z^(2) … z^(L); an error message when a layer overflows. */
+  function forward() {
+    const a = [null, x.slice()];
+    const z = [null, null];
+    const u = [null, null];
+    for (const layer of layers) {
+      const j = layer.j + 1;
+      z[j] = affine(layer.theta, a[j - 1], layer.units);
+      if (layer.gate) {
+        u[j] = affine(layer.gate, a[j - 1], layer.units);
+        a[j] = swiglu(z[j], u[j], layer.beta ?? 1);
+      } else {
+        a[j] = G[layer.activation].g(z[j]);
+      }
+      if (!z[j].every(Number.isFinite) || !a[j].every(Number.isFinite)) {
+        return `layer ${j}: values overflow float64 (beyond ±1.8e308); smaller weights or inputs`;
+      }
+    }
+    [A, Z, U] = [a, z, u];
+    return null;
+  }
+
+  // ---- Each unit's arithmetic, as explain.unit_lines writes it ----
+
+  /** a^(j) as shown: exact() with the layer's gaps and logs. */
+  function shownLayer(j, p) {
+    const layer = layers[j - 2];
+    const g = layer.gate ? {} : G[layer.activation];
+    const gaps = g.gap && g.gap(Z[j]);
+    const logs = g.log && g.log(Z[j]);
+    return Array.from(A[j], (v, i) => exact(v, gaps?.[i], logs?.[i], p));
+  }
+
+  /** t_0 + t_1 + …, the middle left out (and counted) when there are many terms. */
+  function sum(count, term) {
+    if (count <= MAX_TERMS) return Array.from({ length: count }, (_, m) => term(m)).join(" + ");
+    const ends = [0, 1, 2].map(term);
+    const last = [term(count - 2), term(count - 1)];
+    return [...ends, `… (${count - 5} more terms) …`, ...last].join(" + ");
+  }
+
+  function unitLines(j, i) {
+    const layer = layers[j - 2];
+    const n = layer.inputs + 1;
+    const aPrev = (m) => (m === 0 ? 1 : A[j - 1][m - 1]);
+    const products = (w) => (m) => `${fmt(w[(i - 1) * n + m], P)}·${fmt(aPrev(m), P)}`;
+    const head = `a_${i}^(${j})`;
+    const pad = " ".repeat(head.length);
+    const shown = shownLayer(j, P)[i - 1];
+    const z = Z[j][i - 1];
+    if (layer.gate) {
+      const u = `u_${i}^(${j})`;
+      return [
+        `${head} = z_${i}^(${j})·${u}·σ(${fmt(layer.beta ?? 1, P)}·${u})`,
+        `${pad}   z_${i}^(${j}) = ${sum(n, products(layer.theta))} = ${fmt(z, P)}`,
+        `${pad}   ${u} = ${sum(n, products(layer.gate))} = ${fmt(U[j][i - 1], P)}`,
+        `${pad} = ${shown}`,
+      ];
+    }
+    const softmaxed = layer.activation === "softmax";
+    const argument = softmaxed ? `z^(${j})` : fmt(z, P);
+    return [
+      `${head} = g(${sum(n, (m) => `Θ_${i}${m}^(${j - 1})·a_${m}^(${j - 1})`)})`,
+      `${pad} = ${layer.symbol}(${sum(n, products(layer.theta))})`,
+      `${pad} = ${layer.symbol}(${argument})${softmaxed ? `_${i}` : ""} = ${shown}`,
+    ];
+  }
+
+  // ---- The page ----
+
+  const $ = (selector) => document.querySelector(selector);
+  const units = [...document.querySelectorAll("[data-layer][data-unit]")];
+  const arithmetic = $("#arithmetic");
+  const status = $("#status");
+  let current = null; // the unit whose arithmetic is shown
+
+  function show(unit) {
+    if (!unit || !A.length) return;
+    const j = Number(unit.dataset.layer);
+    const i = Number(unit.dataset.unit);
+    arithmetic.textContent =
+      j === 1 ? `a_${i}^(1) = x_${i} = ${fmt(A[1][i - 1], P)}` : unitLines(j, i).join("\n");
+  }
+
+  function render() {
+    const shown = [null, Array.from(A[1], (v) => fmt(v, SHOWN))];
+    for (let j = 2; j <= L; j++) shown[j] = shownLayer(j, SHOWN);
+    for (const unit of units) {
+      const j = Number(unit.dataset.layer);
+      const i = Number(unit.dataset.unit);
+      unit.dataset.a = String(A[j][i - 1]);
+      if (j > 1) unit.dataset.z = String(Z[j][i - 1]);
+      const value = unit.querySelector(".value");
+      value.textContent = shown[j][i - 1];
+      value.classList.toggle("long", shown[j][i - 1].length > 7);
+    }
+    const h = shownLayer(L, P);
+    $("#output").textContent = `h_Θ(x) = a^(${L}) = [${h.join(", ")}]`;
+    const k = A[L].indexOf(largest(A[L])) + 1; // the first largest, as argmax
+    $("[data-prediction]").textContent = String(k);
+    $("#class").textContent = net.classes ? ` (${net.classes[k - 1]})` : "";
+    show(current);
+  }
+
+  function recompute() {
+    if (invalid.size) return say(`not a number: ${[...invalid].join(", ")}`);
+    const error = forward();
+    if (error) return say(error);
+    say("");
+    render();
+  }
+
+  function say(message) {
+    status.textContent = message;
+    status.hidden = !message;
+  }
+
+  /** A weight's edge, coloured by sign and as wide as its size (as `nncalc draw`). */
+  function restyle(j) {
+    const layer = layers[j - 1];
+    const biggest = layer.theta.reduce((b, w) => Math.max(b, Math.abs(w)), 0) || 1;
+    for (const edge of document.querySelectorAll(`line[data-edge^="${j},"]`)) {
+      const [, i, m] = edge.dataset.edge.split(",").map(Number);
+      const w = layer.theta[(i - 1) * (layer.inputs + 1) + m];
+      edge.dataset.weight = String(w);
+      edge.setAttribute("stroke", w >= 0 ? net.colours[0] : net.colours[1]);
+      edge.setAttribute("stroke-width", (0.5 + (4.5 * Math.abs(w)) / biggest).toFixed(2));
+      edge.querySelector("title").textContent = `Θ_${i}${m}^(${j}) = ${fmt(w, 6)}`;
+    }
+  }
+
+  const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+
+  function edit(field) {
+    const text = field.value.trim().replace(/^−/, "-");
+    const v = NUMBER.test(text) ? Number(text) : NaN;
+    const ok = Number.isFinite(v);
+    field.setAttribute("aria-invalid", String(!ok));
+    const name = nameOf(field);
+    if (!ok) return invalid.add(name);
+    invalid.delete(name);
+    const d = field.dataset;
+    if (d.input) x[d.input - 1] = v;
+    const [j, i, m] = (d.theta || d.gate || "").split(",").map(Number);
+    if (j) {
+      const layer = layers[j - 1];
+      (d.theta ? layer.theta : layer.gate)[(i - 1) * (layer.inputs + 1) + m] = v;
+      if (d.theta) restyle(j);
+    }
+  }
+
+  /** x_i, Θ_im^(j) or V_im^(j) for a field. */
+  function nameOf(field) {
+    const d = field.dataset;
+    if (d.input) return `x_${d.input}`;
+    const [j, i, m] = (d.theta || d.gate).split(",");
+    return `${d.theta ? "Θ" : "V"}_${i}${m}^(${j})`;
+  }
+
+  // The weight tables: small ones at once, open; the rows of large ones (in closed
+  // <details>) in slices once the page is up, so it opens without a pause. Each slice is
+  // parsed apart and added at once: the browser does work per insertion of inputs that
+  // grows with the inputs already in. <html data-ready> marks when every field is in.
+  const OPEN_UP_TO = 400; // weights in a table shown open
+  const SLICE = 25000; // weight fields added per slice
+  const pending = []; // [tbody, row html of i, next i, rows, fields per row]
+
+  /** Θ^(j) (or the gate's V) as a table of inputs (row i, column m). */
+  function table(layer, key, symbol) {
+    const { j, units: rows, inputs: n } = layer;
+    const weights = key === "theta" ? layer.theta : layer.gate;
+    const head = Array.from({ length: n + 1 }, (_, m) => `<th scope="col">${m || "0 (bias)"}</th>`);
+    const details = document.createElement("details");
+    details.className = "weights";
+    details.open = rows * (n + 1) <= OPEN_UP_TO;
+    details.innerHTML =
+      `<summary>${symbol}^(${j}): layer ${j} → layer ${j + 1}, ${rows} × ${n + 1}</summary>` +
+      `<div class="scroll"><table><thead><tr><th scope="col">i \\ m</th>${head.join("")}` +
+      "</tr></thead><tbody></tbody></table></div>";
+    const row = (i) => {
+      const cells = [];
+      for (let m = 0; m <= n; m++) {
+        const w = String(weights[(i - 1) * (n + 1) + m]);
+        cells.push(`<td><input data-${key}="${j},${i},${m}" value="${w}"></td>`);
+      }
+      return `<tr><th scope="row">${i}</th>${cells.join("")}</tr>`;
+    };
+    pending.push([details.querySelector("tbody"), row, 1, rows, n + 1]);
+    if (details.open) addRows(pending.length - 1, Infinity);
+    return details;
+  }
+
+  /** Up to ``budget`` fields of pending table k (whole rows); true when it is complete. */
+  function addRows(k, budget) {
+    const job = pending[k];
+    const [tbody, row, , rows, width] = job;
+    const html = [];
+    for (let added = 0; job[2] <= rows && added < budget; added += width) html.push(row(job[2]++));
+    const parsed = document.createElement("template");
+    parsed.innerHTML = `<table><tbody>${html.join("")}</tbody></table>`;
+    tbody.append(...parsed.content.firstChild.tBodies[0].rows);
+    return job[2] > rows;
+  }
+
+  /** Add a slice of rows, then yield to the page; all of them when ``now``. */
+  function fill(now = false) {
+    const budget = now ? Infinity : SLICE;
+    while (pending.length && addRows(0, budget)) pending.shift();
+    if (!pending.length) document.documentElement.dataset.ready = "";
+    else if (!now) setTimeout(fill, 0);
+  }
+
+  /** Open the <details> holding a field, and move the focus to it. */
+  function reach(selector) {
+    if (!$(selector)) fill(true);
+    const field = $(selector);
+    if (!field) return;
+    const details = field.closest("details");
+    if (details) details.open = true;
+    field.focus();
+    field.scrollIntoView({ block: "nearest" });
+  }
+
+  /** The weights of a unit (its row of Θ), or the input field of an input unit. */
+  function reachUnit(unit) {
+    const { layer, unit: i } = unit.dataset;
+    reach(layer === "1" ? `input[data-input="${i}"]` : `input[data-theta="${layer - 1},${i},0"]`);
+  }
+
+  function unitOf(field) {
+    const d = field.dataset;
+    if (d.input) return $(`[data-layer="1"][data-unit="${d.input}"]`);
+    const [j, i] = (d.theta || d.gate || "").split(",");
+    return j ? $(`[data-layer="${Number(j) + 1}"][data-unit="${i}"]`) : null;
+  }
+
+  function highlight(field) {
+    for (const edge of document.querySelectorAll("line.hot")) edge.classList.remove("hot");
+    if (field?.dataset.theta) $(`line[data-edge="${field.dataset.theta}"]`)?.classList.add("hot");
+  }
+
+  function refuse() {
+    const missing = layers.find((layer) => !layer.gate && !(layer.activation in G));
+    if (!missing) return false;
+    const refusal = $("#refusal");
+    refusal.textContent =
+      `This page cannot compute layer ${missing.j + 1}: its activation ` +
+      `'${missing.activation}' is not in the page's table of formulas. ` +
+      "Nothing is computed; use nncalc forward.";
+    refusal.hidden = false;
+    fill(true);
+    for (const field of document.querySelectorAll("input")) field.disabled = true;
+    return true;
+  }
+
+  function start() {
+    for (const layer of layers) {
+      $("#thetas").append(table(layer, "theta", "Θ"));
+      if (layer.gate) $("#thetas").append(table(layer, "gate", "V"));
+    }
+    if (refuse()) return;
+    document.addEventListener("input", (event) => {
+      if (!event.target.matches("[data-input], [data-theta], [data-gate]")) return;
+      edit(event.target);
+      recompute();
+    });
+    document.addEventListener("focusin", (event) => {
+      const unit = event.target.closest("[data-unit]") || unitOf(event.target);
+      highlight(event.target);
+      if (unit) show((current = unit));
+    });
+    for (const unit of units) {
+      unit.addEventListener("mouseenter", () => show(unit));
+      unit.addEventListener("mouseleave", () => show(current));
+      unit.addEventListener("click", () => reachUnit(unit));
+      unit.addEventListener("keydown", (event) => {
+        if (event.key === "Enter") reachUnit(unit);
+      });
+    }
+    for (const edge of document.querySelectorAll("line[data-edge]")) {
+      edge.addEventListener("click", () => reach(`input[data-theta="${edge.dataset.edge}"]`));
+    }
+    current = units.find((unit) => unit.dataset.layer === String(L)) || null;
+    recompute();
+    setTimeout(fill, 0);
+  }
+
+  window.nncalcPage = Object.freeze({ erfc, fmt, exact }); // for scripts and tests
+  start();
+})();

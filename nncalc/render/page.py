@@ -1,0 +1,210 @@
+"""One self-contained interactive HTML page of a network: the diagram of ``draw`` with every
+a_i^(j), x and every Θ^(j) editable, each unit's arithmetic as ``--explain`` writes it.
+
+The page computes in the browser, in float64, with the formulas of nncalc/activations.py
+(page.js); its style is page.css. It loads nothing: its Content-Security-Policy allows
+only its own inline script and style, by hash. The same network and x give the same bytes.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import functools
+import hashlib
+import json
+import re
+from html import escape
+from importlib import resources
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from nncalc.activations import SWIGLU
+from nncalc.errors import NNCalcError
+from nncalc.network import Layer, Network
+from nncalc.params import of_network
+from nncalc.render import svg
+from nncalc.render.explain import MAX_TERMS
+from nncalc.render.forward import g_symbol
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
+
+PRECISION = 6
+"""Significant digits of each unit's arithmetic, as ``forward --explain``."""
+
+LAYER_FIELDS = frozenset({"theta", "activation", "gate", "beta"})
+"""The Layer fields page.js reads; a layer using any other option is refused."""
+
+
+@functools.cache
+def asset(name: str) -> str:
+    """page.js or page.css, the package files."""
+    return resources.files("nncalc.render").joinpath(name).read_text(encoding="utf-8")
+
+
+@functools.cache
+def known() -> frozenset[str]:
+    """The activations page.js computes: the keys of its table G, and SwiGLU."""
+    script = asset("page.js")
+    start = script.index("const G = {")
+    table = script[start : script.index("\n  };", start)]
+    return frozenset(re.findall(r"^    (\w+): ", table, re.MULTILINE)) | {SWIGLU}
+
+
+def to_page(network: Network, x: ArrayLike | None = None) -> str:
+    """The HTML page of the network, with x (default: its first example, or zeros) entered."""
+    _check(network)
+    if x is None:
+        first = network.inputs is not None and len(network.inputs)
+        x = network.inputs[0] if first else np.zeros(network.sizes[0])
+    x = network.batch(x)[0]
+    trace = network.forward(x)
+    script, style = asset("page.js"), asset("page.css")
+    name = escape(network.name or "network")
+    return TEMPLATE.format(
+        csp=f"default-src 'none'; script-src {_hash(script)}; style-src {_hash(style)}; "
+        "base-uri 'none'; form-action 'none'",
+        name=name,
+        summary=escape(_summary(network)),
+        inputs="\n".join(
+            f'<label>x{svg.sub(i)} <input data-input="{i}" value="{_number(v)}" '
+            f'inputmode="decimal" aria-label="x_{i}"></label>'
+            for i, v in enumerate(x.tolist(), start=1)
+        ),
+        diagram=svg.draw(network, trace, inline=True).rstrip("\n"),
+        more=_more(network),
+        outputs=network.sizes[-1],
+        classes=_classes(network),
+        data=_json(network, x),
+        style=style,
+        script=script,
+    )
+
+
+def _check(network: Network) -> None:
+    """Refuse a network the page would compute wrong: an activation or option page.js lacks."""
+    for j, layer in enumerate(network.layers, start=2):
+        if layer.activation not in known():
+            raise NNCalcError.at(
+                f"layer {j}: the page cannot compute activation '{layer.activation}' yet",
+                network.source,
+                hint="nncalc forward computes it; the page knows " + ", ".join(sorted(known())),
+            )
+        for field in dataclasses.fields(Layer):
+            if field.name not in LAYER_FIELDS and getattr(layer, field.name) != field.default:
+                raise NNCalcError.at(
+                    f"layer {j}: the page cannot compute the option '{field.name}' yet",
+                    network.source,
+                    hint="nncalc forward computes it",
+                )
+
+
+def _summary(network: Network) -> str:
+    sizes = "-".join(map(str, network.sizes))
+    g = ", ".join(g_symbol(a) for a in network.activations)
+    return f"{network.L} layers ({sizes}), g = {g}, {of_network(network).total:,} parameters."
+
+
+def _classes(network: Network) -> str:
+    """The output units' class names, when the network has them."""
+    if not network.classes:
+        return ""
+    names = ", ".join(f"{i} = {escape(c)}" for i, c in enumerate(network.classes, start=1))
+    return f"<br>classes: {names}"
+
+
+def _more(network: Network) -> str:
+    """Every unit the diagram leaves out, in a <details> per layer (the page fills in a_i^(j))."""
+    blocks = []
+    for j, s in enumerate(network.sizes, start=1):
+        drawn = set(svg.shown(s))
+        hidden = [i for i in range(1, s + 1) if i not in drawn]
+        if not hidden:
+            continue
+        items = "".join(
+            f'<li data-layer="{j}" data-unit="{i}" tabindex="0">{svg.label(j, i)} = '
+            '<span class="value"></span></li>'
+            for i in hidden
+        )
+        blocks.append(
+            f'<details class="more"><summary>layer {j}: the {len(hidden)} units the diagram '
+            f"leaves out</summary><ul>{items}</ul></details>"
+        )
+    return "\n".join(blocks)
+
+
+def _json(network: Network, x: np.ndarray) -> str:
+    """The network for page.js, safe inside <script>: '<', '>' and '&' escaped as \\u00XX."""
+    data = {
+        "name": network.name,
+        "sizes": network.sizes,
+        "classes": list(network.classes) if network.classes else None,
+        "x": x.tolist(),
+        "precision": PRECISION,
+        "maxTerms": MAX_TERMS,
+        "colours": [svg.POSITIVE, svg.NEGATIVE],
+        "layers": [
+            {
+                "activation": layer.activation,
+                "symbol": g_symbol(layer.activation),
+                "theta": layer.theta.tolist(),
+                "gate": None if layer.gate is None else layer.gate.tolist(),
+                "beta": layer.beta,
+            }
+            for layer in network.layers
+        ],
+    }
+    text = json.dumps(data, separators=(",", ":"), allow_nan=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _number(v: float) -> str:
+    """v in its shortest round-trip form, as JavaScript writes it for whole numbers (1, not 1.0)."""
+    return repr(v).removesuffix(".0")
+
+
+def _hash(text: str) -> str:
+    digest = base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii")
+    return f"'sha256-{digest}'"
+
+
+TEMPLATE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="{csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="nncalc page">
+<title>{name} · nncalc</title>
+<style>{style}</style>
+</head>
+<body>
+<header>
+<h1>{name}</h1>
+<p class="summary">{summary}</p>
+</header>
+<main>
+<p id="refusal" class="alert" role="alert" hidden></p>
+<p id="status" class="alert" role="status" hidden></p>
+<fieldset class="x"><legend>x, the input</legend>
+{inputs}
+</fieldset>
+<p class="hint">Edit x or any weight and every z and a is recomputed, in float64. Hover or
+focus a unit (Tab) to see its arithmetic; click a unit or an edge to edit its weights.</p>
+<figure class="diagram">
+{diagram}
+</figure>
+{more}
+<pre id="arithmetic" aria-live="polite"></pre>
+<p class="result"><span id="output"></span><br>prediction: unit <span data-prediction></span>
+of {outputs}<span id="class"></span>{classes}</p>
+<h2>The weights Θ^(j) (bias in column 0)</h2>
+<div id="thetas"></div>
+</main>
+<script type="application/json" id="network">{data}</script>
+<script>{script}</script>
+</body>
+</html>
+"""
