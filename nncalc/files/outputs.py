@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import os
+import signal
 import stat
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
@@ -74,7 +75,10 @@ class _Files:
     def open(self, path: str | os.PathLike[str], mode: str = "w") -> IO:
         self.path = p = check_path(path, (Path(path).suffix.lower(),))
         try:
-            fd, self.temps[p] = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)
+            with _signals_held():  # a signal now would leave a temporary nobody knows of
+                fd, self.temps[p] = tempfile.mkstemp(
+                    prefix=f".{p.name}.", suffix=".tmp", dir=p.parent
+                )
         except OSError as e:
             raise NNCalcError.at(f"cannot write here: {e.strerror or e}", str(path)) from None
         with contextlib.suppress(OSError):  # a filesystem without modes (FAT) keeps its own
@@ -113,6 +117,20 @@ class _Files:
                 f.close()
         for tmp in self.temps.values():
             _remove(tmp)
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Ctrl-C, SIGTERM and SIGHUP wait until the block ends (where the platform allows)."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    held = {getattr(signal, n) for n in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, n)}
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
 
 
 def _roll_back(backups: dict[Path, str], renamed: list[Path]) -> None:
