@@ -14,6 +14,7 @@ import numpy as np
 from nncalc import activations
 from nncalc.errors import NNCalcError
 from nncalc.files import arrays
+from nncalc.files.bulk import Numbers
 from nncalc.files.checker import Checker, is_number, kind, plural
 from nncalc.files.yamlfile import Pos, YDict, YList, load_file, parse
 from nncalc.network import Array, Layer, Network, join_bias
@@ -21,16 +22,18 @@ from nncalc.network import Array, Layer, Network, join_bias
 TOP_KEYS = ("name", "description", "activation", "classes", "layers", "inputs")
 LAYER_KEYS = ("theta", "weights", "bias", "activation", "gate", "gate_weights", "gate_bias", "beta")
 EXAMPLE_KEYS = ("name", "x")
+BULK = {"theta": 2, "weights": 2, "gate": 2, "gate_weights": 2, "bias": 1, "gate_bias": 1}
+"""Keys whose long lists of numbers are read in bulk: 2 for matrices, 1 for vectors."""
 
 
 def load(path: str | os.PathLike[str]) -> Network:
     """Read a network file. Raises NNCalcError listing every problem found."""
-    return from_yaml(load_file(path), str(path))
+    return from_yaml(load_file(path, bulk=BULK), str(path))
 
 
 def loads(text: str, source: str = "<string>") -> Network:
     """Read a network from YAML text."""
-    return from_yaml(parse(text, source), source)
+    return from_yaml(parse(text, source, BULK), source)
 
 
 def from_yaml(doc: Any, source: str) -> Network:
@@ -215,20 +218,24 @@ class _Reader(Checker):
                 self.problem(pos, f"{where}: {key} has no weights", "a row is [bias, w_1, …, w_s]")
                 return None
             return M
-        if not isinstance(value, YList) or not value:
-            self.problem(pos, f"{where}: {key} should be a list of rows, found {kind(value)}")
-            return None
-        if not any(isinstance(row, YList) for row in value):
-            value = YList([value])
-            value.item_pos = [pos]
-        rows = [
-            self.row(row, rpos, f"{where}: {key} row {i}")
-            for i, (row, rpos) in enumerate(zip(value, value.item_pos, strict=True), start=1)
-        ]
-        if any(r is None for r in rows):
-            return None
+        if isinstance(value, Numbers) and value.widths is not None:
+            rows, rows_pos = value.rows(), value.row_pos
+        else:
+            if not isinstance(value, YList | Numbers) or not value:
+                self.problem(pos, f"{where}: {key} should be a list of rows, found {kind(value)}")
+                return None
+            if isinstance(value, Numbers) or not any(isinstance(r, YList | Numbers) for r in value):
+                value = YList([value])
+                value.item_pos = [pos]
+            rows = [
+                self.row(row, rpos, f"{where}: {key} row {i}")
+                for i, (row, rpos) in enumerate(zip(value, value.item_pos, strict=True), start=1)
+            ]
+            if any(r is None for r in rows):
+                return None
+            rows_pos = value.item_pos
         width = len(rows[0])
-        for i, (row, rpos) in enumerate(zip(rows, value.item_pos, strict=True), start=1):
+        for i, (row, rpos) in enumerate(zip(rows, rows_pos, strict=True), start=1):
             if len(row) != width:
                 self.problem(
                     rpos,
@@ -240,6 +247,8 @@ class _Reader(Checker):
         if width < minimum:
             self.problem(pos, f"{where}: {key} has no weights", "a row is [bias, w_1, …, w_s]")
             return None
+        if isinstance(value, Numbers):
+            return value.values.reshape(len(rows), width)
         return np.array(rows, dtype=np.float64)
 
     def vector(self, d: YDict, key: str, where: str) -> Array | None:
@@ -279,9 +288,11 @@ class _Reader(Checker):
             self.problem(pos, "'classes' should be a list of names", "classes: [cat, dog]")
             return None
         names = tuple(str(c) for c in value)
-        for k, (c, cpos) in enumerate(zip(names, value.item_pos, strict=True)):
-            if c in names[:k]:
+        seen: set[str] = set()
+        for c, cpos in zip(names, value.item_pos, strict=True):
+            if c in seen:
                 self.problem(cpos, f"class '{c}' is named twice")
+            seen.add(c)
         if layers and len(names) != layers[-1].units:
             self.problem(
                 pos,
