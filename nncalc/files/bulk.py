@@ -39,7 +39,7 @@ _STARTS_AFTER = " \n[{,:"
 class Block:
     """A flow list of numbers found in the text, not yet read as floats."""
 
-    data: bytes  # the numbers apart by commas, brackets blanked, comments left out
+    text: str
     widths: list[int]  # numbers in each row (one row for a flat list)
     nested: bool  # a list of rows, not one flat list
     starts: list[tuple[int, int]]  # each row's line and column from the block's start
@@ -48,10 +48,12 @@ class Block:
     def values(self) -> np.ndarray | None:
         """Its numbers as float64; None where NumPy reads them otherwise than YAML (a
         number too large for float64, or two numbers with no comma between)."""
+        clean = _COMMENT.sub("", self.text) if "#" in self.text else self.text
+        data = clean.encode("ascii").translate(_NO_BRACKETS)
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("error")  # NumPy warns where a number does not parse
-                values = np.fromstring(self.data, sep=",")
+                values = np.fromstring(data, sep=",")
         except (DeprecationWarning, ValueError):
             return None
         return values if len(values) == sum(self.widths) and np.isfinite(values).all() else None
@@ -206,7 +208,7 @@ def _read(text: str) -> Block | None:
     chars = len(data) - sum(data.count(c) for c in b" \r\n[],")
     lists = 1 + (len(widths) if nested else 0)
     size = (sum(widths) + lists, chars + lists)
-    return Block(data.translate(_NO_BRACKETS), widths, nested, starts, size)
+    return Block(text, widths, nested, starts, size)
 
 
 def _is_row(row: bytes) -> bool:

@@ -45,8 +45,8 @@ class Checker:
         if self.problems:
             problems = sorted(self.problems, key=lambda p: (p.line or 0, p.column or 0))
             if self.more:
-                more = plural(self.more, "more problem", "more problems")
-                problems.append(Problem(f"and {more}", self.source))
+                more = f"and {self.more:,} more problem" + ("s" if self.more > 1 else "")
+                problems.append(Problem(more, self.source))
             raise NNCalcError(*problems)
 
     def document(self, doc: Any, main_key: str, allowed: tuple[str, ...], where: str) -> YDict:

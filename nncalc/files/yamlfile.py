@@ -199,7 +199,6 @@ class _Converter:
         self.blocks = blocks or {}
         self.bulk = bulk or {}
         self.found: set[tuple[int, int]] = set()
-        self.used: set[tuple[int, int]] = set()
         self.done: dict[int, Any] = {}
         self.sizes: dict[int, tuple[int, int]] = {}
 
@@ -252,32 +251,26 @@ class _Converter:
     def where(self, node: yaml.Node) -> tuple[int, int]:
         return node.start_mark.line + 1, node.start_mark.column + 1
 
-    def take(self, node: yaml.Node) -> Any:
-        """The block of a placeholder, which only one place may take (None for other nodes)."""
-        block = self.block(node)
-        if block is not None:
-            if self.where(node) in self.used:
-                raise _NotInBulkError
-            self.used.add(self.where(node))
-        return block
-
     def bulk_value(self, node: yaml.Node, depth: int) -> Any:
         """The value under a key of ``bulk``: Numbers where its lists were read in bulk."""
         from nncalc.files.bulk import Numbers
 
         items = node.value if isinstance(node, yaml.SequenceNode) and depth > 1 else ()
-        block = self.take(node)
-        if block is not None:
-            numbers = Numbers.of(block, self.pos(node)) if depth > 1 or not block.nested else None
+        block = self.block(node)
+        numbers = None
+        if block is not None and (depth > 1 or not block.nested):
+            numbers = Numbers.of(block, self.pos(node))
         elif items and all(getattr(self.block(c), "nested", True) is False for c in items):
             self.check_tag(node, ("seq",))
-            rows = [self.take(c) for c in items]
+            rows = [self.block(c) for c in items]
             numbers = Numbers.rows_of(rows, self.pos(node), [self.pos(c) for c in items])
-        else:
-            return self.value(node)
-        if numbers is None:
-            raise _NotInBulkError
-        return numbers
+        return self.value(node) if numbers is None else numbers
+
+    def general(self, node: yaml.Node, block: Any) -> Any:
+        """A list read in bulk, where it is not a matrix, read as YAML reads it."""
+        mark = node.start_mark
+        text = "\n" * mark.line + " " * mark.column + block.text
+        return _Converter(self.source, self.budget).run(_compose(text, self.source))
 
     def value(self, node: yaml.Node) -> Any:
         key = id(node)
@@ -296,16 +289,17 @@ class _Converter:
         return result
 
     def check_tag(self, node: yaml.Node, allowed: tuple[str, ...]) -> None:
-        if node.tag not in tuple(_TAG + t for t in allowed):
-            tag = node.tag.removeprefix(_TAG)
+        tag = node.tag.removeprefix(_TAG)
+        if tag not in allowed or tag == node.tag:
             raise self.pos(node).error(
                 f"YAML tag '{tag}' is not allowed",
                 "nncalc reads plain YAML only: lists, mappings, numbers and strings",
             )
 
     def scalar(self, node: yaml.ScalarNode) -> Any:
-        if self.block(node) is not None:
-            raise _NotInBulkError  # a list read in bulk where a matrix does not belong
+        block = self.block(node)
+        if block is not None:
+            return self.general(node, block)
         self.check_tag(node, ("str", "int", "float", "bool", "null", "timestamp"))
         kind = node.tag.removeprefix(_TAG)
         construct = {

@@ -6,6 +6,7 @@ The sheet format is documented in docs/grading.md.
 from __future__ import annotations
 
 import os
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -111,7 +112,8 @@ def key_marks(sheet: Sheet) -> list[Mark]:
 def grade(sheet: Sheet, answers: dict[str, Any], submission: str = "") -> Grade:
     """Mark a student's answers (question id → answer); a missing answer scores 0."""
     marks = tuple(Mark(q, answers.get(q.id), *q.check(answers.get(q.id))) for q in sheet.questions)
-    ignored = tuple(k for k in answers if k not in {q.id for q in sheet.questions})
+    ids = {q.id for q in sheet.questions}
+    ignored = tuple(k for k in answers if k not in ids)
     return Grade(sheet, submission, marks, None, ignored)
 
 
@@ -250,9 +252,9 @@ class _SheetReader(Checker):
             question = self.question(item, pos, k, tolerance, rel_tolerance)
             if question is not None:
                 questions.append(question)
-        ids = [q.id for q in questions]
+        uses = Counter(q.id for q in questions)
         for q, item in zip(questions, items, strict=False):
-            if ids.count(q.id) > 1 and isinstance(item, YDict):
+            if uses[q.id] > 1 and isinstance(item, YDict):
                 self.problem(
                     item.value_pos.get("id", item.pos), f"question id '{q.id}' is used twice"
                 )
