@@ -39,7 +39,8 @@ _STARTS_AFTER = " \n[{,:"
 class Block:
     """A flow list of numbers found in the text, not yet read as floats."""
 
-    text: str
+    whole: str  # the text it is in
+    span: tuple[int, int]  # where it is
     widths: list[int]  # numbers in each row (one row for a flat list)
     nested: bool  # a list of rows, not one flat list
     starts: list[tuple[int, int]]  # each row's line and column from the block's start
@@ -48,15 +49,21 @@ class Block:
     def values(self) -> np.ndarray | None:
         """Its numbers as float64; None where NumPy reads them otherwise than YAML (a
         number too large for float64, or two numbers with no comma between)."""
-        clean = _COMMENT.sub("", self.text) if "#" in self.text else self.text
-        data = clean.encode("ascii").translate(_NO_BRACKETS)
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("error")  # NumPy warns where a number does not parse
-                values = np.fromstring(data, sep=",")
+                values = np.fromstring(self.data(), sep=",")
         except (DeprecationWarning, ValueError):
             return None
         return values if len(values) == sum(self.widths) and np.isfinite(values).all() else None
+
+    @property
+    def text(self) -> str:
+        return self.whole[slice(*self.span)]
+
+    def data(self) -> bytes:
+        """Its numbers apart by commas: brackets blanked, comments left out."""
+        return _clean(self.text).encode("ascii").translate(_NO_BRACKETS)
 
 
 class Numbers:
@@ -118,7 +125,7 @@ def find(text: str) -> tuple[str, dict[tuple[int, int], Block]]:
         for a, b in _candidates(text, parts):
             if a < done or cursor.move(a):
                 continue
-            block = _read(text[a:b])
+            block = _read(text, a, b)
             if block is not None:
                 blocks[cursor.line, a - cursor.line_start + 1] = block
                 pieces += [text[done:a], PLACEHOLDER, _padding(text, a, b)]
@@ -184,42 +191,70 @@ def _candidates(text: str, parts: list[tuple[int, int]]) -> list[tuple[int, int]
     return sorted(found)
 
 
-def _read(text: str) -> Block | None:
-    """A flow list of numbers, or of lists of numbers; None if it is anything else."""
-    clean = _COMMENT.sub("", text) if "#" in text else text
+def _read(whole: str, a: int, b: int) -> Block | None:
+    """The flow list of numbers, or of lists of numbers, at whole[a:b]; None if it is
+    anything else."""
+    clean = _clean(whole[a:b])
     data = clean.encode("ascii")  # _RUN lets nothing else through, comments aside
-    shape = data.translate(_SHAPE, b" \r\n")  # [[0,0,0],[0,0,0]]: each 0 a run of number chars
-    nested = shape.startswith(b"[[") and shape.endswith(b"]]")
-    rows = shape[2:-2].split(b"],[") if nested else [shape[1:-1]]
-    if not all(_is_row(row) for row in rows) or _NOT_YAML_FLOAT.search(data):
+    shape = data.translate(_SHAPE, b" \r\n")  # [[0,00],[0,000]]: 0 for each number character
+    widths = None if _NOT_YAML_FLOAT.search(data) else _widths(shape)
+    if widths is None:
         return None
-    widths = [row.count(b",") + 1 for row in rows]
-    del shape, rows
-    starts = [(0, 1)]
-    if nested:
-        starts, line, previous, line_start = [], 0, 0, 0
-        for m in _OPEN.finditer(clean, 1):
-            breaks = clean.count("\n", previous, m.start())
-            if breaks:
-                line += breaks
-                line_start = clean.rfind("\n", previous, m.start()) + 1
-            previous = m.start()
-            starts.append((line, m.start() - line_start + 1))
+    nested = shape.startswith(b"[[")
+    del shape
     chars = len(data) - sum(data.count(c) for c in b" \r\n[],")
     lists = 1 + (len(widths) if nested else 0)
     size = (sum(widths) + lists, chars + lists)
-    return Block(text, widths, nested, starts, size)
+    return Block(whole, (a, b), widths, nested, _row_starts(clean, nested), size)
 
 
-def _is_row(row: bytes) -> bool:
-    """Whether a row's shape is 0,0,…,0 (numbers apart by commas, no trailing comma)."""
-    ends = row[:1] == row[-1:] == b"0"
-    return ends and not row.strip(b"0,") and b",," not in row
+def _widths(shape: bytes) -> list[int] | None:
+    """The numbers in each row of a shape such as [[0,00],[0,0]] or [0,000]; None if it is
+    no such shape (an empty entry, a trailing comma, rows nested deeper)."""
+    nested = shape.startswith(b"[[")
+    lo, hi = (2, len(shape) - 2) if nested else (1, len(shape) - 1)
+    if shape[lo : lo + 1] != b"0" or shape[hi - 1 : hi] != b"0" or b",," in shape:
+        return None
+    rows = shape.count(b"],[", lo, hi)
+    if not rows == shape.count(b"[", lo, hi) == shape.count(b"]", lo, hi):
+        return None
+    if b"[," in shape or b",]" in shape or (nested and not shape.endswith(b"]]")):
+        return None
+    widths, i = [], lo
+    for _ in range(rows + 1):
+        j = shape.find(b"],[", i, hi)
+        widths.append(shape.count(b",", i, hi if j < 0 else j) + 1)
+        i = j + 3
+    return widths
+
+
+def _row_starts(clean: str, nested: bool) -> list[tuple[int, int]]:
+    """Each row's line and column, counted from the start of the list."""
+    if not nested:
+        return [(0, 1)]
+    starts, line, previous, line_start = [], 0, 0, 0
+    for m in _OPEN.finditer(clean, 1):
+        breaks = clean.count("\n", previous, m.start())
+        if breaks:
+            line += breaks
+            line_start = clean.rfind("\n", previous, m.start()) + 1
+        previous = m.start()
+        starts.append((line, m.start() - line_start + 1))
+    return starts
+
+
+def _clean(text: str) -> str:
+    """The text without its comments."""
+    return _COMMENT.sub("", text) if "#" in text else text
 
 
 def _padding(text: str, start: int, end: int) -> str:
-    """What keeps lines and columns after text[start:end] once it is one character."""
+    """What keeps lines and columns after text[start:end] once it is one character (no
+    spaces where nothing but spaces follows on its last line)."""
     breaks = text.count("\n", start, end)
+    line_end = text.find("\n", end)
+    if not text[end : len(text) if line_end < 0 else line_end].strip():
+        return "\n" * breaks
     if not breaks:
         return " " * (end - start - 1)
     return "\n" * breaks + " " * (end - text.rfind("\n", start, end) - 1)

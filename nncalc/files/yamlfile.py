@@ -140,6 +140,7 @@ def parse(
             node = _compose(placed, source) if blocks else None
         except NNCalcError:  # the general path says what is wrong, where
             node = None
+        del placed
         if node is not None:
             try:
                 return _Converter(source, budget, blocks, bulk).run(node)
