@@ -65,15 +65,23 @@ def matrix_files(draw):
     def flow(row: list[str]) -> str:
         return "[" + "".join(t + draw(gap) for t in row[:-1]) + row[-1] + "]"
 
-    style = draw(st.sampled_from(["nested", "block", "flat", "one line"]))
+    style = draw(st.sampled_from(["nested", "block", "flat"]))
     if style == "block":
         value = "".join(f"\n      - {flow(row)}" for row in matrix)
     elif style == "flat":
         value = flow(matrix[0])
     else:
         value = "[" + draw(gap).join(flow(row) for row in matrix) + "]"
-    after = draw(st.sampled_from(["", "    activation: relu\n", "    activation: [1, 2]\n"]))
-    return f"name: random\nlayers:\n  - theta: {value}  # Θ^(1)\n{after}", plain
+    if draw(st.booleans()):
+        layer = f"  - theta: {value}{draw(st.sampled_from(['', ' ', '  # Θ^(1)']))}\n"
+        layer += draw(st.sampled_from(["", "    activation: relu\n", "    activation: [1, 2]\n"]))
+    else:  # a flow mapping: more follows the list on its line (rows as "- [...]" cannot)
+        layer = f"  - {{theta: {value}, activation: relu}}\n"
+        plain = plain and style != "block"
+    decoys = ["", 'description: "[1, 2]"\n', "# [1, 2]\n", "classes: [1, 2]\n"]
+    inside = ["description: |\n  [1, 2]\n", "description: x\n  [1, 2]\n"]
+    decoy = draw(st.sampled_from(decoys + inside))
+    return f"name: random\n{decoy}layers:\n{layer}", plain and decoy not in inside
 
 
 def _outcome(text: str, bulk_keys) -> object:
