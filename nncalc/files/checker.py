@@ -22,7 +22,7 @@ class Checker:
         self.source = source
         self.problems: list[Problem] = []
         self.more = 0  # problems past MAX_PROBLEMS, counted only
-        self.rows: dict[int, tuple[YList, list[float | None], list[int]]] = {}
+        self.row_cache: dict[int, tuple[YList, list[float | None], list[int]]] = {}
 
     def problem(
         self, pos: Pos | None, message: str, hint: str | None = None, column: bool = False
@@ -91,11 +91,11 @@ class Checker:
     def floats(self, value: YList) -> tuple[list[float | None], list[int]]:
         """Each entry as a finite float or None, and where the Nones are (once per list,
         however often aliases repeat it)."""
-        if id(value) not in self.rows:
+        if id(value) not in self.row_cache:
             numbers = [_finite(v) for v in value]
             bad = [k for k, n in enumerate(numbers) if n is None]
-            self.rows[id(value)] = (value, numbers, bad)  # value kept, so its id stays its own
-        return self.rows[id(value)][1:]
+            self.row_cache[id(value)] = (value, numbers, bad)  # value kept, so its id stays its own
+        return self.row_cache[id(value)][1:]
 
     def numbers(self, value: Any, pos: Pos, where: str) -> list[float] | None:
         """A row of numbers, where a single number is a row of one."""
