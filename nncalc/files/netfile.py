@@ -14,6 +14,7 @@ import numpy as np
 from nncalc import activations
 from nncalc.errors import NNCalcError, excerpt
 from nncalc.files import arrays
+from nncalc.files.bulk import Numbers
 from nncalc.files.checker import Checker, is_number, kind, plural
 from nncalc.files.yamlfile import Pos, YDict, YList, load_file, parse
 from nncalc.network import Array, Layer, Network, join_bias
@@ -32,6 +33,8 @@ LAYER_KEYS = (
     *PARAM_KEYS,
 )
 EXAMPLE_KEYS = ("name", "x")
+BULK = {"theta": 2, "weights": 2, "gate": 2, "gate_weights": 2, "bias": 1, "gate_bias": 1}
+"""Keys whose long lists of numbers are read in bulk: 2 for matrices, 1 for vectors."""
 
 
 TRUST_HINT = "allow it with --trust-paths (in Python, trust_paths=True)"
@@ -42,14 +45,14 @@ def load(path: str | os.PathLike[str], trust_paths: bool = False) -> Network:
 
     Its {file: PATH} arrays must be inside its folder, unless ``trust_paths``.
     """
-    return from_yaml(load_file(path), str(path), trust_paths)
+    return from_yaml(load_file(path, bulk=BULK), str(path), trust_paths)
 
 
 def loads(text: str, source: str = "<string>", trust_paths: bool = False) -> Network:
     """Read a network from YAML text. Text has no folder: {file: PATH} arrays are refused,
     unless ``trust_paths`` (then they are relative to the working directory)."""
     folder = Path() if trust_paths else None
-    return _Reader(source, folder, trust_paths).network(parse(text, source))
+    return _Reader(source, folder, trust_paths).network(parse(text, source, BULK))
 
 
 def from_yaml(doc: Any, source: str, trust_paths: bool = False) -> Network:
@@ -276,20 +279,24 @@ class _Reader(Checker):
                 self.problem(pos, f"{where}: {key} has no weights", "a row is [bias, w_1, …, w_s]")
                 return None
             return M
-        if not isinstance(value, YList) or not value:
-            self.problem(pos, f"{where}: {key} should be a list of rows, found {kind(value)}")
-            return None
-        if not any(isinstance(row, YList) for row in value):
-            value = YList([value])
-            value.item_pos = [pos]
-        rows = [
-            self.row(row, rpos, f"{where}: {key} row {i}")
-            for i, (row, rpos) in enumerate(zip(value, value.item_pos, strict=True), start=1)
-        ]
-        if any(r is None for r in rows):
-            return None
+        if isinstance(value, Numbers) and value.widths is not None:
+            rows, rows_pos = value.rows(), value.row_pos
+        else:
+            if not isinstance(value, YList | Numbers) or not value:
+                self.problem(pos, f"{where}: {key} should be a list of rows, found {kind(value)}")
+                return None
+            if isinstance(value, Numbers) or not any(isinstance(r, YList | Numbers) for r in value):
+                value = YList([value])
+                value.item_pos = [pos]
+            rows = [
+                self.row(row, rpos, f"{where}: {key} row {i}")
+                for i, (row, rpos) in enumerate(zip(value, value.item_pos, strict=True), start=1)
+            ]
+            if any(r is None for r in rows):
+                return None
+            rows_pos = value.item_pos
         width = len(rows[0])
-        for i, (row, rpos) in enumerate(zip(rows, value.item_pos, strict=True), start=1):
+        for i, (row, rpos) in enumerate(zip(rows, rows_pos, strict=True), start=1):
             if len(row) != width:
                 self.problem(
                     rpos,
@@ -301,6 +308,8 @@ class _Reader(Checker):
         if width < minimum:
             self.problem(pos, f"{where}: {key} has no weights", "a row is [bias, w_1, …, w_s]")
             return None
+        if isinstance(value, Numbers):
+            return value.values.reshape(len(rows), width)
         return np.array(rows, dtype=np.float64)
 
     def vector(self, d: YDict, key: str, where: str) -> Array | None:
@@ -360,9 +369,11 @@ class _Reader(Checker):
             self.problem(pos, "'classes' should be a list of names", "classes: [cat, dog]")
             return None
         names = tuple(str(c) for c in value)
-        for k, (c, cpos) in enumerate(zip(names, value.item_pos, strict=True)):
-            if c in names[:k]:
+        seen: set[str] = set()
+        for c, cpos in zip(names, value.item_pos, strict=True):
+            if c in seen:
                 self.problem(cpos, f"class {excerpt(c)} is named twice")
+            seen.add(c)
         if layers and len(names) != layers[-1].units:
             self.problem(
                 pos,

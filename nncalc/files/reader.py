@@ -25,6 +25,7 @@ LARGEST = 1 << 40
 
 HINT = "raise NNCALC_MAX_BYTES"
 _PIECE = 16 * 1024 * 1024
+_FIRST = 64 * 1024
 _KINDS = {
     stat.S_IFDIR: "a directory",
     stat.S_IFIFO: "a FIFO",
@@ -112,15 +113,19 @@ def _error(e: OSError, source: str) -> NNCalcError:
     return NNCalcError.at(f"cannot read: {e.strerror or e}", source)
 
 
-def read_at_most(f: BinaryIO, n: int) -> bytes:
-    """At most ``n`` bytes of ``f``, read in pieces: no memory for bytes it does not have."""
+def read_at_most(f: BinaryIO, n: int, size: int = 0) -> bytes:
+    """At most ``n`` bytes of ``f``, whose size is said to be ``size``: that much is read at
+    once, then pieces that grow with what came (a read reserves all it asks for), so memory
+    follows the bytes the file really has, whatever it claims."""
     pieces = []
+    want = min(n, size + 1) if size > 0 else min(n, _FIRST)
     while n > 0:
-        piece = f.read(min(n, _PIECE))
+        piece = f.read(want)
         if not piece:
             break
         pieces.append(piece)
         n -= len(piece)
+        want = min(n, _PIECE, max(_FIRST, len(piece)))
     return b"".join(pieces)
 
 
@@ -134,7 +139,7 @@ def read_bytes(
         size = os.fstat(f.fileno()).st_size
         if size > limit:
             raise too_big(str(path), size, limit, hint)
-        data = read_at_most(f, limit + 1)
+        data = read_at_most(f, limit + 1, size)
     if len(data) > limit:  # the file grew, or its size is not what it says (/proc)
         raise too_big(str(path), None, limit, hint)
     return data

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,7 +18,7 @@ import yaml
 from yaml.constructor import SafeConstructor
 
 from nncalc.errors import NNCalcError, excerpt
-from nncalc.files.reader import read_bytes
+from nncalc.files.reader import max_bytes, read_bytes
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -74,13 +75,48 @@ def read_text(path: str | os.PathLike[str], limit: int | None = None) -> str:
         ) from None
 
 
-def load_file(path: str | os.PathLike[str], limit: int | None = None) -> Any:
-    """Read and parse a YAML file (of at most ``limit`` bytes) into YDict / YList / values."""
-    return parse(read_text(path, limit), str(path))
+def load_file(
+    path: str | os.PathLike[str], limit: int | None = None, bulk: Mapping[str, int] | None = None
+) -> Any:
+    """Read and parse a YAML file (of at most ``limit`` bytes) into YDict / YList / values;
+    see parse for ``bulk``."""
+    budget = max_bytes() if limit is None else min(limit, max_bytes())
+    return parse(read_text(path, limit), str(path), bulk, budget)
 
 
-def parse(text: str, source: str = "<string>") -> Any:
-    """Parse YAML text into YDict / YList / plain values with positions."""
+def parse(
+    text: str,
+    source: str = "<string>",
+    bulk: Mapping[str, int] | None = None,
+    budget: int | None = None,
+) -> Any:
+    """Parse YAML text into YDict / YList / plain values with positions.
+
+    ``bulk`` names the keys whose long lists of plain numbers may be read in bulk into
+    files.bulk.Numbers: 2 for a matrix (the list, or each of its rows), 1 for a vector.
+    The document may expand through its aliases to at most ``budget`` characters
+    (default: max_bytes()), strings counting by their length.
+    """
+    budget = max_bytes() if budget is None else budget
+    if bulk:
+        from nncalc.files import bulk as bulk_lists  # NumPy, only for the files that need it
+
+        placed, blocks = bulk_lists.find(text)
+        try:
+            node = _compose(placed, source) if blocks else None
+        except NNCalcError:  # the general path says what is wrong, where
+            node = None
+        del placed
+        if node is not None:
+            try:
+                return _Converter(source, budget, blocks, bulk).run(node)
+            except _NotInBulkError:
+                pass
+    return _Converter(source, budget).run(_compose(text, source))
+
+
+def _compose(text: str, source: str) -> yaml.Node:
+    """The node graph of the text's one document."""
     try:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as e:
@@ -95,11 +131,7 @@ def parse(text: str, source: str = "<string>") -> Any:
         raise NNCalcError.at("invalid YAML: nested too deeply", source) from None
     if node is None:
         raise NNCalcError.at("file is empty", source)
-    converter = _Converter(source)
-    try:
-        return converter.convert(node)
-    except RecursionError:
-        raise NNCalcError.at("nested too deeply", source) from None
+    return node
 
 
 def _yaml_error(e: yaml.MarkedYAMLError, text: str, source: str) -> NNCalcError:
@@ -115,38 +147,97 @@ def _yaml_error(e: yaml.MarkedYAMLError, text: str, source: str) -> NNCalcError:
     return NNCalcError.at(f"invalid YAML: {what}", source, line, hint=hint)
 
 
+class _NotInBulkError(Exception):
+    """A list read in bulk turned up where only the general path reads it right."""
+
+
 class _Converter:
     """Turns a composed node graph into values, once per node, counting expansions."""
 
-    def __init__(self, source: str) -> None:
+    def __init__(
+        self,
+        source: str,
+        budget: int,
+        blocks: dict[tuple[int, int], Any] | None = None,
+        bulk: Mapping[str, int] | None = None,
+    ) -> None:
         self.source = source
+        self.budget = budget
+        self.blocks = blocks or {}
+        self.bulk = bulk or {}
+        self.found: set[tuple[int, int]] = set()
         self.done: dict[int, Any] = {}
-        self.sizes: dict[int, int] = {}
+        self.sizes: dict[int, tuple[int, int]] = {}
 
     def pos(self, node: yaml.Node) -> Pos:
         return Pos(self.source, node.start_mark.line + 1, node.start_mark.column + 1)
 
-    def convert(self, node: yaml.Node) -> Any:
-        if self.size(node) > MAX_VALUES:
-            raise self.pos(node).error(
-                f"document expands to more than {MAX_VALUES:,} values through its aliases",
-                "this looks like an alias bomb; write the values out",
-            )
-        return self.value(node)
+    def run(self, node: yaml.Node) -> Any:
+        """The document's value; every list read in bulk must have found its place."""
+        try:
+            values, chars = self.size(node)
+            if len(self.found) != len(self.blocks):
+                raise _NotInBulkError  # a list read in bulk was inside a string or a comment
+            if values > MAX_VALUES:
+                what = f"more than {MAX_VALUES:,} values"
+            elif chars > self.budget:
+                what = f"more than {self.budget:,} characters"
+            else:
+                return self.value(node)
+        except RecursionError:
+            raise NNCalcError.at("nested too deeply", self.source) from None
+        raise self.pos(node).error(
+            f"document expands to {what} through its aliases",
+            "this looks like an alias bomb; write the values out",
+        )
 
-    def size(self, node: yaml.Node) -> int:
-        """Values in the node once aliases are expanded (memoised, so aliases cost nothing)."""
+    def size(self, node: yaml.Node) -> tuple[int, int]:
+        """Values and characters in the node once aliases are expanded, strings counting by
+        their length (memoised, so aliases cost nothing)."""
         key = id(node)
         if key not in self.sizes:
-            self.sizes[key] = 0  # a cycle counts as nothing; value() rejects it
-            if isinstance(node, yaml.SequenceNode):
-                total = 1 + sum(self.size(child) for child in node.value)
-            elif isinstance(node, yaml.MappingNode):
-                total = 1 + sum(self.size(v) for _, v in node.value)
+            self.sizes[key] = (0, 0)  # a cycle counts as nothing; value() rejects it
+            block = self.block(node)
+            if block is not None:
+                self.found.add(self.where(node))
+                total = block.size
+            elif isinstance(node, yaml.ScalarNode):
+                total = (1, max(len(node.value), 1))
             else:
-                total = 1
-            self.sizes[key] = min(total, MAX_VALUES + 1)
+                sizes = [self.size(c) for c in _children(node)]
+                total = (1 + sum(v for v, _ in sizes), 1 + sum(c for _, c in sizes))
+            self.sizes[key] = (min(total[0], MAX_VALUES + 1), min(total[1], self.budget + 1))
         return self.sizes[key]
+
+    def block(self, node: yaml.Node) -> Any:
+        """The list read in bulk whose placeholder the node is, if any."""
+        if not self.blocks or not isinstance(node, yaml.ScalarNode):
+            return None
+        return self.blocks.get(self.where(node))
+
+    def where(self, node: yaml.Node) -> tuple[int, int]:
+        return node.start_mark.line + 1, node.start_mark.column + 1
+
+    def bulk_value(self, node: yaml.Node, depth: int) -> Any:
+        """The value under a key of ``bulk``: Numbers where its lists were read in bulk."""
+        from nncalc.files.bulk import Numbers
+
+        items = node.value if isinstance(node, yaml.SequenceNode) and depth > 1 else ()
+        block = self.block(node)
+        numbers = None
+        if block is not None and (depth > 1 or not block.nested):
+            numbers = Numbers.of(block, self.pos(node))
+        elif items and all(getattr(self.block(c), "nested", True) is False for c in items):
+            self.check_tag(node, ("seq",))
+            rows = [self.block(c) for c in items]
+            numbers = Numbers.rows_of(rows, self.pos(node), [self.pos(c) for c in items])
+        return self.value(node) if numbers is None else numbers
+
+    def general(self, node: yaml.Node, block: Any) -> Any:
+        """A list read in bulk, where it is not a matrix, read as YAML reads it."""
+        mark = node.start_mark
+        text = "\n" * mark.line + " " * mark.column + block.text
+        return _Converter(self.source, self.budget).run(_compose(text, self.source))
 
     def value(self, node: yaml.Node) -> Any:
         key = id(node)
@@ -165,14 +256,17 @@ class _Converter:
         return result
 
     def check_tag(self, node: yaml.Node, allowed: tuple[str, ...]) -> None:
-        if node.tag not in tuple(_TAG + t for t in allowed):
-            tag = node.tag.removeprefix(_TAG)
+        tag = node.tag.removeprefix(_TAG)
+        if tag not in allowed or tag == node.tag:
             raise self.pos(node).error(
                 f"YAML tag {excerpt(tag)} is not allowed",
                 "nncalc reads plain YAML only: lists, mappings, numbers and strings",
             )
 
     def scalar(self, node: yaml.ScalarNode) -> Any:
+        block = self.block(node)
+        if block is not None:
+            return self.general(node, block)
         self.check_tag(node, ("str", "int", "float", "bool", "null", "timestamp"))
         kind = node.tag.removeprefix(_TAG)
         construct = {
@@ -214,7 +308,17 @@ class _Converter:
                     f"duplicate key {excerpt(key)} (first given on line {first})",
                     "give each key once",
                 )
-            result[key] = self.value(value_node)
+            depth = self.bulk.get(key)
+            result[key] = (
+                self.value(value_node) if depth is None else self.bulk_value(value_node, depth)
+            )
             result.key_pos[key] = self.pos(key_node)
             result.value_pos[key] = self.pos(value_node)
         return result
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    """A collection's items, or its keys and values."""
+    if isinstance(node, yaml.SequenceNode):
+        return node.value
+    return [child for pair in node.value for child in pair]

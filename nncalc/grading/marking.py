@@ -320,9 +320,9 @@ class _SheetReader(Checker):
             question = self.question(item, pos, k, tolerance, rel_tolerance)
             if question is not None:
                 questions.append(question)
-        ids = [q.id for q in questions]
+        uses = Counter(q.id for q in questions)
         for q, item in zip(questions, items, strict=False):
-            if ids.count(q.id) > 1 and isinstance(item, YDict):
+            if uses[q.id] > 1 and isinstance(item, YDict):
                 self.problem(
                     item.value_pos.get("id", item.pos), f"question id '{q.id}' is used twice"
                 )
