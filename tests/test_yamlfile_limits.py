@@ -223,3 +223,16 @@ def test_a_question_id_used_twice_is_found(write):
     assert str(e.value).splitlines() == [
         f"{path}:{line}: question id 'q1' is used twice" for line in (2, 4)
     ]
+
+
+def test_a_document_of_too_many_values_is_refused_before_it_is_built(run, write):
+    """Each value read with its position costs ~700 bytes: past MAX_NODES the file is
+    refused from the parser's events alone, whatever its values are."""
+    values = yamlfile.MAX_NODES + 1
+    net = write("net.yaml", "layers: [{theta: [" + ", ".join(["x"] * values) + "]}]\n")
+    r = run("forward", net)
+    assert r.code == 2
+    [line] = r.err.splitlines()
+    assert f"more than {yamlfile.MAX_NODES:,} values" in line
+    numbers = write("ok.yaml", "layers: [{theta: [[" + ", ".join(["1"] * values) + "]]}]\n")
+    assert run("params", numbers, "--json").json()["total"] == values  # plain numbers: bulk
