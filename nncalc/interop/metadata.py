@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import Any
 
 from nncalc.errors import NNCalcError
 from nncalc.network import Network
@@ -41,10 +42,19 @@ def read(meta: dict, source: str) -> Read:
 def _names(meta: dict, key: str, source: str) -> tuple[str, ...] | None:
     if key not in meta:
         return None
-    try:
-        names = json.loads(meta[key])
-    except (TypeError, ValueError):
-        names = None
+    names = loads_bounded(meta[key], source, f"the metadata {key}")
     if not (isinstance(names, list) and all(isinstance(n, str) for n in names)):
         raise NNCalcError.at(f"the metadata {key} is not a JSON list of names", source)
     return tuple(names)
+
+
+def loads_bounded(text: str | bytes, source: str, what: str) -> Any:
+    """The JSON value of text; text that is not JSON, or nests deeper than Python's stack
+    allows, is an error naming ``what``."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        hint = "nncalc reads flat JSON"
+        raise NNCalcError.at(f"{what} nests too deeply", source, hint=hint) from None
+    except (TypeError, ValueError):
+        raise NNCalcError.at(f"{what} is not JSON", source) from None
