@@ -486,7 +486,7 @@ class _Reader:
         self.notes.append(
             f"the BatchNormalization '{e.name}' is folded into the Θ before it: each unit's "
             f"row times γ/√(σ² + ε), its bias (b − μ)·γ/√(σ² + ε) + β, in float64 with "
-            f"ε = {epsilon!r} as the file stores it"
+            f"ε = {epsilon!r}, the float32 {np.float32(epsilon)} as the file stores it"
         )
         return folded
 
