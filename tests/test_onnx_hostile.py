@@ -414,3 +414,23 @@ def test_softmax_over_other_axes_is_refused(run, tmp_path, shape, opset):
 def test_refusals_name_the_real_reason(run, tmp_path, nodes, constants, message):
     err = refused(run, tmp_path, model(nodes, constants, out=("N", 3)), message)
     assert "does not compute an activation" not in err
+
+
+def test_casts_to_and_from_bfloat16_pass_through_with_a_note():
+    """x → bfloat16 → Gemm of bfloat16 weights → float64: nncalc computes the Gemm of the
+    widened weights in float64 and says where the model rounds."""
+    weights = {
+        k: helper.make_tensor(k, TensorProto.BFLOAT16, np.shape(v), np.ravel(v))
+        for k, v in W.items()
+    }
+    nodes = [
+        node("Cast", ["x"], "x16", to=TensorProto.BFLOAT16),
+        node("Gemm", ["x16", "W", "b"], "z"),
+        node("Cast", ["z"], "y", to=DOUBLE),
+    ]
+    imported = onnxread.from_model(model(nodes, weights, out=("N", 3)))
+    X = np.array([[1.0, 2.0], [-0.5, 3.0]])
+    np.testing.assert_array_equal(imported.network(X), X @ np.array(W["W"]) + W["b"])
+    assert imported.dtype == "bfloat16"
+    assert any("(Cast to=16) rounds float64 numbers to bfloat16" in n for n in imported.notes)
+    assert not any("(Cast to=11)" in n for n in imported.notes)  # widening is exact

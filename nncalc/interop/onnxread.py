@@ -93,8 +93,8 @@ class _Reader:
         self.values: dict[str, Any] = {}
         self.dtypes: list[np.dtype] = []
         self.affines: dict[int, tuple[Array, Any] | None] = {}
-        self.arg_shapes: dict[int, tuple | None] = {}
-        """The shape of each node's first input, where ONNX can infer it."""
+        self.args: dict[int, tuple[int, tuple | None]] = {}
+        """The element type and shape of each node's first input, where ONNX infers them."""
         self.classes: list[str] | None = None
         self._read_graph(model.graph)
 
@@ -117,7 +117,7 @@ class _Reader:
             raise self.error(f"the graph has {len(inputs)} inputs ({names}); nncalc reads one")
         self.input = Node("input", [], {}, inputs[0].name)
         self.values[inputs[0].name] = self.input
-        self.shapes = _shapes(self.model)
+        self.types = _types(self.model)
         for node in graph.node:
             self._read_node(node)
         self.outputs = graph.output
@@ -147,13 +147,15 @@ class _Reader:
         if Path(location).name != location or path.parent != self.folder.resolve():
             raise self.error(f"{where}, outside the model's folder", hint="nncalc reads none")
         offset, length = (self._count(info, key, where) for key in ("offset", "length"))
+        offset = offset or 0
         if location not in files:
             budget = max_bytes() - sum(map(len, files.values()))
             try:
                 files[location] = read_bytes(path, budget, hint="raise NNCALC_MAX_BYTES")
             except NNCalcError as e:
                 problem = e.problems[0]
-                raise self.error(f"{where}, which cannot be read: {problem.message}") from None
+                message = f"{where}, which cannot be read: {problem.message}"
+                raise self.error(message, problem.hint) from None
         data = files[location]
         end = len(data) if length is None else offset + length
         if end > len(data):
@@ -162,11 +164,11 @@ class _Reader:
         tensor.data_location = 0
         del tensor.external_data[:]
 
-    def _count(self, info: dict[str, str], key: str, where: str) -> int:
-        """An external data entry's offset or length: a count of bytes (0 or none if absent)."""
+    def _count(self, info: dict[str, str], key: str, where: str) -> int | None:
+        """An external data entry's offset or length: a count of bytes, None if absent."""
         text = info.get(key)
         if text is None:
-            return 0 if key == "offset" else None  # type: ignore[return-value]
+            return None
         if not (text.isascii() and text.isdigit() and len(text) <= 18):
             raise self.error(f"{where} at the {key} '{_excerpt(text)}', not a count of bytes")
         return int(text)
@@ -207,12 +209,12 @@ class _Reader:
             if name and name not in self.values:
                 raise self.error(f"the node '{node.name}' reads '{name}', which nothing computes")
             inputs.append(self.values[name] if name else None)
-        shape = self.shapes.get(node.input[0]) if node.input else None
-        attrs = self._defaults(node.op_type, attrs, shape)
+        arg = self.types.get(node.input[0], (0, None)) if node.input else (0, None)
+        attrs = self._defaults(node.op_type, attrs, arg[1])
         for k, name in enumerate(node.output):
             op = node.op_type if k == 0 else f"{node.op_type}[{k}]"
             self.values[name] = Node(op, inputs, attrs, node.name or name)
-            self.arg_shapes[id(self.values[name])] = shape
+            self.args[id(self.values[name])] = arg
 
     def _constant(self, attrs: dict, name: str) -> Array | Opaque:
         if "value" in attrs:
@@ -324,22 +326,39 @@ class _Reader:
         if e.op == "Cast":  # to a float, and not of a comparison (step's 0/1)
             if isinstance(source, Node) and source.op in COMPARISONS:
                 return f"casts a comparison ({source.op}) to numbers"
-            return None if e.attrs.get("to") in FLOAT_TYPES else "casts to a type not a float"
+            if e.attrs.get("to") not in FLOAT_TYPES:
+                return "casts to a type not a float"
+            self._rounding(e)
         if e.op == "Reshape" and not self._to_rows(e):
             return "does not reshape each example to a row of units"
         if e.op == "Flatten":
             if self._through(source) is not self.input:
                 return "flattens a tensor that is not the graph's input"
-            shape, axis = self.arg_shapes.get(id(e)), e.attrs.get("axis", 1)
+            shape, axis = self._arg_shape(e), e.attrs.get("axis", 1)
             if axis != 1 and not (shape and axis + len(shape) == 1):
                 return "flattens from an axis other than 1, mixing examples or splitting them"
         if e.op == "Dropout" and self._training(e):
             return "drops units at random (training mode)"
         return None
 
+    def _arg_shape(self, e: Node) -> tuple | None:
+        """The shape of e's first input, if ONNX can infer it."""
+        return self.args.get(id(e), (0, None))[1]
+
+    def _rounding(self, e: Node) -> None:
+        """Note the Cast e where it rounds (to a type that does not hold all of its input's
+        numbers), which nncalc, computing in float64 throughout, does not."""
+        source, to = self.args.get(id(e), (0, None))[0], e.attrs["to"]
+        if to != source and to != 11 and (source, to) not in ((10, 1), (16, 1)):
+            of = f"{FLOAT_TYPES[source]} " if source in FLOAT_TYPES else ""
+            self.notes.append(
+                f"{_named(e)} rounds {of}numbers to {FLOAT_TYPES[to]}; nncalc computes in "
+                "float64 throughout, so its outputs differ from the model's by that rounding"
+            )
+
     def _to_rows(self, e: Node) -> bool:
         """Does the Reshape e keep each example a row: [N, ...] to [N, units]?"""
-        target, shape = e.arg(1), self.arg_shapes.get(id(e))
+        target, shape = e.arg(1), self._arg_shape(e)
         if not (isinstance(target, np.ndarray) and target.shape == (2,) and shape):
             return False
         units = math.prod(shape[1:]) if None not in shape[1:] else None
@@ -472,9 +491,11 @@ class _Reader:
         units = theta.shape[0]
         if e.attrs.get("training_mode", 0) or (self.opset < 7 and not e.attrs.get("is_test", 0)):
             raise self.error(f"{_named(e)} normalizes with each batch's own statistics (training)")
-        shape = self.arg_shapes.get(id(e))
+        shape = self._arg_shape(e)
         if not shape or len(shape) != 2:
-            raise self.error(f"{_named(e)} normalizes a tensor that is not rows of units")
+            raise self.error(
+                f"{_named(e)} normalizes a tensor not known to be rows of units (N × K)"
+            )
         gamma, beta, mean, var = (np.asarray(e.arg(k), np.float64) for k in range(1, 5))
         if any(p.shape != (units,) for p in (gamma, beta, mean, var)):
             raise self.error(f"{_named(e)} does not hold one number per unit for {units} units")
@@ -573,8 +594,9 @@ def narrowest(dtypes: list[np.dtype]) -> str:
     return min(floats, key=lambda d: d.itemsize).name if floats else "float64"
 
 
-def _shapes(model: Any) -> dict[str, tuple[int | None, ...]]:
-    """The shape of every tensor ONNX can infer one for (None for a dimension it cannot)."""
+def _types(model: Any) -> dict[str, tuple[int, tuple[int | None, ...] | None]]:
+    """The element type and shape of every tensor ONNX can infer them for (None for a
+    shape or a dimension it cannot)."""
     from onnx import shape_inference
 
     try:
@@ -582,12 +604,18 @@ def _shapes(model: Any) -> dict[str, tuple[int | None, ...]]:
     except Exception:  # inference is a convenience: a graph it cannot follow is still read
         graph = model.graph
     return {
-        v.name: tuple(
-            d.dim_value if d.HasField("dim_value") else None for d in v.type.tensor_type.shape.dim
-        )
-        for v in (*graph.input, *graph.value_info, *graph.output)
-        if v.type.tensor_type.HasField("shape")
+        v.name: _type(v.type.tensor_type) for v in (*graph.input, *graph.value_info, *graph.output)
     }
+
+
+def _type(tensor: Any) -> tuple[int, tuple[int | None, ...] | None]:
+    dims = tensor.shape.dim if tensor.HasField("shape") else None
+    shape = (
+        None
+        if dims is None
+        else tuple(d.dim_value if d.HasField("dim_value") else None for d in dims)
+    )
+    return tensor.elem_type, shape
 
 
 def _named(e: Node) -> str:
