@@ -434,3 +434,25 @@ def test_casts_to_and_from_bfloat16_pass_through_with_a_note():
     assert imported.dtype == "bfloat16"
     assert any("(Cast to=16) rounds float64 numbers to bfloat16" in n for n in imported.notes)
     assert not any("(Cast to=11)" in n for n in imported.notes)  # widening is exact
+
+
+def test_constants_cast_as_onnx_rounds_them():
+    """Cast and CastLike of a constant: a float64 bias cast to bfloat16 (rounded to
+    nearest, as torch rounds it) and Max(z, CastLike(0, z)), ReLU in a bfloat16 graph."""
+    torch = _torch()
+    nodes = [
+        node("Cast", ["x"], "x16", to=TensorProto.BFLOAT16),
+        node("MatMul", ["x16", "W"], "m"),
+        node("Cast", ["b"], "b16", to=TensorProto.BFLOAT16),
+        node("Add", ["m", "b16"], "z"),
+        node("CastLike", ["zero", "z"], "zero16"),
+        node("Max", ["z", "zero16"], "y"),
+    ]
+    b = [0.1, -1 / 3, 2.0**-9 + 1]
+    weights = {"W": helper.make_tensor("W", TensorProto.BFLOAT16, [2, 3], np.ravel(W["W"]))}
+    imported = onnxread.from_model(
+        model(nodes, {**weights, "b": b, "zero": np.float32(0)}, out=("N", 3), opset=15)
+    )
+    assert imported.network.activations == ["relu"]
+    rounded = torch.tensor(b, dtype=torch.float64).to(torch.bfloat16).double().numpy()
+    np.testing.assert_array_equal(imported.network.theta(1)[:, 0], rounded)

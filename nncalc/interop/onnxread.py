@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import os
 from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -211,10 +212,21 @@ class _Reader:
             inputs.append(self.values[name] if name else None)
         arg = self.types.get(node.input[0], (0, None)) if node.input else (0, None)
         attrs = self._defaults(node.op_type, attrs, arg[1])
+        if node.op_type in ("Cast", "CastLike") and isinstance(inputs[0], np.ndarray):
+            to = attrs.get("to") or self._type_of(inputs[1], node.input[1])
+            if to in FLOAT_TYPES:  # a constant, as ONNX rounds it: to nearest, ties to even
+                self.values[node.output[0]] = inputs[0].astype(_dtype(to))
+                return
         for k, name in enumerate(node.output):
             op = node.op_type if k == 0 else f"{node.op_type}[{k}]"
             self.values[name] = Node(op, inputs, attrs, node.name or name)
             self.args[id(self.values[name])] = arg
+
+    def _type_of(self, value: Any, name: str) -> int:
+        """The ONNX element type of a node's input (0 if unknown)."""
+        if isinstance(value, np.ndarray):
+            return next((k for k in FLOAT_TYPES if _dtype(k) == value.dtype), 0)
+        return self.types.get(name, (0, None))[0]
 
     def _constant(self, attrs: dict, name: str) -> Array | Opaque:
         if "value" in attrs:
@@ -514,12 +526,8 @@ class _Reader:
     def _unsupported(self, e: Node) -> NNCalcError:
         """The real reason no template matches the layer output e: the first node below it,
         breadth first, that nncalc cannot read; else what is missing or extra."""
-        queue, seen, affine = deque([e]), {}, False
-        while queue:
-            n = queue.popleft()
-            if not isinstance(n, Node) or n is self.input or id(n) in seen:
-                continue
-            seen[id(n)] = n
+        below = []
+        for n in self._below(e):
             if n.op not in KNOWN:
                 return self.error(
                     f"cannot represent the operator {n.op} (node '{n.name}')", SUPPORTED
@@ -527,23 +535,29 @@ class _Reader:
             reason = self._why_not(n)
             if reason is not None:
                 return self.error(reason)
-            if self._affine(n) is not None:
-                affine = True
+            below.append(n)
+        one = "a layer is a Gemm, or MatMul + Add, then one activation"
+        if not any(self._affine(n) for n in below):
+            return self.error(f"{_named(e)} has no Gemm or MatMul + Add before it", one)
+        inner = next((n for n in below[1:] if not self._affine(n) and self._template(n)), None)
+        if inner is not None and not any(self._affine(n) for n in self._below(e, inner)):
+            return self.error(f"{_named(e)} follows the activation {_named(inner)}", one)
+        constants = [str(c) for n in below for c in n.inputs if _numeric(c) and c.size == 1]
+        them = f" from the constants {', '.join(constants[:6])}" if constants else ""
+        return self.error(f"{_named(e)} does not compute an activation nncalc has{them}", SUPPORTED)
+
+    def _below(self, e: Node, stop: Node | None = None) -> Iterator[Node]:
+        """The nodes from e down to the affine maps it reads (with them), breadth first,
+        leaving out stop and what is below it only through stop."""
+        queue, seen = deque([e]), set()
+        while queue:
+            n = queue.popleft()
+            if not isinstance(n, Node) or n is self.input or n is stop or id(n) in seen:
                 continue
-            queue.extend(n.inputs)
-        if not affine:
-            return self.error(
-                f"{_named(e)} has no Gemm or MatMul + Add before it",
-                hint="a layer is a Gemm, or MatMul + Add, then one activation",
-            )
-        below = list(seen.values())[1:]
-        inner = next((n for n in below if not self._affine(n) and self._template(n)), None)
-        if inner is not None:
-            return self.error(
-                f"{_named(e)} follows the activation {_named(inner)}",
-                hint="a layer is a Gemm, or MatMul + Add, then one activation",
-            )
-        return self.error(f"{_named(e)} does not compute an activation nncalc has", SUPPORTED)
+            seen.add(id(n))
+            yield n
+            if self._affine(n) is None:
+                queue.extend(n.inputs)
 
     def _why_not(self, n: Node) -> str | None:
         """Why nncalc cannot read the node n, where n alone tells."""
@@ -622,6 +636,13 @@ def _named(e: Node) -> str:
     """The node e as messages name it: its name, operator and attributes."""
     shown = ", ".join(f"{k}={v}" for k, v in e.attrs.items())
     return f"the node '{e.name}' ({e.op}{f' {shown}' if shown else ''})"
+
+
+def _dtype(code: int) -> np.dtype:
+    """The NumPy type of the ONNX floating-point type code."""
+    import ml_dtypes
+
+    return np.dtype(ml_dtypes.bfloat16 if code == 16 else FLOAT_TYPES[code])
 
 
 def _bfloat16(array: np.ndarray) -> np.ndarray:
