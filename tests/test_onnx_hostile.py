@@ -303,11 +303,16 @@ def test_hand_built_batchnorm_agrees_with_onnxruntime():
             ],
             "does not follow a Gemm or MatMul + Add",
         ),
+        (
+            [GEMM, node("BatchNormalization", ["z", "s", "B", "mu", "minus"], "y")],
+            "has σ² + ε ≤ 0 (or NaN) for unit 2",
+        ),
     ],
-    ids=["training", "after-an-activation"],
+    ids=["training", "after-an-activation", "negative-variance"],
 )
 def test_batchnorm_that_does_not_fold_is_refused(run, tmp_path, nodes, message):
-    refused(run, tmp_path, model(nodes, {**W, **BN}, out=("N", 3), opset=15), message)
+    constants = {**W, **BN, "minus": [1.0, -1.0, 0.0]}
+    refused(run, tmp_path, model(nodes, constants, out=("N", 3), opset=15), message)
 
 
 @pytest.mark.parametrize("dynamo", [True, False], ids=["dynamo", "torchscript"])

@@ -183,8 +183,10 @@ class _Reader:
             raise self.error(f"{what} holds complex numbers", hint="nncalc computes with real ones")
         try:
             array = numpy_helper.to_array(tensor)
-        except (ValueError, TypeError) as e:
-            raise self.error(f"{what} cannot be read ({first_line(e)})") from None
+        except (ValueError, TypeError, KeyError) as e:  # KeyError: a type ONNX does not know
+            raise self.error(
+                f"{what} cannot be read ({type(e).__name__}: {first_line(e)})"
+            ) from None
         if tensor.data_type == TensorProto.BFLOAT16:
             return _bfloat16(array)
         return array if array.dtype.kind in "fiu" else Opaque(array)
@@ -513,6 +515,9 @@ class _Reader:
             raise self.error(f"{_named(e)} does not hold one number per unit for {units} units")
         self.dtypes.extend(e.arg(k).dtype for k in range(1, 5))
         epsilon = float(e.attrs["epsilon"])
+        if not np.all(var + epsilon > 0):
+            k = int(np.argmin(var + epsilon > 0)) + 1
+            raise self.error(f"{_named(e)} has σ² + ε ≤ 0 (or NaN) for unit {k}: no √ to divide by")
         s = gamma / np.sqrt(var + epsilon)
         folded = theta * s[:, None]
         folded[:, 0] = (theta[:, 0] - mean) * s + beta
