@@ -461,3 +461,10 @@ def test_constants_cast_as_onnx_rounds_them():
     assert imported.network.activations == ["relu"]
     rounded = torch.tensor(b, dtype=torch.float64).to(torch.bfloat16).double().numpy()
     np.testing.assert_array_equal(imported.network.theta(1)[:, 0], rounded)
+
+
+@pytest.mark.parametrize(("weight", "alpha"), [(1e308, 10.0), (np.nan, 1.0), (np.inf, 1.0)])
+def test_weights_that_are_not_finite_are_refused(run, tmp_path, weight, alpha):
+    m = model([node("Gemm", ["x", "W"], "y", alpha=alpha)], {"W": [[weight], [1.0]]})
+    err = refused(run, tmp_path, m, "gives a Θ of numbers not finite (NaN or infinity)")
+    assert "Warning" not in err

@@ -420,7 +420,8 @@ class _Reader:
         """(Θ = [b | W], the node it reads) when e is Gemm or MatMul, then any biases (Add of
         a constant) and BatchNormalizations, with pass-through operators between them."""
         if id(e) not in self.affines:
-            self.affines[id(e)] = self._read_affine(e)
+            with np.errstate(over="ignore", invalid="ignore"):  # Layer refuses Θ not finite
+                self.affines[id(e)] = self._read_affine(e)
         return self.affines[id(e)]
 
     def _read_affine(self, e: Node) -> tuple[Array, Any] | None:
@@ -445,6 +446,9 @@ class _Reader:
                 theta[:, 0] += self._bias(self._constant_of(step), theta.shape[0], step)
             elif step.op == "BatchNormalization":
                 theta = self._normalized(theta, step)
+        if not np.isfinite(theta).all():
+            top = steps[0] if steps else e
+            raise self.error(f"{_named(top)} gives a Θ of numbers not finite (NaN or infinity)")
         return theta, a
 
     def _inner(self, e: Node) -> Any:
