@@ -584,7 +584,9 @@ class _Reader:
             if n.attrs.get("transA", 0):
                 return f"{_named(n)} transposes its input (transA=1)"
         if n.op == "Softmax" and n.attrs["axis"] != -1:
-            return f"{_named(n)} is not over each example's units (the last axis)"
+            shape = self._arg_shape(n)
+            of = f"of shape {_dims(shape)}" if shape else "of a shape ONNX cannot infer"
+            return f"{_named(n)} {of} is not over each example's units (the last axis)"
         if n.op == "BatchNormalization" and self._affine(n) is None:
             return f"{_named(n)} does not follow a Gemm or MatMul + Add, into which it folds"
         return None
@@ -639,6 +641,11 @@ def _type(tensor: Any) -> tuple[int, tuple[int | None, ...] | None]:
         else tuple(d.dim_value if d.HasField("dim_value") else None for d in dims)
     )
     return tensor.elem_type, shape
+
+
+def _dims(shape: tuple) -> str:
+    """[?, 1, 3]: a shape, with ? for the dimensions ONNX cannot infer."""
+    return f"[{', '.join('?' if d is None else str(d) for d in shape)}]"
 
 
 def _named(e: Node) -> str:
