@@ -373,7 +373,7 @@ class _Reader:
     def _to_rows(self, e: Node) -> bool:
         """Does the Reshape e keep each example a row: [N, ...] to [N, units]?"""
         target, shape = e.arg(1), self._arg_shape(e)
-        if not (isinstance(target, np.ndarray) and target.shape == (2,) and shape):
+        if not (_numeric(target) and target.dtype.kind in "iu" and target.shape == (2,) and shape):
             return False
         units = math.prod(shape[1:]) if None not in shape[1:] else None
         first, second = (int(v) for v in target)
@@ -387,7 +387,8 @@ class _Reader:
             return not e.attrs.get("is_test", 0)
         mode = e.arg(2)
         mode = mode.array if isinstance(mode, Opaque) else mode
-        return mode is not None and not (isinstance(mode, np.ndarray) and not mode.any())
+        off = isinstance(mode, np.ndarray) and mode.dtype.kind in "biuf" and not mode.any()
+        return mode is not None and not off
 
     def _layer(self, e: Any) -> tuple[Layer, Any]:
         """The layer whose output is e, and the layer output it reads."""
