@@ -469,3 +469,13 @@ def test_weights_that_are_not_finite_are_refused(run, tmp_path, weight, alpha):
     m = model([node("Gemm", ["x", "W"], "y", alpha=alpha)], {"W": [[weight], [1.0]]})
     err = refused(run, tmp_path, m, "gives a Θ of numbers not finite (NaN or infinity)")
     assert "Warning" not in err
+
+
+def test_messages_quote_only_excerpts_of_the_file(run, tmp_path):
+    """Names and attributes come from the file: a message shows 60 characters of each."""
+    long = "n" * 10_000
+    nodes = [GEMM, node("Gelu", ["z"], "y", approximate="t" * 100_000)]
+    m = model(nodes, W, out=("N", 3), opset=20)
+    m.graph.node[1].name = long
+    err = refused(run, tmp_path, m, "(Gelu approximate=ttttt")
+    assert "n" * 61 not in err and "t" * 61 not in err

@@ -111,10 +111,12 @@ class _Reader:
                 self._external(tensor, files)
         self._check()
         for tensor in graph.initializer:
-            self.values[tensor.name] = self._tensor(tensor, f"the initializer '{tensor.name}'")
+            self.values[tensor.name] = self._tensor(
+                tensor, f"the initializer '{_excerpt(tensor.name)}'"
+            )
         inputs = [i for i in graph.input if i.name not in self.values]
         if len(inputs) != 1:
-            names = ", ".join(i.name for i in inputs) or "none"
+            names = _excerpt(", ".join(i.name for i in inputs) or "none")
             raise self.error(f"the graph has {len(inputs)} inputs ({names}); nncalc reads one")
         self.input = Node("input", [], {}, inputs[0].name)
         self.values[inputs[0].name] = self.input
@@ -131,7 +133,7 @@ class _Reader:
         try:
             checker.check_model(self.model)
         except (checker.ValidationError, ValueError) as e:
-            raise self.error(f"not a valid ONNX model ({first_line(e)})") from None
+            raise self.error(f"not a valid ONNX model ({_excerpt(first_line(e), 120)})") from None
 
     def _external(self, tensor: Any, files: dict[str, bytes]) -> None:
         """Read a tensor's external data into it: only from a regular file beside the model
@@ -139,7 +141,9 @@ class _Reader:
         NNCALC_MAX_BYTES in all."""
         info = {entry.key: entry.value for entry in tensor.external_data}
         location = info.get("location", "")
-        where = f"the initializer '{tensor.name}' keeps its data in '{_excerpt(location)}'"
+        where = (
+            f"the initializer '{_excerpt(tensor.name)}' keeps its data in '{_excerpt(location)}'"
+        )
         if self.folder is None:
             raise self.error(where, hint="read the model from its file")
         if not location or "\0" in location:
@@ -185,7 +189,7 @@ class _Reader:
             array = numpy_helper.to_array(tensor)
         except (ValueError, TypeError, KeyError) as e:  # KeyError: a type ONNX does not know
             raise self.error(
-                f"{what} cannot be read ({type(e).__name__}: {first_line(e)})"
+                f"{what} cannot be read ({type(e).__name__}: {_excerpt(first_line(e), 120)})"
             ) from None
         if tensor.data_type == TensorProto.BFLOAT16:
             return _bfloat16(array)
@@ -197,7 +201,9 @@ class _Reader:
         attrs = {a.name: helper.get_attribute_value(a) for a in node.attribute}
         attrs = {k: v.decode() if isinstance(v, bytes) else v for k, v in attrs.items()}
         if node.op_type == "Constant":
-            self.values[node.output[0]] = self._constant(attrs, node.name or node.output[0])
+            self.values[node.output[0]] = self._constant(
+                attrs, _excerpt(node.name or node.output[0])
+            )
             return
         if node.op_type == "ZipMap":
             labels = attrs.get("classlabels_strings") or attrs.get("classlabels_int64s")
@@ -210,7 +216,8 @@ class _Reader:
         inputs = []
         for name in node.input:
             if name and name not in self.values:
-                raise self.error(f"the node '{node.name}' reads '{name}', which nothing computes")
+                what = f"the node '{_excerpt(node.name)}' reads '{_excerpt(name)}'"
+                raise self.error(f"{what}, which nothing computes")
             inputs.append(self.values[name] if name else None)
         arg = self.types.get(node.input[0], (0, None)) if node.input else (0, None)
         attrs = self._defaults(node.op_type, attrs, arg[1])
@@ -221,7 +228,7 @@ class _Reader:
                 return
         for k, name in enumerate(node.output):
             op = node.op_type if k == 0 else f"{node.op_type}[{k}]"
-            self.values[name] = Node(op, inputs, attrs, node.name or name)
+            self.values[name] = Node(op, inputs, attrs, _excerpt(node.name or name))
             self.args[id(self.values[name])] = arg
 
     def _type_of(self, value: Any, name: str) -> int:
@@ -239,7 +246,7 @@ class _Reader:
         if "value_string" in attrs or "value_strings" in attrs:
             return Opaque(np.array(attrs.get("value_string", attrs.get("value_strings"))))
         raise self.error(
-            f"the Constant node '{name}' holds {', '.join(attrs)}; nncalc reads numbers"
+            f"the Constant node '{name}' holds {_excerpt(', '.join(attrs))}; nncalc reads numbers"
         )
 
     def _defaults(self, op: str, attrs: dict, shape: tuple | None) -> dict:
@@ -300,7 +307,7 @@ class _Reader:
             if isinstance(e, Node) and all(e is not f for f in found):
                 found.append(e)
         if len(found) != 1:
-            names = ", ".join(o.name for o in self.outputs)
+            names = _excerpt(", ".join(o.name for o in self.outputs))
             raise self.error(
                 f"the graph has {len(found)} different floating-point outputs ({names})",
                 hint="nncalc reads a network with one output",
@@ -314,8 +321,9 @@ class _Reader:
             elif e.op == "Concat" and len(e.inputs) == 2 and _complement(*e.inputs):
                 e = e.arg(1)  # scikit-learn's binary classifier: [1 − p, p]
             elif e.op == "Reshape" and _numeric(e.arg(1)) and not self._to_rows(e):
+                to = _excerpt(str(e.arg(1).tolist()))
                 self.notes.append(
-                    f"the graph's output is reshaped to {e.arg(1).tolist()} by the node "
+                    f"the graph's output is reshaped to {to} by the node "
                     f"'{e.name}'; nncalc gives each example's units as a row: the same "
                     "numbers, in the same order"
                 )
@@ -540,7 +548,7 @@ class _Reader:
         for n in self._below(e):
             if n.op not in KNOWN:
                 return self.error(
-                    f"cannot represent the operator {n.op} (node '{n.name}')", SUPPORTED
+                    f"cannot represent the operator {_excerpt(n.op)} (node '{n.name}')", SUPPORTED
                 )
             reason = self._why_not(n)
             if reason is not None:
@@ -651,8 +659,8 @@ def _dims(shape: tuple) -> str:
 
 def _named(e: Node) -> str:
     """The node e as messages name it: its name, operator and attributes."""
-    shown = ", ".join(f"{k}={v}" for k, v in e.attrs.items())
-    return f"the node '{e.name}' ({e.op}{f' {shown}' if shown else ''})"
+    shown = _excerpt(", ".join(f"{k}={_excerpt(str(v), 24)}" for k, v in e.attrs.items()))
+    return f"the node '{e.name}' ({_excerpt(e.op)}{f' {shown}' if shown else ''})"
 
 
 def _dtype(code: int) -> np.dtype:
@@ -670,9 +678,9 @@ def _bfloat16(array: np.ndarray) -> np.ndarray:
     return array.astype(np.uint16).view(ml_dtypes.bfloat16) if array.dtype == np.uint16 else array
 
 
-def _excerpt(text: str) -> str:
-    """At most 60 characters of a file's text, for a message."""
-    return text if len(text) <= 60 else f"{text[:57]}..."
+def _excerpt(text: str, size: int = 60) -> str:
+    """At most size characters of a file's text, for a message."""
+    return text if len(text) <= size else f"{text[: size - 3]}..."
 
 
 def _numeric(value: Any) -> bool:
