@@ -235,7 +235,7 @@ def _torch():
     return pytest.importorskip("torch")
 
 
-def torch_export(module, x, path, dynamo):
+def torch_export(module, x, path, dynamo, **options):
     with (
         warnings.catch_warnings(),
         contextlib.redirect_stdout(io.StringIO()),
@@ -243,7 +243,7 @@ def torch_export(module, x, path, dynamo):
     ):
         warnings.simplefilter("ignore")
         torch = _torch()
-        torch.onnx.export(module.eval(), (x,), str(path), dynamo=dynamo)
+        torch.onnx.export(module.eval(), (x,), str(path), dynamo=dynamo, **options)
     return path
 
 
@@ -352,6 +352,24 @@ def test_flatten_from_axis_minus_3_of_a_4d_input():
     X = np.random.default_rng(0).normal(size=(5, 1, 2, 2))
     net = onnxread.from_model(m).network
     np.testing.assert_allclose(net(X.reshape(5, 4)), run_ort(m, X), rtol=1e-12)
+
+
+@pytest.mark.parametrize("opset", [11, 13])
+@pytest.mark.parametrize("dynamo", [True, False], ids=["dynamo", "torchscript"])
+def test_torch_flatten_from_minus_3_agrees_with_torch(tmp_path, dynamo, opset):
+    """nn.Flatten(−3): a Reshape to [N, −1] computed from Shape (TorchScript), or to the
+    example batch's [2, 4] (dynamo); then Softmax over axis 1 of the Gemm's 2-D output."""
+    torch = _torch()
+    nn = torch.nn
+    torch.manual_seed(0)
+    module = nn.Sequential(nn.Flatten(-3), nn.Linear(4, 3), nn.Softmax(1)).double()
+    x = torch.zeros(2, 1, 2, 2, dtype=torch.float64)
+    torch_export(module, x, tmp_path / "m.onnx", dynamo, opset_version=opset)
+    net = nncalc.read_model(tmp_path / "m.onnx").network
+    X = np.random.default_rng(0).normal(size=(7, 1, 2, 2)) * 3
+    with torch.no_grad():
+        expected = module(torch.from_numpy(X)).numpy()
+    np.testing.assert_allclose(net(X.reshape(7, 4)), expected, rtol=1e-12)
 
 
 @pytest.mark.parametrize("axis", [-2, 2, 0])

@@ -220,6 +220,8 @@ class _Reader:
                 raise self.error(f"{what}, which nothing computes")
             inputs.append(self.values[name] if name else None)
         arg = self.types.get(node.input[0], (0, None)) if node.input else (0, None)
+        if arg[1] is None and inputs and isinstance(inputs[0], Node) and inputs[0].op == "Gemm":
+            arg = (arg[0], (None, None))  # a Gemm's output has two dimensions
         attrs = self._defaults(node.op_type, attrs, arg[1])
         if node.op_type in ("Cast", "CastLike") and isinstance(inputs[0], np.ndarray):
             to = attrs.get("to") or self._type_of(inputs[1], node.input[1])
@@ -352,6 +354,8 @@ class _Reader:
                 return "casts to a type not a float"
             self._rounding(e)
         if e.op == "Reshape" and not self._to_rows(e):
+            if self._target(e.arg(1), e.arg(0)) is None:
+                return "reshapes to a shape computed at run time, in a way nncalc cannot read"
             return "does not reshape each example to a row of units"
         if e.op == "Flatten":
             if self._through(source) is not self.input:
@@ -380,13 +384,47 @@ class _Reader:
 
     def _to_rows(self, e: Node) -> bool:
         """Does the Reshape e keep each example a row: [N, ...] to [N, units]?"""
-        target, shape = e.arg(1), self._arg_shape(e)
-        if not (_numeric(target) and target.dtype.kind in "iu" and target.shape == (2,) and shape):
+        target, shape = self._target(e.arg(1), e.arg(0)), self._arg_shape(e) or (None,)
+        if target is None or len(target) != 2:
             return False
-        units = math.prod(shape[1:]) if None not in shape[1:] else None
-        first, second = (int(v) for v in target)
-        rows = {shape[0], None if e.attrs.get("allowzero", 0) else 0}  # 0: as in the input
-        return (first in {-1, *rows} and second == units) or (first in rows and second == -1)
+        units = math.prod(shape[1:]) if None not in shape[1:] and len(shape) > 1 else None
+        first, second = target
+        rows = {"N", shape[0], None if e.attrs.get("allowzero", 0) else 0}  # 0: as in the input
+        return (first in rows and second == -1) or (first in {-1, *rows} and second == units)
+
+    def _target(self, t: Any, source: Any) -> list | None:
+        """A Reshape's target shape: a constant, or a Concat of constants and "N", the
+        first dimension of its source as Slice(Shape(source), 0, 1) gives it (PyTorch's
+        flatten); None for any other."""
+        parts = t.inputs if isinstance(t, Node) and t.op == "Concat" else [t]
+        if isinstance(t, Node) and t.op == "Concat" and t.attrs.get("axis") not in (0, -1):
+            return None
+        target = []
+        for part in parts:
+            if _numeric(part) and part.dtype.kind in "iu" and part.ndim == 1:
+                target += [int(v) for v in part]
+            elif isinstance(part, Node) and self._first_dimension(part, source):
+                target.append("N")
+            else:
+                return None
+        return target
+
+    def _first_dimension(self, t: Node, source: Any) -> bool:
+        """Is t Slice(Shape(source), starts 0, ends 1): the first dimension of source?"""
+        shape = t.arg(0)
+        if not (t.op == "Slice" and isinstance(shape, Node) and shape.op == "Shape"):
+            return False
+        bounds = t.inputs[1:5]  # starts, ends, axes, steps
+        if shape.arg(0) is not source or shape.attrs or len(bounds) < 2:
+            return False
+        if not all(
+            b is None or (_numeric(b) and b.dtype.kind in "iu" and b.size == 1) for b in bounds
+        ):
+            return False
+        start, end, *rest = (None if b is None else int(b.flat[0]) for b in bounds)
+        rank = len(self._arg_shape(shape) or ())
+        end = end + rank if end is not None and end < 0 else end
+        return rank > 0 and start == 0 and end == 1 and all(r in (None, 0, 1) for r in rest)
 
     def _training(self, e: Node) -> bool:
         """Does the Dropout e drop units: training_mode true or computed at run time (from
