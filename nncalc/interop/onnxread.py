@@ -8,7 +8,10 @@ follows the output, such as scikit-learn's ArgMax and ZipMap, is left out). Need
 
 from __future__ import annotations
 
+import math
 import os
+from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,7 +20,7 @@ import numpy as np
 
 from nncalc import activations
 from nncalc.errors import NNCalcError, first_line
-from nncalc.files.reader import max_bytes, open_file, read_bytes
+from nncalc.files.reader import max_bytes, read_bytes
 from nncalc.interop import metadata
 from nncalc.interop.onnxops import TEMPLATES, B, Node, U, Z, match, onnx_module, operators
 from nncalc.network import Array, Layer, Network
@@ -28,7 +31,8 @@ SUPPORTED = (
     "supported: Gemm, or MatMul + Add, each followed by one of Sigmoid, Tanh, Relu, LeakyRelu, "
     "Softmax and LogSoftmax (last axis), Softplus (β, threshold), Gelu (exact or tanh), Elu, "
     "Clip(0, 6) (ReLU6), HardSwish, Mish, x·Sigmoid(x) (SiLU), SwiGLU, or nothing "
-    "(identity); Identity, Dropout, Cast, Flatten and Reshape to rows pass through"
+    "(identity); Identity, Dropout, Cast, Flatten and Reshape to rows pass through; a "
+    "BatchNormalization (inference) after a Gemm or MatMul + Add is folded into its Θ"
 )
 TORCHSCRIPT_SOFTPLUS = (
     "this Softplus has no threshold, as PyTorch's TorchScript exporter writes every "
@@ -36,7 +40,22 @@ TORCHSCRIPT_SOFTPLUS = (
     "itself returns z where βz > its threshold (20 by default)"
 )
 PASS_THROUGH = frozenset({"Identity", "Dropout", "Cast", "Flatten", "Reshape"})
+PRODUCTS = frozenset({"Gemm", "MatMul"})
+EPSILON = float(np.float32(1e-5))
+"""BatchNormalization's default epsilon, a float32 attribute."""
 COMPARISONS = frozenset({"Equal", "Greater", "GreaterOrEqual", "Less", "LessOrEqual", "Not"})
+
+
+@dataclass(frozen=True, eq=False)
+class Opaque:
+    """A constant that is not real numbers (text, booleans): never a weight, a bias or a
+    template's number."""
+
+    array: np.ndarray
+
+    def describe(self) -> str:
+        kind = self.array.dtype.kind
+        return "text" if kind in "OSU" else "booleans" if kind == "b" else str(self.array.dtype)
 
 
 @dataclass(frozen=True)
@@ -81,6 +100,8 @@ class _Reader:
         self.values: dict[str, Any] = {}
         self.dtypes: list[np.dtype] = []
         self.affines: dict[int, tuple[Array, Any] | None] = {}
+        self.args: dict[int, tuple[int, tuple | None]] = {}
+        """The element type and shape of each node's first input, where ONNX infers them."""
         self.classes: list[str] | None = None
         self._read_graph(model.graph)
 
@@ -90,22 +111,22 @@ class _Reader:
     # -- the graph as trees --------------------------------------------------------
 
     def _read_graph(self, graph: Any) -> None:
-        from onnx import numpy_helper
-
-        budget = [max_bytes()]
+        files: dict[str, bytes] = {}
         for tensor in graph.initializer:
             if tensor.data_location == 1:  # EXTERNAL
-                self._external(tensor, budget)
+                self._external(tensor, files)
         self._check()
         for tensor in graph.initializer:
-            self.values[tensor.name] = numpy_helper.to_array(tensor)
+            self.values[tensor.name] = self._tensor(
+                tensor, f"the initializer '{_excerpt(tensor.name)}'"
+            )
         inputs = [i for i in graph.input if i.name not in self.values]
         if len(inputs) != 1:
-            names = ", ".join(i.name for i in inputs) or "none"
+            names = _excerpt(", ".join(i.name for i in inputs) or "none")
             raise self.error(f"the graph has {len(inputs)} inputs ({names}); nncalc reads one")
         self.input = Node("input", [], {}, inputs[0].name)
         self.values[inputs[0].name] = self.input
-        self.ranks = _ranks(self.model)
+        self.types = _types(self.model)
         for node in graph.node:
             self._read_node(node)
         self.outputs = graph.output
@@ -118,35 +139,67 @@ class _Reader:
         try:
             checker.check_model(self.model)
         except (checker.ValidationError, ValueError) as e:
-            raise self.error(f"not a valid ONNX model ({first_line(e)})") from None
+            raise self.error(f"not a valid ONNX model ({_excerpt(first_line(e), 120)})") from None
 
-    def _external(self, tensor: Any, budget: list[int]) -> None:
-        """Read a tensor's external data into it: only from a file beside the model (no
-        other folder, no link out of it), and no more than NNCALC_MAX_BYTES in all."""
-        from onnx.external_data_helper import ExternalDataInfo
-
-        info = ExternalDataInfo(tensor)
-        where = f"the initializer '{tensor.name}' keeps its data in '{info.location}'"
+    def _external(self, tensor: Any, files: dict[str, bytes]) -> None:
+        """Read a tensor's external data into it: only from a regular file beside the model
+        (no other folder, no link out of it), each file read once and no more than
+        NNCALC_MAX_BYTES in all."""
+        info = {entry.key: entry.value for entry in tensor.external_data}
+        location = info.get("location", "")
+        where = (
+            f"the initializer '{_excerpt(tensor.name)}' keeps its data in '{_excerpt(location)}'"
+        )
         if self.folder is None:
             raise self.error(where, hint="read the model from its file")
-        path = (self.folder / info.location).resolve()
-        if Path(info.location).name != info.location or path.parent != self.folder.resolve():
+        if not location or "\0" in location:
+            raise self.error(f"{where}, not a file name")
+        path = (self.folder / location).resolve()
+        if Path(location).name != location or path.parent != self.folder.resolve():
             raise self.error(f"{where}, outside the model's folder", hint="nncalc reads none")
-        length = info.length if info.length is not None else -1
-        try:
-            with open_file(path) as f:
-                f.seek(info.offset or 0)
-                data = f.read(min(length, budget[0] + 1) if length >= 0 else budget[0] + 1)
-        except OSError as e:
-            raise self.error(f"{where}, which cannot be read: {e.strerror or e}") from None
-        budget[0] -= len(data)
-        if budget[0] < 0:
-            raise self.error(f"{where}: over {max_bytes():,} bytes", hint="raise NNCALC_MAX_BYTES")
-        if length >= 0 and len(data) != length:
-            raise self.error(f"{where}, which ends {length - len(data):,} bytes short")
-        tensor.raw_data = data
+        offset, length = (self._count(info, key, where) for key in ("offset", "length"))
+        offset = offset or 0
+        if location not in files:
+            budget = max_bytes() - sum(map(len, files.values()))
+            try:
+                files[location] = read_bytes(path, budget, hint="raise NNCALC_MAX_BYTES")
+            except NNCalcError as e:
+                problem = e.problems[0]
+                message = f"{where}, which cannot be read: {problem.message}"
+                raise self.error(message, problem.hint) from None
+        data = files[location]
+        end = len(data) if length is None else offset + length
+        if end > len(data):
+            raise self.error(f"{where}, which ends {end - len(data):,} bytes short")
+        tensor.raw_data = data[offset:end]
         tensor.data_location = 0
         del tensor.external_data[:]
+
+    def _count(self, info: dict[str, str], key: str, where: str) -> int | None:
+        """An external data entry's offset or length: a count of bytes, None if absent."""
+        text = info.get(key)
+        if text is None:
+            return None
+        if not (text.isascii() and text.isdigit() and len(text) <= 18):
+            raise self.error(f"{where} at the {key} '{_excerpt(text)}', not a count of bytes")
+        return int(text)
+
+    def _tensor(self, tensor: Any, what: str) -> Array | Opaque:
+        """A tensor's numbers (bfloat16 as ml_dtypes' bfloat16), or Opaque for text and
+        booleans; complex numbers are refused."""
+        from onnx import TensorProto, numpy_helper
+
+        if tensor.data_type in (TensorProto.COMPLEX64, TensorProto.COMPLEX128):
+            raise self.error(f"{what} holds complex numbers", hint="nncalc computes with real ones")
+        try:
+            array = numpy_helper.to_array(tensor)
+        except (ValueError, TypeError, KeyError) as e:  # KeyError: a type ONNX does not know
+            raise self.error(
+                f"{what} cannot be read ({type(e).__name__}: {_excerpt(first_line(e), 120)})"
+            ) from None
+        if tensor.data_type == TensorProto.BFLOAT16:
+            return _bfloat16(array)
+        return array if array.dtype.kind in "fiu" else Opaque(array)
 
     def _read_node(self, node: Any) -> None:
         from onnx import helper
@@ -154,49 +207,86 @@ class _Reader:
         attrs = {a.name: helper.get_attribute_value(a) for a in node.attribute}
         attrs = {k: v.decode() if isinstance(v, bytes) else v for k, v in attrs.items()}
         if node.op_type == "Constant":
-            self.values[node.output[0]] = self._constant(attrs)
+            self.values[node.output[0]] = self._constant(
+                attrs, _excerpt(node.name or node.output[0])
+            )
             return
         if node.op_type == "ZipMap":
             labels = attrs.get("classlabels_strings") or attrs.get("classlabels_int64s")
             self.classes = [_text(v) for v in labels or []]
         elif node.op_type == "ArrayFeatureExtractor" and self.classes is None:
             labels = self.values.get(node.input[0])  # scikit-learn's classes_, by index
+            labels = labels.array if isinstance(labels, Opaque) else labels
             if isinstance(labels, np.ndarray) and labels.ndim == 1:
                 self.classes = [_text(v) for v in labels]
         inputs = []
         for name in node.input:
             if name and name not in self.values:
-                raise self.error(f"the node '{node.name}' reads '{name}', which nothing computes")
+                what = f"the node '{_excerpt(node.name)}' reads '{_excerpt(name)}'"
+                raise self.error(f"{what}, which nothing computes")
             inputs.append(self.values[name] if name else None)
-        attrs = self._defaults(node.op_type, attrs, node.input[0] if node.input else "")
+        arg = self.types.get(node.input[0], (0, None)) if node.input else (0, None)
+        if arg[1] is None and inputs and isinstance(inputs[0], Node) and inputs[0].op == "Gemm":
+            arg = (arg[0], (None, None))  # a Gemm's output has two dimensions
+        attrs = self._defaults(node.op_type, attrs, arg[1])
+        if node.op_type in ("Cast", "CastLike") and isinstance(inputs[0], np.ndarray):
+            to = attrs.get("to") or self._type_of(inputs[1], node.input[1])
+            if to in FLOAT_TYPES:  # a constant, as ONNX rounds it: to nearest, ties to even
+                self.values[node.output[0]] = inputs[0].astype(_dtype(to))
+                return
         for k, name in enumerate(node.output):
             op = node.op_type if k == 0 else f"{node.op_type}[{k}]"
-            self.values[name] = Node(op, inputs, attrs, node.name or name)
+            self.values[name] = Node(op, inputs, attrs, _excerpt(node.name or name))
+            self.args[id(self.values[name])] = arg
 
-    def _constant(self, attrs: dict) -> Array:
-        from onnx import numpy_helper
+    def _type_of(self, value: Any, name: str) -> int:
+        """The ONNX element type of a node's input (0 if unknown)."""
+        if isinstance(value, np.ndarray):
+            return next((k for k in FLOAT_TYPES if _dtype(k) == value.dtype), 0)
+        return self.types.get(name, (0, None))[0]
 
+    def _constant(self, attrs: dict, name: str) -> Array | Opaque:
         if "value" in attrs:
-            return numpy_helper.to_array(attrs["value"])
+            return self._tensor(attrs["value"], f"the Constant node '{name}'")
         for key in ("value_float", "value_floats", "value_int", "value_ints"):
             if key in attrs:
                 return np.array(attrs[key])
-        raise self.error(f"a Constant node holds {', '.join(attrs)}; nncalc reads numbers")
+        if "value_string" in attrs or "value_strings" in attrs:
+            return Opaque(np.array(attrs.get("value_string", attrs.get("value_strings"))))
+        raise self.error(
+            f"the Constant node '{name}' holds {_excerpt(', '.join(attrs))}; nncalc reads numbers"
+        )
 
-    def _defaults(self, op: str, attrs: dict, x: str) -> dict:
-        """Attributes with ONNX's defaults filled in, Softmax's axis as −1 for the last."""
+    def _defaults(self, op: str, attrs: dict, shape: tuple | None) -> dict:
+        """Attributes with ONNX's defaults filled in, Softmax's axis as −1 where it is the
+        softmax of each example's units."""
         defaults = {
             "LeakyRelu": {"alpha": 0.01},
-            "Elu": {"alpha": 1.0},
             "Gelu": {"approximate": "none"},
             "Swish": {"alpha": 1.0},
             "Softmax": {"axis": -1 if self.opset >= 13 else 1},
+            "Elu": {"alpha": 1.0},
             "LogSoftmax": {"axis": -1 if self.opset >= 13 else 1},
+            "BatchNormalization": {"epsilon": EPSILON},
         }
         attrs = {**defaults.get(op, {}), **attrs}
-        if op in ("Softmax", "LogSoftmax") and attrs["axis"] == self.ranks.get(x, 2) - 1:
+        if op in ("Softmax", "LogSoftmax") and self._over_units(attrs["axis"], shape):
             attrs["axis"] = -1
         return attrs
+
+    def _over_units(self, axis: int, shape: tuple | None) -> bool:
+        """Is Softmax over axis (of a tensor of that shape) the softmax of each example's
+        units, the last axis? From opset 13 it is over that one axis; before, over all the
+        axes from it on, flattened, which is the same when those before the last are 1."""
+        if axis == -1:
+            return True
+        if not shape:
+            return False
+        r = len(shape)
+        axis = axis + r if axis < 0 else axis
+        if not 1 <= axis < r:  # axis 0 would mix the examples
+            return False
+        return axis == r - 1 or (self.opset < 13 and all(d == 1 for d in shape[axis : r - 1]))
 
     # -- layers, from the output back to the input -------------------------------
 
@@ -227,7 +317,7 @@ class _Reader:
             if isinstance(e, Node) and all(e is not f for f in found):
                 found.append(e)
         if len(found) != 1:
-            names = ", ".join(o.name for o in self.outputs)
+            names = _excerpt(", ".join(o.name for o in self.outputs))
             raise self.error(
                 f"the graph has {len(found)} different floating-point outputs ({names})",
                 hint="nncalc reads a network with one output",
@@ -240,6 +330,14 @@ class _Reader:
                 e = e.arg(0)
             elif e.op == "Concat" and len(e.inputs) == 2 and _complement(*e.inputs):
                 e = e.arg(1)  # scikit-learn's binary classifier: [1 − p, p]
+            elif e.op == "Reshape" and _numeric(e.arg(1)) and not self._to_rows(e):
+                to = _excerpt(str(e.arg(1).tolist()))
+                self.notes.append(
+                    f"the graph's output is reshaped to {to} by the node "
+                    f"'{e.name}'; nncalc gives each example's units as a row: the same "
+                    "numbers, in the same order"
+                )
+                e = e.arg(0)
             else:
                 return e
         return e
@@ -252,106 +350,306 @@ class _Reader:
 
     def _passes(self, e: Any) -> bool:
         """Is e an operator that hands its first input on unchanged, for nncalc?"""
-        if not (isinstance(e, Node) and e.op in PASS_THROUGH):
-            return False
+        return isinstance(e, Node) and e.op in PASS_THROUGH and self._blocks(e) is None
+
+    def _blocks(self, e: Node) -> str | None:
+        """Why the pass-through operator e changes what nncalc computes, if it does."""
         source = e.arg(0)
         if e.op == "Cast":  # to a float, and not of a comparison (step's 0/1)
-            comparison = isinstance(source, Node) and source.op in COMPARISONS
-            return e.attrs.get("to") in FLOAT_TYPES and not comparison
-        if e.op == "Reshape":  # to rows of units
-            return isinstance(e.arg(1), np.ndarray) and e.arg(1).shape == (2,)
-        if e.op == "Flatten":  # the input, to rows
-            return e.attrs.get("axis", 1) == 1 and self._through(source) is self.input
-        return True
+            if isinstance(source, Node) and source.op in COMPARISONS:
+                return f"casts a comparison ({source.op}) to numbers"
+            if e.attrs.get("to") not in FLOAT_TYPES:
+                return "casts to a type not a float"
+            self._rounding(e)
+        if e.op == "Reshape" and not self._to_rows(e):
+            if self._target(e.arg(1), e.arg(0)) is None:
+                return "reshapes to a shape computed at run time, in a way nncalc cannot read"
+            return "does not reshape each example to a row of units"
+        if e.op == "Flatten":
+            if self._through(source) is not self.input:
+                return "flattens a tensor that is not the graph's input"
+            shape, axis = self._arg_shape(e), e.attrs.get("axis", 1)
+            if axis != 1 and not (shape and axis + len(shape) == 1):
+                return "flattens from an axis other than 1, mixing examples or splitting them"
+        if e.op == "Dropout" and self._training(e):
+            return "drops units at random (training mode)"
+        return None
+
+    def _arg_shape(self, e: Node) -> tuple | None:
+        """The shape of e's first input, if ONNX can infer it."""
+        return self.args.get(id(e), (0, None))[1]
+
+    def _rounding(self, e: Node) -> None:
+        """Note the Cast e where it rounds (to a type that does not hold all of its input's
+        numbers), which nncalc, computing in float64 throughout, does not."""
+        source, to = self.args.get(id(e), (0, None))[0], e.attrs["to"]
+        if to != source and to != 11 and (source, to) not in ((10, 1), (16, 1)):
+            of = f"{FLOAT_TYPES[source]} " if source in FLOAT_TYPES else ""
+            self.notes.append(
+                f"{_named(e)} rounds {of}numbers to {FLOAT_TYPES[to]}; nncalc computes in "
+                "float64 throughout, so its outputs differ from the model's by that rounding"
+            )
+
+    def _to_rows(self, e: Node) -> bool:
+        """Does the Reshape e keep each example a row: [N, ...] to [N, units]?"""
+        target, shape = self._target(e.arg(1), e.arg(0)), self._arg_shape(e) or (None,)
+        if target is None or len(target) != 2:
+            return False
+        units = math.prod(shape[1:]) if None not in shape[1:] and len(shape) > 1 else None
+        first, second = target
+        rows = {"N", shape[0], None if e.attrs.get("allowzero", 0) else 0}  # 0: as in the input
+        return (first in rows and second == -1) or (first in {-1, *rows} and second == units)
+
+    def _target(self, t: Any, source: Any) -> list | None:
+        """A Reshape's target shape: a constant, or a Concat of constants and "N", the
+        first dimension of its source as Slice(Shape(source), 0, 1) gives it (PyTorch's
+        flatten); None for any other."""
+        parts = t.inputs if isinstance(t, Node) and t.op == "Concat" else [t]
+        if isinstance(t, Node) and t.op == "Concat" and t.attrs.get("axis") not in (0, -1):
+            return None
+        target = []
+        for part in parts:
+            if _numeric(part) and part.dtype.kind in "iu" and part.ndim == 1:
+                target += [int(v) for v in part]
+            elif isinstance(part, Node) and self._first_dimension(part, source):
+                target.append("N")
+            else:
+                return None
+        return target
+
+    def _first_dimension(self, t: Node, source: Any) -> bool:
+        """Is t Slice(Shape(source), starts 0, ends 1): the first dimension of source?"""
+        shape = t.arg(0)
+        if not (t.op == "Slice" and isinstance(shape, Node) and shape.op == "Shape"):
+            return False
+        bounds = t.inputs[1:5]  # starts, ends, axes, steps
+        if shape.arg(0) is not source or shape.attrs or len(bounds) < 2:
+            return False
+        if not all(
+            b is None or (_numeric(b) and b.dtype.kind in "iu" and b.size == 1) for b in bounds
+        ):
+            return False
+        start, end, *rest = (None if b is None else int(b.flat[0]) for b in bounds)
+        rank = len(self._arg_shape(shape) or ())
+        end = end + rank if end is not None and end < 0 else end
+        return rank > 0 and start == 0 and end == 1 and all(r in (None, 0, 1) for r in rest)
+
+    def _training(self, e: Node) -> bool:
+        """Does the Dropout e drop units: training_mode true or computed at run time (from
+        opset 12), or is_test false (before opset 7)?"""
+        if self.opset < 7:
+            return not e.attrs.get("is_test", 0)
+        mode = e.arg(2)
+        mode = mode.array if isinstance(mode, Opaque) else mode
+        off = isinstance(mode, np.ndarray) and mode.dtype.kind in "biuf" and not mode.any()
+        return mode is not None and not off
 
     def _layer(self, e: Any) -> tuple[Layer, Any]:
         """The layer whose output is e, and the layer output it reads."""
         if not isinstance(e, Node):
             what = "nothing" if e is None else "a constant"
             raise self.error(f"a layer reads {what}, not the graph's input or another layer")
+        found = self._template(e)
+        if found is None:
+            raise self._unsupported(e)
+        name, bound = found
+        theta, a = self._affine(bound[Z])
+        values = {k: v for k, v in bound.items() if k not in (Z, U)}
+        if name != "swiglu":
+            self.notes += [_stored_note(e, k, v) for k, v in values.items() if _narrow(v)]
+            g = activations.get(name).with_params(**{k: float(v) for k, v in values.items()})
+            pytorch = self.model.producer_name == "pytorch"
+            if name == "softplus" and "threshold" not in values and pytorch:
+                self.notes.append(TORCHSCRIPT_SOFTPLUS)
+            return Layer(theta, g), a
+        gate, a_gate = self._affine(bound[U])
+        if self._through(a_gate) is not self._through(a):
+            raise self.error(f"the SwiGLU layer '{e.name}' has two matrices of different inputs")
+        beta = values.get(B.name)
+        return Layer(theta, gate=gate, beta=None if beta is None else float(beta)), a
+
+    def _template(self, e: Node) -> tuple[str, dict] | None:
+        """(the activation, its bindings) of the first template e matches, if any."""
         for name, template in TEMPLATES.items():
             bound: dict = {}
-            if not match(template, e, bound, lambda n: self._affine(n) is not None):
-                continue
-            theta, a = self._affine(bound[Z])
-            values = {k: v for k, v in bound.items() if k not in (Z, U)}
-            if name != "swiglu":
-                self.notes += [_stored_note(e, k, v) for k, v in values.items() if _narrow(v)]
-                g = activations.get(name).with_params(**{k: float(v) for k, v in values.items()})
-                pytorch = self.model.producer_name == "pytorch"
-                if name == "softplus" and "threshold" not in values and pytorch:
-                    self.notes.append(TORCHSCRIPT_SOFTPLUS)
-                return Layer(theta, g), a
-            gate, a_gate = self._affine(bound[U])
-            if self._through(a_gate) is not self._through(a):
-                raise self.error("a SwiGLU layer's two matrices read different layers")
-            beta = values.get(B.name)
-            return Layer(theta, gate=gate, beta=None if beta is None else float(beta)), a
-        raise self._unsupported(e)
+            if match(template, e, bound, lambda n: self._affine(n) is not None):
+                return name, bound
+        return None
 
     def _affine(self, e: Node) -> tuple[Array, Any] | None:
-        """(Θ = [b | W], the node it reads) when e is Gemm, MatMul, or either + a bias."""
+        """(Θ = [b | W], the node it reads) when e is Gemm or MatMul, then any biases (Add of
+        a constant) and BatchNormalizations, with pass-through operators between them."""
         if id(e) not in self.affines:
-            self.affines[id(e)] = self._read_affine(e)
+            with np.errstate(over="ignore", invalid="ignore"):  # Layer refuses Θ not finite
+                self.affines[id(e)] = self._read_affine(e)
         return self.affines[id(e)]
 
     def _read_affine(self, e: Node) -> tuple[Array, Any] | None:
+        """Walks down from e (no recursion: chains may be long) to its Gemm or MatMul."""
+        steps = []
+        while e.op not in PRODUCTS:
+            inner = e.arg(0) if self._passes(e) else self._inner(e)
+            if not isinstance(inner, Node) or self.affines.get(id(inner), ()) is None:
+                found = None
+                break
+            steps.append(e)
+            e = inner
+        else:
+            found = self._product(e)
+        if found is None:
+            self.affines.update(dict.fromkeys(map(id, steps)))  # none of them is a z either
+            return None
+        theta, a = found
+        for step in reversed(steps):
+            if step.op == "Add":
+                theta = theta.copy()
+                theta[:, 0] += self._bias(self._constant_of(step), theta.shape[0], step)
+            elif step.op == "BatchNormalization":
+                theta = self._normalized(theta, step)
+        if not np.isfinite(theta).all():
+            top = steps[0] if steps else e
+            raise self.error(f"{_named(top)} gives a Θ of numbers not finite (NaN or infinity)")
+        return theta, a
+
+    def _inner(self, e: Node) -> Any:
+        """The node a bias (Add) or a BatchNormalization applies to, with only constants
+        beside it; None for other nodes."""
         if e.op == "Add" and len(e.inputs) == 2:
-            for inner, c in (e.inputs, e.inputs[::-1]):
-                if isinstance(inner, Node) and _numeric(c):
-                    found = self._affine(inner)
-                    if found is not None:
-                        theta = found[0].copy()
-                        theta[:, 0] += self._bias(c, theta.shape[0], e)
-                        return theta, found[1]
-            return None
-        if e.op not in ("Gemm", "MatMul") or not isinstance(e.arg(0), Node):
-            return None
+            return next((n for n in e.inputs if _numeric(self._other(e, n))), None)
+        if e.op == "BatchNormalization" and all(map(_numeric, e.inputs[1:5])):
+            return e.arg(0)
+        return None
+
+    @staticmethod
+    def _other(e: Node, n: Any) -> Any:
+        """The input of the binary node e beside n."""
+        return e.inputs[1] if e.inputs[0] is n else e.inputs[0]
+
+    def _constant_of(self, e: Node) -> Array:
+        """The constant input of the bias e (an Add of a node and a constant)."""
+        return next(c for c in e.inputs if _numeric(c))
+
+    def _product(self, e: Node) -> tuple[Array, Any] | None:
+        """(Θ, the node it reads) of a Gemm or a MatMul by a constant matrix."""
         W = e.arg(1)
-        if not _numeric(W) or e.attrs.get("transA", 0):
+        if not isinstance(e.arg(0), Node) or not _numeric(W) or e.attrs.get("transA", 0):
             return None
         if W.ndim != 2:
-            raise self.error(f"the node '{e.name}' multiplies by a {W.ndim}-D array", SUPPORTED)
+            raise self.error(f"{_named(e)} multiplies by a {W.ndim}-D array", SUPPORTED)
+        c = e.arg(2)
+        if c is not None and not _numeric(c):
+            return None
         self.dtypes.append(W.dtype)
         W = np.asarray(W, np.float64)
         W = W if e.attrs.get("transB", 0) else W.T
         W = W * e.attrs.get("alpha", 1.0) if e.attrs.get("alpha", 1.0) != 1 else W
         b = np.zeros(W.shape[0])
-        if e.arg(2) is not None:
-            if not _numeric(e.arg(2)):
-                return None
-            b = e.attrs.get("beta", 1.0) * self._bias(e.arg(2), W.shape[0], e)
+        if c is not None:
+            b = e.attrs.get("beta", 1.0) * self._bias(c, W.shape[0], e)
         return np.column_stack([b, W]), e.arg(0)
 
     def _bias(self, c: Array, units: int, e: Node) -> Array:
+        """c as one number per unit: of shape (K,) or (1, K) for K units, or one number for
+        all, (), (1,) or (1, 1). Any other shape adds across the examples."""
         c = np.asarray(c, np.float64)
-        if c.size not in (1, units) or c.squeeze().ndim > 1:
+        if (
+            c.ndim > 2
+            or (c.ndim == 2 and c.shape[0] != 1)
+            or c.shape[-1:] not in ((), (1,), (units,))
+        ):
             raise self.error(
-                f"the node '{e.name}' adds an array of shape {c.shape} to {units} units",
-                hint="a bias has one number per unit",
+                f"{_named(e)} adds an array of shape {c.shape} to {units} units",
+                hint=f"a bias has one number per unit, of shape ({units},) or (1, {units})",
             )
         return np.broadcast_to(c.reshape(-1), (units,))
 
+    def _normalized(self, theta: Array, e: Node) -> Array:
+        """Θ followed by the BatchNormalization e (inference), folded: unit k's row times
+        s_k = γ_k/√(σ²_k + ε), its bias (b_k − μ_k)·s_k + β_k; in float64, ε as stored."""
+        units = theta.shape[0]
+        if e.attrs.get("training_mode", 0) or (self.opset < 7 and not e.attrs.get("is_test", 0)):
+            raise self.error(f"{_named(e)} normalizes with each batch's own statistics (training)")
+        shape = self._arg_shape(e)
+        if not shape or len(shape) != 2:
+            raise self.error(
+                f"{_named(e)} normalizes a tensor not known to be rows of units (N × K)"
+            )
+        gamma, beta, mean, var = (np.asarray(e.arg(k), np.float64) for k in range(1, 5))
+        if any(p.shape != (units,) for p in (gamma, beta, mean, var)):
+            raise self.error(f"{_named(e)} does not hold one number per unit for {units} units")
+        self.dtypes.extend(e.arg(k).dtype for k in range(1, 5))
+        epsilon = float(e.attrs["epsilon"])
+        if not np.all(var + epsilon > 0):
+            k = int(np.argmin(var + epsilon > 0)) + 1
+            raise self.error(f"{_named(e)} has σ² + ε ≤ 0 (or NaN) for unit {k}: no √ to divide by")
+        s = gamma / np.sqrt(var + epsilon)
+        folded = theta * s[:, None]
+        folded[:, 0] = (theta[:, 0] - mean) * s + beta
+        self.notes.append(
+            f"the BatchNormalization '{e.name}' is folded into the Θ before it: each unit's "
+            f"row times γ/√(σ² + ε), its bias (b − μ)·γ/√(σ² + ε) + β, in float64 with "
+            f"ε = {epsilon!r}, the float32 {np.float32(epsilon)} as the file stores it"
+        )
+        return folded
+
     def _unsupported(self, e: Node) -> NNCalcError:
-        """The clearest error for a layer output no template matches."""
-        known = {*operators(), "Gemm", "MatMul", *PASS_THROUGH}
-        queue, seen = [e], set()
+        """The real reason no template matches the layer output e: the first node below it,
+        breadth first, that nncalc cannot read; else what is missing or extra."""
+        below = []
+        for n in self._below(e):
+            if n.op not in KNOWN:
+                return self.error(
+                    f"cannot represent the operator {_excerpt(n.op)} (node '{n.name}')", SUPPORTED
+                )
+            reason = self._why_not(n)
+            if reason is not None:
+                return self.error(reason)
+            below.append(n)
+        one = "a layer is a Gemm, or MatMul + Add, then one activation"
+        if not any(self._affine(n) for n in below):
+            return self.error(f"{_named(e)} has no Gemm or MatMul + Add before it", one)
+        inner = next((n for n in below[1:] if not self._affine(n) and self._template(n)), None)
+        if inner is not None and not any(self._affine(n) for n in self._below(e, inner)):
+            return self.error(f"{_named(e)} follows the activation {_named(inner)}", one)
+        constants = [str(c) for n in below for c in n.inputs if _numeric(c) and c.size == 1]
+        them = f" from the constants {', '.join(constants[:6])}" if constants else ""
+        return self.error(f"{_named(e)} does not compute an activation nncalc has{them}", SUPPORTED)
+
+    def _below(self, e: Node, stop: Node | None = None) -> Iterator[Node]:
+        """The nodes from e down to the affine maps it reads (with them), breadth first,
+        leaving out stop and what is below it only through stop."""
+        queue, seen = deque([e]), set()
         while queue:
-            n = queue.pop(0)
-            if not isinstance(n, Node) or id(n) in seen or n is self.input:
+            n = queue.popleft()
+            if not isinstance(n, Node) or n is self.input or n is stop or id(n) in seen:
                 continue
             seen.add(id(n))
-            if n.op not in known:
-                return self.error(
-                    f"cannot represent the operator {n.op} (node '{n.name}')", SUPPORTED
-                )
-            queue.extend(n.inputs)
-        shown = ", ".join(f"{k}={v}" for k, v in e.attrs.items())
-        return self.error(
-            f"the node '{e.name}' ({e.op}{f' {shown}' if shown else ''}) does not compute "
-            "an activation nncalc has",
-            SUPPORTED,
-        )
+            yield n
+            if self._affine(n) is None:
+                queue.extend(n.inputs)
+
+    def _why_not(self, n: Node) -> str | None:
+        """Why nncalc cannot read the node n, where n alone tells."""
+        if n.op in PASS_THROUGH:
+            reason = self._blocks(n)
+            return None if reason is None else f"{_named(n)} {reason}"
+        opaque = next((c for c in n.inputs if isinstance(c, Opaque)), None)
+        if opaque is not None:
+            return f"{_named(n)} reads {opaque.describe()} where numbers belong"
+        if n.op in PRODUCTS:
+            if not isinstance(n.arg(0), Node):
+                return f"{_named(n)} multiplies a constant, not the graph's input or a layer"
+            if not all(c is None or _numeric(c) for c in n.inputs[1:]):
+                return f"{_named(n)} multiplies by weights computed at run time, not constants"
+            if n.attrs.get("transA", 0):
+                return f"{_named(n)} transposes its input (transA=1)"
+        if n.op == "Softmax" and n.attrs["axis"] != -1:
+            shape = self._arg_shape(n)
+            of = f"of shape {_dims(shape)}" if shape else "of a shape ONNX cannot infer"
+            return f"{_named(n)} {of} is not over each example's units (the last axis)"
+        if n.op == "BatchNormalization" and self._affine(n) is None:
+            return f"{_named(n)} does not follow a Gemm or MatMul + Add, into which it folds"
+        return None
 
     def _metadata(self) -> metadata.Read:
         """nncalc's fields of metadata_props (protobuf hands back bytes for text that is not
@@ -371,21 +669,8 @@ class _Reader:
         return tuple(classes) if classes and len(classes) == units else None
 
 
-def _narrow(value: Any) -> bool:
-    """Is a parameter stored narrower than float64, and not the float64 number its
-    shortest decimal names (float32's 0.01 is 0.009999999776482582)?"""
-    shortest = str(value)
-    return value.dtype.itemsize < 8 and float(shortest) != float(value)
-
-
-def _stored_note(e: Node, name: str, value: Any) -> str:
-    """What nncalc says about a parameter the file stores as float32 (or narrower)."""
-    v, written = float(value), float(str(value))
-    return (
-        f"the node '{e.name}' ({e.op}) stores {name} as {value.dtype} {v!r}, which nncalc "
-        f"uses; the float64 {value!s} of a framework differs by {abs(v - written):.2g} "
-        f"({abs(v - written) / abs(written):.1e} relative)"
-    )
+KNOWN = frozenset({*operators(), *PRODUCTS, *PASS_THROUGH, "BatchNormalization"})
+"""Every operator nncalc reads in a layer."""
 
 
 def narrowest(dtypes: list[np.dtype]) -> str:
@@ -394,8 +679,9 @@ def narrowest(dtypes: list[np.dtype]) -> str:
     return min(floats, key=lambda d: d.itemsize).name if floats else "float64"
 
 
-def _ranks(model: Any) -> dict[str, int]:
-    """The number of dimensions of every tensor whose shape ONNX can infer."""
+def _types(model: Any) -> dict[str, tuple[int, tuple[int | None, ...] | None]]:
+    """The element type and shape of every tensor ONNX can infer them for (None for a
+    shape or a dimension it cannot)."""
     from onnx import shape_inference
 
     try:
@@ -403,15 +689,54 @@ def _ranks(model: Any) -> dict[str, int]:
     except Exception:  # inference is a convenience: a graph it cannot follow is still read
         graph = model.graph
     return {
-        v.name: len(v.type.tensor_type.shape.dim)
-        for v in (*graph.input, *graph.value_info, *graph.output)
-        if v.type.tensor_type.HasField("shape")
+        v.name: _type(v.type.tensor_type) for v in (*graph.input, *graph.value_info, *graph.output)
     }
+
+
+def _type(tensor: Any) -> tuple[int, tuple[int | None, ...] | None]:
+    dims = tensor.shape.dim if tensor.HasField("shape") else None
+    shape = (
+        None
+        if dims is None
+        else tuple(d.dim_value if d.HasField("dim_value") else None for d in dims)
+    )
+    return tensor.elem_type, shape
+
+
+def _dims(shape: tuple) -> str:
+    """[?, 1, 3]: a shape, with ? for the dimensions ONNX cannot infer."""
+    return f"[{', '.join('?' if d is None else str(d) for d in shape)}]"
+
+
+def _named(e: Node) -> str:
+    """The node e as messages name it: its name, operator and attributes."""
+    shown = _excerpt(", ".join(f"{k}={_excerpt(str(v), 24)}" for k, v in e.attrs.items()))
+    return f"the node '{e.name}' ({_excerpt(e.op)}{f' {shown}' if shown else ''})"
+
+
+def _dtype(code: int) -> np.dtype:
+    """The NumPy type of the ONNX floating-point type code."""
+    import ml_dtypes
+
+    return np.dtype(ml_dtypes.bfloat16 if code == 16 else FLOAT_TYPES[code])
+
+
+def _bfloat16(array: np.ndarray) -> np.ndarray:
+    """A bfloat16 tensor's numbers as ml_dtypes' bfloat16 (onnx before 1.17 gives their
+    bits as uint16); widening them to float64 is exact."""
+    import ml_dtypes
+
+    return array.astype(np.uint16).view(ml_dtypes.bfloat16) if array.dtype == np.uint16 else array
+
+
+def _excerpt(text: str, size: int = 60) -> str:
+    """At most size characters of a file's text, for a message."""
+    return text if len(text) <= size else f"{text[: size - 3]}..."
 
 
 def _numeric(value: Any) -> bool:
     """Is value a constant array of numbers (not text, not a tensor computed at run time)?"""
-    return isinstance(value, np.ndarray) and value.dtype.kind in "fiu"
+    return isinstance(value, np.ndarray)
 
 
 def _text(label: Any) -> str:
@@ -426,4 +751,21 @@ def _complement(first: Any, second: Any) -> bool:
         and first.arg(1) is second
         and isinstance(first.arg(0), np.ndarray)
         and bool(np.all(first.arg(0) == 1))
+    )
+
+
+def _narrow(value: Any) -> bool:
+    """Is a parameter stored narrower than float64, and not the float64 number its
+    shortest decimal names (float32's 0.01 is 0.009999999776482582)?"""
+    shortest = str(value)
+    return value.dtype.itemsize < 8 and float(shortest) != float(value)
+
+
+def _stored_note(e: Node, name: str, value: Any) -> str:
+    """What nncalc says about a parameter the file stores as float32 (or narrower)."""
+    v, written = float(value), float(str(value))
+    return (
+        f"the node '{e.name}' ({e.op}) stores {name} as {value.dtype} {v!r}, which nncalc "
+        f"uses; the float64 {value!s} of a framework differs by {abs(v - written):.2g} "
+        f"({abs(v - written) / abs(written):.1e} relative)"
     )
