@@ -30,8 +30,6 @@ def unit_lines(
     ]
     z, why = z_layer(trace, j, k, precision)[i - 1]
     shown = exact_layer(trace, j, k, precision)[i - 1][0]
-    if why and trace.a[j][k][i - 1] == trace.z[j][k][i - 1]:
-        shown = z  # a = z (identity, ReLU above 0): 0 to rounding as well
     notes = [f"* {why}"] if why else []
     head = f"a_{i}^({j})"
     pad = " " * len(head)

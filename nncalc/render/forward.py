@@ -206,17 +206,14 @@ def _layer_table(
             table.add_row(*_dots(network.sizes[j - 1], view, 4 if swiglu else 3))
             continue
         (z, z_why), (text, why) = zs[i - 1], a[i - 1]
-        if z_why:
-            notes.append(f"* {z_why}")
-            if trace.a[j][k][i - 1] == trace.z[j][k][i - 1]:
-                text = z  # a = z (identity, ReLU above 0): 0 to rounding as well
+        notes += [f"* {z_why}"] if z_why else []
         if why:
             value = "" if layer.activation == "softmax" else f" = {g}({z})"
             notes.append(f"* a_{i}^({j}){value} = {text}: {why}")
         cells = [z + (" *" if z_why else "")]
         if swiglu:
             cells.append(fmt(trace.gate[j][k][i - 1], precision))
-        table.add_row(str(i), *cells, text + (" *" if why or (z_why and text == z) else ""))
+        table.add_row(str(i), *cells, text + (" *" if why else ""))
     return table, notes
 
 

@@ -16,6 +16,8 @@ from rich.text import Text
 OK, FAIL = "[green]✓[/green]", "[red]✗[/red]"
 
 _TRAILING = re.compile(r"[ \t]+\n")
+UNBOUNDED = 1_000_000
+"""A console width no table reaches: to measure a table's natural widths."""
 
 
 def table(title: str | None = None, **kw) -> Table:
@@ -70,11 +72,13 @@ class Fitted:
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         width = options.max_width
-        whole = Measurement.get(console, options, self.table)
+        whole = Measurement.get(console, options.update_width(UNBOUNDED), self.table)
         if whole.maximum <= width:
             yield self.table
         elif whole.minimum <= width:
-            yield _wrapped(self.table, console, options, width - whole.minimum)
+            yield _wrapped(
+                self.table, console, options.update_width(UNBOUNDED), width - whole.minimum
+            )
         else:
             yield from _stacked(self.table)
 
