@@ -182,6 +182,7 @@ def test_narrow_consoles_never_cut_a_number(run, monkeypatch, columns):
             SAMPLES / "grading" / "answers-partial.yaml",
         ],
         ["quiz"],
+        ["grade", SAMPLES / "grading" / "sheet.yaml", SAMPLES / "grading" / "answers-partial.yaml"],
     ],
 )
 def test_piped_output_has_no_trailing_spaces(run, args):

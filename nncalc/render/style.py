@@ -7,6 +7,7 @@ import sys
 from typing import TextIO
 
 from rich import box
+from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.markup import escape
 from rich.measure import Measurement
@@ -72,6 +73,9 @@ class Fitted:
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         width = options.max_width
+        if _natural_width(self.table) <= width:
+            yield self.table
+            return
         whole = Measurement.get(console, options.update_width(UNBOUNDED), self.table)
         if whole.maximum <= width:
             yield self.table
@@ -81,6 +85,19 @@ class Fitted:
             )
         else:
             yield from _stacked(self.table)
+
+
+def _natural_width(table: Table) -> int:
+    """The table's width with no cell wrapped, when its cells are plain text (a quick
+    look that saves Rich measuring every cell twice); else UNBOUNDED."""
+    _, right, _, left = table.padding
+    total = (2 if table.box and table.show_edge else 0) + len(table.columns) - 1
+    for column in table.columns:
+        texts = [c.plain if isinstance(c, Text) else c for c in (column.header, *column.cells)]
+        if not all(isinstance(t, str) and "[" not in t for t in texts):
+            return UNBOUNDED  # markup or another renderable: Rich measures it
+        total += left + right + max(cell_len(line) for t in texts for line in t.split("\n"))
+    return total
 
 
 def _wrapped(table: Table, console: Console, options: ConsoleOptions, slack: int) -> Table:
