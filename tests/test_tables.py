@@ -12,7 +12,9 @@ import pytest
 import nncalc
 from nncalc.render.elide import elide, shown
 from nncalc.render.explain import unit_lines
+from nncalc.render.forward import theta_symbol
 from nncalc.render.solution import latex, markdown
+from nncalc.render.svg import draw
 
 from conftest import SAMPLES
 
@@ -201,3 +203,12 @@ def test_wording(run, write):
     assert "give -x 1," in run("forward", net).err
     big = write("big.yaml", f"layers:\n  - theta: [{[0.0] * 785}]\n")
     assert "give -x x_1,x_2,…,x_784 (784 numbers)" in run("forward", big).err
+
+
+def test_theta_indices_get_a_comma_when_a_layer_has_10_units():
+    small = nncalc.Network.from_thetas(np.zeros((9, 10)))  # 9 inputs, 9 units: one digit
+    assert theta_symbol(small.layers[0], 7, 9, 1) == "Θ_79^(1)"
+    wide = nncalc.Network.from_thetas(np.zeros((10, 31)), np.zeros((2, 11)))
+    assert theta_symbol(wide.layers[0], 7, 30, 1) == "Θ_7,30^(1)"  # not Θ_730^(1)
+    assert theta_symbol(wide.layers[1], 1, 2, 2) == "Θ_1,2^(2)"  # 10 units in layer 2
+    assert "<title>Θ_10,1^(1) = 0</title>" in draw(wide)
