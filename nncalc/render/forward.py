@@ -82,6 +82,9 @@ WHOLE = View()
 COMPACT_AFTER = 5
 """More examples than this show as one table, a row per example (see ``examples``)."""
 
+COMPACT_UNITS = 4
+"""Vectors in the one-row-per-example table show the first value, …, the last 2."""
+
 
 def theta_symbol(layer: Layer, i: int, m: int, j: int) -> str:
     """Θ_im^(j), or Θ_i,m^(j) when an index can have two digits (Θ_7,30^(2), not Θ_730^(2))."""
@@ -118,12 +121,12 @@ def example(trace: Trace, k: int, name: str | None, precision: int, view: View =
     return Group(*parts, Text(""))
 
 
-def prediction(trace: Trace, k: int) -> str:
-    """unit 4 of 4 (truck): the predicted class of example k."""
+def prediction(trace: Trace, k: int, of: bool = True) -> str:
+    """unit 4 of 4 (truck): the predicted class of example k (``of``: out of how many)."""
     network = trace.network
     unit = int(trace.predictions[k])
     label = f" ({network.classes[unit - 1]})" if network.classes else ""
-    return f"unit {unit} of {network.sizes[-1]}{label}"
+    return f"unit {unit}" + (f" of {network.sizes[-1]}" if of else "") + label
 
 
 def examples(
@@ -150,13 +153,9 @@ def examples(
         cells = [str(k + 1), *([names[k] or ""] if named else [])]
         cells += [vector(x, width, "…", precision), vector(y, width, "…")]
         if classes:
-            cells.append(prediction(trace, k).replace(f" of {network.sizes[-1]}", ""))
+            cells.append(prediction(trace, k, of=False))
         table.add_row(*(Text(c) for c in cells))
     return Fitted(table)
-
-
-COMPACT_UNITS = 4
-"""Vectors in the one-row-per-example table show the first value, …, the last 2."""
 
 
 def _input_table(x: Array, precision: int, view: View) -> Table:
