@@ -137,8 +137,8 @@ def forward(
         raise NNCalcError.at(f"--format {report} is not table, latex or markdown")
     if dtype not in ("float64", "float32"):
         raise NNCalcError.at(f"--dtype {dtype} is not float64 or float32")
-    solution = report != "table" and not explain
-    if (layer is not None or unit is not None) and (json_output or solution):
+    worked = report != "table" and not explain  # a worked solution in LaTeX or Markdown
+    if (layer is not None or unit is not None) and (json_output or worked):
         raise NNCalcError.at("--layer and --unit are for tables and --explain")
     net = _load(network)
     if output:
@@ -157,7 +157,7 @@ def forward(
         from nncalc.render.json import dumps, forward_document
 
         print(dumps(forward_document(trace, names)))
-    elif solution:
+    elif worked:
         from nncalc.render import solution
 
         write = getattr(solution, report)
