@@ -120,11 +120,19 @@ def forward(
     ] = "table",
     layer: Annotated[
         int | None,
-        typer.Option("--layer", help="With --explain: only layer J.", show_default=False),
+        typer.Option("--layer", help="Only layer J (tables and --explain).", show_default=False),
     ] = None,
     unit: Annotated[
-        int | None, typer.Option("--unit", help="With --explain: only unit I.", show_default=False)
+        int | None,
+        typer.Option("--unit", help="Only unit I (tables and --explain).", show_default=False),
     ] = None,
+    whole: Annotated[
+        bool, typer.Option("--all", help="Every unit and term: wide layers not elided.")
+    ] = False,
+    layers: Annotated[
+        bool,
+        typer.Option("--layers", help="Every layer's table for each of many examples."),
+    ] = False,
     progress: Annotated[
         bool | None,
         typer.Option(
@@ -142,6 +150,9 @@ def forward(
         raise NNCalcError.at(f"--format {report} is not table, latex or markdown")
     if dtype not in ("float64", "float32"):
         raise NNCalcError.at(f"--dtype {dtype} is not float64 or float32")
+    worked = report != "table" and not explain  # a worked solution in LaTeX or Markdown
+    if (layer is not None or unit is not None) and (json_output or worked):
+        raise NNCalcError.at("--layer and --unit are for tables and --explain")
     net = _load(network, trust_paths)
     if output:
         outputs.check_path(output)
@@ -154,14 +165,12 @@ def forward(
     trace = net.forward(X)
     if output:
         outputs.write_matrix(output, trace.output, net.output_labels)
-        print(f"nncalc: wrote h_Θ(x) of {len(trace)} example(s) to {output}", file=sys.stderr)
+        print(f"nncalc: wrote h_Θ(x) of {_examples(len(trace))} to {output}", file=sys.stderr)
     if json_output:
         from nncalc.render.json import dumps, forward_document
 
         print(dumps(forward_document(trace, names)))
-    elif explain:
-        _explain(trace, names, precision, layer, unit)
-    elif report in ("latex", "markdown"):
+    elif worked:
         from nncalc.render import solution
 
         write = getattr(solution, report)
@@ -169,32 +178,61 @@ def forward(
             print(f"## {net.name or network}\n")
         print("\n\n".join(write(trace, k, names[k], precision) for k in range(len(trace))))
     else:
-        from nncalc.render import forward as tables
-        from nncalc.render import style
+        from nncalc.render.forward import MAX_UNITS, View
 
-        console = style.console()
-        console.print(tables.summary(net))
-        for k in range(len(trace)):
-            console.print(tables.example(trace, k, names[k], precision))
+        view = View(None if whole else MAX_UNITS, layer, unit)
+        if explain:
+            _explain(trace, names, precision, view)
+        else:
+            _tables(trace, names, precision, view, layers)
 
 
-def _explain(trace, names, precision: int, layer: int | None, unit: int | None) -> None:
-    """The --explain report: every unit's derivation, or those of --layer / --unit."""
-    from nncalc.render.explain import example_lines
+def _examples(n: int) -> str:
+    return f"{n:,} example" + ("" if n == 1 else "s")
+
+
+def _focus(net, view, first: int) -> None:
+    """Refuse a --layer outside first … L, or a --unit that no such layer has."""
+    if view.layer is not None and not first <= view.layer <= net.L:
+        what = "with units to explain" if first == 2 else "of this network"
+        raise NNCalcError.at(
+            f"--layer {view.layer} is not a layer {what}", hint=f"{first} … {net.L}"
+        )
+    if view.unit is not None:
+        sizes = net.sizes[first - 1 :] if view.layer is None else [net.sizes[view.layer - 1]]
+        if not 1 <= view.unit <= max(sizes):
+            raise NNCalcError.at(
+                f"--unit {view.unit} does not exist", hint=f"units are 1 … {max(sizes)}"
+            )
+
+
+def _tables(trace, names, precision: int, view, layers: bool) -> None:
+    """Forward propagation as tables: every layer of each example, only --layer / --unit,
+    or (for many examples, without --layers) one row per example."""
+    from nncalc.render import forward as tables
+    from nncalc.render import style
 
     net = trace.network
-    if layer is not None and not 2 <= layer <= net.L:
-        raise NNCalcError.at(
-            f"--layer {layer} is not a layer with units to explain", hint=f"2 … {net.L}"
-        )
-    if unit is not None:
-        widest = max(net.sizes[1:]) if layer is None else net.sizes[layer - 1]
-        if not 1 <= unit <= widest:
-            raise NNCalcError.at(f"--unit {unit} does not exist", hint=f"units are 1 … {widest}")
+    _focus(net, view, 1)
+    console = style.console()
+    if view.whole:
+        console.print(tables.summary(net))
+    if view.whole and not layers and len(trace) > tables.COMPACT_AFTER:
+        console.print(tables.examples(trace, names, precision, view.limit))
+        return
     for k in range(len(trace)):
-        x = ", ".join(f"{v:g}" for v in trace.a[1][k])
-        print(f"Example {k + 1}" + (f": {names[k]}" if names[k] else "") + f"   x = [{x}]\n")
-        print("\n".join(example_lines(trace, k, precision, layer, unit)))
+        console.print(tables.example(trace, k, names[k], precision, view))
+
+
+def _explain(trace, names, precision: int, view) -> None:
+    """The --explain report: every unit's derivation, or those of --layer / --unit."""
+    from nncalc.render.explain import example_lines
+    from nncalc.render.forward import heading
+
+    _focus(trace.network, view, 2)
+    for k in range(len(trace)):
+        print(heading(trace, k, names[k], precision, view.limit) + "\n")
+        print("\n".join(example_lines(trace, k, precision, view)))
 
 
 def _forward_to_file(net, xs, input_file, output, dtype, progress) -> None:
@@ -211,7 +249,7 @@ def _forward_to_file(net, xs, input_file, output, dtype, progress) -> None:
     with outputs.MatrixWriter(output, net.output_labels, getattr(np, dtype)) as writer:
         for Y in _progress_bar(results, total, progress):
             writer.write(Y)
-    print(f"nncalc: wrote h_Θ(x) of {writer.rows} example(s) to {output}", file=sys.stderr)
+    print(f"nncalc: wrote h_Θ(x) of {_examples(writer.rows)} to {output}", file=sys.stderr)
 
 
 def _progress_bar(items, total: int | None, wanted: bool | None, what: str = "forward", size=len):

@@ -20,6 +20,9 @@ from nncalc.errors import NNCalcError
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike, NDArray
 
+EPSILON = 2.0**-53
+"""u, the unit roundoff of float64: rounding to nearest errs by at most u relative."""
+
 
 @dataclass(frozen=True, eq=False)
 class Layer:
@@ -223,6 +226,21 @@ class Trace:
     def predictions(self) -> NDArray[np.int64]:
         """The predicted class of each example: the unit (1-based) with the largest output."""
         return np.argmax(self.output, axis=1) + 1
+
+    def z_bound(self, j: int, k: int | slice = slice(None)) -> Array:
+        """The float64 rounding bound of each z_i^(j) (j = 2 … L) of example(s) k.
+
+        z_i^(j) = Σ_m Θ_im^(j−1)·a_m^(j−1) has n = s_(j−1) + 1 terms (the bias with
+        a_0 = 1); computed in float64 in any order, it is within
+        γ_n·Σ_m |Θ_im^(j−1)·a_m^(j−1)| of the exact sum, where γ_n = n·u/(1 − n·u) and
+        u = 2^-53 (Higham, Accuracy and Stability of Numerical Algorithms, 3.1). A z below
+        its bound is 0 to the precision of the computation.
+        """
+        theta = np.abs(self.network.layers[j - 2].theta)
+        n = theta.shape[1]
+        gamma = n * EPSILON / (1 - n * EPSILON)
+        a = np.abs(self.a[j - 1][k])
+        return gamma * (a @ theta[:, 1:].T + theta[:, 0])
 
     def __len__(self) -> int:
         return self.a[1].shape[0]

@@ -72,7 +72,7 @@ def test_streaming_npy_output_header_counts_the_rows(run, tmp_path):
     net = SAMPLES / "slide-neuron.yaml"
     np.save(tmp_path / "X.npy", np.zeros((70000, 3)))  # more than one chunk
     r = run("forward", net, "--input", tmp_path / "X.npy", "-o", tmp_path / "h.npy")
-    assert "70000 example(s)" in r.err
+    assert "of 70,000 examples to" in r.err
     assert np.load(tmp_path / "h.npy").shape == (70000, 1)
     r = run(
         "forward", net, "-i", tmp_path / "X.npy", "-o", tmp_path / "h32.npy", "--dtype", "float32"

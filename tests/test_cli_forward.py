@@ -101,7 +101,7 @@ def test_output_csv_and_npy(run, tmp_path):
     r = run("forward", VEHICLES, "-o", out_csv)
     assert r.code == 0
     assert r.out == ""  # the file is the result; the note goes to stderr
-    assert "4 example(s)" in r.err
+    assert "of 4 examples to" in r.err
     assert run("forward", VEHICLES, "-o", out_npy).code == 0
     doc = run("forward", VEHICLES, "--json").json()
     expected = np.array([e["output"] for e in doc["examples"]])

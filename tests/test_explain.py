@@ -16,7 +16,7 @@ def test_the_slides_neuron_explained(run):
     assert lines[1] == (
         "a_1^(2) = g(Θ_10^(1)·a_0^(1) + Θ_11^(1)·a_1^(1) + Θ_12^(1)·a_2^(1) + Θ_13^(1)·a_3^(1))"
     )
-    assert lines[2] == "= σ(−0.5·1 + −2·66 + 4·39 + 1.5·12)"
+    assert lines[2] == "= σ(−0.5·1 − 2·66 + 4·39 + 1.5·12)"
     # σ(41.5) = 1 − e^−41.5/(1 + e^−41.5) = 1 − 9.5e-19
     assert lines[3] == f"= σ(41.5) = 1 − {math.exp(-41.5):.2g}"
 
@@ -35,7 +35,7 @@ def test_wide_sums_are_elided_with_a_count(run):
         "-x",
         "1,2,3",
     )
-    assert "Θ_15^(2)·a_5^(2)" in r.out
+    assert "Θ_1,5^(2)·a_5^(2)" in r.out  # 10 output units: Θ_i,m^(2)
     assert "more terms" not in r.out
 
 
@@ -44,7 +44,7 @@ def test_elision(run, write):
     net = write("wide.yaml", f"activation: identity\nlayers: [{{theta: {theta}}}]\n")
     r = run("forward", net, "--explain", "-x", ",".join(["1"] * 20))
     assert "… (16 more terms) …" in r.out
-    assert "Θ_120^(1)·a_20^(1)" in r.out
+    assert "Θ_1,20^(1)·a_20^(1)" in r.out  # not Θ_120^(1)
     assert "= id(20.5) = 20.5" in r.out  # 0.5 + 20·1·1
 
 
@@ -74,7 +74,7 @@ def test_swiglu_explained(run):
     )
     # z_2 = -0.5 + 2·1 + 0.5·2 = 2.5, u_2 = 1 − 0.5 + 0.5·2 = 1.5
     assert "z_2^(2) = −0.5·1 + 2·1 + 0.5·2 = 2.5" in r.out
-    assert "u_2^(2) = 1·1 + −0.5·1 + 0.5·2 = 1.5" in r.out
+    assert "u_2^(2) = 1·1 − 0.5·1 + 0.5·2 = 1.5" in r.out
     assert f"= {2.5 * 1.5 / (1 + math.exp(-1.5)):.6g}" in r.out
 
 

@@ -39,8 +39,16 @@ def choose(
     raise NNCalcError.at(
         "no inputs to propagate",
         network.source,
-        hint="give -x 66,39,12, --input FILE, or list examples under 'inputs:' in the file",
+        hint=f"give -x {_example_x(network.sizes[0])}, --input FILE, "
+        "or list examples under 'inputs:' in the file",
     )
+
+
+def _example_x(s1: int) -> str:
+    """An -x that fits s_1 inputs: 1,2,3 or, when long, x_1,x_2,…,x_784 (784 numbers)."""
+    if s1 <= 6:
+        return ",".join(str(i) for i in range(1, s1 + 1))
+    return f"x_1,x_2,…,x_{s1} ({s1} numbers)"
 
 
 def read_examples(path: str | os.PathLike[str], s1: int) -> tuple[Array, list[str | None]]:

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
+import numpy as np
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
 from nncalc import activations
-from nncalc.network import Array, Network, Trace
+from nncalc.network import Array, Layer, Network, Trace
 from nncalc.params import of_network
 from nncalc.render import style
+from nncalc.render.elide import MAX_UNITS, shown
 from nncalc.render.numbers import exact, fmt, vector
+from nncalc.render.style import Fitted
 
 
 def g_symbol(activation: str) -> str:
@@ -28,7 +32,7 @@ def role(network: Network, j: int) -> str:
     return "output" if j == network.L else "hidden"
 
 
-def summary(network: Network) -> Table:
+def summary(network: Network) -> Fitted:
     """Sizes s_j, activations g and the parameters of each Θ^(j)."""
     title = network.name or "Network"
     table = style.table(title, title_style="bold")
@@ -45,49 +49,140 @@ def summary(network: Network) -> Table:
         table.add_row(f"{j} ({role(network, j)})", str(s), g, theta, params)
     table.add_section()
     table.add_row("total", "", "", "", f"{counts.total:,}")
-    return table
+    return Fitted(table)
 
 
-def example(trace: Trace, k: int, name: str | None, precision: int) -> Group:
+@dataclass(frozen=True)
+class View:
+    """What of each example to show: wide layers elided to ``limit`` units (None: all),
+    or only ``layer`` J and / or unit ``unit`` I."""
+
+    limit: int | None = MAX_UNITS
+    layer: int | None = None
+    unit: int | None = None
+
+    def units(self, size: int) -> list[int | None]:
+        """The units i of a layer of ``size`` shown; None marks the elided middle."""
+        if self.unit is not None:
+            return [self.unit] if self.unit <= size else []
+        return shown(size, self.limit)
+
+    def layers(self, L: int) -> list[int]:
+        return [self.layer] if self.layer is not None else list(range(1, L + 1))
+
+    @property
+    def whole(self) -> bool:
+        """Every layer and unit (not a focus on one): the summary and h_Θ(x) belong."""
+        return self.layer is None and self.unit is None
+
+
+WHOLE = View()
+"""The default view: every layer, wide ones elided."""
+
+COMPACT_AFTER = 5
+"""More examples than this show as one table, a row per example (see ``examples``)."""
+
+COMPACT_UNITS = 4
+"""Vectors in the one-row-per-example table show the first value, …, the last 2."""
+
+
+def theta_symbol(layer: Layer, i: int, m: int, j: int) -> str:
+    """Θ_im^(j), or Θ_i,m^(j) when an index can have two digits (Θ_7,30^(2), not Θ_730^(2))."""
+    comma = "," if max(layer.units, layer.inputs) >= 10 else ""
+    return f"Θ_{i}{comma}{m}^({j})"
+
+
+def heading(trace: Trace, k: int, name: str | None, precision: int, limit: int | None) -> str:
+    """Example k's heading: its number, its name and x, elided when long."""
+    title = f"Example {k + 1}" + (f": {name}" if name else "")
+    return f"{title}   x = {vector(trace.a[1][k], limit, precision=precision)}"
+
+
+def example(trace: Trace, k: int, name: str | None, precision: int, view: View = WHOLE) -> Group:
     """Every layer of example k: a_0 = 1 and x, then z_i^(j) and a_i^(j) = g(z_i^(j))."""
     network = trace.network
-    x = trace.a[1][k]
-    title = f"Example {k + 1}" + (f": {name}" if name else "")
     parts: list[RenderableType] = [
-        Text(f"{title}   x = {vector([fmt(v, precision) for v in x])}", style="bold")
+        Text(heading(trace, k, name, precision, view.limit), style="bold")
     ]
-    parts.append(_input_table(x, precision))
-    outputs: list[str] = []
-    for j in range(2, network.L + 1):
-        table, notes, shown = _layer_table(trace, j, k, precision)
-        parts.append(table)
+    for j in view.layers(network.L):
+        if j == 1:
+            parts.append(Fitted(_input_table(trace.a[1][k], precision, view)))
+            continue
+        table, notes = _layer_table(trace, j, k, precision, view)
+        parts.append(Fitted(table))
         parts.extend(Text(f"  {note}", style="dim") for note in notes)
-        outputs = shown
-    parts.append(Text(f"h_Θ(x) = a^({network.L}) = {vector(outputs)}", style="bold"))
-    if network.sizes[-1] > 1:
-        unit = int(trace.predictions[k])
-        label = f" ({network.classes[unit - 1]})" if network.classes else ""
+    if view.whole:
+        outputs = [text for text, _ in exact_layer(trace, network.L, k, precision)]
         parts.append(
-            Text(f"prediction: unit {unit} of {network.sizes[-1]}{label}", style="bold green")
+            Text(f"h_Θ(x) = a^({network.L}) = {vector(outputs, view.limit)}", style="bold")
         )
+        if network.sizes[-1] > 1:
+            parts.append(Text(f"prediction: {prediction(trace, k)}", style="bold green"))
     return Group(*parts, Text(""))
 
 
-def _input_table(x: Array, precision: int) -> Table:
+def prediction(trace: Trace, k: int, of: bool = True) -> str:
+    """unit 4 of 4 (truck): the predicted class of example k (``of``: out of how many)."""
+    network = trace.network
+    unit = int(trace.predictions[k])
+    label = f" ({network.classes[unit - 1]})" if network.classes else ""
+    return f"unit {unit}" + (f" of {network.sizes[-1]}" if of else "") + label
+
+
+def examples(
+    trace: Trace, names: list[str | None], precision: int, limit: int | None = MAX_UNITS
+) -> Fitted:
+    """One row per example: x and h_Θ(x) (elided unless ``limit`` is None), and the
+    prediction; for many examples."""
+    width = None if limit is None else COMPACT_UNITS
+    network = trace.network
+    table = _table(f"{len(trace):,} examples (--layers: every layer of each)")
+    table.add_column("example", justify="right")
+    named = any(names)
+    if named:
+        table.add_column("name")
+    table.add_column(f"x ({network.sizes[0]} inputs)")
+    table.add_column(f"h_Θ(x) = a^({network.L})")
+    classes = network.sizes[-1] > 1
+    if classes:
+        table.add_column("prediction")
+    h = [
+        [text for text, _ in exact_layer(trace, network.L, k, precision)] for k in range(len(trace))
+    ]
+    for k, (x, y) in enumerate(zip(trace.a[1], h, strict=True)):
+        cells = [str(k + 1), *([names[k] or ""] if named else [])]
+        cells += [vector(x, width, "…", precision), vector(y, width, "…")]
+        if classes:
+            cells.append(prediction(trace, k, of=False))
+        table.add_row(*(Text(c) for c in cells))
+    return Fitted(table)
+
+
+def _input_table(x: Array, precision: int, view: View) -> Table:
     table = _table("Layer 1 (input)")
     table.add_column("i", justify="right")
     table.add_column("a_i^(1)", justify="right")
     table.add_column("", style="dim")
-    table.add_row("0", "1", "bias unit a_0^(1)")
-    for i, v in enumerate(x, start=1):
-        table.add_row(str(i), fmt(v, precision), f"x_{i}")
+    if view.unit is None:
+        table.add_row("0", "1", "bias unit a_0^(1)")
+    for i in view.units(len(x)):
+        if i is None:
+            table.add_row(*_dots(len(x), view))
+        else:
+            table.add_row(str(i), fmt(x[i - 1], precision), f"x_{i}")
     return table
 
 
+def _dots(size: int, view: View, columns: int = 3) -> list[str]:
+    """The row that stands for the units a table leaves out: ⋮ and how many."""
+    hidden = size - len(view.units(size)) + 1
+    return ["⋮", f"⋮ {hidden} more", *["⋮"] * (columns - 2)]
+
+
 def _layer_table(
-    trace: Trace, j: int, k: int, precision: int
-) -> tuple[Table, list[str], list[str]]:
-    """The table of layer j for example k, its footnotes, and a^(j) as shown."""
+    trace: Trace, j: int, k: int, precision: int, view: View
+) -> tuple[Table, list[str]]:
+    """The table of layer j for example k, and its footnotes."""
     network = trace.network
     layer = network.layers[j - 2]
     g = g_symbol(layer.activation)
@@ -100,24 +195,39 @@ def _layer_table(
         table.add_column(f"a_i^({j}) = z·Swish_{layer.swish_beta:g}(u)", justify="right")
     else:
         table.add_column(f"a_i^({j}) = {g}(z_i^({j}))", justify="right")
-    if j < network.L:
+    if j < network.L and view.unit is None:
         table.add_row("0", "", *([""] if swiglu else []), Text("1  bias unit", style="dim"))
     notes: list[str] = []
-    shown: list[str] = []
-    for i, (zi, (text, why)) in enumerate(
-        zip(trace.z[j][k], exact_layer(trace, j, k, precision), strict=True), 1
-    ):
+    zs = z_layer(trace, j, k, precision)
+    a = exact_layer(trace, j, k, precision)
+    for i in view.units(network.sizes[j - 1]):
+        if i is None:
+            table.add_row(*_dots(network.sizes[j - 1], view, 4 if swiglu else 3))
+            continue
+        (z, z_why), (text, why) = zs[i - 1], a[i - 1]
+        notes += [f"* {z_why}"] if z_why else []
         if why:
-            value = (
-                "" if activations.over_layer(layer.activation) else f" = {g}({fmt(zi, precision)})"
-            )
+            value = "" if activations.over_layer(layer.activation) else f" = {g}({z})"
             notes.append(f"* a_{i}^({j}){value} = {text}: {why}")
-        cells = [fmt(zi, precision)]
+        cells = [z + (" *" if z_why else "")]
         if swiglu:
             cells.append(fmt(trace.gate[j][k][i - 1], precision))
         table.add_row(str(i), *cells, text + (" *" if why else ""))
-        shown.append(text)
-    return table, notes, shown
+    return table, notes
+
+
+def z_layer(trace: Trace, j: int, k: int, precision: int) -> list[tuple[str, str | None]]:
+    """z^(j) of example k as shown, with why where a z is 0 to rounding (Trace.z_bound):
+    smaller than the float64 error bound of its own sum, it shows as 0."""
+    z, bound = trace.z[j][k], trace.z_bound(j, k)
+    zero = (z != 0) & (np.abs(z) < bound)
+    shown: list[tuple[str, str | None]] = []
+    for i, (v, b, is_zero) in enumerate(zip(z.tolist(), bound.tolist(), zero, strict=True), 1):
+        why = f"z_{i}^({j}) = {fmt(v, 2)} is 0 to rounding: below the float64 error bound "
+        shown.append(
+            ("0", why + f"{fmt(b, 2)} of its sum") if is_zero else (fmt(v, precision), None)
+        )
+    return shown
 
 
 def exact_layer(trace: Trace, j: int, k: int, precision: int) -> list[tuple[str, str | None]]:

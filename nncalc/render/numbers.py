@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+
+from nncalc.render.elide import more, shown
 
 
 def fmt(x: float, precision: int = 6) -> str:
@@ -48,6 +51,18 @@ def _from_log(log: float) -> str:
     return f"{mantissa:.2g}e{exponent}"
 
 
-def vector(values: list[str]) -> str:
-    """[v_1, v_2, …] for display."""
-    return "[" + ", ".join(values) + "]"
+def vector(
+    values: Sequence, limit: int | None = None, dots: str | None = None, precision: int = 0
+) -> str:
+    """[v_1, v_2, …]: text, or numbers to ``precision`` digits; longer than ``limit``
+    (elide.shown), the middle is elided to ``dots`` (default … (N more) …), and only the
+    numbers shown are formatted."""
+    keep = shown(len(values), limit)
+    hidden = len(values) - len(keep) + 1
+    cells = [
+        (more(hidden) if dots is None else dots)
+        if i is None
+        else (fmt(values[i - 1], precision) if precision else values[i - 1])
+        for i in keep
+    ]
+    return "[" + ", ".join(cells) + "]"

@@ -10,8 +10,9 @@ from __future__ import annotations
 from nncalc import activations
 from nncalc.activations import number
 from nncalc.network import Trace
-from nncalc.render.forward import exact_layer, g_symbol
-from nncalc.render.numbers import fmt
+from nncalc.render.elide import MAX_UNITS, elide, shown
+from nncalc.render.forward import exact_layer, g_symbol, z_layer
+from nncalc.render.numbers import fmt, vector
 
 MAX_SHOWN = 8
 """Matrices with more rows or columns show their first and last ones around dots."""
@@ -53,20 +54,15 @@ def latex_g(activation: str) -> str:
     return f"{symbol}_{{{', '.join(shown)}}}" if shown else symbol
 
 
-def _elide(items: list, dots) -> list:
-    """The first and last items of a long list, with ``dots`` between them."""
-    if len(items) <= MAX_SHOWN:
-        return items
-    return [*items[:5], dots, *items[-2:]]
-
-
 def _bmatrix(rows: list[list[str]]) -> str:
     """A LaTeX bmatrix; long rows and columns elided with \\cdots, \\vdots and \\ddots."""
     width = len(rows[0])
-    rows = [_elide(r, r"\cdots") for r in rows]
-    shown = len(rows[0])
-    filler = [r"\ddots" if (width > MAX_SHOWN and k == 5) else r"\vdots" for k in range(shown)]
-    rows = _elide(rows, filler)
+    rows = [elide(r, lambda _: r"\cdots", MAX_SHOWN) for r in rows]
+    middle = MAX_SHOWN - 3  # where elide puts the dots
+    filler = [
+        r"\ddots" if (width > MAX_SHOWN and m == middle) else r"\vdots" for m in range(len(rows[0]))
+    ]
+    rows = elide(rows, lambda _: filler, MAX_SHOWN)
     body = r" \\ ".join(" & ".join(row) for row in rows)
     return rf"\begin{{bmatrix}} {body} \end{{bmatrix}}"
 
@@ -80,7 +76,7 @@ def _layer_lines(trace: Trace, k: int, j: int, precision: int) -> list[str]:
     layer = trace.network.layers[j - 1]
     theta = [[latex_number(fmt(w, precision)) for w in row] for row in layer.theta.tolist()]
     ones = ["1", *(latex_number(fmt(v, precision)) for v in trace.a[j][k])]
-    z = [latex_number(fmt(v, precision)) for v in trace.z[j + 1][k]]
+    z = [latex_number(text) for text, _ in z_layer(trace, j + 1, k, precision)]
     a = [latex_number(t) for t in _shown(trace, j + 1, k, precision)]
     product = rf"\Theta^{{({j})}} \begin{{bmatrix}} 1 \\ a^{{({j})}} \end{{bmatrix}}"
     lines = [rf"z^{{({j + 1})}} &= {product} = {_bmatrix(theta)} {_column(ones)} = {_column(z)}"]
@@ -104,14 +100,16 @@ def latex(trace: Trace, k: int, name: str | None, precision: int = 6) -> str:
     for j in range(1, network.L):
         lines += _layer_lines(trace, k, j, precision)
     title = f"% nncalc worked solution: {network.name or 'network'}, example {k + 1}"
+    title += f" ({name})" if name else ""
+    notes = "".join(f"\n% {note}" for note in _zero_notes(trace, k, precision))
     body = " \\\\\n".join(lines)
-    return f"{title}{f' ({name})' if name else ''}\n\\begin{{align*}}\n{body}\n\\end{{align*}}"
+    return f"{title}{notes}\n\\begin{{align*}}\n{body}\n\\end{{align*}}"
 
 
 def markdown(trace: Trace, k: int, name: str | None, precision: int = 6) -> str:
     """The worked solution of example k in Markdown: $$ math and a table per layer."""
     network = trace.network
-    x = ", ".join(fmt(v, precision) for v in trace.a[1][k]).replace("−", "-")
+    x = vector(trace.a[1][k], MAX_UNITS, precision=precision)[1:-1].replace("−", "-")
     parts = [
         f"### Example {k + 1}" + (f": {name}" if name else ""),
         "",
@@ -132,17 +130,40 @@ def markdown(trace: Trace, k: int, name: str | None, precision: int = 6) -> str:
             f"| i | z_i^({j + 1}) | a_i^({j + 1}) |",
             "|---:|---:|---:|",
         ]
-        shown = _shown(trace, j + 1, k, precision)
-        for i, (zi, ai) in enumerate(zip(trace.z[j + 1][k], shown, strict=True), start=1):
-            parts.append(f"| {i} | {fmt(zi, precision)} | {ai} |")
-        parts.append("")
-    h = ", ".join(_shown(trace, network.L, k, precision))
+        parts += [*_table_rows(trace, j + 1, k, precision), ""]
+    h = vector(_shown(trace, network.L, k, precision), MAX_UNITS)[1:-1]
     output = f"**Output:** h_Θ(x) = a^({network.L}) = [{h}]"
     if network.sizes[-1] > 1:
         unit = int(trace.predictions[k])
         label = f" ({network.classes[unit - 1]})" if network.classes else ""
         output += f"; predicted class: unit {unit}{label}"
     return "\n".join([*parts, output, ""])
+
+
+def _table_rows(trace: Trace, j: int, k: int, precision: int) -> list[str]:
+    """The Markdown rows i | z_i^(j) | a_i^(j) of example k (wide layers elided), then the
+    footnotes of the z shown as 0."""
+    zs = z_layer(trace, j, k, precision)
+    a = _shown(trace, j, k, precision)
+    rows, notes = [], []
+    for i in shown(len(zs)):
+        if i is None:
+            rows.append(f"| ⋮ | ⋮ {len(zs) - len(shown(len(zs))) + 1} more | ⋮ |")
+            continue
+        z, why = zs[i - 1]
+        rows.append(f"| {i} | {z}{STAR if why else ''} | {a[i - 1]} |")
+        notes += [f"{STAR.strip()} {why}"] if why else []
+    return rows + (["", *notes] if notes else [])
+
+
+STAR = " \\*"
+"""Markdown's footnote mark (an escaped *)."""
+
+
+def _zero_notes(trace: Trace, k: int, precision: int) -> list[str]:
+    """Why each z of example k shown as 0 is 0 to rounding (forward.z_layer)."""
+    layers = range(2, trace.network.L + 1)
+    return [why for j in layers for _, why in z_layer(trace, j, k, precision) if why]
 
 
 def _shown(trace: Trace, j: int, k: int, precision: int) -> list[str]:

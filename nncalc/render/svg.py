@@ -8,22 +8,13 @@ from __future__ import annotations
 from xml.sax.saxutils import escape
 
 from nncalc.network import Network, Trace
-from nncalc.render.forward import g_symbol
+from nncalc.render.elide import shown
+from nncalc.render.forward import g_symbol, theta_symbol
 from nncalc.render.numbers import fmt
-
-MAX_UNITS = 12
-"""Wider layers show their first and last units around a count of those left out."""
 
 POSITIVE, NEGATIVE = "#2563eb", "#dc2626"
 GAP_X, GAP_Y, RADIUS, MARGIN = 190, 62, 22, 70
 XMLNS = ' xmlns="http://www.w3.org/2000/svg"'
-
-
-def shown(units: int) -> list[int | None]:
-    """Unit numbers drawn for a layer of ``units``; None marks the elided middle."""
-    if units <= MAX_UNITS:
-        return list(range(1, units + 1))
-    return [*range(1, MAX_UNITS - 2), None, units - 1, units]
 
 
 def draw(
@@ -101,7 +92,8 @@ def _edges(network: Network, place: dict) -> list[str]:
                     f'<line class="edge" data-edge="{j},{i},{m}" data-weight="{w!r}" '
                     f'x1="{x1 + RADIUS}" y1="{y1}" '
                     f'x2="{x2 - RADIUS}" y2="{y2}" stroke="{colour}" stroke-width="{stroke:.2f}" '
-                    f'stroke-opacity="0.7"><title>Θ_{i}{m}^({j}) = {fmt(w, 6)}</title></line>'
+                    f'stroke-opacity="0.7"><title>{theta_symbol(layer, i, m, j)} = '
+                    f"{fmt(w, 6)}</title></line>"
                 )
     return lines
 
