@@ -1,34 +1,27 @@
 """The nncalc command line: parse, call the core, hand the result to a renderer.
 
-Exit codes: 0 success, 1 a check or expectation failed, 2 bad usage or bad input,
-70 an internal error (a bug: please report it), 128 + N ended by signal N.
+Exit codes are nncalc.process's: 0 success, 1 a check failed, 2 bad usage or input,
+70 an internal error, 128 + N ended by signal N (141: a closed pipe).
 """
 
 from __future__ import annotations
 
 import contextlib
-import errno
 import os
-import signal
 import sys
-import threading
-from collections.abc import Iterator
 from typing import Annotated
 
 import typer
 
 from nncalc import __version__
 from nncalc.errors import NNCalcError
-
-EXIT_CHECK_FAILED = 1
-EXIT_BAD_INPUT = 2
-EXIT_SOFTWARE = 70
+from nncalc.process import EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_SOFTWARE
 
 app = typer.Typer(
     name="nncalc",
     help="Forward propagation, parameter counts and one-hot labels, in the lecture's notation.",
     no_args_is_help=True,
-    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
     pretty_exceptions_enable=False,
 )
 
@@ -721,35 +714,30 @@ def _write_grades(output: str | None, key, grades, json_output: bool) -> None:
 
 
 def _error(message: str) -> None:
-    print(f"nncalc: error: {message}", file=sys.stderr)
+    from nncalc.process import error
 
-
-def _unusable(arg: str) -> str | None:
-    """Why an argument (from Python, not a shell) cannot be used, or None."""
-    if "\0" in arg:
-        return "contains a NUL byte"
-    try:
-        os.fsencode(arg)
-    except UnicodeEncodeError:
-        return "is not valid text (a lone surrogate)"
-    return None
+    error(message)
 
 
 def _run(argv: list[str] | None) -> int:
     """Run the command line; returns the exit code."""
+    from nncalc import process
+
     global _debug
-    _debug = bool(os.environ.get("NNCALC_DEBUG"))
-    for stream in (sys.stdout, sys.stderr):  # arguments' undecodable bytes print as they came
-        if hasattr(stream, "reconfigure"):
-            stream.reconfigure(errors="surrogateescape")
-    for arg in argv or sys.argv[1:]:
-        problem = _unusable(arg)
+    args = list(sys.argv[1:] if argv is None else argv)
+    for arg in args:
+        problem = process.unusable(arg)
         if problem:
             _error(f"an argument {problem}, which no file name or value can hold")
             return EXIT_BAD_INPUT
+    args, debug = _without_debug(args)
+    _debug = debug or bool(os.environ.get("NNCALC_DEBUG"))
+    for stream in (sys.stdout, sys.stderr):  # arguments' undecodable bytes print as they came
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="surrogateescape")
     command = typer.main.get_command(app)
     try:
-        result = command.main(args=argv, prog_name="nncalc", standalone_mode=False)
+        result = command.main(args=args, prog_name="nncalc", standalone_mode=False)
     except NNCalcError as e:
         if _debug:
             raise
@@ -759,20 +747,19 @@ def _run(argv: list[str] | None) -> int:
     except typer.Exit as e:
         return e.exit_code
     except typer.TyperException as e:  # usage errors: unknown options, bad values
-        message = e.format_message().rstrip(".")
+        message = _usage_error(e)
         if message:  # empty after no_args_is_help has printed the help
-            ctx = getattr(e, "ctx", None)
-            where = f"nncalc {ctx.info_name}" if ctx and ctx.parent else "nncalc"
-            _error(f"{message}; see '{where} --help'")
+            _error(message)
         return EXIT_BAD_INPUT
     except (typer.Abort, KeyboardInterrupt):
         return 130
-    except BrokenPipeError:
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
+    except SystemExit as e:  # Click's sys.exit(1) for a closed pipe is ours to report
+        if isinstance(e.__context__, OSError) and process.is_stdout_error(e.__context__):
+            return process.stdout_failed(e.__context__)
+        raise
     except Exception as e:
-        if isinstance(e, OSError) and e.filename is None and e.errno in _FULL:
-            return _stdout_failed(e)  # files are written by nncalc.files.outputs: stdout
+        if process.is_stdout_error(e):
+            return process.stdout_failed(e)
         if _debug:
             raise
         _error(
@@ -783,74 +770,30 @@ def _run(argv: list[str] | None) -> int:
     return result if isinstance(result, int) else 0
 
 
-class _Signalled(BaseException):
-    """SIGTERM or SIGHUP, raised where the program is, so every ``with`` unwinds (a
-    temporary output file is removed) as it does for Ctrl-C's KeyboardInterrupt."""
-
-    def __init__(self, signum: int) -> None:
-        super().__init__(signum)
-        self.signum = signum
+def _without_debug(args: list[str]) -> tuple[list[str], bool]:
+    """The arguments without --debug (before any --), wherever it is, and whether it was."""
+    end = args.index("--") if "--" in args else len(args)
+    kept = [a for a in args[:end] if a != "--debug"] + args[end:]
+    return kept, len(kept) < len(args)
 
 
-def _on_signal(signum: int, frame) -> None:
-    for s in _signals():  # a second signal ends the clean-up at once
-        signal.signal(s, signal.SIG_DFL)
-    raise _Signalled(signum)
+def _usage_error(e) -> str:
+    """Click's usage error as one line of ours: "no such command 'froward'; did you mean
+    'forward'? See 'nncalc --help'" (empty after no_args_is_help has printed the help)."""
+    import re
 
-
-def _signals() -> list[int]:
-    return [getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)]
-
-
-@contextlib.contextmanager
-def _settings() -> Iterator[None]:
-    """For one run: SIGTERM and SIGHUP as exceptions (unless ignored, as under nohup), and
-    Python's int-to-text limit raised for exact parameter counts of long sizes."""
-    from nncalc.params import COUNT_DIGITS
-
-    digits = sys.get_int_max_str_digits()
-    sys.set_int_max_str_digits(max(digits, COUNT_DIGITS) if digits else 0)
-    mine = [s for s in _signals() if signal.getsignal(s) == signal.SIG_DFL]
-    if threading.current_thread() is not threading.main_thread():
-        mine = []  # only the main thread may set handlers
-    for s in mine:
-        signal.signal(s, _on_signal)
-    try:
-        yield
-    finally:
-        for s in mine:
-            signal.signal(s, signal.SIG_DFL)
-        sys.set_int_max_str_digits(digits)
-
-
-_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
-"""Errors of writing to a full disk or device."""
-
-
-def _stdout_error() -> OSError | None:
-    """Why stdout cannot take what is left to write, or None. Flushed here, not at exit,
-    where a full disk would show a traceback."""
-    try:
-        sys.stdout.flush()
-    except OSError as e:
-        return e
-    return None
-
-
-def _stdout_failed(e: OSError) -> int:
-    """One line; what is left unwritten goes to /dev/null at exit."""
-    _error(f"cannot write to standard output: {e.strerror or e}")
-    with contextlib.suppress(OSError, ValueError):  # in-process (tests), stdout has no fd
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-    return EXIT_BAD_INPUT
+    message = e.format_message().strip().rstrip(".")
+    if not message:
+        return ""
+    message = re.sub(r"\. ([A-Z])", lambda m: f"; {m[1].lower()}", message)
+    ctx = getattr(e, "ctx", None)
+    where = f"nncalc {ctx.info_name}" if ctx and ctx.parent else "nncalc"
+    see = " See" if message.endswith("?") else "; see"
+    return f"{message[:1].lower()}{message[1:]}{see} '{where} --help'"
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit code instead of raising SystemExit."""
-    with _settings():
-        try:
-            code = _run(argv)
-            broken = _stdout_error()
-            return _stdout_failed(broken) if broken else code
-        except _Signalled as e:
-            return 128 + e.signum
+    from nncalc.process import finish
+
+    return finish(_run, argv)

@@ -16,8 +16,14 @@ def table(title: str | None = None, **kw) -> Table:
     return Table(title=title, box=box.SIMPLE_HEAD, title_justify="left", **kw)
 
 
+class _Console(Console):
+    def on_broken_pipe(self) -> None:
+        """A closed pipe is the process's to handle (exit 141), not Rich's (exit 1)."""
+        raise BrokenPipeError
+
+
 def console(stderr: bool = False) -> Console:
-    return Console(highlight=False, stderr=stderr)
+    return _Console(highlight=False, stderr=stderr)
 
 
 def mark(ok: bool) -> str:
