@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+from enum import StrEnum
 from typing import Annotated
 
 import typer
@@ -22,15 +23,39 @@ app = typer.Typer(
     help="Forward propagation, parameter counts and one-hot labels, in the lecture's notation.",
     no_args_is_help=True,
     context_settings={"help_option_names": ["-h", "--help"]},
+    rich_markup_mode="rich",
     pretty_exceptions_enable=False,
 )
 
 
 _debug = False
 
+
+class Report(StrEnum):
+    table = "table"
+    latex = "latex"
+    markdown = "markdown"
+
+
+class Dtype(StrEnum):
+    float64 = "float64"
+    float32 = "float32"
+
+
+class InputFormat(StrEnum):
+    csv = "csv"
+    npy = "npy"
+    yaml = "yaml"
+
+
 JsonOption = Annotated[bool, typer.Option("--json", help="One JSON document on stdout.")]
 NetworkArgument = Annotated[
-    str, typer.Argument(help="The network file (YAML), or an ONNX model.", show_default=False)
+    str,
+    typer.Argument(
+        help="The network file (YAML), an ONNX model, or - for YAML on standard input.",
+        show_default=False,
+        metavar="NETWORK",
+    ),
 ]
 TrustPathsOption = Annotated[
     bool,
@@ -38,18 +63,48 @@ TrustPathsOption = Annotated[
         "--trust-paths", help="Let {file:} references point outside the network file's folder."
     ),
 ]
+ClassesOption = Annotated[
+    str | None,
+    typer.Option(
+        "--classes",
+        "-k",
+        help="Names of the output units (classes), e.g. cat,dog,emu.",
+        show_default=False,
+        metavar="NAMES",
+    ),
+]
 
 
-def _text(*names: str, help: str):
+def _text(*names: str, help: str, metavar: str = "FILE"):
     """An optional text option (a file name, a vector, a label…) with no default shown."""
-    return typer.Option(*names, help=help, show_default=False)
+    return typer.Option(*names, help=help, show_default=False, metavar=metavar)
+
+
+def _examples(*lines: str) -> str:
+    """A command's --help epilog: real command lines, one a line."""
+    return "Examples:\n\n" + "\n".join(f"  {line}" for line in lines)
+
+
+def _stdin_or(path: str):
+    """``-`` as standard input (read once, bounded like a file), any other path as itself."""
+    if path != "-":
+        return path
+    from nncalc.files.reader import stdin
+
+    return stdin()
 
 
 def _load(path: str, trust_paths: bool = False):  # -> Network
-    """A network file, or an ONNX model read as one (what it computes differently noted)."""
-    if not path.lower().endswith(".onnx"):
-        from nncalc.files import netfile
+    """A network file (- : YAML on standard input), or an ONNX model read as one (what it
+    computes differently noted)."""
+    from nncalc.files import netfile
 
+    if path == "-":
+        from nncalc.files.yamlfile import read_text
+
+        piped = _stdin_or(path)
+        return netfile.loads(read_text(piped), str(piped), trust_paths)
+    if not path.lower().endswith(".onnx"):
         return netfile.load(path, trust_paths)
     from nncalc.interop.models import read_model
 
@@ -83,39 +138,87 @@ def _root(
     _debug = _debug or debug
 
 
-@app.command()
+@app.command(
+    epilog=_examples(
+        "nncalc forward samples/slide-neuron.yaml -x 1,2,3 --explain",
+        "nncalc forward samples/slide-neuron.yaml -x 1,2,3 --expect 0.99995",
+        "cat x.csv | nncalc forward net.yaml --input - -o - | head -3",
+    )
+)
 def forward(
     network: NetworkArgument,
     x: Annotated[
         list[str] | None,
-        typer.Option("-x", help="An example, e.g. -x 66,39,12 (repeatable).", show_default=False),
+        _text("-x", help="An example, e.g. -x 66,39,12 (repeatable).", metavar="LIST"),
     ] = None,
     input_file: Annotated[
-        str | None, _text("--input", "-i", help="Examples from a .yaml, .csv or .npy file.")
+        str | None,
+        _text("--input", "-i", help="Examples from a .yaml, .csv or .npy file, or - for stdin."),
+    ] = None,
+    input_format: Annotated[
+        InputFormat | None,
+        typer.Option(
+            "--input-format",
+            help="The --input's format (default: its suffix; stdin's: told by its content).",
+            show_default=False,
+        ),
     ] = None,
     json_output: JsonOption = False,
     output: Annotated[
-        str | None, _text("--output", "-o", help="Write h_Θ(x) to a .csv or .npy file.")
+        str | None,
+        _text(
+            "--output", "-o", help="Write h_Θ(x) to a .csv or .npy file, or - for CSV on stdout."
+        ),
     ] = None,
     precision: Annotated[
-        int, typer.Option("--precision", "-p", min=1, max=17, help="Significant digits shown.")
+        int,
+        typer.Option(
+            "--precision", "-p", min=1, max=17, help="Significant digits shown.", metavar="N"
+        ),
     ] = 6,
     dtype: Annotated[
-        str, typer.Option("--dtype", help="float64, or float32 for speed (with -o only).")
-    ] = "float64",
+        Dtype, typer.Option("--dtype", help="float32 is for speed, with -o only.")
+    ] = Dtype.float64,
     explain: Annotated[
         bool, typer.Option("--explain", help="Show each unit's arithmetic, as in the lecture.")
     ] = False,
     report: Annotated[
-        str,
-        typer.Option("--format", help="table, or latex or markdown for a worked solution."),
-    ] = "table",
+        Report,
+        typer.Option("--format", help="A table, or a worked solution in LaTeX or Markdown."),
+    ] = Report.table,
     layer: Annotated[
         int | None,
-        typer.Option("--layer", help="With --explain: only layer J.", show_default=False),
+        typer.Option(
+            "--layer", help="With --explain: only layer J.", show_default=False, metavar="J"
+        ),
     ] = None,
     unit: Annotated[
-        int | None, typer.Option("--unit", help="With --explain: only unit I.", show_default=False)
+        int | None,
+        typer.Option(
+            "--unit",
+            help="With --explain or --expect: only unit I.",
+            show_default=False,
+            metavar="I",
+        ),
+    ] = None,
+    expect: Annotated[
+        str | None,
+        _text(
+            "--expect",
+            help="Check h_Θ(x) (or a_I with --unit I): your answer, rounded as written; "
+            "exit 1 if it is wrong.",
+            metavar="LIST",
+        ),
+    ] = None,
+    tolerance: Annotated[
+        float | None,
+        typer.Option(
+            "--tolerance",
+            min=0.0,
+            help="--expect's absolute tolerance (default: half a unit in the last place written).",
+            show_default=False,
+            metavar="T",
+        ),
     ] = None,
     progress: Annotated[
         bool | None,
@@ -130,27 +233,36 @@ def forward(
     """Forward propagation: every z_i^(j) and a_i^(j), layer by layer."""
     from nncalc.files import inputs, outputs
 
-    if report not in ("table", "latex", "markdown"):
-        raise NNCalcError.at(f"--format {report} is not table, latex or markdown")
-    if dtype not in ("float64", "float32"):
-        raise NNCalcError.at(f"--dtype {dtype} is not float64 or float32")
+    if network == input_file == "-":
+        raise NNCalcError.at("the network and --input cannot both be standard input")
+    if output == "-" and (json_output or expect):
+        raise NNCalcError.at(
+            "-o - writes to standard output, and so do --json and --expect", hint="give one"
+        )
     net = _load(network, trust_paths)
-    if output:
+    input_file = input_file and _stdin_or(input_file)
+    if output and output != "-":
         outputs.check_path(output)
-    if output and not json_output:
-        _forward_to_file(net, x or (), input_file, output, dtype, progress)
+    if output and not (json_output or expect):
+        _forward_to_file(net, x or (), input_file, output, dtype, progress, input_format)
         return
     if dtype != "float64":
         raise NNCalcError.at("--dtype float32 is for -o only", hint="tables and JSON are float64")
-    X, names = inputs.choose(net, x or (), input_file)
+    X, names = inputs.choose(net, x or (), input_file, input_format)
     trace = net.forward(X)
     if output:
         outputs.write_matrix(output, trace.output, net.output_labels)
         print(f"nncalc: wrote h_Θ(x) of {len(trace)} example(s) to {output}", file=sys.stderr)
+    checked = _expect(trace, expect, tolerance, layer, unit) if expect else None
     if json_output:
         from nncalc.render.json import dumps, forward_document
 
-        print(dumps(forward_document(trace, names)))
+        document = forward_document(trace, names)
+        if checked is not None:
+            document["expect"] = _expect_document(checked, layer, unit)
+        print(dumps(document))
+    elif checked is not None:
+        _print_expect(checked, names, _expected_what(net, layer, unit))
     elif explain:
         _explain(trace, names, precision, layer, unit)
     elif report in ("latex", "markdown"):
@@ -168,6 +280,48 @@ def forward(
         console.print(tables.summary(net))
         for k in range(len(trace)):
             console.print(tables.example(trace, k, names[k], precision))
+    if checked is not None and not all(c.ok for c in checked):
+        raise typer.Exit(EXIT_CHECK_FAILED)
+
+
+def _expected_what(net, layer: int | None, unit: int | None) -> str:
+    """What --expect checks: 'h_Θ(x)', or one unit 'a_I^(J)' (J: --layer, or L)."""
+    return "h_Θ(x)" if unit is None else f"a_{unit}^({layer or net.L})"
+
+
+def _expect(trace, text: str, tolerance: float | None, layer: int | None, unit: int | None):
+    """forward --expect: each example's h_Θ(x) (or a_I^(J)) against the numbers given."""
+    from nncalc.expect import check
+
+    net = trace.network
+    j = layer or net.L
+    if not 2 <= j <= net.L or (unit is not None and not 1 <= unit <= net.sizes[j - 1]):
+        raise NNCalcError.at(f"--expect: {_expected_what(net, layer, unit)} does not exist")
+    values = trace.a[j] if unit is None else trace.a[j][:, unit - 1 : unit]
+    return check(text, values.tolist(), _expected_what(net, layer, unit), tolerance)
+
+
+def _expect_document(checked, layer: int | None, unit: int | None) -> dict:
+    from dataclasses import asdict
+
+    return {
+        "layer": layer,
+        "unit": unit,
+        "examples": [asdict(c) | {"ok": c.ok} for c in checked],
+        "ok": all(c.ok for c in checked),
+    }
+
+
+def _print_expect(checked, names, what: str) -> None:
+    """One ✓ or ✗ line per example: the value, and the answer it was checked against."""
+    from nncalc.render.numbers import fmt
+
+    for c, name in zip(checked, names, strict=True):
+        shown = ", ".join(fmt(v, 6) for v in c.actual)
+        given = ", ".join(f"{e:g} ± {t:g}" for e, t in zip(c.expected, c.tolerance, strict=True))
+        label = f"{name}: " if name else ""
+        verdict = f"✓ {label}{what} = [{shown}]" if c.ok else f"✗ {label}{what} = [{shown}]"
+        print(f"{verdict}, {'within' if c.ok else 'not'} [{given}]")
 
 
 def _explain(trace, names, precision: int, layer: int | None, unit: int | None) -> None:
@@ -189,7 +343,7 @@ def _explain(trace, names, precision: int, layer: int | None, unit: int | None) 
         print("\n".join(example_lines(trace, k, precision, layer, unit)))
 
 
-def _forward_to_file(net, xs, input_file, output, dtype, progress) -> None:
+def _forward_to_file(net, xs, input_file, output, dtype, progress, fmt) -> None:
     """The large-batch path: stream the examples through nncalc.batch into the file."""
     import numpy as np
 
@@ -197,13 +351,14 @@ def _forward_to_file(net, xs, input_file, output, dtype, progress) -> None:
     from nncalc.files import inputs, outputs
 
     rows = batch.chunk_rows(net)
-    total, chunks = inputs.stream(net, xs, input_file, rows)
+    total, chunks = inputs.stream(net, xs, input_file, rows, fmt)
     one_chunk = total is not None and total <= rows  # no threads to start for it
     results = batch.outputs(net, chunks, getattr(np, dtype), workers=1 if one_chunk else 0)
     with outputs.MatrixWriter(output, net.output_labels, getattr(np, dtype)) as writer:
         for Y in _progress_bar(results, total, progress):
             writer.write(Y)
-    print(f"nncalc: wrote h_Θ(x) of {writer.rows} example(s) to {output}", file=sys.stderr)
+    if output != "-":
+        print(f"nncalc: wrote h_Θ(x) of {writer.rows} example(s) to {output}", file=sys.stderr)
 
 
 def _progress_bar(items, total: int | None, wanted: bool | None, what: str = "forward", size=len):
@@ -215,14 +370,20 @@ def _progress_bar(items, total: int | None, wanted: bool | None, what: str = "fo
 
     from nncalc.render import style
 
-    with Progress(console=style.console(stderr=True), transient=True) as bar:
+    console = style.console(stderr=True)  # off a terminal: the final bar once, no blank line
+    with Progress(console=console, transient=console.is_terminal) as bar:
         task = bar.add_task(what, total=total)
         for item in items:
             yield item
             bar.advance(task, size(item))
 
 
-@app.command()
+@app.command(
+    epilog=_examples(
+        "nncalc collapse linear.yaml",
+        "nncalc collapse samples/relu-softmax.yaml --json",
+    )
+)
 def collapse(
     network: NetworkArgument,
     json_output: JsonOption = False,
@@ -247,31 +408,26 @@ def collapse(
 
         print(dumps({"linear": True, "theta": theta.tolist()}))
         return
-    from rich.text import Text
-
     from nncalc.render import style
-    from nncalc.render.numbers import fmt
+    from nncalc.render.collapse import report
 
-    title = f"{net.L - 1} identity layers are one: h_Θ(x) = Θ·[1; x] with Θ ="
-    table = style.table()
-    table.add_column("unit", justify="right")
-    table.add_column("bias", justify="right")
-    for m in range(1, theta.shape[1]):
-        table.add_column(f"x_{m}", justify="right")
-    for i, row in enumerate(theta.tolist(), start=1):
-        table.add_row(str(i), *(fmt(v, 10) for v in row))
-    note = "Θ = Θ^(L−1)·[e_0; Θ^(L−2)]·…·[e_0; Θ^(1)]: without a non-linear g, depth adds nothing"
-    style.console().print(Text(title, style="bold"), table, Text(note, style="dim"))
+    style.console().print(report(net, theta))
 
 
-@app.command()
+@app.command(
+    epilog=_examples(
+        "nncalc draw samples/lecture-3-3-1.yaml -o net.svg",
+        "nncalc draw samples/logic-xnor.yaml -x 1,0 > xnor.svg",
+    )
+)
 def draw(
     network: NetworkArgument,
     output: Annotated[
-        str | None, _text("--output", "-o", help="The .svg file (default: stdout).")
+        str | None, _text("--output", "-o", help="The .svg file (default, or -: stdout).")
     ] = None,
     x: Annotated[
-        str | None, _text("-x", help="An example: every unit shows its activation.")
+        str | None,
+        _text("-x", help="An example: every unit shows its activation.", metavar="LIST"),
     ] = None,
     trust_paths: TrustPathsOption = False,
 ) -> None:
@@ -282,7 +438,7 @@ def draw(
     net = _load(network, trust_paths)
     trace = net.forward(choose(net, [x])[0]) if x else None
     document = svg(net, trace)
-    if output is None:
+    if output in (None, "-"):
         print(document, end="")
         return
     from nncalc.files.outputs import atomic, check_path
@@ -293,18 +449,26 @@ def draw(
     print(f"nncalc: drew {net.name or network} to {output}", file=sys.stderr)
 
 
-@app.command("import")
+@app.command(
+    "import",
+    epilog=_examples(
+        "nncalc import samples/interop/iris-sklearn.onnx -o iris.yaml",
+        "nncalc import samples/interop/iris-torch.safetensors -g relu,softmax "
+        "-k setosa,versicolor,virginica",
+    ),
+)
 def import_(
     model: Annotated[
         str,
         typer.Argument(
             help="An ONNX model (.onnx) or a PyTorch state_dict (.safetensors, .pt, .pth, .bin).",
             show_default=False,
+            metavar="MODEL",
         ),
     ],
     output: Annotated[
         str | None,
-        _text("--output", "-o", help="The network file (.yaml); default: stdout, all inline."),
+        _text("--output", "-o", help="The network file (.yaml); default (or -): stdout, inline."),
     ] = None,
     activations: Annotated[
         str | None,
@@ -313,6 +477,7 @@ def import_(
             "-g",
             help="A state_dict's activations: one for every layer, or one per layer "
             "(e.g. relu,relu,softmax).",
+            metavar="LIST",
         ),
     ] = None,
     order: Annotated[
@@ -321,15 +486,14 @@ def import_(
             "--order",
             help="A state_dict's modules in the order they run, where their names do not "
             "say it (e.g. fc1,bn1,fc2,out).",
+            metavar="LIST",
         ),
     ] = None,
     inline: Annotated[
         bool, typer.Option("--inline", help="Write every matrix into the YAML, however large.")
     ] = False,
-    name: Annotated[str | None, _text("--name", help="The network's name.")] = None,
-    classes: Annotated[
-        str | None, _text("--classes", help="Names of the output units, e.g. cat,dog,emu.")
-    ] = None,
+    name: Annotated[str | None, _text("--name", help="The network's name.", metavar="NAME")] = None,
+    classes: ClassesOption = None,
 ) -> None:
     """Read a model trained elsewhere as a network file, in the lecture's notation."""
     from pathlib import Path
@@ -338,6 +502,7 @@ def import_(
     from nncalc.files.outputs import check_path
     from nncalc.interop.models import read_model
 
+    output = None if output == "-" else output
     if output is not None:
         check_path(output, SUFFIXES)
     names = [g.strip() for g in activations.split(",")] if activations else []
@@ -355,7 +520,12 @@ def import_(
     print(f"nncalc: wrote {output} ({net.L - 1} layers{extra})", file=sys.stderr)
 
 
-@app.command()
+@app.command(
+    epilog=_examples(
+        "nncalc export samples/vehicles.yaml -o vehicles.onnx",
+        "nncalc export samples/relu-softmax.yaml -o model.safetensors",
+    )
+)
 def export(
     network: NetworkArgument,
     output: Annotated[
@@ -378,19 +548,27 @@ def export(
     print(f"nncalc: exported {net.name or network} to {output}", file=sys.stderr)
 
 
-@app.command()
+@app.command(
+    epilog=_examples(
+        "nncalc params 3 5 10",
+        "nncalc params 784 30 10 -j 1 --expect 23550",
+        "nncalc params samples/lecture-3-3-1.yaml --json",
+    )
+)
 def params(
     network_or_sizes: Annotated[
         list[str],
         typer.Argument(
             help="A network file, or the layer sizes s_1 s_2 … (e.g. 3 5 10).",
             show_default=False,
-            metavar="NETWORK | SIZES...",
+            metavar="NETWORK|SIZES",
         ),
     ],
     theta: Annotated[
         int | None,
-        typer.Option("--theta", "-j", help="Only Θ^(J): print its count.", show_default=False),
+        typer.Option(
+            "--theta", "-j", help="Only Θ^(J): print its count.", show_default=False, metavar="J"
+        ),
     ] = None,
     expect: Annotated[
         str | None,
@@ -398,7 +576,7 @@ def params(
             "--expect",
             help="Check the total (or Θ^(J)'s) count.",
             show_default=False,
-            metavar="INTEGER",
+            metavar="N",
         ),
     ] = None,
     json_output: JsonOption = False,
@@ -442,20 +620,30 @@ def params(
         raise typer.Exit(EXIT_CHECK_FAILED)
 
 
-@app.command()
+@app.command(
+    epilog=_examples(
+        "nncalc onehot 3 -k 10",
+        "nncalc onehot car truck -k pedestrian,car,motorcycle,truck",
+        "nncalc onehot --decode 0.1,0.7,0.2 -k 3 --expect 2",
+    )
+)
 def onehot(
     labels: Annotated[
         list[str] | None,
-        typer.Argument(help="Class labels: numbers (1-based) or names.", show_default=False),
+        typer.Argument(
+            help="Class labels: numbers (1-based) or names.", show_default=False, metavar="LABEL"
+        ),
     ] = None,
     classes: Annotated[
-        str | None, _text("--classes", "-k", help="K, or the class names: pedestrian,car,…")
+        str | None,
+        _text("--classes", "-k", help="K, or the class names: pedestrian,car,…", metavar="K|NAMES"),
     ] = None,
     zero_based: Annotated[
         bool, typer.Option("--zero-based", help="Labels count from 0 (PyTorch, scikit-learn).")
     ] = False,
     labels_file: Annotated[
-        str | None, _text("--labels", help="More labels: one per line, or a .csv column.")
+        str | None,
+        _text("--labels", help="More labels: one per line, or a .csv column (-: stdin)."),
     ] = None,
     decode: Annotated[
         str | None,
@@ -463,6 +651,7 @@ def onehot(
             "--decode",
             help="A one-hot or probability vector to read back as a label.",
             show_default=False,
+            metavar="LIST",
         ),
     ] = None,
     expect: Annotated[
@@ -471,11 +660,13 @@ def onehot(
             "--expect",
             help="Check the result: a vector (rows split by ;) or, with --decode, a label.",
             show_default=False,
+            metavar="LIST|LABEL",
         ),
     ] = None,
     json_output: JsonOption = False,
     output: Annotated[
-        str | None, _text("--output", "-o", help="Write Y to a .csv or .npy file.")
+        str | None,
+        _text("--output", "-o", help="Write Y to a .csv or .npy file (-: stdout)."),
     ] = None,
 ) -> None:
     """One-hot encode class labels: class k of K is e_k (y^(10) = e_3 for class 3)."""
@@ -491,10 +682,15 @@ def onehot(
     if labels_file:
         from nncalc.files.yamlfile import read_text
 
-        given += oh.read_labels(read_text(labels_file), labels_file, k)
+        piped = _stdin_or(labels_file)
+        given += oh.read_labels(read_text(piped), str(piped), k)
     if not given:
         raise NNCalcError.at("no labels given", hint="e.g. nncalc onehot 3 --classes 10")
     Y = oh.encode(given, k)
+    if output == "-" and (json_output or expect is not None):
+        raise NNCalcError.at(
+            "-o - writes to standard output, and so do --json and --expect", hint="give one"
+        )
     if output:
         from nncalc.files.outputs import write_matrix
 
@@ -564,7 +760,7 @@ def _decode(
         raise typer.Exit(EXIT_CHECK_FAILED)
 
 
-@app.command()
+@app.command(epilog=_examples("nncalc quiz", "nncalc quiz --json"))
 def quiz(
     json_output: JsonOption = False,
 ) -> None:
@@ -588,11 +784,19 @@ def quiz(
         raise typer.Exit(EXIT_CHECK_FAILED)
 
 
-@app.command()
+@app.command(
+    epilog=_examples(
+        "nncalc check samples/grading/sheet.yaml",
+        "nncalc check samples/grading/sheet.yaml -a samples/grading/answers-partial.yaml",
+        "nncalc check sheet.yaml -a - < answers.yaml",
+    )
+)
 def check(
-    sheet: Annotated[str, typer.Argument(help="The answer sheet (YAML).", show_default=False)],
+    sheet: Annotated[
+        str, typer.Argument(help="The answer sheet (YAML).", show_default=False, metavar="SHEET")
+    ],
     answers: Annotated[
-        str | None, _text("--answers", "-a", help="A student's answers (YAML).")
+        str | None, _text("--answers", "-a", help="A student's answers (YAML; -: stdin).")
     ] = None,
     json_output: JsonOption = False,
     output: Annotated[
@@ -619,7 +823,7 @@ def check(
         if not all(m.ok for m in marks):
             raise typer.Exit(EXIT_CHECK_FAILED)
         return
-    result = marking.grade_file(key, answers)
+    result = marking.grade_file(key, _stdin_or(answers))
     if gradescope:
         _write_json(gradescope, documents.gradescope_document(result))
     if result.error:
@@ -652,11 +856,19 @@ def _write_json(path: str, document) -> None:
         f.write(dumps(document) + "\n")
 
 
-@app.command()
+@app.command(
+    epilog=_examples(
+        "nncalc grade samples/grading/sheet.yaml samples/grading/answers-*.yaml",
+        "nncalc grade sheet.yaml */answers.yaml -o grades.csv",
+    )
+)
 def grade(
-    sheet: Annotated[str, typer.Argument(help="The answer sheet (YAML).", show_default=False)],
+    sheet: Annotated[
+        str, typer.Argument(help="The answer sheet (YAML).", show_default=False, metavar="SHEET")
+    ],
     submissions: Annotated[
-        list[str], typer.Argument(help="Students' answer files.", show_default=False)
+        list[str],
+        typer.Argument(help="Students' answer files.", show_default=False, metavar="FILE..."),
     ],
     output: Annotated[
         str | None,

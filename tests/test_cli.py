@@ -33,7 +33,7 @@ def test_unknown_command_suggests_the_right_one(run):
 def test_missing_argument(run):
     r = run("forward")
     assert r.code == 2
-    assert r.err == "nncalc: error: missing argument 'network'; see 'nncalc forward --help'\n"
+    assert r.err == "nncalc: error: missing argument 'NETWORK'; see 'nncalc forward --help'\n"
 
 
 def test_version_and_module_entry_point():

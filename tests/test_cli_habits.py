@@ -3,11 +3,14 @@ broken pipe, shell completion, examples in --help, usage errors on one line."""
 
 from __future__ import annotations
 
+import io
+import math
 import os
 import signal
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from conftest import ROOT, SAMPLES
@@ -91,3 +94,145 @@ def test_shell_completion_is_offered():
     assert done.returncode == 0
     assert b"_NNCALC_COMPLETE" in done.stdout
     assert b"--install-completion" in _nncalc("--help").stdout
+
+
+@pytest.fixture
+def stdin(monkeypatch):
+    """stdin(data): what standard input holds for the next run."""
+
+    def _stdin(data: str | bytes) -> None:
+        raw = data.encode() if isinstance(data, str) else data
+        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(raw)))
+
+    return _stdin
+
+
+def test_a_network_from_stdin_computes_as_from_its_file(run, stdin):
+    stdin(NEURON.read_text(encoding="utf-8"))
+    piped = run("forward", "-", "-x", "1,2,3", "--json")
+    assert piped.code == 0
+    assert piped.json() == run("forward", NEURON, "-x", "1,2,3", "--json").json()
+    stdin("layers:\n  - theta: [[1, 2]]\n")
+    assert run("params", "-", "--theta", "1").out == "2\n"
+
+
+def test_errors_in_stdin_name_it(run, stdin):
+    stdin("layers: [\n")
+    r = run("forward", "-")
+    assert r.code == 2
+    assert r.err.startswith("nncalc: error: <stdin>:")
+
+
+def test_a_terminal_is_not_waited_on(run, monkeypatch):
+    class Terminal(io.TextIOWrapper):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setattr(sys, "stdin", Terminal(io.BytesIO(b"")))
+    r = run("forward", "-")
+    assert r.code == 2
+    assert r.err.startswith("nncalc: error: <stdin>: nothing piped to standard input")
+
+
+def test_stdin_is_bounded_like_a_file(run, stdin, monkeypatch):
+    monkeypatch.setenv("NNCALC_MAX_BYTES", "100")
+    stdin("#" * 101)
+    r = run("forward", "-")
+    assert r.code == 2
+    assert "<stdin>: file is over the limit of 100 bytes" in r.err
+
+
+@pytest.mark.parametrize("fmt", ["csv", "npy", "yaml"])
+@pytest.mark.parametrize("told", [True, False])
+def test_input_from_stdin_in_each_format(run, stdin, fmt, told):
+    X = np.array([[1.0, 2.0, 3.0], [66.0, 39.0, 12.0]])
+    if fmt == "npy":
+        buffer = io.BytesIO()
+        np.save(buffer, X)
+        data = buffer.getvalue()
+    elif fmt == "csv":
+        data = "x1,x2,x3\n1,2,3\n66,39,12\n"
+    else:
+        data = "- [1, 2, 3]\n- [66, 39, 12]\n"
+    stdin(data)
+    args = ["--input-format", fmt] if told else []
+    r = run("forward", NEURON, "--input", "-", *args, "--json")
+    assert r.code == 0, r.err
+    z = [e["layers"][1]["z"][0] for e in r.json()["examples"]]
+    assert z == [-0.5 - 2 * 1 + 4 * 2 + 1.5 * 3, 41.5]  # Θ = [-0.5, -2, 4, 1.5]
+
+
+def test_one_standard_input_only(run, stdin):
+    stdin("")
+    r = run("forward", "-", "--input", "-")
+    assert r.code == 2
+    assert "cannot both be standard input" in r.err
+
+
+def test_dash_o_writes_csv_to_stdout(run, tmp_path):
+    r = run("forward", NEURON, "-x", "1,2,3", "-x", "0,0,0", "-o", "-")
+    assert r.code == 0
+    assert r.err == ""
+    sigma = [1 / (1 + math.exp(-10.0)), 1 / (1 + math.exp(0.5))]
+    assert r.out.splitlines() == ["h_1", *(repr(v) for v in sigma)]
+    assert run("onehot", "2", "-k", "3", "-o", "-").out == "1,2,3\n0,1,0\n"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_labels_and_answers_from_stdin(run, stdin):
+    stdin("2\n3\n")
+    assert run("onehot", "-k", "3", "--labels", "-").out == "2 → e_2 = [0 1 0]\n3 → e_3 = [0 0 1]\n"
+    sheet = SAMPLES / "grading" / "sheet.yaml"
+    answers = SAMPLES / "grading" / "answers-correct.yaml"
+    stdin(answers.read_text(encoding="utf-8"))
+    piped = run("check", sheet, "--answers", "-", "--json").json()
+    assert piped["score"] == run("check", sheet, "--answers", answers, "--json").json()["score"]
+    assert piped["score"] == piped["max_score"]
+
+
+@pytest.mark.parametrize(
+    ("args", "ok"),
+    [
+        (["-x", "1,2,3", "--expect", "0.99995"], True),  # σ(10) = 0.9999546: 0.99995 ± 5e-6
+        (["-x", "1,2,3", "--expect", "0.9999"], False),  # ± 5e-5 misses it by 4.5e-6
+        (["-x", "1,2,3", "--expect", "1", "--tolerance", "1e-4"], True),
+        (["-x", "1,2,3", "--expect", "1", "--tolerance", "1e-5"], False),
+        (["-x", "0,0,0", "--unit", "1", "--expect", "0.378"], True),  # σ(-0.5) = 0.3775407
+        (["-x", "1,2,3;0,0,0", "--expect", "1;0.37"], False),  # 0.37 ± 0.005 misses 0.3775
+    ],
+)
+def test_forward_expect_checks_a_hand_answer(run, args, ok):
+    if ";" in args[1]:
+        args = ["-x", "1,2,3", "-x", "0,0,0", *args[2:]]
+    r = run("forward", NEURON, *args)
+    assert r.code == (0 if ok else 1), r.err
+    lines = r.out.splitlines()
+    assert all(line.startswith("✓") for line in lines) == ok
+    document = run("forward", NEURON, *args, "--json").json()["expect"]
+    assert document["ok"] == ok
+
+
+def test_forward_expect_needs_one_number_per_unit(run):
+    r = run("forward", NEURON, "-x", "1,2,3", "--expect", "1,2")
+    assert r.code == 2
+    assert "has 2 numbers; h_Θ(x) has 1" in r.err
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_help_ends_with_examples_and_shows_placeholders(run, command):
+    out = run(command, "--help").out
+    examples = out[out.index("Examples:") :].splitlines()[1:]
+    assert sum(line.strip().startswith("nncalc ") for line in examples) >= 2
+    for placeholder in ("<str>", "<list[str]>", "TEXT"):
+        options = out[out.index("Options") : out.index("Examples:")]
+        assert placeholder not in options
+
+
+def test_choices_are_listed(run, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "150")
+    out = run("forward", "--help").out
+    for choice in ("table|latex|markdown", "float64|float32", "csv|npy|yaml"):
+        assert choice in out
+    r = run("forward", NEURON, "--format", "html")
+    assert r.code == 2
+    assert "'html' is not one of" in r.err or "invalid value for '--format'" in r.err
