@@ -709,7 +709,7 @@ def onehot(
         print(dumps(document))
     elif not output or expect is not None:
         for label, y in zip(given, Y, strict=True):
-            e_k = "" if zero_based else f"e_{y.index(1) + 1} = "
+            e_k = f"e_{y.index(1) + 1} = "  # k counts the units of h_Θ(x), from 1
             print(f"{label} → {e_k}[{' '.join(map(str, y))}]")
         if expect is not None:
             print("✓ as expected" if ok else f"✗ expected {expect}")
@@ -739,7 +739,10 @@ def _decode(
         k = oh.Classes(len(values), None, True)
     found = oh.decode(values, k)
     ok = expect is None or expect.strip() == str(found.label)
-    how = "one-hot" if found.one_hot else "argmax" + (" (tied: the first)" if found.tied else "")
+    how = "one-hot" if found.one_hot else "argmax"
+    if found.ties:
+        units = ", ".join(map(str, found.ties))
+        how += f"; tied with unit{'s' * (len(found.ties) > 1)} {units}, the first is taken"
     if as_json:
         from nncalc.render.json import dumps
 

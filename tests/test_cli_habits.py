@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
 
 import numpy as np
 import pytest
@@ -236,3 +237,37 @@ def test_choices_are_listed(run, monkeypatch):
     r = run("forward", NEURON, "--format", "html")
     assert r.code == 2
     assert "'html' is not one of" in r.err or "invalid value for '--format'" in r.err
+
+
+def test_draw_names_the_classes_and_the_output_g(run):
+    import nncalc
+    from nncalc.render.svg import draw
+
+    net = nncalc.load(SAMPLES / "vehicles.yaml")
+    root = ET.fromstring(draw(net))
+    texts = list(root.iter("{http://www.w3.org/2000/svg}text"))
+    names = [t.text for t in texts if t.get("class") == "class"]
+    assert names == list(net.classes)
+    assert "output · g = σ" in [t.text for t in texts]
+    right = max(float(t.get("x")) + 7 * len(t.text) for t in texts if t.get("class") == "class")
+    assert right <= float(root.get("width"))
+
+
+def test_check_names_the_predicted_class(run, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")
+    out = run("check", SAMPLES / "grading" / "sheet.yaml").out
+    (q7,) = [line for line in out.splitlines() if " q7 " in line]
+    assert "motorcycle (unit 3)" in q7
+
+
+def test_onehot_wording(run):
+    # e_k counts the units of h_Θ(x) from 1, whatever the labels count from
+    assert run("onehot", "0", "-k", "3", "--zero-based").out == "0 → e_1 = [1 0 0]\n"
+    out = run("onehot", "--decode", "0.4,0.1,0.4,0.4").out
+    assert out == "1    (unit 1, argmax; tied with units 3, 4, the first is taken)\n"
+
+
+def test_progress_off_a_terminal_leaves_no_blank_line(run, tmp_path):
+    r = run("forward", NEURON, "-o", tmp_path / "h.csv", "--progress")
+    assert "\n\n" not in r.err
+    assert not r.err.startswith("\n")

@@ -30,7 +30,8 @@ def draw(network: Network, trace: Trace | None = None, k: int = 0, precision: in
     L = network.L
     columns = [_shown(s) for s in network.sizes]
     rows = max(len(c) + (j < L) for j, c in enumerate(columns, start=1))
-    width = max(2 * MARGIN + GAP_X * (L - 1), 470)
+    names = max(map(len, network.classes or ()), default=0)  # class names right of layer L
+    width = max(2 * MARGIN + GAP_X * (L - 1) + max(0, RADIUS + 6 + 7 * names - MARGIN), 470)
     height = 2 * MARGIN + GAP_Y * (rows - 1) + 30
     place: dict[tuple[int, int], tuple[float, float]] = {}
     for j, column in enumerate(columns, start=1):
@@ -49,11 +50,8 @@ def draw(network: Network, trace: Trace | None = None, k: int = 0, precision: in
     parts += _units(network, place, trace, k, precision)
     for j, column in enumerate(columns, start=1):
         x = MARGIN + GAP_X * (j - 1)
-        role = (
-            "input"
-            if j == 1
-            else ("output" if j == L else f"g = {g_symbol(network.layers[j - 2].activation)}")
-        )
+        g = "" if j == 1 else f"g = {g_symbol(network.layers[j - 2].activation)}"
+        role = "input" if j == 1 else (f"output · {g}" if j == L else g)
         parts.append(
             f'<text x="{x}" y="24" text-anchor="middle" font-weight="bold">layer {j}</text>'
         )
@@ -111,6 +109,11 @@ def _units(network: Network, place: dict, trace: Trace | None, k: int, precision
         out.append(
             f'<circle class="unit" cx="{x}" cy="{y}" r="{RADIUS}" fill="#fefce8" stroke="#374151"/>'
         )
+        if j == network.L and network.classes:
+            out.append(
+                f'<text class="class" x="{x + RADIUS + 6}" y="{y + 4}" fill="#555">'
+                f"{escape(network.classes[i - 1])}</text>"
+            )
         if trace is None:
             out.append(f'<text x="{x}" y="{y + 4}" text-anchor="middle">{label}</text>')
         else:
