@@ -1001,6 +1001,7 @@ def _usage_error(e) -> str:
     if not message:
         return ""
     message = re.sub(r"\. ([A-Z])", lambda m: f"; {m[1].lower()}", message)
+    message = message.replace(": Value error, ", ": ")  # Typer's wording of a bad choice
     ctx = getattr(e, "ctx", None)
     where = f"nncalc {ctx.info_name}" if ctx and ctx.parent else "nncalc"
     see = " See" if message.endswith("?") else "; see"

@@ -236,7 +236,7 @@ def test_choices_are_listed(run, monkeypatch):
         assert choice in out
     r = run("forward", NEURON, "--format", "html")
     assert r.code == 2
-    assert "'html' is not one of" in r.err or "invalid value for '--format'" in r.err
+    assert r.err.startswith("nncalc: error: invalid value for '--format': 'html' is not one of")
 
 
 def test_draw_names_the_classes_and_the_output_g(run):
