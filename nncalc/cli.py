@@ -803,7 +803,8 @@ def check(
     ] = None,
     json_output: JsonOption = False,
     output: Annotated[
-        str | None, _text("--output", "-o", help="Also write the JSON document here.")
+        str | None,
+        _text("--output", "-o", help="Also write the JSON document here (-: stdout, as --json)."),
     ] = None,
     gradescope: Annotated[
         str | None, _text("--gradescope", help="Also write Gradescope's results.json here.")
@@ -814,6 +815,8 @@ def check(
     from nncalc.grading import marking
     from nncalc.render import json as documents
 
+    if output == "-":  # the JSON document to standard output, as --json
+        output, json_output = None, True
     key = marking.load_sheet(sheet)
     if gradescope and answers is None:
         raise NNCalcError.at("--gradescope needs --answers", hint="the student's answer file")
@@ -875,7 +878,7 @@ def grade(
     ],
     output: Annotated[
         str | None,
-        _text("--output", "-o", "--csv", help="Write the grades here (default: stdout)."),
+        _text("--output", "-o", "--csv", help="Write the grades here (default, or -: stdout)."),
     ] = None,
     json_output: Annotated[
         bool, typer.Option("--json", help="Every submission's marks as one JSON document.")
@@ -885,6 +888,7 @@ def grade(
     from nncalc.files.checker import plural
     from nncalc.grading import marking
 
+    output = None if output == "-" else output  # standard output, as without -o
     key = marking.load_sheet(sheet)
     if output:
         from nncalc.files.outputs import check_path

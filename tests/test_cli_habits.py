@@ -271,3 +271,17 @@ def test_progress_off_a_terminal_leaves_no_blank_line(run, tmp_path):
     r = run("forward", NEURON, "-o", tmp_path / "h.csv", "--progress")
     assert "\n\n" not in r.err
     assert not r.err.startswith("\n")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["draw", NEURON],
+        ["check", SAMPLES / "grading" / "sheet.yaml", "--json"],
+        ["grade", SAMPLES / "grading" / "sheet.yaml", SAMPLES / "grading" / "answers-partial.yaml"],
+    ],
+)
+def test_dash_o_is_stdout_as_without_o(run, args):
+    plain, dashed = run(*args), run(*args, "-o", "-")
+    assert (dashed.code, dashed.out) == (plain.code, plain.out)
+    assert dashed.out
