@@ -285,3 +285,16 @@ def test_dash_o_is_stdout_as_without_o(run, args):
     plain, dashed = run(*args), run(*args, "-o", "-")
     assert (dashed.code, dashed.out) == (plain.code, plain.out)
     assert dashed.out
+
+
+def test_unreadable_stdin_is_one_line(run, monkeypatch):
+    class Closed(io.TextIOWrapper):
+        def isatty(self) -> bool:
+            return False
+
+    closed = Closed(io.BytesIO(b""))
+    closed.close()
+    monkeypatch.setattr(sys, "stdin", closed)
+    r = run("forward", "-")
+    assert r.code == 2
+    assert r.err.startswith("nncalc: error: <stdin>: cannot read: ")

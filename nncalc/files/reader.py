@@ -79,7 +79,10 @@ def read_stdin() -> bytes:
             "nothing piped to standard input", STDIN, hint="pipe a file in: ... - < FILE"
         )
     limit = max_bytes()
-    data = read_at_most(sys.stdin.buffer, limit + 1)
+    try:
+        data = read_at_most(sys.stdin.buffer, limit + 1)
+    except (OSError, ValueError) as e:  # closed, or not readable (EBADF, EIO)
+        raise NNCalcError.at(f"cannot read: {getattr(e, 'strerror', None) or e}", STDIN) from None
     if len(data) > limit:
         raise too_big(STDIN, None, limit)
     return data
