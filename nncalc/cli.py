@@ -1,44 +1,62 @@
 """The nncalc command line: parse, call the core, hand the result to a renderer.
 
-Exit codes: 0 success, 1 a check or expectation failed, 2 bad usage or bad input,
-70 an internal error (a bug: please report it), 128 + N ended by signal N.
+Exit codes are nncalc.process's: 0 success, 1 a check failed, 2 bad usage or input,
+70 an internal error, 128 + N ended by signal N (141: a closed pipe).
 """
 
 from __future__ import annotations
 
 import contextlib
-import errno
 import os
 import re
-import signal
 import sys
-import threading
-from collections.abc import Iterator
+from enum import StrEnum
 from typing import Annotated
 
 import typer
 
 from nncalc import __version__
 from nncalc.errors import NNCalcError
-
-EXIT_CHECK_FAILED = 1
-EXIT_BAD_INPUT = 2
-EXIT_SOFTWARE = 70
+from nncalc.process import EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_SOFTWARE
 
 app = typer.Typer(
     name="nncalc",
     help="Forward propagation, parameter counts and one-hot labels, in the lecture's notation.",
     no_args_is_help=True,
-    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    rich_markup_mode="rich",
     pretty_exceptions_enable=False,
 )
 
 
 _debug = False
 
+
+class Report(StrEnum):
+    table = "table"
+    latex = "latex"
+    markdown = "markdown"
+
+
+class Dtype(StrEnum):
+    float64 = "float64"
+    float32 = "float32"
+
+
+class InputFormat(StrEnum):
+    csv = "csv"
+    npy = "npy"
+    yaml = "yaml"
+
+
 JsonOption = Annotated[bool, typer.Option("--json", help="One JSON document on stdout.")]
 NetworkArgument = Annotated[
-    str, typer.Argument(help="The network file (YAML), or an ONNX model.", show_default=False)
+    str,
+    typer.Argument(
+        help="The network file (YAML), an ONNX model, or - for YAML on standard input.",
+        show_default=False,
+        metavar="NETWORK",
+    ),
 ]
 TrustPathsOption = Annotated[
     bool,
@@ -46,18 +64,48 @@ TrustPathsOption = Annotated[
         "--trust-paths", help="Let {file:} references point outside the network file's folder."
     ),
 ]
+ClassesOption = Annotated[
+    str | None,
+    typer.Option(
+        "--classes",
+        "-k",
+        help="Names of the output units (classes), e.g. cat,dog,emu.",
+        show_default=False,
+        metavar="NAMES",
+    ),
+]
 
 
-def _text(*names: str, help: str):
+def _text(*names: str, help: str, metavar: str = "FILE"):
     """An optional text option (a file name, a vector, a label…) with no default shown."""
-    return typer.Option(*names, help=help, show_default=False)
+    return typer.Option(*names, help=help, show_default=False, metavar=metavar)
+
+
+def _examples(*lines: str) -> str:
+    """A command's --help epilog: real command lines, one a line."""
+    return "Examples:\n\n" + "\n".join(f"  {line}" for line in lines)
+
+
+def _stdin_or(path: str):
+    """``-`` as standard input (read once, bounded like a file), any other path as itself."""
+    if path != "-":
+        return path
+    from nncalc.files.reader import stdin
+
+    return stdin()
 
 
 def _load(path: str, trust_paths: bool = False):  # -> Network
-    """A network file, or an ONNX model read as one (what it computes differently noted)."""
-    if not path.lower().endswith(".onnx"):
-        from nncalc.files import netfile
+    """A network file (- : YAML on standard input), or an ONNX model read as one (what it
+    computes differently noted)."""
+    from nncalc.files import netfile
 
+    if path == "-":
+        from nncalc.files.yamlfile import read_text
+
+        piped = _stdin_or(path)
+        return netfile.loads(read_text(piped), str(piped), trust_paths)
+    if not path.lower().endswith(".onnx"):
         return netfile.load(path, trust_paths)
     from nncalc.interop.models import read_model
 
@@ -91,40 +139,71 @@ def _root(
     _debug = _debug or debug
 
 
-@app.command()
+@app.command(
+    epilog=_examples(
+        "nncalc forward samples/slide-neuron.yaml -x 1,2,3 --explain",
+        "nncalc forward samples/slide-neuron.yaml -x 1,2,3 --expect 0.99995",
+        "cat x.csv | nncalc forward net.yaml --input - -o - | head -3",
+    )
+)
 def forward(
     network: NetworkArgument,
     x: Annotated[
         list[str] | None,
-        typer.Option("-x", help="An example, e.g. -x 66,39,12 (repeatable).", show_default=False),
+        _text("-x", help="An example, e.g. -x 66,39,12 (repeatable).", metavar="LIST"),
     ] = None,
     input_file: Annotated[
-        str | None, _text("--input", "-i", help="Examples from a .yaml, .csv or .npy file.")
+        str | None,
+        _text("--input", "-i", help="Examples from a .yaml, .csv or .npy file, or - for stdin."),
+    ] = None,
+    input_format: Annotated[
+        InputFormat | None,
+        typer.Option(
+            "--input-format",
+            help="The --input's format (default: its suffix; stdin's: told by its content).",
+            show_default=False,
+        ),
     ] = None,
     json_output: JsonOption = False,
     output: Annotated[
-        str | None, _text("--output", "-o", help="Write h_Θ(x) to a .csv or .npy file.")
+        str | None,
+        _text(
+            "--output", "-o", help="Write h_Θ(x) to a .csv or .npy file, or - for CSV on stdout."
+        ),
     ] = None,
     precision: Annotated[
-        int, typer.Option("--precision", "-p", min=1, max=17, help="Significant digits shown.")
+        int,
+        typer.Option(
+            "--precision", "-p", min=1, max=17, help="Significant digits shown.", metavar="N"
+        ),
     ] = 6,
     dtype: Annotated[
-        str, typer.Option("--dtype", help="float64, or float32 for speed (with -o only).")
-    ] = "float64",
+        Dtype, typer.Option("--dtype", help="float32 is for speed, with -o only.")
+    ] = Dtype.float64,
     explain: Annotated[
         bool, typer.Option("--explain", help="Show each unit's arithmetic, as in the lecture.")
     ] = False,
     report: Annotated[
-        str,
-        typer.Option("--format", help="table, or latex or markdown for a worked solution."),
-    ] = "table",
+        Report,
+        typer.Option("--format", help="A table, or a worked solution in LaTeX or Markdown."),
+    ] = Report.table,
     layer: Annotated[
         int | None,
-        typer.Option("--layer", help="Only layer J (tables and --explain).", show_default=False),
+        typer.Option(
+            "--layer",
+            help="Only layer J (tables, --explain and --expect).",
+            show_default=False,
+            metavar="J",
+        ),
     ] = None,
     unit: Annotated[
         int | None,
-        typer.Option("--unit", help="Only unit I (tables and --explain).", show_default=False),
+        typer.Option(
+            "--unit",
+            help="Only unit I (tables, --explain and --expect).",
+            show_default=False,
+            metavar="I",
+        ),
     ] = None,
     whole: Annotated[
         bool, typer.Option("--all", help="Every unit and term: wide layers not elided.")
@@ -133,6 +212,25 @@ def forward(
         bool,
         typer.Option("--layers", help="Every layer's table for each of many examples."),
     ] = False,
+    expect: Annotated[
+        str | None,
+        _text(
+            "--expect",
+            help="Check h_Θ(x) (or a_I with --unit I): your answer, rounded as written; "
+            "exit 1 if it is wrong.",
+            metavar="LIST",
+        ),
+    ] = None,
+    tolerance: Annotated[
+        float | None,
+        typer.Option(
+            "--tolerance",
+            min=0.0,
+            help="--expect's absolute tolerance (default: half a unit in the last place written).",
+            show_default=False,
+            metavar="T",
+        ),
+    ] = None,
     progress: Annotated[
         bool | None,
         typer.Option(
@@ -146,30 +244,39 @@ def forward(
     """Forward propagation: every z_i^(j) and a_i^(j), layer by layer."""
     from nncalc.files import inputs, outputs
 
-    if report not in ("table", "latex", "markdown"):
-        raise NNCalcError.at(f"--format {report} is not table, latex or markdown")
-    if dtype not in ("float64", "float32"):
-        raise NNCalcError.at(f"--dtype {dtype} is not float64 or float32")
+    if network == input_file == "-":
+        raise NNCalcError.at("the network and --input cannot both be standard input")
+    if output == "-" and (json_output or expect):
+        raise NNCalcError.at(
+            "-o - writes to standard output, and so do --json and --expect", hint="give one"
+        )
     worked = report != "table" and not explain  # a worked solution in LaTeX or Markdown
-    if (layer is not None or unit is not None) and (json_output or worked):
-        raise NNCalcError.at("--layer and --unit are for tables and --explain")
+    if (layer is not None or unit is not None) and (worked or (json_output and not expect)):
+        raise NNCalcError.at("--layer and --unit are for tables, --explain and --expect")
     net = _load(network, trust_paths)
-    if output:
+    input_file = input_file and _stdin_or(input_file)
+    if output and output != "-":
         outputs.check_path(output)
-    if output and not json_output:
-        _forward_to_file(net, x or (), input_file, output, dtype, progress)
+    if output and not (json_output or expect):
+        _forward_to_file(net, x or (), input_file, output, dtype, progress, input_format)
         return
     if dtype != "float64":
         raise NNCalcError.at("--dtype float32 is for -o only", hint="tables and JSON are float64")
-    X, names = inputs.choose(net, x or (), input_file)
+    X, names = inputs.choose(net, x or (), input_file, input_format)
     trace = net.forward(X)
     if output:
         outputs.write_matrix(output, trace.output, net.output_labels)
-        print(f"nncalc: wrote h_Θ(x) of {_examples(len(trace))} to {output}", file=sys.stderr)
+        print(f"nncalc: wrote h_Θ(x) of {_count(len(trace))} to {output}", file=sys.stderr)
+    checked = _expect(trace, expect, tolerance, layer, unit) if expect else None
     if json_output:
         from nncalc.render.json import dumps, forward_document
 
-        print(dumps(forward_document(trace, names)))
+        document = forward_document(trace, names)
+        if checked is not None:
+            document["expect"] = _expect_document(checked, layer, unit)
+        print(dumps(document))
+    elif checked is not None:
+        _print_expect(checked, names, _expected_what(net, layer, unit))
     elif worked:
         from nncalc.render import solution
 
@@ -185,9 +292,51 @@ def forward(
             _explain(trace, names, precision, view)
         else:
             _tables(trace, names, precision, view, layers)
+    if checked is not None and not all(c.ok for c in checked):
+        raise typer.Exit(EXIT_CHECK_FAILED)
 
 
-def _examples(n: int) -> str:
+def _expected_what(net, layer: int | None, unit: int | None) -> str:
+    """What --expect checks: 'h_Θ(x)', or one unit 'a_I^(J)' (J: --layer, or L)."""
+    return "h_Θ(x)" if unit is None else f"a_{unit}^({layer or net.L})"
+
+
+def _expect(trace, text: str, tolerance: float | None, layer: int | None, unit: int | None):
+    """forward --expect: each example's h_Θ(x) (or a_I^(J)) against the numbers given."""
+    from nncalc.expect import check
+
+    net = trace.network
+    j = layer or net.L
+    if not 2 <= j <= net.L or (unit is not None and not 1 <= unit <= net.sizes[j - 1]):
+        raise NNCalcError.at(f"--expect: {_expected_what(net, layer, unit)} does not exist")
+    values = trace.a[j] if unit is None else trace.a[j][:, unit - 1 : unit]
+    return check(text, values.tolist(), _expected_what(net, layer, unit), tolerance)
+
+
+def _expect_document(checked, layer: int | None, unit: int | None) -> dict:
+    from dataclasses import asdict
+
+    return {
+        "layer": layer,
+        "unit": unit,
+        "examples": [asdict(c) | {"ok": c.ok} for c in checked],
+        "ok": all(c.ok for c in checked),
+    }
+
+
+def _print_expect(checked, names, what: str) -> None:
+    """One ✓ or ✗ line per example: the value, and the answer it was checked against."""
+    from nncalc.render.numbers import fmt
+
+    for c, name in zip(checked, names, strict=True):
+        shown = ", ".join(fmt(v, 6) for v in c.actual)
+        given = ", ".join(f"{e:g} ± {t:g}" for e, t in zip(c.expected, c.tolerance, strict=True))
+        label = f"{name}: " if name else ""
+        verdict = f"✓ {label}{what} = [{shown}]" if c.ok else f"✗ {label}{what} = [{shown}]"
+        print(f"{verdict}, {'within' if c.ok else 'not'} [{given}]")
+
+
+def _count(n: int) -> str:
     return f"{n:,} example" + ("" if n == 1 else "s")
 
 
@@ -235,7 +384,7 @@ def _explain(trace, names, precision: int, view) -> None:
         print("\n".join(example_lines(trace, k, precision, view)))
 
 
-def _forward_to_file(net, xs, input_file, output, dtype, progress) -> None:
+def _forward_to_file(net, xs, input_file, output, dtype, progress, fmt) -> None:
     """The large-batch path: stream the examples through nncalc.batch into the file."""
     import numpy as np
 
@@ -243,13 +392,14 @@ def _forward_to_file(net, xs, input_file, output, dtype, progress) -> None:
     from nncalc.files import inputs, outputs
 
     rows = batch.chunk_rows(net)
-    total, chunks = inputs.stream(net, xs, input_file, rows)
+    total, chunks = inputs.stream(net, xs, input_file, rows, fmt)
     one_chunk = total is not None and total <= rows  # no threads to start for it
     results = batch.outputs(net, chunks, getattr(np, dtype), workers=1 if one_chunk else 0)
     with outputs.MatrixWriter(output, net.output_labels, getattr(np, dtype)) as writer:
         for Y in _progress_bar(results, total, progress):
             writer.write(Y)
-    print(f"nncalc: wrote h_Θ(x) of {_examples(writer.rows)} to {output}", file=sys.stderr)
+    if output != "-":
+        print(f"nncalc: wrote h_Θ(x) of {_count(writer.rows)} to {output}", file=sys.stderr)
 
 
 def _progress_bar(items, total: int | None, wanted: bool | None, what: str = "forward", size=len):
@@ -261,14 +411,20 @@ def _progress_bar(items, total: int | None, wanted: bool | None, what: str = "fo
 
     from nncalc.render import style
 
-    with Progress(console=style.console(stderr=True), transient=True) as bar:
+    console = style.console(stderr=True)  # off a terminal: the final bar once, no blank line
+    with Progress(console=console, transient=console.is_terminal) as bar:
         task = bar.add_task(what, total=total)
         for item in items:
             yield item
             bar.advance(task, size(item))
 
 
-@app.command()
+@app.command(
+    epilog=_examples(
+        "nncalc collapse linear.yaml",
+        "nncalc collapse samples/relu-softmax.yaml --json",
+    )
+)
 def collapse(
     network: NetworkArgument,
     json_output: JsonOption = False,
@@ -293,31 +449,26 @@ def collapse(
 
         print(dumps({"linear": True, "theta": theta.tolist()}))
         return
-    from rich.text import Text
-
     from nncalc.render import style
-    from nncalc.render.numbers import fmt
+    from nncalc.render.collapse import report
 
-    title = f"{net.L - 1} identity layers are one: h_Θ(x) = Θ·[1; x] with Θ ="
-    table = style.table()
-    table.add_column("unit", justify="right")
-    table.add_column("bias", justify="right")
-    for m in range(1, theta.shape[1]):
-        table.add_column(f"x_{m}", justify="right")
-    for i, row in enumerate(theta.tolist(), start=1):
-        table.add_row(str(i), *(fmt(v, 10) for v in row))
-    note = "Θ = Θ^(L−1)·[e_0; Θ^(L−2)]·…·[e_0; Θ^(1)]: without a non-linear g, depth adds nothing"
-    style.console().print(Text(title, style="bold"), table, Text(note, style="dim"))
+    style.console().print(report(net, theta))
 
 
-@app.command()
+@app.command(
+    epilog=_examples(
+        "nncalc draw samples/lecture-3-3-1.yaml -o net.svg",
+        "nncalc draw samples/logic-xnor.yaml -x 1,0 > xnor.svg",
+    )
+)
 def draw(
     network: NetworkArgument,
     output: Annotated[
-        str | None, _text("--output", "-o", help="The .svg file (default: stdout).")
+        str | None, _text("--output", "-o", help="The .svg file (default, or -: stdout).")
     ] = None,
     x: Annotated[
-        str | None, _text("-x", help="An example: every unit shows its activation.")
+        str | None,
+        _text("-x", help="An example: every unit shows its activation.", metavar="LIST"),
     ] = None,
     trust_paths: TrustPathsOption = False,
 ) -> None:
@@ -330,28 +481,36 @@ def draw(
     _document(svg(net, trace), output, ".svg", f"drew {net.name or network}")
 
 
-@app.command()
+@app.command(
+    epilog=_examples(
+        "nncalc page samples/lecture-3-3-1.yaml -o page.html",
+        "nncalc page samples/vehicles.yaml -x 1.2,2.1,2 > vehicles.html",
+    )
+)
 def page(
     network: NetworkArgument,
     output: Annotated[
-        str | None, _text("--output", "-o", help="The .html file (default: stdout).")
+        str | None, _text("--output", "-o", help="The .html file (default, or -: stdout).")
     ] = None,
     x: Annotated[
-        str | None, _text("-x", help="The example entered (default: the file's first, or 0s).")
+        str | None,
+        _text("-x", help="The example entered (default: the file's first, or 0s).", metavar="LIST"),
     ] = None,
+    trust_paths: TrustPathsOption = False,
 ) -> None:
     """One self-contained HTML page: edit x and every weight, watch every a_i^(j) change."""
     from nncalc.files.inputs import choose
     from nncalc.render.page import to_page
 
-    net = _load(network)
+    net = _load(network, trust_paths)
     document = to_page(net, choose(net, [x])[0][0] if x else None)
     _document(document, output, ".html", f"wrote the page of {net.name or network}")
 
 
 def _document(document: str, output: str | None, suffix: str, done: str) -> None:
-    """A document to stdout, or written atomically to ``output`` (which must end in suffix)."""
-    if output is None:
+    """A document to stdout (no output, or -), or written atomically to ``output`` (which
+    must end in suffix)."""
+    if output in (None, "-"):
         print(document, end="")
         return
     from nncalc.files.outputs import atomic, check_path
@@ -362,18 +521,26 @@ def _document(document: str, output: str | None, suffix: str, done: str) -> None
     print(f"nncalc: {done} to {output}", file=sys.stderr)
 
 
-@app.command("import")
+@app.command(
+    "import",
+    epilog=_examples(
+        "nncalc import samples/interop/iris-sklearn.onnx -o iris.yaml",
+        "nncalc import samples/interop/iris-torch.safetensors -g relu,softmax "
+        "-k setosa,versicolor,virginica",
+    ),
+)
 def import_(
     model: Annotated[
         str,
         typer.Argument(
             help="An ONNX model (.onnx) or a PyTorch state_dict (.safetensors, .pt, .pth, .bin).",
             show_default=False,
+            metavar="MODEL",
         ),
     ],
     output: Annotated[
         str | None,
-        _text("--output", "-o", help="The network file (.yaml); default: stdout, all inline."),
+        _text("--output", "-o", help="The network file (.yaml); default (or -): stdout, inline."),
     ] = None,
     activations: Annotated[
         str | None,
@@ -382,6 +549,7 @@ def import_(
             "-g",
             help="A state_dict's activations: one for every layer, or one per layer "
             "(e.g. relu,relu,softmax), parameters in parentheses: leaky_relu(alpha=0.2).",
+            metavar="LIST",
         ),
     ] = None,
     order: Annotated[
@@ -390,15 +558,14 @@ def import_(
             "--order",
             help="A state_dict's modules in the order they run, where their names do not "
             "say it (e.g. fc1,bn1,fc2,out).",
+            metavar="LIST",
         ),
     ] = None,
     inline: Annotated[
         bool, typer.Option("--inline", help="Write every matrix into the YAML, however large.")
     ] = False,
-    name: Annotated[str | None, _text("--name", help="The network's name.")] = None,
-    classes: Annotated[
-        str | None, _text("--classes", help="Names of the output units, e.g. cat,dog,emu.")
-    ] = None,
+    name: Annotated[str | None, _text("--name", help="The network's name.", metavar="NAME")] = None,
+    classes: ClassesOption = None,
 ) -> None:
     """Read a model trained elsewhere as a network file, in the lecture's notation."""
     from pathlib import Path
@@ -407,6 +574,7 @@ def import_(
     from nncalc.files.outputs import check_path
     from nncalc.interop.models import read_model
 
+    output = None if output == "-" else output
     if output is not None:
         check_path(output, SUFFIXES)
     # commas inside parentheses separate parameters: relu,softplus(beta=2, threshold=20)
@@ -425,7 +593,12 @@ def import_(
     print(f"nncalc: wrote {output} ({net.L - 1} layers{extra})", file=sys.stderr)
 
 
-@app.command()
+@app.command(
+    epilog=_examples(
+        "nncalc export samples/vehicles.yaml -o vehicles.onnx",
+        "nncalc export samples/relu-softmax.yaml -o model.safetensors",
+    )
+)
 def export(
     network: NetworkArgument,
     output: Annotated[
@@ -448,19 +621,27 @@ def export(
     print(f"nncalc: exported {net.name or network} to {output}", file=sys.stderr)
 
 
-@app.command()
+@app.command(
+    epilog=_examples(
+        "nncalc params 3 5 10",
+        "nncalc params 784 30 10 -j 1 --expect 23550",
+        "nncalc params samples/lecture-3-3-1.yaml --json",
+    )
+)
 def params(
     network_or_sizes: Annotated[
         list[str],
         typer.Argument(
             help="A network file, or the layer sizes s_1 s_2 … (e.g. 3 5 10).",
             show_default=False,
-            metavar="NETWORK | SIZES...",
+            metavar="NETWORK|SIZES",
         ),
     ],
     theta: Annotated[
         int | None,
-        typer.Option("--theta", "-j", help="Only Θ^(J): print its count.", show_default=False),
+        typer.Option(
+            "--theta", "-j", help="Only Θ^(J): print its count.", show_default=False, metavar="J"
+        ),
     ] = None,
     expect: Annotated[
         str | None,
@@ -468,7 +649,7 @@ def params(
             "--expect",
             help="Check the total (or Θ^(J)'s) count.",
             show_default=False,
-            metavar="INTEGER",
+            metavar="N",
         ),
     ] = None,
     json_output: JsonOption = False,
@@ -512,20 +693,30 @@ def params(
         raise typer.Exit(EXIT_CHECK_FAILED)
 
 
-@app.command()
+@app.command(
+    epilog=_examples(
+        "nncalc onehot 3 -k 10",
+        "nncalc onehot car truck -k pedestrian,car,motorcycle,truck",
+        "nncalc onehot --decode 0.1,0.7,0.2 -k 3 --expect 2",
+    )
+)
 def onehot(
     labels: Annotated[
         list[str] | None,
-        typer.Argument(help="Class labels: numbers (1-based) or names.", show_default=False),
+        typer.Argument(
+            help="Class labels: numbers (1-based) or names.", show_default=False, metavar="LABEL"
+        ),
     ] = None,
     classes: Annotated[
-        str | None, _text("--classes", "-k", help="K, or the class names: pedestrian,car,…")
+        str | None,
+        _text("--classes", "-k", help="K, or the class names: pedestrian,car,…", metavar="K|NAMES"),
     ] = None,
     zero_based: Annotated[
         bool, typer.Option("--zero-based", help="Labels count from 0 (PyTorch, scikit-learn).")
     ] = False,
     labels_file: Annotated[
-        str | None, _text("--labels", help="More labels: one per line, or a .csv column.")
+        str | None,
+        _text("--labels", help="More labels: one per line, or a .csv column (-: stdin)."),
     ] = None,
     decode: Annotated[
         str | None,
@@ -533,6 +724,7 @@ def onehot(
             "--decode",
             help="A one-hot or probability vector to read back as a label.",
             show_default=False,
+            metavar="LIST",
         ),
     ] = None,
     expect: Annotated[
@@ -541,11 +733,13 @@ def onehot(
             "--expect",
             help="Check the result: a vector (rows split by ;) or, with --decode, a label.",
             show_default=False,
+            metavar="LIST|LABEL",
         ),
     ] = None,
     json_output: JsonOption = False,
     output: Annotated[
-        str | None, _text("--output", "-o", help="Write Y to a .csv or .npy file.")
+        str | None,
+        _text("--output", "-o", help="Write Y to a .csv or .npy file (-: stdout)."),
     ] = None,
 ) -> None:
     """One-hot encode class labels: class k of K is e_k (y^(10) = e_3 for class 3)."""
@@ -561,10 +755,15 @@ def onehot(
     if labels_file:
         from nncalc.files.yamlfile import read_text
 
-        given += oh.read_labels(read_text(labels_file), labels_file, k)
+        piped = _stdin_or(labels_file)
+        given += oh.read_labels(read_text(piped), str(piped), k)
     if not given:
         raise NNCalcError.at("no labels given", hint="e.g. nncalc onehot 3 --classes 10")
     Y = oh.encode(given, k)
+    if output == "-" and (json_output or expect is not None):
+        raise NNCalcError.at(
+            "-o - writes to standard output, and so do --json and --expect", hint="give one"
+        )
     if output:
         from nncalc.files.outputs import write_matrix
 
@@ -583,7 +782,7 @@ def onehot(
         print(dumps(document))
     elif not output or expect is not None:
         for label, y in zip(given, Y, strict=True):
-            e_k = "" if zero_based else f"e_{y.index(1) + 1} = "
+            e_k = f"e_{y.index(1) + 1} = "  # k counts the units of h_Θ(x), from 1
             print(f"{label} → {e_k}[{' '.join(map(str, y))}]")
         if expect is not None:
             print("✓ as expected" if ok else f"✗ expected {expect}")
@@ -613,7 +812,10 @@ def _decode(
         k = oh.Classes(len(values), None, True)
     found = oh.decode(values, k)
     ok = expect is None or expect.strip() == str(found.label)
-    how = "one-hot" if found.one_hot else "argmax" + (" (tied: the first)" if found.tied else "")
+    how = "one-hot" if found.one_hot else "argmax"
+    if found.ties:
+        units = ", ".join(map(str, found.ties))
+        how += f"; tied with unit{'s' * (len(found.ties) > 1)} {units}, the first is taken"
     if as_json:
         from nncalc.render.json import dumps
 
@@ -634,7 +836,7 @@ def _decode(
         raise typer.Exit(EXIT_CHECK_FAILED)
 
 
-@app.command()
+@app.command(epilog=_examples("nncalc quiz", "nncalc quiz --json"))
 def quiz(
     json_output: JsonOption = False,
 ) -> None:
@@ -658,15 +860,24 @@ def quiz(
         raise typer.Exit(EXIT_CHECK_FAILED)
 
 
-@app.command()
+@app.command(
+    epilog=_examples(
+        "nncalc check samples/grading/sheet.yaml",
+        "nncalc check samples/grading/sheet.yaml -a samples/grading/answers-partial.yaml",
+        "nncalc check sheet.yaml -a - < answers.yaml",
+    )
+)
 def check(
-    sheet: Annotated[str, typer.Argument(help="The answer sheet (YAML).", show_default=False)],
+    sheet: Annotated[
+        str, typer.Argument(help="The answer sheet (YAML).", show_default=False, metavar="SHEET")
+    ],
     answers: Annotated[
-        str | None, _text("--answers", "-a", help="A student's answers (YAML).")
+        str | None, _text("--answers", "-a", help="A student's answers (YAML; -: stdin).")
     ] = None,
     json_output: JsonOption = False,
     output: Annotated[
-        str | None, _text("--output", "-o", help="Also write the JSON document here.")
+        str | None,
+        _text("--output", "-o", help="Also write the JSON document here (-: stdout, as --json)."),
     ] = None,
     gradescope: Annotated[
         str | None, _text("--gradescope", help="Also write Gradescope's results.json here.")
@@ -677,6 +888,8 @@ def check(
     from nncalc.grading import marking
     from nncalc.render import json as documents
 
+    if output == "-":  # the JSON document to standard output, as --json
+        output, json_output = None, True
     key = marking.load_sheet(sheet)
     if gradescope and answers is None:
         raise NNCalcError.at("--gradescope needs --answers", hint="the student's answer file")
@@ -689,7 +902,7 @@ def check(
         if not all(m.ok for m in marks):
             raise typer.Exit(EXIT_CHECK_FAILED)
         return
-    result = marking.grade_file(key, answers)
+    result = marking.grade_file(key, _stdin_or(answers))
     if gradescope:
         _write_json(gradescope, documents.gradescope_document(result))
     if result.error:
@@ -722,15 +935,23 @@ def _write_json(path: str, document) -> None:
         f.write(dumps(document) + "\n")
 
 
-@app.command()
+@app.command(
+    epilog=_examples(
+        "nncalc grade samples/grading/sheet.yaml samples/grading/answers-*.yaml",
+        "nncalc grade sheet.yaml */answers.yaml -o grades.csv",
+    )
+)
 def grade(
-    sheet: Annotated[str, typer.Argument(help="The answer sheet (YAML).", show_default=False)],
+    sheet: Annotated[
+        str, typer.Argument(help="The answer sheet (YAML).", show_default=False, metavar="SHEET")
+    ],
     submissions: Annotated[
-        list[str], typer.Argument(help="Students' answer files.", show_default=False)
+        list[str],
+        typer.Argument(help="Students' answer files.", show_default=False, metavar="FILE..."),
     ],
     output: Annotated[
         str | None,
-        _text("--output", "-o", "--csv", help="Write the grades here (default: stdout)."),
+        _text("--output", "-o", "--csv", help="Write the grades here (default, or -: stdout)."),
     ] = None,
     json_output: Annotated[
         bool, typer.Option("--json", help="Every submission's marks as one JSON document.")
@@ -740,6 +961,7 @@ def grade(
     from nncalc.files.checker import plural
     from nncalc.grading import marking
 
+    output = None if output == "-" else output  # standard output, as without -o
     key = marking.load_sheet(sheet)
     if output:
         from nncalc.files.outputs import check_path
@@ -784,35 +1006,30 @@ def _write_grades(output: str | None, key, grades, json_output: bool) -> None:
 
 
 def _error(message: str) -> None:
-    print(f"nncalc: error: {message}", file=sys.stderr)
+    from nncalc.process import error
 
-
-def _unusable(arg: str) -> str | None:
-    """Why an argument (from Python, not a shell) cannot be used, or None."""
-    if "\0" in arg:
-        return "contains a NUL byte"
-    try:
-        os.fsencode(arg)
-    except UnicodeEncodeError:
-        return "is not valid text (a lone surrogate)"
-    return None
+    error(message)
 
 
 def _run(argv: list[str] | None) -> int:
     """Run the command line; returns the exit code."""
+    from nncalc import process
+
     global _debug
-    _debug = bool(os.environ.get("NNCALC_DEBUG"))
-    for stream in (sys.stdout, sys.stderr):  # arguments' undecodable bytes print as they came
-        if hasattr(stream, "reconfigure"):
-            stream.reconfigure(errors="surrogateescape")
-    for arg in argv or sys.argv[1:]:
-        problem = _unusable(arg)
+    args = list(sys.argv[1:] if argv is None else argv)
+    for arg in args:
+        problem = process.unusable(arg)
         if problem:
             _error(f"an argument {problem}, which no file name or value can hold")
             return EXIT_BAD_INPUT
+    args, debug = _without_debug(args)
+    _debug = debug or bool(os.environ.get("NNCALC_DEBUG"))
+    for stream in (sys.stdout, sys.stderr):  # arguments' undecodable bytes print as they came
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="surrogateescape")
     command = typer.main.get_command(app)
     try:
-        result = command.main(args=argv, prog_name="nncalc", standalone_mode=False)
+        result = command.main(args=args, prog_name="nncalc", standalone_mode=False)
     except NNCalcError as e:
         if _debug:
             raise
@@ -822,20 +1039,19 @@ def _run(argv: list[str] | None) -> int:
     except typer.Exit as e:
         return e.exit_code
     except typer.TyperException as e:  # usage errors: unknown options, bad values
-        message = e.format_message().rstrip(".")
+        message = _usage_error(e)
         if message:  # empty after no_args_is_help has printed the help
-            ctx = getattr(e, "ctx", None)
-            where = f"nncalc {ctx.info_name}" if ctx and ctx.parent else "nncalc"
-            _error(f"{message}; see '{where} --help'")
+            _error(message)
         return EXIT_BAD_INPUT
     except (typer.Abort, KeyboardInterrupt):
         return 130
-    except BrokenPipeError:
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
+    except SystemExit as e:  # Click's sys.exit(1) for a closed pipe is ours to report
+        if isinstance(e.__context__, OSError) and process.is_stdout_error(e.__context__):
+            return process.stdout_failed(e.__context__)
+        raise
     except Exception as e:
-        if isinstance(e, OSError) and e.filename is None and e.errno in _FULL:
-            return _stdout_failed(e)  # files are written by nncalc.files.outputs: stdout
+        if process.is_stdout_error(e):
+            return process.stdout_failed(e)
         if _debug:
             raise
         _error(
@@ -846,74 +1062,29 @@ def _run(argv: list[str] | None) -> int:
     return result if isinstance(result, int) else 0
 
 
-class _Signalled(BaseException):
-    """SIGTERM or SIGHUP, raised where the program is, so every ``with`` unwinds (a
-    temporary output file is removed) as it does for Ctrl-C's KeyboardInterrupt."""
-
-    def __init__(self, signum: int) -> None:
-        super().__init__(signum)
-        self.signum = signum
+def _without_debug(args: list[str]) -> tuple[list[str], bool]:
+    """The arguments without --debug (before any --), wherever it is, and whether it was."""
+    end = args.index("--") if "--" in args else len(args)
+    kept = [a for a in args[:end] if a != "--debug"] + args[end:]
+    return kept, len(kept) < len(args)
 
 
-def _on_signal(signum: int, frame) -> None:
-    for s in _signals():  # a second signal ends the clean-up at once
-        signal.signal(s, signal.SIG_DFL)
-    raise _Signalled(signum)
-
-
-def _signals() -> list[int]:
-    return [getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)]
-
-
-@contextlib.contextmanager
-def _settings() -> Iterator[None]:
-    """For one run: SIGTERM and SIGHUP as exceptions (unless ignored, as under nohup), and
-    Python's int-to-text limit raised for exact parameter counts of long sizes."""
-    from nncalc.params import COUNT_DIGITS
-
-    digits = sys.get_int_max_str_digits()
-    sys.set_int_max_str_digits(max(digits, COUNT_DIGITS) if digits else 0)
-    mine = [s for s in _signals() if signal.getsignal(s) == signal.SIG_DFL]
-    if threading.current_thread() is not threading.main_thread():
-        mine = []  # only the main thread may set handlers
-    for s in mine:
-        signal.signal(s, _on_signal)
-    try:
-        yield
-    finally:
-        for s in mine:
-            signal.signal(s, signal.SIG_DFL)
-        sys.set_int_max_str_digits(digits)
-
-
-_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
-"""Errors of writing to a full disk or device."""
-
-
-def _stdout_error() -> OSError | None:
-    """Why stdout cannot take what is left to write, or None. Flushed here, not at exit,
-    where a full disk would show a traceback."""
-    try:
-        sys.stdout.flush()
-    except OSError as e:
-        return e
-    return None
-
-
-def _stdout_failed(e: OSError) -> int:
-    """One line; what is left unwritten goes to /dev/null at exit."""
-    _error(f"cannot write to standard output: {e.strerror or e}")
-    with contextlib.suppress(OSError, ValueError):  # in-process (tests), stdout has no fd
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-    return EXIT_BAD_INPUT
+def _usage_error(e) -> str:
+    """Click's usage error as one line of ours: "no such command 'froward'; did you mean
+    'forward'? See 'nncalc --help'" (empty after no_args_is_help has printed the help)."""
+    message = e.format_message().strip().rstrip(".")
+    if not message:
+        return ""
+    message = re.sub(r"\. ([A-Z])", lambda m: f"; {m[1].lower()}", message)
+    message = message.replace(": Value error, ", ": ")  # Typer's wording of a bad choice
+    ctx = getattr(e, "ctx", None)
+    where = f"nncalc {ctx.info_name}" if ctx and ctx.parent else "nncalc"
+    see = " See" if message.endswith("?") else "; see"
+    return f"{message[:1].lower()}{message[1:]}{see} '{where} --help'"
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit code instead of raising SystemExit."""
-    with _settings():
-        try:
-            code = _run(argv)
-            broken = _stdout_error()
-            return _stdout_failed(broken) if broken else code
-        except _Signalled as e:
-            return 128 + e.signum
+    from nncalc.process import finish
+
+    return finish(_run, argv)

@@ -128,6 +128,15 @@ class Network:
         if self.inputs is not None:
             object.__setattr__(self, "inputs", self.batch(self.inputs))
 
+    def summary(self) -> str:
+        """Each layer's units s_j, g, Θ^(j) shape and parameters, as plain text."""
+        from nncalc.summary import text
+
+        return text(self)
+
+    def __repr__(self) -> str:
+        return self.summary()
+
     @classmethod
     def from_thetas(cls, *thetas: ArrayLike, activation: str = "sigmoid", **kw) -> Network:
         """A network from Θ^(1), Θ^(2), …, all with the same activation g."""

@@ -116,7 +116,12 @@ class Decoded:
     k: int
     label: str | int
     one_hot: bool
-    tied: bool
+    ties: tuple[int, ...] = ()
+    """The other units (1-based) as large as unit k, which is the first of them."""
+
+    @property
+    def tied(self) -> bool:
+        return bool(self.ties)
 
 
 def decode(vector: Sequence[float], classes: Classes | None = None) -> Decoded:
@@ -131,7 +136,8 @@ def decode(vector: Sequence[float], classes: Classes | None = None) -> Decoded:
     top = max(vector)
     k = vector.index(top) + 1
     one_hot = sorted(vector) == [0] * (len(vector) - 1) + [1]
-    return Decoded(k, classes.label(k), one_hot, vector.count(top) > 1)
+    ties = tuple(m for m, v in enumerate(vector, start=1) if v == top and m != k)
+    return Decoded(k, classes.label(k), one_hot, ties)
 
 
 def read_labels(text: str, source: str, classes: Classes) -> list[str]:

@@ -58,3 +58,20 @@ def test_theta_index_is_checked():
     net = nncalc.load(SAMPLES / "lecture-3-3-1.yaml")
     with pytest.raises(IndexError, match=r"Θ\^\(1\) … Θ\^\(2\)"):
         net.theta(3)
+
+
+def test_repr_is_a_summary_of_the_layers():
+    # 3-3-4 vehicles: Θ^(1) 3×(3+1) = 12, Θ^(2) 4×(3+1) = 16 parameters, by hand
+    net = nncalc.load(SAMPLES / "vehicles.yaml")
+    lines = repr(net).splitlines()
+    assert repr(net) == net.summary()
+    assert lines[0] == net.name
+    assert lines[1].split() == ["layer", "j", "units", "s_j", "g", "Θ^(j)", "shape", "parameters"]
+    assert [line.split() for line in lines[3:6]] == [
+        ["1", "(input)", "3", "3×4", "12"],
+        ["2", "(hidden)", "3", "σ", "4×4", "16"],
+        ["3", "(output)", "4", "σ"],
+    ]
+    assert lines[7].split() == ["total", "28"]
+    assert lines[8] == "classes: pedestrian, car, motorcycle, truck"
+    assert "array(" not in repr(net)

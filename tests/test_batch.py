@@ -94,7 +94,7 @@ def test_a_bad_row_deep_in_a_stream(run, tmp_path):
 def test_bad_dtype(run):
     r = run("forward", SAMPLES / "slide-neuron.yaml", "--dtype", "float16", "-o", "x.npy")
     assert r.code == 2
-    assert "--dtype float16 is not float64 or float32" in r.err
+    assert "'float16' is not one of 'float64', 'float32'" in r.err
 
 
 def test_matrices_from_files(write, tmp_path):

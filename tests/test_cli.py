@@ -26,14 +26,14 @@ def test_unknown_command_suggests_the_right_one(run):
     r = run("forwrd", NEURON)
     assert r.code == 2
     assert r.err == (
-        "nncalc: error: No such command 'forwrd'. Did you mean 'forward'?; see 'nncalc --help'\n"
+        "nncalc: error: no such command 'forwrd'; did you mean 'forward'? See 'nncalc --help'\n"
     )
 
 
 def test_missing_argument(run):
     r = run("forward")
     assert r.code == 2
-    assert r.err == "nncalc: error: Missing argument 'network'; see 'nncalc forward --help'\n"
+    assert r.err == "nncalc: error: missing argument 'NETWORK'; see 'nncalc forward --help'\n"
 
 
 def test_version_and_module_entry_point():

@@ -157,7 +157,7 @@ def test_precision(run):
         ([NEURON, "-x", "1,2,3", "--input", "x.csv"], "give -x or --input, not both"),
         ([NEURON, "--input", "x.txt"], "unknown input format '.txt'"),
         ([NEURON, "--precision", "0"], "--precision"),
-        ([NEURON, "--bogus"], "No such option"),
+        ([NEURON, "--bogus"], "no such option"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(run, args, message):

@@ -80,6 +80,7 @@ def test_from_sklearn_agrees_with_predict_proba(activation):
         model.fit(X, y)
     net = nncalc.from_sklearn(model)
     assert net.classes == ("0", "1", "2")
+    assert net.name == "MLPClassifier(hidden_layer_sizes=(8, 6))"
     np.testing.assert_allclose(net(X), model.predict_proba(X), rtol=1e-12, atol=1e-12)
 
 

@@ -100,7 +100,7 @@ def test_output_files(run, tmp_path):
     [
         ("0,0,1,0", "motorcycle", "one-hot"),
         ("0.1,0.6,0.2,0.1", "car", "argmax"),
-        ("0.4,0.1,0.1,0.4", "pedestrian", "tied: the first"),
+        ("0.4,0.1,0.1,0.4", "pedestrian", "argmax; tied with unit 4, the first is taken"),
     ],
 )
 def test_decode(run, vector, label, how):

@@ -146,7 +146,7 @@ def test_export_cli_and_its_note(run, tmp_path):
     [
         (["-o", "{tmp}/net.txt"], "unknown output format '.txt'"),
         (["-o", "{tmp}/missing/net.onnx"], "the folder does not exist"),
-        ([], "Missing option '--output'"),
+        ([], "missing option '--output'"),
     ],
 )
 def test_export_bad_usage(run, tmp_path, args, message):

@@ -136,7 +136,7 @@ def test_agrees_with_pytorch():
         (["3", "5", "--theta", "0"], "there is no Θ^(0); this network has only Θ^(1)"),
         (["3", "5", "--expect", "many"], "--expect 'many' is not a whole number; e.g. 60"),
         (["nope.yaml"], "nope.yaml: no such file"),
-        ([], "Missing argument"),
+        ([], "missing argument"),
     ],
 )
 def test_bad_sizes_exit_2(run, args, message):

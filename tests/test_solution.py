@@ -132,7 +132,7 @@ def test_cli_formats(run):
     assert md.count("### Example") == 4
     bad = run("forward", SAMPLES / "slide-neuron.yaml", "--format", "pdf")
     assert bad.code == 2
-    assert "--format pdf is not table, latex or markdown" in bad.err
+    assert "'pdf' is not one of 'table', 'latex', 'markdown'" in bad.err
 
 
 @pytest.mark.skipif(shutil.which("pdflatex") is None, reason="no TeX engine installed")

@@ -98,7 +98,7 @@ def test_layer_and_unit_focus_tables(run):
     assert run("forward", VEHICLES, "-x", x, "--layer", "4").code == 2
     assert run("forward", VEHICLES, "-x", x, "--unit", "5").code == 2
     bad = run("forward", VEHICLES, "-x", x, "--layer", "2", "--json")
-    assert bad.code == 2 and "--layer and --unit are for tables and --explain" in bad.err
+    assert bad.code == 2 and "--layer and --unit are for tables, --explain and --expect" in bad.err
 
 
 def test_many_examples_one_row_each(run, write, monkeypatch):

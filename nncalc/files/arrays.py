@@ -23,7 +23,7 @@ import numpy as np
 
 from nncalc.activations import Array
 from nncalc.errors import NNCalcError, first_line
-from nncalc.files.reader import HINT, max_bytes, opened, too_big
+from nncalc.files.reader import HINT, max_bytes, opened, size, too_big
 from nncalc.parsing import number
 
 _KINDS = {"U": "text", "S": "bytes", "b": "booleans", "c": "complex numbers", "V": "records"}
@@ -81,7 +81,7 @@ def load_npy(path: str | os.PathLike[str]) -> Array:
     source = str(path)
     with opened(path) as f, _FileErrors(source, ".npy"):
         header = npy_header(f, source)
-        return npy_data(f, header, source, os.fstat(f.fileno()).st_size - f.tell())
+        return npy_data(f, header, source, size(f) - f.tell())
 
 
 def load_npz(path: str | os.PathLike[str], key: str | None) -> Array:
@@ -250,9 +250,9 @@ def _csv_lines(path: str | os.PathLike[str], bounded: bool) -> Iterator[tuple[in
     source = str(path)
     line = 0
     with opened(path) as f:
-        size = os.fstat(f.fileno()).st_size
-        if bounded and size > max_bytes():
-            raise too_big(source, size, max_bytes())
+        length = size(f)
+        if bounded and length > max_bytes():
+            raise too_big(source, length, max_bytes())
         try:
             for line, cells in enumerate(csv.reader(_text_lines(f, source, bounded)), start=1):
                 stripped = [c.strip() for c in cells]
@@ -292,7 +292,7 @@ def _npy_chunks(path: str | os.PathLike[str], rows: int) -> Iterator[Any]:
     source = str(path)
     with opened(path) as f, _FileErrors(source, ".npy"):
         header = npy_header(f, source)
-        available = os.fstat(f.fileno()).st_size - f.tell()
+        available = size(f) - f.tell()
         if header.nbytes > available:
             raise EOFError("it ends early")
         yield header.shape

@@ -10,14 +10,36 @@ import numpy as np
 
 from nncalc.errors import NNCalcError
 from nncalc.files import arrays
+from nncalc.files.reader import Piped
 from nncalc.network import Array, Network
 from nncalc.parsing import vector
 
 SUFFIXES = (".yaml", ".yml", ".csv", ".npy")
+FORMATS = ("csv", "npy", "yaml")
+"""What --input-format names: the format of examples whatever the file's name."""
+
+
+def input_format(path: str | os.PathLike[str], given: str | None = None) -> str:
+    """The format of an examples file as a suffix ('.csv'): ``given`` (one of FORMATS),
+    else the name's suffix; standard input's is told by its content: the .npy magic,
+    else a YAML list or mapping, else CSV."""
+    if given:
+        return f".{given}"
+    if not isinstance(path, Piped):
+        return Path(path).suffix.lower()
+    if path.data.startswith(b"\x93NUMPY"):
+        return ".npy"
+    from nncalc.files.yamlfile import YDict, YList, parse
+
+    try:
+        doc = parse(path.data.decode("utf-8-sig"), str(path))
+    except (NNCalcError, UnicodeDecodeError):
+        return ".csv"
+    return ".yaml" if isinstance(doc, YDict | YList) else ".csv"
 
 
 def choose(
-    network: Network, xs: Sequence[str] = (), path: str | None = None
+    network: Network, xs: Sequence[str] = (), path: str | None = None, fmt: str | None = None
 ) -> tuple[Array, list[str | None]]:
     """The examples to run: -x vectors, else an --input file, else the file's ``inputs:``."""
     if xs and path:
@@ -33,7 +55,7 @@ def choose(
                 )
         return network.batch(rows), [None] * len(xs)
     if path:
-        return read_examples(path, network.sizes[0])
+        return read_examples(path, network.sizes[0], fmt)
     if network.inputs is not None and len(network.inputs):
         return network.inputs, list(network.input_names)
     raise NNCalcError.at(
@@ -51,9 +73,12 @@ def _example_x(s1: int) -> str:
     return f"x_1,x_2,…,x_{s1} ({s1} numbers)"
 
 
-def read_examples(path: str | os.PathLike[str], s1: int) -> tuple[Array, list[str | None]]:
-    """A batch of examples (rows) and their names, from a .yaml, .csv or .npy file."""
-    suffix = Path(path).suffix.lower()
+def read_examples(
+    path: str | os.PathLike[str], s1: int, fmt: str | None = None
+) -> tuple[Array, list[str | None]]:
+    """A batch of examples (rows) and their names, from a .yaml, .csv or .npy file (or
+    one of the format ``fmt``; see input_format)."""
+    suffix = input_format(path, fmt)
     if suffix in (".yaml", ".yml"):
         from nncalc.files.netfile import load_examples
 
@@ -67,13 +92,17 @@ def read_examples(path: str | os.PathLike[str], s1: int) -> tuple[Array, list[st
         raise NNCalcError.at(
             f"unknown input format '{suffix or Path(path).name}'",
             str(path),
-            hint="use " + ", ".join(SUFFIXES),
+            hint="use " + ", ".join(SUFFIXES) + ", or give --input-format",
         )
     return X, [None] * X.shape[0]
 
 
 def stream(
-    network: Network, xs: Sequence[str] = (), path: str | None = None, rows: int = 65536
+    network: Network,
+    xs: Sequence[str] = (),
+    path: str | None = None,
+    rows: int = 65536,
+    fmt: str | None = None,
 ) -> tuple[int | None, Iterator[Array]]:
     """(number of examples if known, chunks of examples) for large batches.
 
@@ -81,13 +110,13 @@ def stream(
     NNCALC_MAX_BYTES (and than memory); other sources are one chunk.
     """
     s1 = network.sizes[0]
-    suffix = Path(path).suffix.lower() if path and not xs else ""
+    suffix = input_format(path, fmt) if path and not xs else ""
     if suffix == ".npy":
         shape, chunks = arrays.npy_chunks(path, rows)
         return _examples(shape, s1, str(path)), chunks
     if suffix == ".csv":
         return None, arrays.csv_chunks(path, s1, rows, f"s_1 = {s1}", bounded=False)
-    X, _ = choose(network, xs, path)
+    X, _ = choose(network, xs, path, fmt)
     return X.shape[0], iter([X])
 
 

@@ -7,6 +7,7 @@ import csv
 import os
 import signal
 import stat
+import sys
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -18,6 +19,8 @@ from nncalc.errors import NNCalcError
 from nncalc.network import Array
 
 SUFFIXES = (".csv", ".npy")
+STDOUT = "-"
+"""The output path that means standard output (as CSV, for matrices)."""
 
 
 def check_path(path: str | os.PathLike[str], suffixes: Sequence[str] = SUFFIXES) -> Path:
@@ -180,7 +183,8 @@ def write_matrix(
 
 
 class MatrixWriter:
-    """Rows of a matrix written as they come, to .csv or .npy, atomically.
+    """Rows of a matrix written as they come, to .csv or .npy, atomically, or as CSV to
+    standard output when the path is STDOUT.
 
     The .npy header is written first with room for any row count and rewritten with the
     real one at the end, so nothing is held in memory.
@@ -189,14 +193,17 @@ class MatrixWriter:
     _HEADER = 118  # bytes of the .npy header dict: 10 + 118 is a multiple of 64
 
     def __init__(self, path: str | os.PathLike[str], header: Sequence[str], dtype=np.float64):
-        self.path = check_path(path)
+        self.path = None if str(path) == STDOUT else check_path(path)
         self.header, self.dtype = list(header), np.dtype(dtype)
-        self.npy = self.path.suffix.lower() == ".npy"
+        self.npy = self.path is not None and self.path.suffix.lower() == ".npy"
         self.rows = 0
 
     def __enter__(self) -> MatrixWriter:
         with contextlib.ExitStack() as stack:  # a failure before the end removes the file
-            self.file = stack.enter_context(atomic(self.path, "wb" if self.npy else "w"))
+            if self.path is None:
+                self.file = sys.stdout
+            else:
+                self.file = stack.enter_context(atomic(self.path, "wb" if self.npy else "w"))
             if self.npy:
                 self._npy_header()
             else:

@@ -9,8 +9,10 @@ no further than the limit.
 from __future__ import annotations
 
 import errno
+import io
 import os
 import stat
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import BinaryIO
@@ -24,6 +26,8 @@ LARGEST = 1 << 40
 """The largest limit NNCALC_MAX_BYTES may set (1 TiB)."""
 
 HINT = "raise NNCALC_MAX_BYTES"
+STDIN = "<stdin>"
+"""What messages call standard input, read where a command line says ``-``."""
 _PIECE = 16 * 1024 * 1024
 _FIRST = 64 * 1024
 _KINDS = {
@@ -62,6 +66,43 @@ def too_big(source: str, size: int | None, limit: int, hint: str | None = None) 
     )
 
 
+class Piped(str):
+    """Standard input, read once: a name ('<stdin>') that opened() serves from ``data``."""
+
+    data: bytes
+
+
+def read_stdin() -> bytes:
+    """Standard input's bytes, at most max_bytes() like a file's; refused when it is a
+    terminal, where nothing was piped (rather than wait for typing)."""
+    if sys.stdin is None or sys.stdin.isatty():
+        raise NNCalcError.at(
+            "nothing piped to standard input", STDIN, hint="pipe a file in: ... - < FILE"
+        )
+    limit = max_bytes()
+    try:
+        data = read_at_most(sys.stdin.buffer, limit + 1)
+    except (OSError, ValueError) as e:  # closed, or not readable (EBADF, EIO)
+        raise NNCalcError.at(f"cannot read: {getattr(e, 'strerror', None) or e}", STDIN) from None
+    if len(data) > limit:
+        raise too_big(STDIN, None, limit)
+    return data
+
+
+def stdin() -> Piped:
+    """Standard input, read (bounded) once, to hand to any reader of files."""
+    piped = Piped(STDIN)
+    piped.data = read_stdin()
+    return piped
+
+
+def size(f: BinaryIO) -> int:
+    """The size in bytes of a file opened by opened() (standard input's: what was read)."""
+    if isinstance(f, io.BytesIO):
+        return len(f.getbuffer())
+    return os.fstat(f.fileno()).st_size
+
+
 def open_file(path: str | os.PathLike[str]) -> BinaryIO:
     """The file at ``path`` opened for reading, if it is a regular file; raises OSError
     (NotRegularFileError for a directory, device, FIFO or socket) otherwise."""
@@ -96,6 +137,9 @@ def _not_regular(mode: int) -> NotRegularFileError:
 def opened(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
     """open_file as a context, with every way of opening or reading failing as NNCalcError."""
     source = str(path)
+    if isinstance(path, Piped):
+        yield io.BytesIO(path.data)
+        return
     try:
         with open_file(path) as f:
             yield f
@@ -136,10 +180,10 @@ def read_bytes(
     max_bytes()), with a clear error for every way reading can fail."""
     limit = max_bytes() if limit is None else min(limit, max_bytes())
     with opened(path) as f:
-        size = os.fstat(f.fileno()).st_size
-        if size > limit:
-            raise too_big(str(path), size, limit, hint)
-        data = read_at_most(f, limit + 1, size)
+        length = size(f)
+        if length > limit:
+            raise too_big(str(path), length, limit, hint)
+        data = read_at_most(f, limit + 1, length)
     if len(data) > limit:  # the file grew, or its size is not what it says (/proc)
         raise too_big(str(path), None, limit, hint)
     return data

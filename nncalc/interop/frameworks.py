@@ -141,7 +141,8 @@ def to_torch(network: Network) -> Any:
 
 
 def from_sklearn(model: Any, name: str | None = None) -> Network:
-    """A Network from a fitted MLPClassifier or MLPRegressor (classes named when it has them)."""
+    """A Network from a fitted MLPClassifier or MLPRegressor (classes named when it has them),
+    named after the estimator unless ``name`` is given."""
     for attribute in ("coefs_", "intercepts_", "out_activation_"):
         if not hasattr(model, attribute):
             raise NNCalcError.at(f"{type(model).__name__} has no {attribute}", hint="fit it first")
@@ -160,4 +161,11 @@ def from_sklearn(model: Any, name: str | None = None) -> Network:
     names = None
     if classes is not None and len(classes) == layers[-1].units:
         names = tuple(str(c) for c in classes)
-    return Network(layers, name, names)
+    return Network(layers, name or _estimator_name(model), names)
+
+
+def _estimator_name(model: Any) -> str:
+    """The estimator as scikit-learn writes it: MLPClassifier(hidden_layer_sizes=(5,))."""
+    sizes = getattr(model, "hidden_layer_sizes", None)
+    shape = "" if sizes is None else f"hidden_layer_sizes={sizes!r}"
+    return f"{type(model).__name__}({shape})"

@@ -12,43 +12,24 @@ from rich.text import Text
 
 from nncalc import activations
 from nncalc.network import Array, Layer, Network, Trace
-from nncalc.params import of_network
 from nncalc.render import style
 from nncalc.render.elide import MAX_UNITS, shown
 from nncalc.render.numbers import exact, fmt, vector
 from nncalc.render.style import Fitted
-
-
-def g_symbol(activation: str) -> str:
-    """σ, tanh, ReLU, LeakyReLU_(α=0.2), … or SwiGLU."""
-    if activation == activations.SWIGLU:
-        return "SwiGLU"
-    return activations.get(activation).label
-
-
-def role(network: Network, j: int) -> str:
-    if j == 1:
-        return "input"
-    return "output" if j == network.L else "hidden"
+from nncalc.summary import HEADERS, g_symbol, role, rows
 
 
 def summary(network: Network) -> Fitted:
     """Sizes s_j, activations g and the parameters of each Θ^(j)."""
     title = network.name or "Network"
     table = style.table(title, title_style="bold")
-    for header in ("layer j", "units s_j", "g", "Θ^(j) shape", "parameters"):
+    for header in HEADERS:
         table.add_column(header, justify="left" if header in ("layer j", "g") else "right")
-    counts = of_network(network)
-    for j, s in enumerate(network.sizes, start=1):
-        g = "" if j == 1 else g_symbol(network.layers[j - 2].activation)
-        theta, params = "", ""
-        if j < network.L:
-            t = counts.theta(j)
-            theta = f"{t.shape[0]}×{t.shape[1]}" + (" ×2" if t.gated else "")
-            params = f"{t.total:,}"
-        table.add_row(f"{j} ({role(network, j)})", str(s), g, theta, params)
+    body, total = rows(network)
+    for row in body:
+        table.add_row(*row)
     table.add_section()
-    table.add_row("total", "", "", "", f"{counts.total:,}")
+    table.add_row("total", "", "", "", total)
     return Fitted(table)
 
 

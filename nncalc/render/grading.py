@@ -12,7 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from nncalc.errors import excerpt
-from nncalc.grading.marking import Grade, Mark, Sheet, show, students
+from nncalc.grading.marking import Grade, Mark, Question, Sheet, show, students
 from nncalc.render import style
 
 IGNORED_SHOWN = 10
@@ -38,9 +38,16 @@ def key_report(sheet: Sheet, marks: list[Mark]) -> Table:
     for q in sheet.questions:
         mark = checked.get(q.id)
         verdict = style.mark(mark.ok) if mark else ""
-        cells = (q.id, q.text or "", show(q.answer), show(q.computed, None))
+        cells = (q.id, q.text or "", show(q.answer), _computed(q))
         table.add_row(verdict, *map(escape, cells))
     return table
+
+
+def _computed(q: Question) -> str:
+    """What nncalc computes for a question; a predicted class by name when it has one."""
+    if q.kind == "prediction" and q.labels:
+        return f"{q.labels[q.computed - 1]} (unit {q.computed})"
+    return show(q.computed, None)
 
 
 def grade_report(grade: Grade) -> Group:

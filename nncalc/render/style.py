@@ -27,13 +27,19 @@ def table(title: str | None = None, **kw) -> Table:
     return Table(title=title, box=box.SIMPLE_HEAD, title_justify="left", **kw)
 
 
+class _Console(Console):
+    def on_broken_pipe(self) -> None:
+        """A closed pipe is the process's to handle (exit 141), not Rich's (exit 1)."""
+        raise BrokenPipeError
+
+
 def console(stderr: bool = False) -> Console:
     """A console for stdout (or stderr); piped output has no trailing spaces (Rich pads
     table cells and titles to the table's width)."""
     file = sys.stderr if stderr else sys.stdout
     if not file.isatty():
         file = _Stripped(file)
-    return Console(highlight=False, file=file)
+    return _Console(highlight=False, file=file)
 
 
 class _Stripped:

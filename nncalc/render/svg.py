@@ -29,7 +29,8 @@ def draw(
     L = network.L
     columns = [shown(s) for s in network.sizes]
     rows = max(len(c) + (j < L) for j, c in enumerate(columns, start=1))
-    width = max(2 * MARGIN + GAP_X * (L - 1), 470)
+    names = max(map(len, network.classes or ()), default=0)  # class names right of layer L
+    width = max(2 * MARGIN + GAP_X * (L - 1) + max(0, RADIUS + 6 + 7 * names - MARGIN), 470)
     height = 2 * MARGIN + GAP_Y * (rows - 1) + 30
     place: dict[tuple[int, int], tuple[float, float]] = {}
     for j, column in enumerate(columns, start=1):
@@ -46,14 +47,11 @@ def draw(
         f'<rect width="{width}" height="{height}" fill="white"/>',
     ]
     parts += _edges(network, place)
-    parts += _units(place, trace, k, precision, inline)
+    parts += _units(network, place, trace, k, precision, inline)
     for j, column in enumerate(columns, start=1):
         x = MARGIN + GAP_X * (j - 1)
-        role = (
-            "input"
-            if j == 1
-            else ("output" if j == L else f"g = {g_symbol(network.layers[j - 2].activation)}")
-        )
+        g = "" if j == 1 else f"g = {g_symbol(network.layers[j - 2].activation)}"
+        role = "input" if j == 1 else (f"output · {g}" if j == L else g)
         parts.append(
             f'<text x="{x}" y="24" text-anchor="middle" font-weight="bold">layer {j}</text>'
         )
@@ -98,7 +96,9 @@ def _edges(network: Network, place: dict) -> list[str]:
     return lines
 
 
-def _units(place: dict, trace: Trace | None, k: int, precision: int, focusable: bool) -> list[str]:
+def _units(
+    network: Network, place: dict, trace: Trace | None, k: int, precision: int, focusable: bool
+) -> list[str]:
     """Circles for units (with a_i^(j), and its value when traced), dashed ones for biases;
     each unit is a group marked with its layer j and number i."""
     out = []
@@ -115,6 +115,11 @@ def _units(place: dict, trace: Trace | None, k: int, precision: int, focusable: 
             f'<g class="node" data-layer="{j}" data-unit="{i}"{tab}>'
             f'<circle class="unit" cx="{x}" cy="{y}" r="{RADIUS}" fill="#fefce8" stroke="#374151"/>'
         )
+        if j == network.L and network.classes:
+            out.append(
+                f'<text class="class" x="{x + RADIUS + 6}" y="{y + 4}" fill="#555">'
+                f"{escape(network.classes[i - 1])}</text>"
+            )
         if trace is None:
             out.append(f'<text x="{x}" y="{y + 4}" text-anchor="middle">{label(j, i)}</text></g>')
         else:
