@@ -1,0 +1,792 @@
+"""Per-student variants of an answer sheet: random networks and x drawn from the student id.
+
+A sheet's ``variants:`` section names random values; questions use them as ``$NAME``
+wherever they take a network or an x. Each student's values come from an HMAC-SHA256
+byte stream keyed by the sheet's secret seed, so a variant depends only on the seed,
+the section, the student id and how many draws were ill-posed (see ``stream`` and
+docs/grading.md, "The derivation"), never on the roster, the machine or a library.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import functools
+import hashlib
+import hmac
+import io
+import itertools
+import json
+import math
+import os
+import re
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from nncalc import activations
+from nncalc.errors import NNCalcError
+from nncalc.files import netfile, netsave
+from nncalc.files.checker import Checker, is_number, kind
+from nncalc.files.yamlfile import Pos, YDict, YList, load_file, parse, read_bytes
+from nncalc.grading import marking
+from nncalc.network import Layer, Network, Trace
+
+FORMAT = 1
+"""The derivation's version; part of every HMAC message, so a change is never silent."""
+MAX_REDRAWS = 1000
+"""Ill-posed draws tolerated per student before the sheet is refused."""
+MAX_UNITS = 32
+"""Most units in a layer of a random network (and entries in a random vector)."""
+MAX_LAYERS = 8
+MAX_PLACES = 6
+MAX_MAGNITUDE = 10**6
+"""Largest |lo| and |hi| of a range: values stay exact decimals of ≤ 13 digits."""
+MAX_ROSTER_BYTES = 4 * 1024 * 1024
+SHOWN = 40
+"""Most characters of a file's text (an id, a name) repeated in a message."""
+
+SECTION_KEYS = ("seed", "allow_saturated", "random")
+RANDOM_KEYS = ("network", "vector")
+NETWORK_KEYS = ("sizes", "activation", "activations", "classes", "integers", "decimals", "places")
+VECTOR_KEYS = ("size", "integers", "decimals", "places")
+VALUE_KINDS = ("z", "activation", "output", "prediction")
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+_EPS = 2.0**-53
+
+
+@dataclass(frozen=True)
+class Random:
+    """One random value: matrices of the given shapes, entries k / 10^places, lo ≤ k ≤ hi."""
+
+    name: str
+    kind: str  # "network" or "vector"
+    shapes: tuple[tuple[int, int], ...]
+    lo: int
+    hi: int
+    places: int
+    activations: tuple[str, ...] = ()
+    classes: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class Value:
+    """A drawn value: its matrices of whole numbers k, each entry k / 10^places."""
+
+    random: Random
+    matrices: tuple[tuple[tuple[int, ...], ...], ...]
+
+    def text(self, k: int) -> str:
+        """An entry as an exact decimal with ``places`` decimals ('-1.5', '2')."""
+        return f"{Decimal(k).scaleb(-self.random.places):f}"
+
+    def exact(self) -> tuple[list[list[int]], int]:
+        """The first matrix as whole numbers, and the denominator 10^places of each."""
+        return [list(row) for row in self.matrices[0]], 10**self.random.places
+
+    def floats(self, m: int = 0) -> list[list[float]]:
+        scale = 10**self.random.places
+        return [[k / scale for k in row] for row in self.matrices[m]]
+
+    @functools.cached_property
+    def network(self) -> Network:
+        layers = (Layer(self.floats(m), g) for m, g in enumerate(self.random.activations))
+        return Network(tuple(layers), self.random.name, self.random.classes)
+
+    def vector(self) -> list[float]:
+        return self.floats()[0]
+
+
+@dataclass(frozen=True)
+class Use:
+    """A question that uses random values, with what well-posedness needs of it."""
+
+    id: str
+    kind: str
+    network: str | Network | None
+    x: str | list[float] | None
+    layer: int | None
+    unit: int | None
+    tolerance: float
+    rel_tolerance: float
+    line: int
+
+
+@dataclass(frozen=True)
+class Variants:
+    """A sheet with a ``variants:`` section, checked; ``draw`` makes a student's values."""
+
+    seed: str
+    section: Any
+    randoms: dict[str, Random]
+    allow_saturated: bool
+    uses: tuple[Use, ...]
+    doc: YDict
+    source: str
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One student's values and how many draws before them were ill-posed."""
+
+    student: str
+    values: dict[str, Value]
+    redraws: int
+
+
+@dataclass(frozen=True)
+class Student:
+    id: str
+    name: str | None = None
+
+
+# --- the derivation --------------------------------------------------------------------
+
+
+def stream(seed: str, section: Any, student: str, counter: int) -> Iterator[bytes]:
+    """The blocks b = 0, 1, … of draw ``counter`` for ``student``: 32 bytes each,
+    HMAC-SHA256(key = seed in UTF-8, message = the UTF-8 JSON array
+    ["nncalc-variants", FORMAT, section, student, counter, b] with sorted keys, no spaces,
+    non-ASCII characters as themselves)."""
+    key = seed.encode("utf-8")
+    head = _json(["nncalc-variants", FORMAT, section, student, counter])[:-1]
+    for block in itertools.count():
+        yield hmac.new(key, f"{head},{block}]".encode(), hashlib.sha256).digest()
+
+
+class Bytes:
+    """A stream's blocks read as one run of bytes."""
+
+    def __init__(self, blocks: Iterator[bytes]) -> None:
+        self.blocks = blocks
+        self.buffer = b""
+
+    def take(self, n: int) -> bytes:
+        while len(self.buffer) < n:
+            self.buffer += next(self.blocks)
+        taken, self.buffer = self.buffer[:n], self.buffer[n:]
+        return taken
+
+
+def integer(reader: Bytes, lo: int, hi: int) -> int:
+    """A whole number in lo … hi, unbiased: with n = hi − lo + 1 and m the bit length of
+    n − 1, read ceil(m / 8) bytes big-endian, keep the low m bits, accept if below n (else
+    read again); lo + that. n = 1 reads nothing."""
+    n = hi - lo + 1
+    bits = (n - 1).bit_length()
+    size, mask = (bits + 7) // 8, (1 << bits) - 1
+    while True:
+        u = int.from_bytes(reader.take(size), "big") & mask
+        if u < n:
+            return lo + u
+
+
+def values(variants: Variants, student: str, counter: int) -> dict[str, Value]:
+    """Draw ``counter``'s values: names in code-point order, each matrix row by row (the
+    bias column first), every entry ``integer(lo, hi)`` of one stream."""
+    reader = Bytes(stream(variants.seed, variants.section, student, counter))
+    drawn = {}
+    for name in sorted(variants.randoms):
+        r = variants.randoms[name]
+        matrices = tuple(
+            tuple(tuple(integer(reader, r.lo, r.hi) for _ in range(cols)) for _ in range(rows))
+            for rows, cols in r.shapes
+        )
+        drawn[name] = Value(r, matrices)
+    return drawn
+
+
+def _json(value: Any) -> str:
+    """Canonical JSON: sorted keys, no spaces, non-ASCII characters as themselves."""
+    return json.dumps(
+        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    )
+
+
+def draw(variants: Variants, student: str) -> Variant:
+    """The student's variant: the first draw (counter 0, 1, …) that is well-posed.
+
+    Raises NNCalcError naming the question when MAX_REDRAWS redraws are not enough.
+    """
+    reasons: Counter[tuple[int, str]] = Counter()
+    for counter in range(MAX_REDRAWS + 1):
+        drawn = values(variants, student, counter)
+        why = ill_posed(variants, drawn)
+        if why is None:
+            return Variant(student, drawn, counter)
+        reasons[why] += 1
+    (line, why), _ = reasons.most_common(1)[0]
+    raise NNCalcError.at(
+        f"no well-posed variant in {MAX_REDRAWS + 1} draws for student {_shown(student)}: {why}",
+        variants.source,
+        line,
+        hint="widen the ranges, or set allow_saturated: true",
+    )
+
+
+# --- well-posedness --------------------------------------------------------------------
+
+
+def ill_posed(variants: Variants, drawn: dict[str, Value]) -> tuple[int, str] | None:
+    """(line, why) of the first question the values make ill-posed, or None."""
+    traces: dict[tuple[int, int], Trace] = {}
+    for use in variants.uses:
+        net = drawn[use.network].network if isinstance(use.network, str) else use.network
+        x = drawn[use.x].vector() if isinstance(use.x, str) else use.x
+        if use.kind not in VALUE_KINDS or net is None or x is None:
+            continue
+        pair = (id(net), id(use.x))
+        if pair not in traces:
+            traces[pair] = net.forward(x)
+            why = _zero_z(traces[pair], _exact(use.network, drawn), _exact(use.x, drawn))
+        else:
+            why = None
+        why = (
+            why
+            or _saturated(traces[pair], use, variants.allow_saturated)
+            or _tie(traces[pair], use)
+        )
+        if why:
+            return use.line, f"question '{use.id}': {why}"
+    return None
+
+
+def _exact(
+    ref: str | Network | list[float], drawn: dict[str, Value]
+) -> tuple[list[list[Any]], int]:
+    """Θ^(1) or x (as a row) exactly: whole numbers or Fractions, and their denominator."""
+    if isinstance(ref, str):
+        return drawn[ref].exact()
+    rows = ref.layers[0].theta.tolist() if isinstance(ref, Network) else [ref]
+    return [[Fraction(v) for v in row] for row in rows], 1
+
+
+def _zero_z(
+    trace: Trace, theta: tuple[list[list[Any]], int], x: tuple[list[list[Any]], int]
+) -> str | None:
+    """A z that is 0: exactly, in layer 2 (exact decimals); to rounding, deeper."""
+    (rows, _), ([xs], d) = theta, x
+    for i, row in enumerate(rows, start=1):
+        if row[0] * d + sum(t * v for t, v in zip(row[1:], xs, strict=True)) == 0:
+            return f"z_{i}^(2) is exactly 0"
+    net = trace.network
+    for j in range(3, net.L + 1):
+        a = [1.0, *trace.a[j - 1][0].tolist()]
+        for i, (z, row) in enumerate(
+            zip(trace.z[j][0], net.layers[j - 2].theta, strict=True), start=1
+        ):
+            size = sum(abs(t * v) for t, v in zip(row, a, strict=True))
+            if abs(z) <= 8 * (len(a) + 1) * _EPS * size:
+                return f"z_{i}^({j}) is 0 to rounding"
+    return None
+
+
+def _saturated(trace: Trace, use: Use, allowed: bool) -> str | None:
+    """An asked activation of σ, tanh or softmax that rounds to 0 or ±1 at the precision
+    the tolerance asks for (its number of decimals)."""
+    net = trace.network
+    j = net.L if use.kind == "output" else use.layer
+    if allowed or use.kind not in ("activation", "output") or j is None or not 2 <= j <= net.L:
+        return None
+    g = net.layers[j - 2].g
+    if g is None or g.gap is None:
+        return None
+    places = math.floor(-math.log10(use.tolerance)) if use.tolerance > 0 else 6
+    half = 0.5 * 10.0**-places
+    a = trace.a[j][0].tolist()
+    for i in [use.unit] if use.unit and use.unit <= len(a) else range(1, len(a) + 1):
+        if abs(a[i - 1]) < half or abs(a[i - 1]) >= 1 - half:
+            return f"a_{i}^({j}) rounds to {round(a[i - 1])} at {places} decimals"
+    return None
+
+
+def _tie(trace: Trace, use: Use) -> str | None:
+    """The top two outputs of a prediction within 100 × the tolerance of each other."""
+    if use.kind != "prediction" or trace.network.sizes[-1] < 2:
+        return None
+    h = sorted(trace.output[0].tolist())
+    allowed = max(use.tolerance, use.rel_tolerance * abs(h[-1]))
+    if h[-1] - h[-2] <= 100 * allowed:
+        return f"the top two outputs differ by {h[-1] - h[-2]:.3g}, not more than 100 × {allowed:g}"
+    return None
+
+
+# --- reading the sheet -----------------------------------------------------------------
+
+
+def load(path: str | os.PathLike[str]) -> Variants:
+    """Read a sheet with a ``variants:`` section. Raises NNCalcError listing its problems."""
+    return from_yaml(load_file(path), str(path))
+
+
+def from_yaml(doc: Any, source: str) -> Variants:
+    """Variants from a parsed sheet (see yamlfile.parse)."""
+    return _Reader(source).variants(doc)
+
+
+def has_variants(path: str | os.PathLike[str]) -> bool:
+    doc = load_file(path)
+    return isinstance(doc, YDict) and "variants" in doc
+
+
+class _Reader(Checker):
+    """Checks the variants section and the questions' $NAMEs, collecting every problem."""
+
+    def variants(self, doc: Any) -> Variants:
+        if not isinstance(doc, YDict) or not isinstance(doc.get("variants"), YDict):
+            pos = doc.value_pos.get("variants", doc.pos) if isinstance(doc, YDict) else None
+            self.problem(pos, "expected a 'variants:' mapping with seed and random")
+            self.raise_problems()
+        section = doc["variants"]
+        self.check_keys(section, SECTION_KEYS, "variants")
+        seed = section.get("seed")
+        if not isinstance(seed, str) or not seed:
+            pos = section.value_pos.get("seed", section.pos)
+            self.problem(pos, "variants: 'seed' should be text, your secret", "seed: week3-x7q")
+        allow = section.get("allow_saturated", False)
+        if not isinstance(allow, bool):
+            self.problem(section.value_pos["allow_saturated"], "'allow_saturated' is true or false")
+        randoms = self.randoms(section)
+        uses = self.uses(doc, randoms)
+        self.raise_problems()
+        plain = {k: v for k, v in _plain(section).items() if k != "seed"}
+        return Variants(str(seed), plain, randoms, bool(allow), uses, doc, self.source)
+
+    def randoms(self, section: YDict) -> dict[str, Random]:
+        items = section.get("random")
+        if not isinstance(items, YDict) or not items:
+            pos = section.value_pos.get("random", section.pos)
+            self.problem(pos, "variants: 'random' should name random values", "random: {x: ...}")
+            return {}
+        found = {}
+        for name, spec in items.items():
+            pos = items.value_pos[name]
+            if not _NAME.fullmatch(name):
+                self.problem(items.key_pos[name], f"'{name}' is not a name", "letters, digits, _")
+            elif (
+                not isinstance(spec, YDict) or len(spec) != 1 or next(iter(spec)) not in RANDOM_KEYS
+            ):
+                self.problem(pos, f"random '{name}' should be {{network: ...}} or {{vector: ...}}")
+            else:
+                what = next(iter(spec))
+                inner = spec[what]
+                if not isinstance(inner, YDict):
+                    self.problem(pos, f"random '{name}': '{what}' should be a mapping")
+                    continue
+                random = getattr(self, what)(name, inner)
+                if random is not None:
+                    found[name] = random
+        return found
+
+    def network(self, name: str, d: YDict) -> Random | None:
+        where = f"random '{name}'"
+        self.check_keys(d, NETWORK_KEYS, where)
+        sizes = d.get("sizes")
+        ok = (
+            isinstance(sizes, YList)
+            and 2 <= len(sizes) <= MAX_LAYERS
+            and all(_whole(s) and 1 <= s <= MAX_UNITS for s in sizes)
+        )
+        if not ok:
+            self.problem(
+                d.value_pos.get("sizes", d.pos),
+                f"{where}: 'sizes' should be 2 … {MAX_LAYERS} whole numbers in 1 … {MAX_UNITS}",
+                "sizes: [3, 3, 2]",
+            )
+            return None
+        gs = self.layer_activations(d, where, len(sizes) - 1)
+        classes = self.classes(d, where, sizes[-1])
+        bounds = self.range(d, where)
+        if gs is None or bounds is None or classes is False:
+            return None
+        shapes = tuple((b, a + 1) for a, b in itertools.pairwise(sizes))
+        return Random(name, "network", shapes, *bounds, activations=gs, classes=classes)
+
+    def vector(self, name: str, d: YDict) -> Random | None:
+        where = f"random '{name}'"
+        self.check_keys(d, VECTOR_KEYS, where)
+        size = d.get("size")
+        if not (_whole(size) and 1 <= size <= MAX_UNITS):
+            pos = d.value_pos.get("size", d.pos)
+            self.problem(pos, f"{where}: 'size' should be a whole number in 1 … {MAX_UNITS}")
+            return None
+        bounds = self.range(d, where)
+        return None if bounds is None else Random(name, "vector", ((1, size),), *bounds)
+
+    def layer_activations(self, d: YDict, where: str, n: int) -> tuple[str, ...] | None:
+        if "activation" in d and "activations" in d:
+            self.problem(d.pos, f"{where}: give 'activation' or 'activations', not both")
+            return None
+        given = d.get("activations", [d.get("activation", "sigmoid")])
+        pos = d.value_pos.get("activations", d.value_pos.get("activation", d.pos))
+        if (
+            not isinstance(given, list)
+            or len(given) not in (1, n)
+            or ("activations" in d and len(given) != n)
+        ):
+            self.problem(pos, f"{where}: 'activations' should list {n} names, one per Θ^(j)")
+            return None
+        names = []
+        for g in given:
+            try:
+                names.append(activations.get(str(g)).name)
+            except KeyError as e:
+                self.problem(pos, f"{where}: {e.args[0]}")
+                return None
+        return tuple(names * (n if len(names) == 1 else 1))
+
+    def classes(self, d: YDict, where: str, k: int) -> tuple[str, ...] | bool | None:
+        if "classes" not in d:
+            return None
+        names = d["classes"]
+        if not isinstance(names, YList) or len(names) != k or len(set(map(str, names))) != k:
+            self.problem(d.value_pos["classes"], f"{where}: 'classes' should be {k} distinct names")
+            return False
+        return tuple(str(c) for c in names)
+
+    def range(self, d: YDict, where: str) -> tuple[int, int, int] | None:
+        """(lo, hi, places) with lo and hi scaled by 10^places."""
+        given = [key for key in ("integers", "decimals") if key in d]
+        if len(given) != 1:
+            self.problem(
+                d.pos, f"{where}: give one of 'integers: [lo, hi]' or 'decimals: [lo, hi]'"
+            )
+            return None
+        key = given[0]
+        bounds, pos = d[key], d.value_pos[key]
+        places = self.places(d, where, key)
+        if places is None:
+            return None
+        numbers = _whole if key == "integers" else is_number
+        if not (
+            isinstance(bounds, YList)
+            and len(bounds) == 2
+            and all(numbers(b) and abs(b) <= MAX_MAGNITUDE for b in bounds)
+        ):
+            kinds = "whole numbers" if key == "integers" else "numbers"
+            self.problem(pos, f"{where}: '{key}' should be [lo, hi], two {kinds} of at most 1e6")
+            return None
+        scale = 10**places
+        lo = math.ceil(Decimal(repr(bounds[0])) * scale)
+        hi = math.floor(Decimal(repr(bounds[1])) * scale)
+        if bounds[0] > bounds[1] or lo > hi:
+            self.problem(pos, f"{where}: '{key}' has no value with {places} decimals", "lo ≤ hi")
+            return None
+        if lo == hi == 0:
+            self.problem(pos, f"{where}: '{key}' can only draw 0, so every variant is ill-posed")
+            return None
+        return lo, hi, places
+
+    def places(self, d: YDict, where: str, key: str) -> int | None:
+        if key == "integers":
+            if "places" in d:
+                self.problem(d.key_pos["places"], f"{where}: 'places' goes with 'decimals'")
+                return None
+            return 0
+        places = d.get("places")
+        if not (_whole(places) and 0 <= places <= MAX_PLACES):
+            pos = d.value_pos.get("places", d.pos)
+            self.problem(pos, f"{where}: 'places' should be a whole number in 0 … {MAX_PLACES}")
+            return None
+        return places
+
+    def uses(self, doc: YDict, randoms: dict[str, Random]) -> tuple[Use, ...]:
+        """Each question's $NAMEs checked (defined, the right kind, no ``answer:``)."""
+        found = []
+        items = doc.get("questions")
+        tol = _number(doc.get("tolerance"), marking.DEFAULT_TOLERANCE)
+        rel = _number(doc.get("rel_tolerance"), 0.0)
+        for q in items if isinstance(items, YList) else ():
+            kinds = [
+                k for k in marking.KINDS if isinstance(q, YDict) and isinstance(q.get(k), YDict)
+            ]
+            if len(kinds) != 1:
+                continue  # the sheet's reader says what is wrong
+            spec = q[kinds[0]]
+            refs = {key: self.ref(spec, key, randoms) for key in ("network", "x")}
+            if not any(isinstance(r, str) for r in refs.values()):
+                continue
+            if "answer" in q:
+                self.problem(
+                    q.key_pos["answer"],
+                    "a question with $values has no 'answer:'",
+                    "nncalc computes each student's key",
+                )
+            qtol = _number(q.get("tolerance"), 0.0 if "rel_tolerance" in q else tol)
+            use = Use(
+                str(q.get("id")),
+                kinds[0],
+                self.fixed_network(spec, refs["network"]),
+                refs["x"] if isinstance(refs["x"], str) else _row(spec.get("x")),
+                _whole_or_none(spec.get("layer")),
+                _whole_or_none(spec.get("unit")),
+                qtol,
+                _number(q.get("rel_tolerance"), rel),
+                q.pos.line,
+            )
+            self.check_sizes(use, spec, randoms)
+            found.append(use)
+        return tuple(found)
+
+    def ref(self, spec: YDict, key: str, randoms: dict[str, Random]) -> str | bool | None:
+        """The random name of ``spec[key]`` ($NAME), None when it is not one, False when
+        it is an undefined or wrong one (a problem recorded)."""
+        value = spec.get(key)
+        if not (isinstance(value, str) and value.startswith("$")):
+            return None
+        name, pos = value[1:], spec.value_pos[key]
+        wanted = "network" if key == "network" else "vector"
+        if name not in randoms:
+            close = difflib.get_close_matches(name, list(randoms), n=1, cutoff=0.6)
+            hint = f"did you mean '${close[0]}'?" if close else "define it under variants: random:"
+            self.problem(pos, f"'{_shown(value)}' is not defined in variants: random", hint)
+            return False
+        if randoms[name].kind != wanted:
+            self.problem(
+                pos, f"'{key}: {value}' needs a random {wanted}, '{name}' is a {randoms[name].kind}"
+            )
+            return False
+        return name
+
+    def fixed_network(self, spec: YDict, ref: str | bool | None) -> str | Network | None:
+        if ref is not None:
+            return ref if isinstance(ref, str) else None
+        value = spec.get("network")
+        if isinstance(value, YDict):
+            return netfile.from_yaml(value, self.source)
+        if isinstance(value, str):
+            return netfile.load(Path(self.source).parent / value)
+        return None
+
+    def check_sizes(self, use: Use, spec: YDict, randoms: dict[str, Random]) -> None:
+        net = use.network
+        s1 = (
+            randoms[net].shapes[0][1] - 1 if isinstance(net, str) else net.sizes[0] if net else None
+        )
+        x = use.x
+        n = randoms[x].shapes[0][1] if isinstance(x, str) else len(x) if x is not None else None
+        if s1 is not None and n is not None and s1 != n:
+            self.problem(
+                spec.value_pos.get("x", spec.pos),
+                f"question '{use.id}': x has {n} numbers, expected s_1 = {s1}",
+            )
+
+
+def _plain(value: Any) -> Any:
+    """A YAML value as plain JSON types (what the HMAC message holds)."""
+    return json.loads(json.dumps(value, allow_nan=False))
+
+
+def _whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _whole_or_none(value: Any) -> int | None:
+    return value if _whole(value) else None
+
+
+def _number(value: Any, default: float) -> float:
+    return abs(float(value)) if is_number(value) and math.isfinite(value) else default
+
+
+def _row(value: Any) -> list[float] | None:
+    if is_number(value):
+        value = [value]
+    ok = isinstance(value, list) and value and all(is_number(v) and math.isfinite(v) for v in value)
+    return [float(v) for v in value] if ok else None
+
+
+def _shown(text: str) -> str:
+    """A file's text for a message: at most SHOWN characters of it."""
+    return text if len(text) <= SHOWN else text[: SHOWN - 1] + "…"
+
+
+# --- a student's sheet -------------------------------------------------------------------
+
+
+def sheet(variants: Variants, variant: Variant) -> marking.Sheet:
+    """The student's answer sheet: every $NAME replaced by its value, every answer computed."""
+    doc = _copy(variants.doc, {k: v for k, v in variants.doc.items() if k != "variants"})
+    items = doc.get("questions")
+    if isinstance(items, YList):
+        doc["questions"] = _copy(items, [_substitute(q, variant) for q in items])
+    return marking.from_yaml(doc, variants.source)
+
+
+def _substitute(q: Any, variant: Variant) -> Any:
+    """A question with its $NAMEs replaced: a Network, and x as a list of numbers."""
+    if not isinstance(q, YDict):
+        return q
+    changed = {}
+    for what, spec in q.items():
+        if what in marking.KINDS and isinstance(spec, YDict):
+            changed[what] = _copy(
+                spec, {k: _value(v, spec.value_pos[k], variant) for k, v in spec.items()}
+            )
+    return _copy(q, {**q, **changed})
+
+
+def _value(value: Any, pos: Pos, variant: Variant) -> Any:
+    if not (isinstance(value, str) and value[1:] in variant.values and value.startswith("$")):
+        return value
+    drawn = variant.values[value[1:]]
+    if drawn.random.kind == "network":
+        return drawn.network
+    return _copy(YList(drawn.vector()), item_pos=[pos] * drawn.random.shapes[0][1], pos=pos)
+
+
+def _copy(original: YDict | YList, items: Any = None, **where: Any) -> Any:
+    """A new YDict or YList of ``items``, with the original's positions (or ``where``)."""
+    new = type(original)(original if items is None else items)
+    for attr in ("pos", "key_pos", "value_pos", "item_pos"):
+        if attr in where or hasattr(original, attr):
+            setattr(new, attr, where.get(attr, getattr(original, attr, None)))
+    return new
+
+
+def variant_yaml(variants: Variants, variant: Variant, key: marking.Sheet) -> str:
+    """The student's sheet as an ordinary sheet: values written in, networks inline, and
+    ``answer:`` nncalc's, so ``nncalc check`` on it agrees."""
+    doc = _plain({k: v for k, v in variants.doc.items() if k != "variants"})
+    answers = {q.id: q.computed for q in key.questions}
+    folder = Path(variants.source).parent
+    for q in doc.get("questions", []):
+        for what in marking.KINDS:
+            spec = q.get(what)
+            if isinstance(spec, dict) and "network" in spec:
+                spec["network"] = _network_doc(spec["network"], variant, folder)
+            if isinstance(spec, dict) and str(spec.get("x", "")).startswith("$"):
+                spec["x"] = variant.values[spec["x"][1:]].vector()
+        q["answer"] = answers.get(str(q.get("id")), q.get("answer"))
+    header = f"# nncalc variant of {Path(variants.source).name} for student {variant.student}\n"
+    return header + yaml.safe_dump(
+        doc, sort_keys=False, allow_unicode=True, default_flow_style=None, width=100
+    )
+
+
+def _network_doc(value: Any, variant: Variant, folder: Path) -> Any:
+    """A question's network as an inline mapping (a file read, a $NAME drawn)."""
+    if isinstance(value, str) and value.startswith("$"):
+        net = variant.values[value[1:]].network
+    elif isinstance(value, str):
+        net = netfile.load(folder / value)
+    else:
+        return value
+    return _plain(parse(netsave.dumps(net)))
+
+
+# --- rosters and submissions -------------------------------------------------------------
+
+
+def id_problem(text: str) -> str | None:
+    """Why ``text`` cannot be a student id (a folder name), or None."""
+    if not _ID.fullmatch(text):
+        return f"student id {_shown(text)!r} should be 1 … 64 letters, digits, '.', '_' or '-'"
+    if ".." in text or text == ".":
+        return f"student id {_shown(text)!r} may not be '.' or hold '..'"
+    return None
+
+
+def read_roster(path: str | os.PathLike[str]) -> list[Student]:
+    """A roster: CSV with an ``id`` column and an optional ``name`` (other columns ignored).
+    Raises NNCalcError with the line of every bad or repeated id."""
+    source = str(path)
+    try:
+        text = read_bytes(path, MAX_ROSTER_BYTES, "a roster is one line per student").decode(
+            "utf-8-sig"
+        )
+    except UnicodeDecodeError:
+        raise NNCalcError.at(
+            "not UTF-8 text", source, hint="save the roster as UTF-8 CSV"
+        ) from None
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = [h.strip().lower() for h in next(reader, [])]
+    if "id" not in header:
+        close = difflib.get_close_matches("id", header, n=1, cutoff=0.3)
+        hint = (
+            f"rename '{_shown(close[0])}' to id?"
+            if close
+            else "the first line names the columns: id,name"
+        )
+        raise NNCalcError.at("the roster has no 'id' column", source, 1, hint=hint)
+    checker = Checker(source)
+    students: dict[str, Student] = {}
+    first: dict[str, int] = {}
+    for row in reader:
+        line = reader.line_num
+        cells = dict(zip(header, row, strict=False))
+        sid = cells.get("id", "").strip()
+        if not any(c.strip() for c in row):
+            continue
+        why = id_problem(sid) or (
+            f"student id '{sid}' is repeated (first on line {first[sid]})" if sid in first else None
+        )
+        if why:
+            checker.problem(Pos(source, line, 1), why)
+            continue
+        first[sid] = line
+        students[sid] = Student(sid, cells.get("name", "").strip() or None)
+    checker.raise_problems()
+    if not students:
+        raise NNCalcError.at(
+            "the roster lists no students", source, hint="one line per student: id,name"
+        )
+    return list(students.values())
+
+
+def grade_submissions(
+    variants: Variants, roster: list[Student], submissions: list[str]
+) -> list[tuple[str, marking.Grade]]:
+    """(student, grade) of each submission, against that student's own variant. The student
+    is the file's ``student:`` key, else its folder's name; one not on the roster, or a key
+    that contradicts a folder named after another student, scores 0 with the reason."""
+    ids = {s.id for s in roster}
+    keys: dict[str, marking.Sheet] = {}
+    rows = []
+    for path in submissions:
+        folder = Path(path).parent.name
+        try:
+            answers = marking.read_answers(path)
+        except NNCalcError as e:
+            rows.append((folder if folder in ids else "", _failed(variants, path, e)))
+            continue
+        student, why = _student(answers.pop("student", None), folder, ids)
+        if why:
+            rows.append((student, _failed(variants, path, why)))
+            continue
+        if student not in keys:
+            keys[student] = sheet(variants, draw(variants, student))
+        rows.append((student, marking.grade(keys[student], answers, path)))
+    return rows
+
+
+def _student(given: Any, folder: str, ids: set[str]) -> tuple[str, str | None]:
+    """(the submission's student id, or why it has none on the roster)."""
+    if given is None:
+        if folder in ids:
+            return folder, None
+        return (
+            "",
+            f"no student id: no 'student:' and the folder {_shown(folder)!r} is not on the roster",
+        )
+    if isinstance(given, dict | list | bool):
+        return "", f"'student:' should be an id, found {kind(given)}"
+    sid = str(given).strip()
+    if sid not in ids:
+        return "", f"student {_shown(sid)!r} is not on the roster"
+    if folder in ids and folder != sid:
+        return "", f"'student: {sid}' in the folder of student '{folder}'"
+    return sid, None
+
+
+def _failed(variants: Variants, path: str, why: NNCalcError | str) -> marking.Grade:
+    error = why if isinstance(why, str) else "; ".join(str(p) for p in why.problems)
+    key = marking.Sheet(None, (), variants.source)
+    return marking.Grade(key, path, error=error)
