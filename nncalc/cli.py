@@ -585,6 +585,41 @@ def quiz(
 
 
 @app.command()
+def variants(
+    sheet: Annotated[
+        str, typer.Argument(help="An answer sheet with a variants: section.", show_default=False)
+    ],
+    students: Annotated[
+        str | None, _text("--students", help="The roster: CSV with an id column (and name).")
+    ] = None,
+    output: Annotated[
+        str | None, _text("--output", "-o", help="The folder for each student's files.")
+    ] = None,
+    student: Annotated[
+        str | None, _text("--student", help="Print this student's handout (Markdown).")
+    ] = None,
+) -> None:
+    """Per-student variants of a sheet: each student's handout, sheet and key."""
+    from nncalc.grading import variants as core
+
+    spec = core.load(sheet)
+    if student is not None and students is None and output is None:
+        from nncalc.render.handout import markdown
+
+        print(markdown(spec, core.draw(spec, core.checked_id(student)), core.Student(student)))
+        return
+    if student is not None or students is None or output is None:
+        raise NNCalcError.at("give --students ROSTER -o DIR, or --student ID alone")
+    made = core.write(spec, core.read_roster(students), output)
+    redrawn = sum(v.redraws > 0 for v in made)
+    print(
+        f"nncalc: {len(made)} variant(s) in {output}; {redrawn} redrawn to be well-posed "
+        f"({sum(v.redraws for v in made)} redraws)",
+        file=sys.stderr,
+    )
+
+
+@app.command()
 def check(
     sheet: Annotated[str, typer.Argument(help="The answer sheet (YAML).", show_default=False)],
     answers: Annotated[
@@ -594,11 +629,18 @@ def check(
     gradescope: Annotated[
         str | None, _text("--gradescope", help="Also write Gradescope's results.json here.")
     ] = None,
+    student: Annotated[
+        str | None, _text("--student", help="The student whose variant to mark against.")
+    ] = None,
+    gradescope_metadata: Annotated[
+        str | None,
+        _text("--gradescope-metadata", help="The student from Gradescope's metadata file."),
+    ] = None,
 ) -> None:
     """Check a sheet's answers against nncalc, or mark a student's answers."""
     from nncalc.grading import marking
 
-    key = marking.load_sheet(sheet)
+    key = _sheet_of(sheet, student, gradescope_metadata)
     if answers is None:
         if gradescope:
             raise NNCalcError.at("--gradescope needs --answers", hint="the student's answer file")
@@ -643,6 +685,19 @@ def _check_key(key, json_output: bool) -> None:
         raise typer.Exit(EXIT_CHECK_FAILED)
 
 
+def _sheet_of(sheet: str, student: str | None, metadata: str | None):  # -> Sheet
+    """The sheet, or the student's variant of it (--student, or Gradescope's metadata)."""
+    from nncalc.grading import marking, variants
+
+    if student is None and metadata is None:
+        return marking.load_sheet(sheet)
+    if student is not None and metadata is not None:
+        raise NNCalcError.at("give --student or --gradescope-metadata, not both")
+    student = variants.gradescope_student(metadata) if metadata else variants.checked_id(student)
+    spec = variants.load(sheet)
+    return variants.sheet(spec, variants.draw(spec, student))
+
+
 def _write_gradescope(path: str, result) -> None:
     from nncalc.files.outputs import atomic
     from nncalc.render.json import dumps, gradescope_document
@@ -660,8 +715,14 @@ def grade(
     csv_path: Annotated[
         str | None, _text("--csv", help="Write the grades here (default: stdout).")
     ] = None,
+    students: Annotated[
+        str | None, _text("--students", help="The roster: grade against each student's variant.")
+    ] = None,
 ) -> None:
     """Grade a whole class: one CSV row per submission, in the order given."""
+    if students is not None:
+        _grade_variants(sheet, submissions, students, csv_path)
+        return
     from nncalc.grading import marking
     from nncalc.render.grading import write_csv
 
@@ -696,6 +757,23 @@ def grade(
     if bugs:
         _error(f"{bugs} submission(s) hit an internal error; this is a bug, please report it")
         raise typer.Exit(EXIT_SOFTWARE)
+
+
+def _grade_variants(sheet: str, submissions: list[str], roster: str, path: str | None) -> None:
+    """grade --students: each submission against its own student's variant."""
+    from nncalc.files.outputs import atomic, check_path
+    from nncalc.grading import variants
+    from nncalc.render.handout import write_grades
+
+    spec = variants.load(sheet)
+    students = variants.read_roster(roster)
+    if path:
+        check_path(path, (".csv",))
+    rows = variants.grade_submissions(spec, students, submissions)
+    with atomic(path) if path else contextlib.nullcontext(sys.stdout) as f:
+        write_grades(f, [q.id for q in rows[0][1].sheet.questions], rows)
+    broken = sum(g.error is not None for _, g in rows)
+    print(f"nncalc: graded {len(rows)} submission(s); {broken} with no grade", file=sys.stderr)
 
 
 def _error(message: str) -> None:

@@ -34,6 +34,7 @@ from nncalc import activations
 from nncalc.errors import NNCalcError
 from nncalc.files import netfile, netsave
 from nncalc.files.checker import Checker, is_number, kind
+from nncalc.files.outputs import atomic_files
 from nncalc.files.yamlfile import Pos, YDict, YList, load_file, parse, read_bytes
 from nncalc.grading import marking
 from nncalc.network import Layer, Network, Trace
@@ -58,7 +59,7 @@ NETWORK_KEYS = ("sizes", "activation", "activations", "classes", "integers", "de
 VECTOR_KEYS = ("size", "integers", "decimals", "places")
 VALUE_KINDS = ("z", "activation", "output", "prediction")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+_ID = re.compile(r"[A-Za-z0-9._@+-]{1,64}")
 _EPS = 2.0**-53
 
 
@@ -688,7 +689,7 @@ def _network_doc(value: Any, variant: Variant, folder: Path) -> Any:
 def id_problem(text: str) -> str | None:
     """Why ``text`` cannot be a student id (a folder name), or None."""
     if not _ID.fullmatch(text):
-        return f"student id {_shown(text)!r} should be 1 … 64 letters, digits, '.', '_' or '-'"
+        return f"student id {_shown(text)!r} should be 1 … 64 letters, digits and . _ - @ +"
     if ".." in text or text == ".":
         return f"student id {_shown(text)!r} may not be '.' or hold '..'"
     return None
@@ -747,19 +748,20 @@ def grade_submissions(
     """(student, grade) of each submission, against that student's own variant. The student
     is the file's ``student:`` key, else its folder's name; one not on the roster, or a key
     that contradicts a folder named after another student, scores 0 with the reason."""
+    keys = {roster[0].id: sheet(variants, draw(variants, roster[0].id))}  # a bad sheet fails here
     ids = {s.id for s in roster}
-    keys: dict[str, marking.Sheet] = {}
     rows = []
     for path in submissions:
         folder = Path(path).parent.name
         try:
             answers = marking.read_answers(path)
         except NNCalcError as e:
-            rows.append((folder if folder in ids else "", _failed(variants, path, e)))
+            error = "; ".join(str(p) for p in e.problems)
+            rows.append((folder if folder in ids else "", _failed(keys, path, error)))
             continue
         student, why = _student(answers.pop("student", None), folder, ids)
         if why:
-            rows.append((student, _failed(variants, path, why)))
+            rows.append((student, _failed(keys, path, why)))
             continue
         if student not in keys:
             keys[student] = sheet(variants, draw(variants, student))
@@ -786,7 +788,66 @@ def _student(given: Any, folder: str, ids: set[str]) -> tuple[str, str | None]:
     return sid, None
 
 
-def _failed(variants: Variants, path: str, why: NNCalcError | str) -> marking.Grade:
-    error = why if isinstance(why, str) else "; ".join(str(p) for p in why.problems)
-    key = marking.Sheet(None, (), variants.source)
-    return marking.Grade(key, path, error=error)
+def _failed(keys: dict[str, marking.Sheet], path: str, error: str) -> marking.Grade:
+    """A score-0 grade with its reason (the questions and points of any variant)."""
+    return marking.Grade(next(iter(keys.values())), path, error=error)
+
+
+def checked_id(student: str, source: str | None = None, line: int | None = None) -> str:
+    """``student`` if it can be a student id (see id_problem), else NNCalcError."""
+    why = id_problem(student)
+    if why:
+        raise NNCalcError.at(why, source, line)
+    return student
+
+
+def gradescope_student(path: str | os.PathLike[str]) -> str:
+    """The student id of Gradescope's submission_metadata.json: ``users[0].sid`` (the
+    Student ID of the course roster) when set, else ``users[0].email``."""
+    source = str(path)
+    try:
+        meta = json.loads(read_bytes(path, marking.MAX_ANSWER_BYTES))
+    except (ValueError, RecursionError):
+        raise NNCalcError.at(
+            "not a JSON document", source, hint="Gradescope's submission_metadata.json"
+        ) from None
+    users = meta.get("users") if isinstance(meta, dict) else None
+    user = users[0] if isinstance(users, list) and users and isinstance(users[0], dict) else {}
+    for field in ("sid", "email"):
+        value = user.get(field)
+        if isinstance(value, str | int) and not isinstance(value, bool) and str(value).strip():
+            return checked_id(str(value).strip(), source)
+    raise NNCalcError.at(
+        "no users[0].sid or users[0].email",
+        source,
+        hint="is this Gradescope's submission_metadata.json?",
+    )
+
+
+def write(
+    variants: Variants, roster: list[Student], folder: str | os.PathLike[str]
+) -> list[Variant]:
+    """FOLDER/ID/variant.yaml, questions.md and questions.tex for each student (each
+    student's three files all or none), then FOLDER/key.csv. Returns the variants."""
+    from nncalc.render import handout
+
+    top = Path(folder)
+    made = []
+    keys = []
+    for student in roster:
+        variant = draw(variants, student.id)
+        key = sheet(variants, variant)
+        (top / student.id).mkdir(parents=True, exist_ok=True)
+        texts = {
+            "variant.yaml": variant_yaml(variants, variant, key),
+            "questions.md": handout.markdown(variants, variant, student),
+            "questions.tex": handout.latex(variants, variant, student),
+        }
+        with atomic_files() as open_:
+            for name, text in texts.items():
+                open_(top / student.id / name, "w").write(text)
+        made.append(variant)
+        keys.append((student.id, key))
+    with atomic_files() as open_:
+        handout.write_key(open_(top / "key.csv", "w"), keys)
+    return made
