@@ -346,6 +346,7 @@ class _Reader(Checker):
             self.problem(pos, "expected a 'variants:' mapping with seed and random")
             self.raise_problems()
         section = doc["variants"]
+        self.invalid: set[str] = set()
         self.check_keys(section, SECTION_KEYS, "variants")
         seed = section.get("seed")
         if not isinstance(seed, str) or not seed:
@@ -367,6 +368,7 @@ class _Reader(Checker):
             self.problem(pos, "variants: 'random' should name random values", "random: {x: ...}")
             return {}
         found = {}
+        self.invalid = set(items)  # named, but wrongly given: not "undefined" when used
         for name, spec in items.items():
             pos = items.value_pos[name]
             if not _NAME.fullmatch(name):
@@ -384,6 +386,7 @@ class _Reader(Checker):
                 random = getattr(self, what)(name, inner)
                 if random is not None:
                     found[name] = random
+        self.invalid -= set(found)
         return found
 
     def network(self, name: str, d: YDict) -> Random | None:
@@ -514,7 +517,7 @@ class _Reader(Checker):
             refs = {key: self.ref(spec, key, randoms) for key in ("network", "x")}
             if not any(isinstance(r, str) for r in refs.values()):
                 continue
-            if "answer" in q:
+            if "answer" in q and kinds[0] in VALUE_KINDS:
                 self.problem(
                     q.key_pos["answer"],
                     "a question with $values has no 'answer:'",
@@ -544,6 +547,8 @@ class _Reader(Checker):
             return None
         name, pos = value[1:], spec.value_pos[key]
         wanted = "network" if key == "network" else "vector"
+        if name in self.invalid:
+            return False  # its problem is already recorded
         if name not in randoms:
             close = difflib.get_close_matches(name, list(randoms), n=1, cutoff=0.6)
             hint = f"did you mean '${close[0]}'?" if close else "define it under variants: random:"
