@@ -231,6 +231,7 @@ def test_each_student_s_files(run, write, tmp_path):
         assert r"\Theta^{(1)}" in handout
     sheet = marking.load_sheet(out / "alice" / "variant.yaml")
     assert json.loads(keys[0]["q2"]) == sheet.questions[1].computed
+    assert {k["q4"] for k in keys} <= {"cat", "dog"}  # a prediction by its class name
 
 
 def test_the_handout_compiles_with_pdflatex(run, write, tmp_path):

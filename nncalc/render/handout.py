@@ -9,7 +9,7 @@ import re
 from collections.abc import Sequence
 from typing import IO, Any
 
-from nncalc.grading.marking import KINDS, Grade, Sheet
+from nncalc.grading.marking import KINDS, Grade, Question, Sheet
 from nncalc.grading.variants import Student, Value, Variant, Variants
 from nncalc.render.solution import latex_g
 
@@ -216,11 +216,14 @@ def write_key(f: IO[str], rows: Sequence[tuple[str, Sheet]]) -> None:
     ids = [q.id for q in rows[0][1].questions] if rows else []
     writer.writerow(["id", *ids])
     for student, key in rows:
-        writer.writerow([student, *(_cell(q.computed) for q in key.questions)])
+        writer.writerow([student, *(_cell(q) for q in key.questions)])
 
 
-def _cell(value: Any) -> str:
-    return value if isinstance(value, str) else json.dumps(value)
+def _cell(q: Question) -> str:
+    """An answer: a number or JSON list at full precision, a prediction by its class name."""
+    if q.kind == "prediction" and q.labels:
+        return q.labels[q.computed - 1]
+    return json.dumps(q.computed)
 
 
 def write_grades(f: IO[str], ids: Sequence[str], rows: Sequence[tuple[str, Grade]]) -> None:
