@@ -606,7 +606,9 @@ def variants(
     if student is not None and students is None and output is None:
         from nncalc.render.handout import markdown
 
-        print(markdown(spec, core.draw(spec, core.checked_id(student)), core.Student(student)))
+        variant = core.draw(spec, core.checked_id(student))
+        core.sheet(spec, variant)  # the questions checked too
+        print(markdown(spec, variant, core.Student(student)))
         return
     if student is not None or students is None or output is None:
         raise NNCalcError.at("give --students ROSTER -o DIR, or --student ID alone")

@@ -463,3 +463,14 @@ def test_a_linked_submission_is_not_read(run, tmp_path):
     r = run("grade", SHEET, link, "--students", ROSTER)
     rows = list(csv.DictReader(r.out.splitlines()))
     assert rows[0]["score"] == "0" and "symbolic link" in rows[0]["error"]
+
+
+def test_an_output_folder_that_is_a_file_exits_2(run, write):
+    taken = write("taken", "a file")
+    r = run("variants", SHEET, "--students", ROSTER, "-o", taken)
+    assert r.code == 2 and "cannot make a folder" in r.err
+
+
+def test_a_huge_whole_number_is_bad_input_not_a_crash(run, write):
+    text = BASE.replace("layer: 2}", "layer: 2}, tolerance: " + "9" * 400)
+    assert run("variants", write("bad.yaml", text), "--student", "alice").code == 2

@@ -599,14 +599,22 @@ def _whole_or_none(value: Any) -> int | None:
 
 
 def _number(value: Any, default: float) -> float:
-    return abs(float(value)) if is_number(value) and math.isfinite(value) else default
+    number = _float(value)
+    return default if number is None else abs(number)
+
+
+def _float(value: Any) -> float | None:
+    """A YAML number as a finite float, else None (huge whole numbers included)."""
+    try:
+        number = float(value) if is_number(value) else math.nan
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
 
 
 def _row(value: Any) -> list[float] | None:
-    if is_number(value):
-        value = [value]
-    ok = isinstance(value, list) and value and all(is_number(v) and math.isfinite(v) for v in value)
-    return [float(v) for v in value] if ok else None
+    row = [_float(v) for v in (value if isinstance(value, list) else [value])]
+    return None if not row or None in row else row  # type: ignore[return-value]
 
 
 def _shown(text: str) -> str:
@@ -789,7 +797,7 @@ def _student(given: Any, folder: str, ids: set[str]) -> tuple[str, str | None]:
     if sid not in ids:
         return "", f"student {_shown(sid)!r} is not on the roster"
     if folder in ids and folder != sid:
-        return "", f"'student: {sid}' in the folder of student '{folder}'"
+        return "", f"'student: {_shown(sid)}' in the folder of student '{_shown(folder)}'"
     return sid, None
 
 
@@ -842,7 +850,12 @@ def write(
     for student in roster:
         variant = draw(variants, student.id)
         key = sheet(variants, variant)
-        (top / student.id).mkdir(parents=True, exist_ok=True)
+        try:
+            (top / student.id).mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise NNCalcError.at(
+                f"cannot make a folder: {e.strerror or e}", str(top / student.id)
+            ) from None
         texts = {
             "variant.yaml": variant_yaml(variants, variant, key),
             "questions.md": handout.markdown(variants, variant, student),
