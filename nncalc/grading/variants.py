@@ -343,7 +343,11 @@ class _Reader(Checker):
     def variants(self, doc: Any) -> Variants:
         if not isinstance(doc, YDict) or not isinstance(doc.get("variants"), YDict):
             pos = doc.value_pos.get("variants", doc.pos) if isinstance(doc, YDict) else None
-            self.problem(pos, "expected a 'variants:' mapping with seed and random")
+            self.problem(
+                pos,
+                "expected a 'variants:' mapping with seed and random",
+                "a sheet without variants has one key for all: drop --student and --students",
+            )
             self.raise_problems()
         section = doc["variants"]
         self.invalid: set[str] = set()
@@ -372,7 +376,9 @@ class _Reader(Checker):
         for name, spec in items.items():
             pos = items.value_pos[name]
             if not _NAME.fullmatch(name):
-                self.problem(items.key_pos[name], f"'{name}' is not a name", "letters, digits, _")
+                self.problem(
+                    items.key_pos[name], f"'{_shown(name)}' is not a name", "letters, digits, _"
+                )
             elif (
                 not isinstance(spec, YDict) or len(spec) != 1 or next(iter(spec)) not in RANDOM_KEYS
             ):
