@@ -600,19 +600,20 @@ def variants(
     ] = None,
 ) -> None:
     """Per-student variants of a sheet: each student's handout, sheet and key."""
+    from nncalc.grading import roster
     from nncalc.grading import variants as core
 
     spec = core.load(sheet)
     if student is not None and students is None and output is None:
         from nncalc.render.handout import markdown
 
-        variant = core.draw(spec, core.checked_id(student))
+        variant = core.draw(spec, roster.checked_id(student))
         core.sheet(spec, variant)  # the questions checked too
-        print(markdown(spec, variant, core.Student(student)))
+        print(markdown(spec, variant, roster.Student(student)))
         return
     if student is not None or students is None or output is None:
         raise NNCalcError.at("give --students ROSTER -o DIR, or --student ID alone")
-    made = core.write(spec, core.read_roster(students), output)
+    made = core.write(spec, roster.read_roster(students), output)
     redrawn = sum(v.redraws > 0 for v in made)
     print(
         f"nncalc: {len(made)} variant(s) in {output}; {redrawn} redrawn to be well-posed "
@@ -689,13 +690,13 @@ def _check_key(key, json_output: bool) -> None:
 
 def _sheet_of(sheet: str, student: str | None, metadata: str | None):  # -> Sheet
     """The sheet, or the student's variant of it (--student, or Gradescope's metadata)."""
-    from nncalc.grading import marking, variants
+    from nncalc.grading import marking, roster, variants
 
     if student is None and metadata is None:
         return marking.load_sheet(sheet)
     if student is not None and metadata is not None:
         raise NNCalcError.at("give --student or --gradescope-metadata, not both")
-    student = variants.gradescope_student(metadata) if metadata else variants.checked_id(student)
+    student = roster.gradescope_student(metadata) if metadata else roster.checked_id(student)
     spec = variants.load(sheet)
     return variants.sheet(spec, variants.draw(spec, student))
 
@@ -764,14 +765,15 @@ def grade(
 def _grade_variants(sheet: str, submissions: list[str], roster: str, path: str | None) -> None:
     """grade --students: each submission against its own student's variant."""
     from nncalc.files.outputs import atomic, check_path
+    from nncalc.grading import roster as students
     from nncalc.grading import variants
     from nncalc.render.handout import write_grades
 
     spec = variants.load(sheet)
-    students = variants.read_roster(roster)
+    ids = students.read_roster(roster)
     if path:
         check_path(path, (".csv",))
-    rows = variants.grade_submissions(spec, students, submissions)
+    rows = students.grade_submissions(spec, ids, submissions)
     with atomic(path) if path else contextlib.nullcontext(sys.stdout) as f:
         write_grades(f, [q.id for q in rows[0][1].sheet.questions], rows)
     broken = sum(g.error is not None for _, g in rows)

@@ -10,7 +10,8 @@ from collections.abc import Sequence
 from typing import IO, Any
 
 from nncalc.grading.marking import KINDS, Grade, Question, Sheet
-from nncalc.grading.variants import Student, Value, Variant, Variants
+from nncalc.grading.roster import Student
+from nncalc.grading.variants import Value, Variant, Variants
 from nncalc.render.solution import latex_g
 
 _LATEX_TEXT = {
