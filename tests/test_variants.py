@@ -381,6 +381,8 @@ questions:
             "unknown activation 'sigmod'; did you mean 'sigmoid'?",
         ),
         ("sizes: [2, 2]", "sizez: [2, 2]", "did you mean 'sizes'?"),
+        ("sizes: [2, 2]", "sizes: [2, 2], classes: [a, .nan]", "'classes' should be 2 distinct"),
+        ("{network: {sizes", "{netwrok: {sizes", ":4: unknown key 'netwrok' in random 'net'; did"),
         ("layer: 2}", "layer: 2}, answer: 1", ":7: a question with $values has no 'answer:'"),
     ],
 )

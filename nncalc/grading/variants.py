@@ -325,11 +325,6 @@ def from_yaml(doc: Any, source: str) -> Variants:
     return _Reader(source).variants(doc)
 
 
-def has_variants(path: str | os.PathLike[str]) -> bool:
-    doc = load_file(path)
-    return isinstance(doc, YDict) and "variants" in doc
-
-
 class _Reader(Checker):
     """Checks the variants section and the questions' $NAMEs, collecting every problem."""
 
@@ -372,10 +367,10 @@ class _Reader(Checker):
                 self.problem(
                     items.key_pos[name], f"'{shown(name)}' is not a name", "letters, digits, _"
                 )
-            elif (
-                not isinstance(spec, YDict) or len(spec) != 1 or next(iter(spec)) not in RANDOM_KEYS
-            ):
+            elif not isinstance(spec, YDict) or len(spec) != 1:
                 self.problem(pos, f"random '{name}' should be {{network: ...}} or {{vector: ...}}")
+            elif next(iter(spec)) not in RANDOM_KEYS:
+                self.check_keys(spec, RANDOM_KEYS, f"random '{name}'")
             else:
                 what = next(iter(spec))
                 inner = spec[what]
@@ -449,7 +444,8 @@ class _Reader(Checker):
         if "classes" not in d:
             return None
         names = d["classes"]
-        if not isinstance(names, YList) or len(names) != k or len(set(map(str, names))) != k:
+        ok = isinstance(names, YList) and all(isinstance(c, str) or _whole(c) for c in names)
+        if not ok or len(names) != k or len(set(map(str, names))) != k:
             self.problem(d.value_pos["classes"], f"{where}: 'classes' should be {k} distinct names")
             return False
         return tuple(str(c) for c in names)
