@@ -862,6 +862,51 @@ def quiz(
 
 @app.command(
     epilog=_examples(
+        "nncalc variants samples/grading/variants-sheet.yaml --student alice",
+        "nncalc variants samples/grading/variants-sheet.yaml "
+        "--students samples/grading/roster.csv -o handouts",
+    )
+)
+def variants(
+    sheet: Annotated[
+        str, typer.Argument(help="An answer sheet with a variants: section.", show_default=False)
+    ],
+    students: Annotated[
+        str | None, _text("--students", help="The roster: CSV with an id column (and name).")
+    ] = None,
+    output: Annotated[
+        str | None, _text("--output", "-o", help="The folder for each student's files.")
+    ] = None,
+    student: Annotated[
+        str | None, _text("--student", help="Print this student's handout (Markdown).")
+    ] = None,
+) -> None:
+    """Per-student variants of a sheet: each student's handout, sheet and key."""
+    from nncalc.files.checker import plural
+    from nncalc.grading import roster
+    from nncalc.grading import variants as core
+
+    spec = core.load(sheet)
+    if student is not None and students is None and output is None:
+        from nncalc.render.handout import markdown
+
+        variant = core.draw(spec, roster.checked_id(student))
+        core.sheet(spec, variant)  # the questions checked too
+        print(markdown(spec, variant, roster.Student(student)))
+        return
+    if student is not None or students is None or output is None:
+        raise NNCalcError.at("give --students ROSTER -o DIR, or --student ID alone")
+    made = core.write(spec, roster.read_roster(students), output)
+    redrawn = sum(v.redraws > 0 for v in made)
+    print(
+        f"nncalc: {plural(len(made), 'variant', 'variants')} in {output}; {redrawn} redrawn "
+        f"to be well-posed ({plural(sum(v.redraws for v in made), 'redraw', 'redraws')})",
+        file=sys.stderr,
+    )
+
+
+@app.command(
+    epilog=_examples(
         "nncalc check samples/grading/sheet.yaml",
         "nncalc check samples/grading/sheet.yaml -a samples/grading/answers-partial.yaml",
         "nncalc check sheet.yaml -a - < answers.yaml",
@@ -882,6 +927,13 @@ def check(
     gradescope: Annotated[
         str | None, _text("--gradescope", help="Also write Gradescope's results.json here.")
     ] = None,
+    student: Annotated[
+        str | None, _text("--student", help="The student whose variant to mark against.")
+    ] = None,
+    gradescope_metadata: Annotated[
+        str | None,
+        _text("--gradescope-metadata", help="The student from Gradescope's metadata file."),
+    ] = None,
 ) -> None:
     """Check a sheet's answers against nncalc, or mark a student's answers."""
     from nncalc.files.outputs import check_path
@@ -890,7 +942,7 @@ def check(
 
     if output == "-":  # the JSON document to standard output, as --json
         output, json_output = None, True
-    key = marking.load_sheet(sheet)
+    key = _sheet_of(sheet, student, gradescope_metadata)
     if gradescope and answers is None:
         raise NNCalcError.at("--gradescope needs --answers", hint="the student's answer file")
     for path in (output, gradescope):
@@ -927,6 +979,19 @@ def _report(document, json_output: bool, output: str | None, table: str, *args) 
         style.console().print(getattr(report, table)(*args))
 
 
+def _sheet_of(sheet: str, student: str | None, metadata: str | None):  # -> Sheet
+    """The sheet, or the student's variant of it (--student, or Gradescope's metadata)."""
+    from nncalc.grading import marking, roster, variants
+
+    if student is None and metadata is None:
+        return marking.load_sheet(sheet)
+    if student is not None and metadata is not None:
+        raise NNCalcError.at("give --student or --gradescope-metadata, not both")
+    student = roster.gradescope_student(metadata) if metadata else roster.checked_id(student)
+    spec = variants.load(sheet)
+    return variants.sheet(spec, variants.draw(spec, student))
+
+
 def _write_json(path: str, document) -> None:
     from nncalc.files.outputs import atomic
     from nncalc.render.json import dumps
@@ -956,9 +1021,16 @@ def grade(
     json_output: Annotated[
         bool, typer.Option("--json", help="Every submission's marks as one JSON document.")
     ] = False,
+    students: Annotated[
+        str | None, _text("--students", help="The roster: grade against each student's variant.")
+    ] = None,
 ) -> None:
     """Grade a whole class: one CSV row per submission, in the order given."""
     from nncalc.files.checker import plural
+
+    if students is not None:
+        _grade_variants(sheet, submissions, students, None if output == "-" else output)
+        return
     from nncalc.grading import marking
 
     output = None if output == "-" else output  # standard output, as without -o
@@ -1003,6 +1075,26 @@ def _write_grades(output: str | None, key, grades, json_output: bool) -> None:
             f.write(dumps(class_document(key, grades)) + "\n")
         else:
             write_csv(f, key, grades)
+
+
+def _grade_variants(sheet: str, submissions: list[str], roster: str, path: str | None) -> None:
+    """grade --students: each submission against its own student's variant."""
+    from nncalc.files.checker import plural
+    from nncalc.files.outputs import atomic, check_path
+    from nncalc.grading import roster as students
+    from nncalc.grading import variants
+    from nncalc.render.handout import write_grades
+
+    spec = variants.load(sheet)
+    ids = students.read_roster(roster)
+    if path:
+        check_path(path, (".csv",))
+    rows = students.grade_submissions(spec, ids, submissions)
+    with atomic(path) if path else contextlib.nullcontext(sys.stdout) as f:
+        write_grades(f, [q.id for q in rows[0][1].sheet.questions], rows)
+    broken = sum(g.error is not None for _, g in rows)
+    graded = plural(len(rows), "submission", "submissions")
+    print(f"nncalc: graded {graded}; {broken} with no grade", file=sys.stderr)
 
 
 def _error(message: str) -> None:

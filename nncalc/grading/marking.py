@@ -106,7 +106,18 @@ class Grade:
 
 def load_sheet(path: str | os.PathLike[str]) -> Sheet:
     """Read a sheet and compute every answer. Raises NNCalcError listing its problems."""
-    return _SheetReader(str(path)).sheet(load_file(path))
+    doc = load_file(path)
+    if isinstance(doc, YDict) and "variants" in doc:
+        raise doc.key_pos["variants"].error(
+            "this sheet has variants: each student has their own key",
+            "give --student ID (check), --students ROSTER (grade), or use nncalc variants",
+        )
+    return from_yaml(doc, str(path))
+
+
+def from_yaml(doc: Any, source: str) -> Sheet:
+    """A sheet from a parsed YAML document (see yamlfile.parse), every answer computed."""
+    return _SheetReader(source).sheet(doc)
 
 
 def key_marks(sheet: Sheet) -> list[Mark]:
@@ -392,6 +403,8 @@ class _SheetReader(Checker):
             )
             raise _QuestionError
         value = spec["network"]
+        if isinstance(value, Network):  # a student's variant (grading.variants)
+            return value
         if isinstance(value, YDict):
             return netfile.from_yaml(value, self.source)
         if not isinstance(value, str):

@@ -1,0 +1,239 @@
+"""A student's handout (Markdown or LaTeX: the questions and their own Θ^(j) and x, no
+answers, never the seed), the class's key and its grades as CSV."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from collections.abc import Sequence
+from typing import IO, Any
+
+from nncalc.grading.marking import KINDS, Grade, Question, Sheet
+from nncalc.grading.roster import Student
+from nncalc.grading.variants import Value, Variant, Variants
+from nncalc.render.solution import latex_g
+
+_LATEX_TEXT = {
+    "\\": r"\textbackslash{}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "{": r"\{",
+    "}": r"\}",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+    "Θ": r"$\Theta$",
+    "θ": r"$\theta$",
+    "σ": r"$\sigma$",
+    "Σ": r"$\Sigma$",
+    "·": r"$\cdot$",
+    "−": "-",
+    "×": r"$\times$",
+    "…": r"\ldots{}",
+    "≤": r"$\leq$",
+    "≥": r"$\geq$",
+    "→": r"$\to$",
+    "≈": r"$\approx$",
+    "–": "--",
+    "—": "---",
+    "‘": "`",
+    "’": "'",
+    "“": "``",
+    "”": "''",
+}
+LATEX_PREAMBLE = r"""\documentclass[11pt]{article}
+\usepackage[utf8]{inputenc}
+\usepackage{amsmath}
+\usepackage[margin=2cm]{geometry}
+\setcounter{MaxMatrixCols}{40}
+"""
+
+
+def markdown(variants: Variants, variant: Variant, student: Student) -> str:
+    """The handout in Markdown: $$ math for every matrix and vector."""
+    lines = [f"# {_title(variants)}", "", f"Student: {_who(student)}", "", "## Your values", ""]
+    for value in _used(variants, variant):
+        lines += [f"**{value.random.name}**: {_summary(value)}", "", "$$", _math(value), "$$", ""]
+    lines += ["## Questions", ""]
+    for k, (qid, points, text, asked) in enumerate(_questions(variants), start=1):
+        head = f"{k}. **{qid}** ({_points(points)})" + (f" {text}" if text else "")
+        lines += [head + "  ", f"   Give {asked}.", ""]
+    return "\n".join(lines)
+
+
+def latex(variants: Variants, variant: Variant, student: Student) -> str:
+    """The handout as a LaTeX document (pdflatex; amsmath)."""
+    lines = [
+        LATEX_PREAMBLE + r"\begin{document}",
+        rf"\section*{{{_tex(_title(variants))}}}",
+        rf"Student: {_tex(_who(student))}",
+        r"\subsection*{Your values}",
+    ]
+    for value in _used(variants, variant):
+        name = _tex(value.random.name)
+        lines += [rf"\textbf{{{name}}}: {_tex(_summary(value))}", r"\[", _math(value), r"\]"]
+    lines += [r"\subsection*{Questions}", r"\begin{enumerate}"]
+    for qid, points, text, asked in _questions(variants):
+        body = f"({_points(points)}) {_tex(text or '')}"
+        lines += [rf"\item \textbf{{{_tex(qid)}}} {body}\\", f"Give {_tex_asked(asked)}."]
+    lines += [r"\end{enumerate}", r"\end{document}", ""]
+    return "\n".join(lines)
+
+
+def _title(variants: Variants) -> str:
+    return str(variants.doc.get("title") or "Questions")
+
+
+def _who(student: Student) -> str:
+    return student.id + (f" ({student.name})" if student.name else "")
+
+
+def _points(points: Any) -> str:
+    return f"{points:g} point" + ("" if points == 1 else "s")
+
+
+def _used(variants: Variants, variant: Variant) -> list[Value]:
+    """The values the questions use, in the order they are first used."""
+    names = [u.network for u in variants.uses] + [u.x for u in variants.uses]
+    order = dict.fromkeys(n for n in names if isinstance(n, str))
+    return [variant.values[n] for n in order]
+
+
+def _summary(value: Value) -> str:
+    r = value.random
+    if r.kind == "vector":
+        return f"a vector of {r.shapes[0][1]} numbers"
+    sizes = [r.shapes[0][1] - 1, *(rows for rows, _ in r.shapes)]
+    text = "a network of " + "-".join(map(str, sizes)) + " units"
+    return text + (f", classes {', '.join(r.classes)} (units 1 … {sizes[-1]})" if r.classes else "")
+
+
+def _math(value: Value) -> str:
+    """x as a column, or Θ^(1), Θ^(2), … each with its g."""
+    if value.random.kind == "vector":
+        name = value.random.name.replace("_", r"\_")
+        column = _bmatrix([[value.text(k)] for k in value.matrices[0][0]])
+        return (name if len(name) == 1 else rf"\text{{{name}}}") + " = " + column
+    parts = []
+    for j, (matrix, g) in enumerate(zip(value.matrices, value.random.activations, strict=True), 1):
+        rows = [[value.text(k) for k in row] for row in matrix]
+        parts.append(rf"\Theta^{{({j})}} = {_bmatrix(rows)},\ g = {latex_g(g)}")
+    return r" \\ ".join(parts) if len(parts) == 1 else _gathered(parts)
+
+
+def _gathered(parts: list[str]) -> str:
+    return r"\begin{gathered} " + r" \\ ".join(parts) + r" \end{gathered}"
+
+
+def _bmatrix(rows: list[list[str]]) -> str:
+    """Every entry shown: a handout must give all of a student's numbers."""
+    body = r" \\ ".join(" & ".join(row) for row in rows)
+    return rf"\begin{{bmatrix}} {body} \end{{bmatrix}}"
+
+
+def _questions(variants: Variants) -> list[tuple[str, Any, str | None, str]]:
+    """(id, points, text, what to give) of each question."""
+    found = []
+    for q in variants.doc.get("questions") or ():
+        what = next((k for k in KINDS if isinstance(q, dict) and isinstance(q.get(k), dict)), None)
+        if what is not None:
+            text = q.get("text")
+            found.append(
+                (str(q.get("id")), q.get("points", 1), text and str(text), _asked(what, q[what]))
+            )
+    return found
+
+
+def _asked(what: str, spec: dict) -> str:
+    """What a question asks for, with $…$ math and where its values come from."""
+    unit = f"_{{{spec['unit']}}}" if "unit" in spec else ""
+    layer = spec.get("layer")
+    asked = {
+        "z": f"$z^{{({layer})}}{unit}$",
+        "activation": f"$a^{{({layer})}}{unit}$",
+        "output": f"$h_\\Theta(x){unit}$",
+        "prediction": "the predicted class",
+        "params": "the number of parameters"
+        + (f" in $\\Theta^{{({spec['theta']})}}$" if "theta" in spec else ""),
+        "onehot": f"the one-hot vector of label {spec.get('label')} of {_classes(spec)}",
+    }[what]
+    sources = [f"{key} {_source(spec[key])}" for key in ("network", "x") if key in spec]
+    return asked + (" for " + " and ".join(sources) if sources else "")
+
+
+def _classes(spec: dict) -> str:
+    classes = spec.get("classes")
+    return f"{len(classes)} classes" if isinstance(classes, list) else f"{classes} classes"
+
+
+def _source(value: Any) -> str:
+    if isinstance(value, str) and value.startswith("$"):
+        return f"**{value[1:]}**"
+    if isinstance(value, str):
+        return f"`{value}`"
+    if isinstance(value, list):
+        return "(" + ", ".join(map(str, value)) + ")"
+    return "(given)" if not isinstance(value, int | float) else str(value)
+
+
+def _tex(text: str) -> str:
+    """Text for LaTeX: its special characters escaped, the usual symbols as math, and any
+    other character that pdflatex's default fonts lack as its code point."""
+    return "".join(
+        _LATEX_TEXT.get(c, c if _plain_tex(c) else rf"\texttt{{U+{ord(c):04X}}}") for c in text
+    )
+
+
+def _plain_tex(c: str) -> bool:
+    """ASCII, or a Latin-1 letter that inputenc composes from an accent."""
+    return " " <= c < "\x7f" or ("\xc0" <= c <= "\xff" and c not in "ÐðÞþ×÷")
+
+
+_MARKUP = re.compile(r"(\$[^$]*\$|\*\*[^*]*\*\*|`[^`]*`)")
+
+
+def _tex_asked(asked: str) -> str:
+    """_asked's Markdown as LaTeX: $…$ math kept, **name** bold, `file` typewriter."""
+    out = []
+    for k, part in enumerate(_MARKUP.split(asked)):
+        if k % 2 == 0:
+            out.append(_tex(part))
+        elif part.startswith("$"):
+            out.append(part)
+        else:
+            macro, inner = (
+                (r"\textbf", part[2:-2]) if part.startswith("**") else (r"\texttt", part[1:-1])
+            )
+            out.append(f"{macro}{{{_tex(inner)}}}")
+    return "".join(out)
+
+
+def write_key(f: IO[str], rows: Sequence[tuple[str, Sheet]]) -> None:
+    """One row per student: id and the answer of each question."""
+    writer = csv.writer(f, lineterminator="\n")
+    ids = [q.id for q in rows[0][1].questions] if rows else []
+    writer.writerow(["id", *ids])
+    for student, key in rows:
+        writer.writerow([student, *(_cell(q) for q in key.questions)])
+
+
+def _cell(q: Question) -> str:
+    """An answer: a number or JSON list at full precision, a prediction by its class name."""
+    if q.kind == "prediction" and q.labels:
+        return q.labels[q.computed - 1]
+    return json.dumps(q.computed)
+
+
+def write_grades(f: IO[str], ids: Sequence[str], rows: Sequence[tuple[str, Grade]]) -> None:
+    """One row per submission: submission, student, score, max_score, one column per
+    question, and error."""
+    writer = csv.writer(f, lineterminator="\n")
+    writer.writerow(["submission", "student", "score", "max_score", *ids, "error"])
+    top = max((g.sheet.max_score for _, g in rows), default=0)
+    for student, g in rows:
+        scores = {m.question.id: m.score for m in g.marks}
+        cells = [f"{scores.get(i, 0):g}" for i in ids]
+        writer.writerow([g.submission, student, f"{g.score:g}", f"{top:g}", *cells, g.error or ""])
