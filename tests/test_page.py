@@ -376,6 +376,8 @@ def test_keyboard_and_clicks_reach_units_and_weights(open_page):
     assert tab.text_content("#arithmetic").startswith("a_1^(2) = g(")
     tab.keyboard.press("Enter")  # to the unit's weights: its bias Θ_10^(1)
     assert tab.evaluate("document.activeElement.dataset.theta") == "1,1,0"
+    tab.keyboard.press("Enter")  # in a field of the table's <form>: nothing is submitted
+    assert tab.evaluate("document.activeElement.dataset.theta") == "1,1,0"
     tab.click('line[data-edge="2,1,3"]', force=True)
     assert tab.evaluate("document.activeElement.dataset.theta") == "2,1,3"
     assert tab.text_content("#arithmetic").startswith("a_1^(3) = g(")
