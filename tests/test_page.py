@@ -261,6 +261,17 @@ def assert_agrees(tab, trace) -> None:
     assert predicted == int(trace.predictions[0])
 
 
+def assert_arithmetic(tab, trace) -> list[str]:
+    """Each unit's arithmetic, as the page shows it on focus, is explain.unit_lines'."""
+    net, shown = trace.network, []
+    for j in range(2, net.L + 1):
+        for i in range(1, net.sizes[j - 1] + 1):
+            tab.focus(f'[data-layer="{j}"][data-unit="{i}"]')
+            shown.append(tab.text_content("#arithmetic"))
+            assert shown[-1] == "\n".join(unit_lines(trace, 0, j, i)), (net.name, j, i)
+    return shown
+
+
 @pytest.mark.parametrize("activation", EVERY)
 def test_random_networks_agree_with_forward_json(activation, open_page, run, tmp_path):
     net, x = random_network(EVERY.index(activation), activation)
@@ -276,6 +287,7 @@ def test_random_networks_agree_with_forward_json(activation, open_page, run, tmp
             assert close(values[j, i][0], a), (activation, j, i)
         for i, z in enumerate(layer.get("z", []), start=1):
             assert close(values[j, i][1], z), (activation, j, i)
+    assert_arithmetic(tab, net.forward(x))
 
 
 @pytest.mark.parametrize("activation", EVERY)
@@ -353,12 +365,7 @@ def test_unit_arithmetic_is_explain_s(open_page):
     shown = []
     for net, x in cases:
         tab = open_page(to_page(net, x))
-        trace = net.forward(net.inputs[0] if x is None else x)
-        for j in range(2, net.L + 1):
-            for i in range(1, net.sizes[j - 1] + 1):
-                tab.focus(f'[data-layer="{j}"][data-unit="{i}"]')
-                shown.append(tab.text_content("#arithmetic"))
-                assert shown[-1] == "\n".join(unit_lines(trace, 0, j, i)), (net.name, j, i)
+        shown += assert_arithmetic(tab, net.forward(net.inputs[0] if x is None else x))
     assert shown[0].endswith("= σ(41.5) = 1 − 9.5e-19")
     assert any("more terms) …" in text for text in shown)
     every = "\n".join(shown)
