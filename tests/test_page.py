@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 import nncalc
-from nncalc.activations import ACTIVATIONS
+from nncalc.activations import ACTIVATIONS, SWIGLU
 from nncalc.network import Layer, Network
 from nncalc.render import page as page_module
 from nncalc.render.explain import unit_lines
@@ -38,15 +38,31 @@ ARGS = [
     "--disable-sync",
 ]
 LECTURE = SAMPLES / "lecture-3-3-1.yaml"
+EVERY = [*ACTIVATIONS, SWIGLU]
 
 
 def close(got: float, want: float) -> bool:
     return abs(got - want) <= 1e-12 * (1 + abs(want))
 
 
+def random_g(rng: np.random.Generator, name: str) -> str:
+    """``name`` with random values of its parameters, each left at its default one time in
+    four: a positive one (β) in 0.1–10, one absent by default (a threshold) in −5–30, any
+    other (α) in ±2."""
+    values = {}
+    for p in ACTIVATIONS[name].params:
+        if rng.random() < 0.25:
+            continue
+        if p.positive:
+            values[p.name] = float(np.exp(rng.uniform(np.log(0.1), np.log(10))))
+        else:
+            values[p.name] = float(rng.uniform(-5, 30) if p.default is None else rng.uniform(-2, 2))
+    return ACTIVATIONS[name].with_params(**values).spec
+
+
 def random_network(seed: int, activation: str) -> tuple[Network, np.ndarray]:
-    """2–3 layers of 1–5 units ending in ``activation`` (a SwiGLU layer for 'swiglu'),
-    weights of scale 0.1–3 and inputs up to ±1000."""
+    """2–3 layers of 1–5 units, the first and last with ``activation`` and random parameters
+    (the first a SwiGLU layer for 'swiglu'), weights of scale 0.1–3 and inputs up to ±1000."""
     rng = np.random.default_rng(seed)
     sizes = rng.integers(1, 6, size=rng.integers(3, 5)).tolist()
     scale = rng.choice([0.1, 1.0, 3.0])
@@ -55,8 +71,8 @@ def random_network(seed: int, activation: str) -> tuple[Network, np.ndarray]:
         theta = rng.normal(scale=scale, size=(s, n + 1))
         last = j == len(sizes) - 2
         g = activation if last or j == 0 else ["tanh", "relu", "sigmoid"][j % 3]
-        if g != "swiglu":
-            layers.append(Layer(theta, g))
+        if g != SWIGLU:
+            layers.append(Layer(theta, random_g(rng, g)))
         elif j == 0:
             layers.append(Layer(theta, gate=rng.normal(size=theta.shape), beta=rng.uniform(0.5, 2)))
         else:
@@ -130,7 +146,7 @@ def test_page_written_atomically_and_bad_outputs(run, tmp_path):
 
 
 def test_an_activation_the_page_lacks_is_refused(run, monkeypatch):
-    monkeypatch.setattr(page_module, "known", lambda: frozenset({"tanh"}))
+    monkeypatch.setattr(page_module, "known", lambda: {"tanh": frozenset()})
     r = run("page", LECTURE)
     assert r.code == 2
     assert r.out == ""
@@ -145,9 +161,22 @@ def test_a_layer_option_the_page_lacks_is_refused(monkeypatch):
         to_page(nncalc.load(SAMPLES / "swiglu.yaml"))
 
 
-def test_the_page_s_activations_are_nncalc_s():
-    """The names of page.js's table, as page.py reads them, are activations nncalc has."""
-    assert {"sigmoid", "softmax", "gelu", "swiglu"} <= known() <= {*ACTIVATIONS, "swiglu"}
+def test_a_parameter_the_page_lacks_is_refused(monkeypatch):
+    """A parameter page.js does not read is refused unless it has its default value."""
+    table = {**known(), "leaky_relu": frozenset()}
+    monkeypatch.setattr(page_module, "known", lambda: table)
+    to_page(nncalc.loads("layers: [{theta: [[0, 1]], activation: leaky_relu, alpha: 0.01}]"))
+    with pytest.raises(nncalc.NNCalcError, match="leaky_relu with parameter 'alpha'"):
+        to_page(nncalc.loads("layers: [{theta: [[0, 1]], activation: leaky_relu, alpha: 0.2}]"))
+
+
+def test_the_page_computes_every_activation_of_nncalc():
+    """page.js's table, as page.py reads it, has every activation nncalc has (and nothing
+    else), each reading every parameter: a new one added to nncalc alone fails here."""
+    assert known() == {
+        **{name: frozenset(p.name for p in g.params) for name, g in ACTIVATIONS.items()},
+        SWIGLU: frozenset(),
+    }
 
 
 def test_the_api_and_default_inputs():
@@ -232,13 +261,20 @@ def assert_agrees(tab, trace) -> None:
     assert predicted == int(trace.predictions[0])
 
 
-ACTIVATIONS_PAGE = sorted(known() & {*ACTIVATIONS, "swiglu"})
+def assert_arithmetic(tab, trace) -> list[str]:
+    """Each unit's arithmetic, as the page shows it on focus, is explain.unit_lines'."""
+    net, shown = trace.network, []
+    for j in range(2, net.L + 1):
+        for i in range(1, net.sizes[j - 1] + 1):
+            tab.focus(f'[data-layer="{j}"][data-unit="{i}"]')
+            shown.append(tab.text_content("#arithmetic"))
+            assert shown[-1] == "\n".join(unit_lines(trace, 0, j, i)), (net.name, j, i)
+    return shown
 
 
-@pytest.mark.parametrize("seed", range(20))
-def test_random_networks_agree_with_forward_json(seed, open_page, run, tmp_path):
-    activation = ACTIVATIONS_PAGE[seed % len(ACTIVATIONS_PAGE)]
-    net, x = random_network(seed, activation)
+@pytest.mark.parametrize("activation", EVERY)
+def test_random_networks_agree_with_forward_json(activation, open_page, run, tmp_path):
+    net, x = random_network(EVERY.index(activation), activation)
     path = tmp_path / "net.yaml"
     nncalc.save(net, path)
     r = run("forward", path, "-x", ",".join(map(repr, x.tolist())), "--json")
@@ -251,9 +287,10 @@ def test_random_networks_agree_with_forward_json(seed, open_page, run, tmp_path)
             assert close(values[j, i][0], a), (activation, j, i)
         for i, z in enumerate(layer.get("z", []), start=1):
             assert close(values[j, i][1], z), (activation, j, i)
+    assert_arithmetic(tab, net.forward(x))
 
 
-@pytest.mark.parametrize("activation", ACTIVATIONS_PAGE)
+@pytest.mark.parametrize("activation", EVERY)
 def test_edited_inputs_and_weights_recompute(activation, open_page):
     net, x = random_network(100 + len(activation), activation)
     tab = open_page(to_page(net, x))
@@ -277,6 +314,21 @@ def test_edited_inputs_and_weights_recompute(activation, open_page):
     assert_agrees(tab, edited.forward(x))
 
 
+FAR = [0.0, 1e-8, 1.0, 2.5, 3.0, 6.0, 20.0, 40.0, 64.0, 710.0, 1000.0, 1e5, 1e10, 1e300]
+
+
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_every_activation_far_out(activation, open_page):
+    """g(z) for z = ±0 … ±1e300 (z = x, through Θ = [0 | I]), random parameters: no
+    overflow, no NaN, and nncalc's value to 1e-12 of (1 + |value|)."""
+    x = np.array([v for f in FAR for v in (f, -f)])
+    g = random_g(np.random.default_rng(len(activation)), activation)
+    eye = np.hstack([np.zeros((len(x), 1)), np.eye(len(x))])
+    net = Network((Layer(eye, g),))
+    tab = open_page(to_page(net, x))
+    assert_agrees(tab, net.forward(x))
+
+
 def test_a_field_that_is_not_a_number_is_flagged_not_computed(open_page):
     tab = open_page(to_page(nncalc.load(LECTURE)))
     before = page_values(tab)
@@ -288,9 +340,17 @@ def test_a_field_that_is_not_a_number_is_flagged_not_computed(open_page):
     assert_agrees(tab, nncalc.load(LECTURE).forward([1, -5, 3]))
 
 
+PARAMETERS = """
+layers:
+  - {theta: [[0.5, 1, -1], [-0.5, 2, 0.5]], activation: leaky_relu, alpha: 0.2}
+  - {theta: [[0, 1, 1], [1, -1, 2]], activation: softplus, beta: 2, threshold: 20}
+  - {theta: [[0, 1, -1], [0.5, 1, 1]], activation: log_softmax}
+"""
+
+
 def test_unit_arithmetic_is_explain_s(open_page):
     """Every unit's arithmetic, as the page shows it on focus, is --explain's, saturated
-    values (1 − 9.5e-19), softmax, SwiGLU and elided long sums included."""
+    values (1 − 9.5e-19), softmax, SwiGLU, parameters and elided long sums included."""
     big = nncalc.Network.from_thetas(
         np.linspace(-3, 3, 4 * 11).reshape(4, 11), np.arange(-2, 3).reshape(1, 5), activation="tanh"
     )
@@ -300,18 +360,17 @@ def test_unit_arithmetic_is_explain_s(open_page):
         (nncalc.load(SAMPLES / "swiglu.yaml"), None),
         (big, np.arange(10) * 7.0),
         (nncalc.load(LECTURE), [-800, 300, 1e-5]),
+        (nncalc.loads(PARAMETERS), [3, -4]),
     ]
     shown = []
     for net, x in cases:
         tab = open_page(to_page(net, x))
-        trace = net.forward(net.inputs[0] if x is None else x)
-        for j in range(2, net.L + 1):
-            for i in range(1, net.sizes[j - 1] + 1):
-                tab.focus(f'[data-layer="{j}"][data-unit="{i}"]')
-                shown.append(tab.text_content("#arithmetic"))
-                assert shown[-1] == "\n".join(unit_lines(trace, 0, j, i)), (net.name, j, i)
+        shown += assert_arithmetic(tab, net.forward(net.inputs[0] if x is None else x))
     assert shown[0].endswith("= σ(41.5) = 1 − 9.5e-19")
     assert any("more terms) …" in text for text in shown)
+    every = "\n".join(shown)
+    assert "LeakyReLU_(α=0.2)(" in every and "softplus_(β=2, t=20)(" in every
+    assert "LogSoftmax(z^(4))_2 = " in every
 
 
 def test_keyboard_and_clicks_reach_units_and_weights(open_page):
@@ -323,6 +382,8 @@ def test_keyboard_and_clicks_reach_units_and_weights(open_page):
     assert focused == ["2", "1"]
     assert tab.text_content("#arithmetic").startswith("a_1^(2) = g(")
     tab.keyboard.press("Enter")  # to the unit's weights: its bias Θ_10^(1)
+    assert tab.evaluate("document.activeElement.dataset.theta") == "1,1,0"
+    tab.keyboard.press("Enter")  # in a field of the table's <form>: nothing is submitted
     assert tab.evaluate("document.activeElement.dataset.theta") == "1,1,0"
     tab.click('line[data-edge="2,1,3"]', force=True)
     assert tab.evaluate("document.activeElement.dataset.theta") == "2,1,3"
@@ -346,12 +407,20 @@ def test_wide_layers_elided_but_every_unit_and_weight_present(open_page):
 
 
 def test_an_unknown_activation_is_refused_in_the_page(open_page):
-    html = to_page(nncalc.load(LECTURE)).replace('"activation":"sigmoid"', '"activation":"mish"')
+    html = to_page(nncalc.load(LECTURE)).replace('"activation":"sigmoid"', '"activation":"sinc"')
     tab = open_page(html)
     assert tab.is_visible("#refusal")
-    assert "'mish' is not in the page's table" in tab.text_content("#refusal")
+    assert "'sinc' is not in the page's table" in tab.text_content("#refusal")
     assert tab.eval_on_selector_all("[data-a]", "es => es.length") == 0
     assert tab.is_disabled('[data-input="1"]')
+
+
+def test_the_table_page_py_reads_is_the_one_the_page_runs(open_page):
+    tab = open_page(to_page(nncalc.load(LECTURE)))
+    table = tab.evaluate("window.nncalcPage.activations")
+    assert {name: frozenset(params) for name, params in table.items()} == {
+        name: params for name, params in known().items() if name != SWIGLU
+    }
 
 
 def test_erfc_against_math_erfc(open_page):

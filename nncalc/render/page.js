@@ -75,6 +75,8 @@
   const SQRT_HALF = 0.7071067811865476;
   const SQRT_HALF_LO = -4.833646656726457e-17; // 1/√2 − SQRT_HALF
   const SPLIT = 134217729; // 2^27 + 1, Dekker's splitter
+  const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
+  const GELU_KAPPA = 0.044715;
 
   function sigmoid(z) {
     if (z < EXP_EDGE) {
@@ -102,6 +104,29 @@
     const dx = productError(-(small ? z : 0));
     const r = xs < 5 ? (2 / Math.sqrt(Math.PI)) * Math.exp(-xs * xs) / erfc(xs) : 2 * xs + 1 / xs;
     return 0.5 * z * erfc(x) * (1 - r * dx);
+  }
+
+  /** PyTorch's GELU(approximate='tanh') as z·σ(2y), y = √(2/π)·(z + 0.044715·z³). */
+  function geluTanh(z) {
+    const y2 = 2 * (SQRT_2_OVER_PI * (z + GELU_KAPPA * (z * z * z)));
+    return z * sigmoid(y2);
+  }
+
+  /** log(1 + e^(βz))/β as max(z, 0) + log1p(e^−|βz|)/β; z where βz > threshold, if given. */
+  function softplus(z, { beta, threshold }) {
+    const bz = beta === 1 ? z : beta * z;
+    const tail = Math.log1p(Math.exp(-Math.abs(bz)));
+    const value = Math.max(z, 0) + (beta === 1 ? tail : tail / beta);
+    return threshold !== null && bz > threshold ? z : value;
+  }
+
+  /** z for z > 0, α·(e^z − 1) below, with expm1. */
+  const elu = (z, { alpha }) => (z > 0 ? z : alpha * Math.expm1(Math.min(z, 0)));
+
+  /** z·min(max(z + 3, 0), 6)/6, as m·(m + 3)/6 with m = z clipped to [−3, 3]. */
+  function hardswish(z) {
+    const m = Math.min(Math.max(z, -3), 3);
+    return z >= 3 ? z : (m * (m + 3)) / 6;
   }
 
   /** v/√2 − fl(v·SQRT_HALF), by Dekker's two-product. */
@@ -178,10 +203,12 @@
   }
 
   // ---- The activations g, one small function each, keyed by nncalc's names ----
-  // nncalc/render/page.py reads the names of this table (two-space indented keys): a
-  // network with an activation missing here is refused, never computed wrong.
+  // nncalc/render/page.py reads this table's names and the parameters each one reads
+  // (`name: { params: [...], ...`, one entry a line): a network with an activation, or a
+  // parameter value other than the default, missing here is refused, never computed wrong.
+  // g, gap and log take z^(j) and the layer's parameters, {alpha: 0.2, ...}.
 
-  const each = (f) => (z) => z.map(f);
+  const each = (f) => (z, p) => z.map((v) => f(v, p));
 
   function softmax(z) {
     const e = z.map(shifted(z)).map(Math.exp);
@@ -226,12 +253,18 @@
     sigmoid: { g: each(sigmoid), gap: each((z) => sigmoid(-z)), log: each(sigmoidLog) },
     tanh: { g: each(Math.tanh), gap: each((z) => 2 * sigmoid(-2 * Math.abs(z))) },
     relu: { g: each((z) => Math.max(z, 0)) },
-    leaky_relu: { g: each((z) => (z >= 0 ? z : 0.01 * z)) },
+    leaky_relu: { params: ["alpha"], g: each((z, { alpha }) => (z >= 0 ? z : alpha * z)) },
     identity: { g: each((z) => z) },
     softmax: { g: softmax, gap: softmaxGap, log: softmaxLog },
-    softplus: { g: each((z) => logaddexp(0, z)) },
+    log_softmax: { g: softmaxLog },
+    softplus: { params: ["beta", "threshold"], g: each(softplus) },
     silu: { g: each((z) => z * sigmoid(z)), log: each(siluLog) },
     gelu: { g: each(gelu) },
+    gelu_tanh: { g: each(geluTanh) },
+    elu: { params: ["alpha"], g: each(elu) },
+    relu6: { g: each((z) => Math.min(Math.max(z, 0), 6)) },
+    hardswish: { g: each(hardswish) },
+    mish: { g: each((z) => z * Math.tanh(logaddexp(0, z))) },
     step: { g: each((z) => (z >= 0 ? 1 : 0)) },
   };
 
@@ -278,7 +311,7 @@
         u[j] = affine(layer.gate, a[j - 1], layer.units);
         a[j] = swiglu(z[j], u[j], layer.beta ?? 1);
       } else {
-        a[j] = G[layer.activation].g(z[j]);
+        a[j] = G[layer.activation].g(z[j], layer.params);
       }
       if (!z[j].every(Number.isFinite) || !a[j].every(Number.isFinite)) {
         return `layer ${j}: values overflow float64 (beyond ±1.8e308); smaller weights or inputs`;
@@ -294,8 +327,8 @@
   function shownLayer(j, p) {
     const layer = layers[j - 2];
     const g = layer.gate ? {} : G[layer.activation];
-    const gaps = g.gap && g.gap(Z[j]);
-    const logs = g.log && g.log(Z[j]);
+    const gaps = g.gap && g.gap(Z[j], layer.params);
+    const logs = g.log && g.log(Z[j], layer.params);
     return Array.from(A[j], (v, i) => exact(v, gaps?.[i], logs?.[i], p));
   }
 
@@ -325,12 +358,11 @@
         `${pad} = ${shown}`,
       ];
     }
-    const softmaxed = layer.activation === "softmax";
-    const argument = softmaxed ? `z^(${j})` : fmt(z, P);
+    const argument = layer.layerwise ? `z^(${j})` : fmt(z, P);
     return [
       `${head} = g(${sum(n, (m) => `Θ_${i}${m}^(${j - 1})·a_${m}^(${j - 1})`)})`,
       `${pad} = ${layer.symbol}(${sum(n, products(layer.theta))})`,
-      `${pad} = ${layer.symbol}(${argument})${softmaxed ? `_${i}` : ""} = ${shown}`,
+      `${pad} = ${layer.symbol}(${argument})${layer.layerwise ? `_${i}` : ""} = ${shown}`,
     ];
   }
 
@@ -426,12 +458,14 @@
   }
 
   // The weight tables: small ones at once, open; the rows of large ones (in closed
-  // <details>) in slices once the page is up, so it opens without a pause. Each slice is
-  // parsed apart and added at once: the browser does work per insertion of inputs that
-  // grows with the inputs already in. <html data-ready> marks when every field is in.
+  // <details>) after the load event, in slices (bench/page.py times them), so the page
+  // opens and answers edits without a pause. Each slice is parsed apart and added at
+  // once. Each table is a <form>: Chromium's autofill scans every field of the page after
+  // each insertion, and scans those of a form about 3× faster than unowned ones.
+  // <html data-ready> marks when every field is in.
   const OPEN_UP_TO = 400; // weights in a table shown open
-  const SLICE = 25000; // weight fields added per slice
-  const pending = []; // [tbody, row html of i, next i, rows, fields per row]
+  const SLICE = 10000; // weight fields added per slice
+  const pending = []; // tables still to fill: {tbody, row (its html), next, rows, width}
 
   /** Θ^(j) (or the gate's V) as a table of inputs (row i, column m). */
   function table(layer, key, symbol) {
@@ -443,8 +477,8 @@
     details.open = rows * (n + 1) <= OPEN_UP_TO;
     details.innerHTML =
       `<summary>${symbol}^(${j}): layer ${j} → layer ${j + 1}, ${rows} × ${n + 1}</summary>` +
-      `<div class="scroll"><table><thead><tr><th scope="col">i \\ m</th>${head.join("")}` +
-      "</tr></thead><tbody></tbody></table></div>";
+      '<form autocomplete="off"><div class="scroll"><table><thead><tr><th scope="col">i \\ m</th>' +
+      `${head.join("")}</tr></thead><tbody></tbody></table></div></form>`;
     const row = (i) => {
       const cells = [];
       for (let m = 0; m <= n; m++) {
@@ -453,27 +487,31 @@
       }
       return `<tr><th scope="row">${i}</th>${cells.join("")}</tr>`;
     };
-    pending.push([details.querySelector("tbody"), row, 1, rows, n + 1]);
-    if (details.open) addRows(pending.length - 1, Infinity);
+    const job = { tbody: details.querySelector("tbody"), row, next: 1, rows, width: n + 1 };
+    if (details.open) addRows(job, Infinity);
+    else pending.push(job);
     return details;
   }
 
-  /** Up to ``budget`` fields of pending table k (whole rows); true when it is complete. */
-  function addRows(k, budget) {
-    const job = pending[k];
-    const [tbody, row, , rows, width] = job;
+  /** Up to ``budget`` fields of a table still to fill (whole rows); the number added. */
+  function addRows(job, budget) {
     const html = [];
-    for (let added = 0; job[2] <= rows && added < budget; added += width) html.push(row(job[2]++));
+    let added = 0;
+    for (; job.next <= job.rows && added < budget; added += job.width) {
+      html.push(job.row(job.next++));
+    }
     const parsed = document.createElement("template");
     parsed.innerHTML = `<table><tbody>${html.join("")}</tbody></table>`;
-    tbody.append(...parsed.content.firstChild.tBodies[0].rows);
-    return job[2] > rows;
+    job.tbody.append(...parsed.content.firstChild.tBodies[0].rows);
+    return added;
   }
 
-  /** Add a slice of rows, then yield to the page; all of them when ``now``. */
+  /** Add a slice of fields, then yield to the page; all of them when ``now``. */
   function fill(now = false) {
-    const budget = now ? Infinity : SLICE;
-    while (pending.length && addRows(0, budget)) pending.shift();
+    for (let budget = now ? Infinity : SLICE; pending.length && budget > 0; ) {
+      budget -= addRows(pending[0], budget);
+      if (pending[0].next > pending[0].rows) pending.shift();
+    }
     if (!pending.length) document.documentElement.dataset.ready = "";
     else if (!now) setTimeout(fill, 0);
   }
@@ -550,9 +588,11 @@
     }
     current = units.find((unit) => unit.dataset.layer === String(L)) || null;
     recompute();
-    setTimeout(fill, 0);
+    addEventListener("load", () => setTimeout(fill, 0));
   }
 
-  window.nncalcPage = Object.freeze({ erfc, fmt, exact }); // for scripts and tests
+  // for scripts and tests: erfc, the number formats, and each activation's parameters
+  const activations = Object.fromEntries(Object.entries(G).map(([k, g]) => [k, g.params ?? []]));
+  window.nncalcPage = Object.freeze({ erfc, fmt, exact, activations });
   start();
 })();

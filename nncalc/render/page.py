@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from nncalc.activations import SWIGLU
+from nncalc.activations import SWIGLU, Activation, over_layer
 from nncalc.errors import NNCalcError
 from nncalc.network import Layer, Network
 from nncalc.params import of_network
@@ -45,12 +45,15 @@ def asset(name: str) -> str:
 
 
 @functools.cache
-def known() -> frozenset[str]:
-    """The activations page.js computes: the keys of its table G, and SwiGLU."""
+def known() -> dict[str, frozenset[str]]:
+    """The activations page.js computes, each with the parameters it reads: the entries of
+    its table G (`name: { params: ["alpha"], ...`), and SwiGLU (whose β is a layer field)."""
     script = asset("page.js")
     start = script.index("const G = {")
     table = script[start : script.index("\n  };", start)]
-    return frozenset(re.findall(r"^    (\w+): ", table, re.MULTILINE)) | {SWIGLU}
+    entries = re.findall(r"^    (\w+): \{ (?:params: \[([^\]]*)\])?", table, re.MULTILINE)
+    names = {name: frozenset(re.findall(r'"(\w+)"', params)) for name, params in entries}
+    return {**names, SWIGLU: frozenset()}
 
 
 def to_page(network: Network, x: ArrayLike | None = None) -> str:
@@ -84,21 +87,30 @@ def to_page(network: Network, x: ArrayLike | None = None) -> str:
 
 
 def _check(network: Network) -> None:
-    """Refuse a network the page would compute wrong: an activation or option page.js lacks."""
+    """Refuse a network the page would compute wrong (see _lacks)."""
     for j, layer in enumerate(network.layers, start=2):
-        if layer.activation not in known():
+        lacks = _lacks(layer)
+        if lacks:
             raise NNCalcError.at(
-                f"layer {j}: the page cannot compute activation '{layer.activation}' yet",
+                f"layer {j}: the page cannot compute {lacks} yet",
                 network.source,
                 hint="nncalc forward computes it; the page knows " + ", ".join(sorted(known())),
             )
-        for field in dataclasses.fields(Layer):
-            if field.name not in LAYER_FIELDS and getattr(layer, field.name) != field.default:
-                raise NNCalcError.at(
-                    f"layer {j}: the page cannot compute the option '{field.name}' yet",
-                    network.source,
-                    hint="nncalc forward computes it",
-                )
+
+
+def _lacks(layer: Layer) -> str | None:
+    """What of the layer page.js lacks: its activation, a parameter value other than the
+    default, or a layer option; None when the page computes it all."""
+    name = SWIGLU if layer.g is None else layer.g.name
+    if name not in known():
+        return f"activation '{name}'"
+    for key, _ in () if layer.g is None else layer.g.values:
+        if key not in known()[name]:
+            return f"{name} with parameter '{key}'"
+    for field in dataclasses.fields(Layer):
+        if field.name not in LAYER_FIELDS and getattr(layer, field.name) != field.default:
+            return f"the option '{field.name}'"
+    return None
 
 
 def _summary(network: Network) -> str:
@@ -147,7 +159,9 @@ def _json(network: Network, x: np.ndarray) -> str:
         "colours": [svg.POSITIVE, svg.NEGATIVE],
         "layers": [
             {
-                "activation": layer.activation,
+                "activation": SWIGLU if layer.g is None else layer.g.name,
+                "params": {} if layer.g is None else _params(layer.g),
+                "layerwise": over_layer(layer.activation),
                 "symbol": g_symbol(layer.activation),
                 "theta": layer.theta.tolist(),
                 "gate": None if layer.gate is None else layer.gate.tolist(),
@@ -158,6 +172,11 @@ def _json(network: Network, x: np.ndarray) -> str:
     }
     text = json.dumps(data, separators=(",", ":"), allow_nan=False)
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _params(g: Activation) -> dict[str, float | None]:
+    """Every parameter of g with its value here, the defaults included (None: absent)."""
+    return {p.name: g.value(p.name) for p in g.params}
 
 
 def _number(v: float) -> str:
