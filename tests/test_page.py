@@ -361,6 +361,7 @@ def test_unit_arithmetic_is_explain_s(open_page):
         (big, np.arange(10) * 7.0),
         (nncalc.load(LECTURE), [-800, 300, 1e-5]),
         (nncalc.loads(PARAMETERS), [3, -4]),
+        (nncalc.Network.from_thetas([[0.1, 0.5, -0.6]], activation="identity"), [1, 1]),
     ]
     shown = []
     for net, x in cases:
@@ -371,6 +372,9 @@ def test_unit_arithmetic_is_explain_s(open_page):
     every = "\n".join(shown)
     assert "LeakyReLU_(α=0.2)(" in every and "softplus_(β=2, t=20)(" in every
     assert "LogSoftmax(z^(4))_2 = " in every
+    assert "Θ_1,10^(1)·a_10^(1)" in every  # 11 columns: the indices are split by a comma
+    assert " − " in shown[0]  # −2·66 is subtracted: σ(−0.5·1 − 2·66 + …)
+    assert shown[-1].endswith("is 0 to rounding: below the float64 error bound 4e-16 of its sum")
 
 
 def test_keyboard_and_clicks_reach_units_and_weights(open_page):

@@ -332,12 +332,36 @@
     return Array.from(A[j], (v, i) => exact(v, gaps?.[i], logs?.[i], p));
   }
 
-  /** t_0 + t_1 + …, the middle left out (and counted) when there are many terms. */
+  /** t_0 + t_1 − t_2 …, the middle left out (and counted) when there are many terms. */
   function sum(count, term) {
-    if (count <= MAX_TERMS) return Array.from({ length: count }, (_, m) => term(m)).join(" + ");
-    const ends = [0, 1, 2].map(term);
-    const last = [term(count - 2), term(count - 1)];
-    return [...ends, `… (${count - 5} more terms) …`, ...last].join(" + ");
+    const terms =
+      count <= MAX_TERMS
+        ? Array.from({ length: count }, (_, m) => term(m))
+        : [0, 1, 2].map(term).concat(`… (${count - 5} more terms) …`, term(count - 2), term(count - 1));
+    return terms
+      .map((t, m) => (m === 0 ? t : t.startsWith("−") ? ` − ${t.slice(1)}` : ` + ${t}`))
+      .join("");
+  }
+
+  /** Θ_im^(j), or Θ_i,m^(j) when an index can have two digits (Θ_7,30^(2)). */
+  function thetaSymbol(layer, i, m, j) {
+    const comma = Math.max(layer.units, layer.inputs) >= 10 ? "," : "";
+    return `Θ_${i}${comma}${m}^(${j})`;
+  }
+
+  /** z_i^(j) as shown, and why when it is 0 to rounding: below γ_n·Σ|Θ_im·a_m|, the float64
+   *  error bound of its sum of n terms (γ_n = n·u/(1 − n·u), u = 2^−53; Trace.z_bound). */
+  function shownZ(j, i) {
+    const layer = layers[j - 2];
+    const n = layer.inputs + 1;
+    const row = (i - 1) * n;
+    let size = 0;
+    for (let m = 1; m < n; m++) size += Math.abs(A[j - 1][m - 1]) * Math.abs(layer.theta[row + m]);
+    const bound = ((n * 2 ** -53) / (1 - n * 2 ** -53)) * (size + Math.abs(layer.theta[row]));
+    const z = Z[j][i - 1];
+    if (z === 0 || Math.abs(z) >= bound) return [fmt(z, P), null];
+    const why = `z_${i}^(${j}) = ${fmt(z, 2)} is 0 to rounding: below the float64 error bound`;
+    return ["0", `${why} ${fmt(bound, 2)} of its sum`];
   }
 
   function unitLines(j, i) {
@@ -348,21 +372,25 @@
     const head = `a_${i}^(${j})`;
     const pad = " ".repeat(head.length);
     const shown = shownLayer(j, P)[i - 1];
-    const z = Z[j][i - 1];
+    const [z, why] = shownZ(j, i);
+    const notes = why ? [`* ${why}`] : [];
     if (layer.gate) {
       const u = `u_${i}^(${j})`;
       return [
         `${head} = z_${i}^(${j})·${u}·σ(${fmt(layer.beta ?? 1, P)}·${u})`,
-        `${pad}   z_${i}^(${j}) = ${sum(n, products(layer.theta))} = ${fmt(z, P)}`,
+        `${pad}   z_${i}^(${j}) = ${sum(n, products(layer.theta))} = ${z}`,
         `${pad}   ${u} = ${sum(n, products(layer.gate))} = ${fmt(U[j][i - 1], P)}`,
         `${pad} = ${shown}`,
+        ...notes,
       ];
     }
-    const argument = layer.layerwise ? `z^(${j})` : fmt(z, P);
+    const argument = layer.layerwise ? `z^(${j})` : z;
+    const symbols = (m) => `${thetaSymbol(layer, i, m, j - 1)}·a_${m}^(${j - 1})`;
     return [
-      `${head} = g(${sum(n, (m) => `Θ_${i}${m}^(${j - 1})·a_${m}^(${j - 1})`)})`,
+      `${head} = g(${sum(n, symbols)})`,
       `${pad} = ${layer.symbol}(${sum(n, products(layer.theta))})`,
       `${pad} = ${layer.symbol}(${argument})${layer.layerwise ? `_${i}` : ""} = ${shown}`,
+      ...notes,
     ];
   }
 
