@@ -9,6 +9,7 @@ import difflib
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 from nncalc.errors import EXCERPT, NNCalcError, cut, excerpt
 from nncalc.files.reader import max_bytes
@@ -44,11 +45,14 @@ class Classes:
         names = tuple(n.strip() for n in text.split(","))
         if not all(names):
             raise NNCalcError.at(
-                f"--classes '{text}' has an empty name", hint="give K, or names separated by commas"
+                f"--classes {excerpt(text)} has an empty name",
+                hint="give K, or names separated by commas",
             )
-        for k, name in enumerate(names):
-            if name in names[:k]:
-                raise NNCalcError.at(f"class '{name}' is named twice in --classes")
+        seen: set[str] = set()
+        for name in names:
+            if name in seen:
+                raise NNCalcError.at(f"class {excerpt(name)} is named twice in --classes")
+            seen.add(name)
         return cls(len(names), names, zero_based)
 
     @property
@@ -62,13 +66,18 @@ class Classes:
 
     def label(self, k: int) -> str | int:
         """The label of class k (1-based)."""
-        return self.labels[k - 1]
+        return self.names[k - 1] if self.names else self.first + k - 1
+
+    @cached_property
+    def _positions(self) -> dict[str, int]:
+        """Each name's class (1-based), so a label is found at once among many names."""
+        return {name: k for k, name in enumerate(self.names or (), start=1)}
 
     def index(self, label: str | int) -> int:
         """The class (1-based) of a label: a name, or a number counted from ``first``."""
         text = str(label).strip()
-        if self.names and text in self.names:
-            return self.names.index(text) + 1
+        if text in self._positions:
+            return self._positions[text]
         try:
             number = int(text)
         except ValueError:

@@ -131,3 +131,15 @@ def test_expect_exit_codes(run, args, code):
     r = run("onehot", *args)
     assert r.code == code
     assert ("✓" in r.out) == (code == 0)
+
+
+def test_many_class_names_are_checked_and_found_in_linear_time():
+    """200,000 names: duplicates found by a set, labels by a dict (no list scans)."""
+    from nncalc import onehot as oh
+
+    names = [f"c{i}" for i in range(200_000)]
+    k = oh.Classes.parse(",".join(names))
+    assert [k.index(f"c{i}") for i in range(0, 200_000, 20_000)] == list(range(1, 200_001, 20_000))
+    assert k.label(200_000) == "c199999"
+    with pytest.raises(oh.NNCalcError, match="'c7' is named twice"):
+        oh.Classes.parse(",".join([*names, "c7"]))
