@@ -2,11 +2,12 @@
 
     python bench/startup.py [--runs 30]
 
-Runs each command and its floor alternately (so machine noise hits both alike) and
-prints the median wall time of each and the ratio nncalc / floor. nncalc's modules are
-byte-compiled first, as `pip install` does for a regular install and as its
-dependencies are (an editable install under PYTHONDONTWRITEBYTECODE=1 would otherwise
-compile them on every run).
+Runs each command and its floor (bench/floors/: a bare Typer app with the command's
+options that prints the same output, on the same Python and Typer) alternately, so that
+machine noise hits both alike, and prints the median wall and CPU times of each and their
+ratios nncalc / floor. nncalc's modules are byte-compiled first, as `pip install` does for a
+regular install and as its dependencies are (an editable install under
+PYTHONDONTWRITEBYTECODE=1 would otherwise compile them on every run).
 """
 
 from __future__ import annotations
@@ -15,16 +16,17 @@ import argparse
 import compileall
 import statistics
 import sys
+from importlib.metadata import version
 from pathlib import Path
 
-from timing import NNCALC, wall
+from timing import NNCALC, times, wall
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 PAIRS = {
     "params 3 5 10 --theta 2": (
         [*NNCALC, "params", "3", "5", "10", "--theta", "2"],
-        [sys.executable, str(HERE / "floors" / "params_floor.py"), "3", "5", "10"],
+        [sys.executable, str(HERE / "floors" / "params_floor.py"), "3", "5", "10", "--theta", "2"],
     ),
     "params 3 5 10": (
         [*NNCALC, "params", "3", "5", "10"],
@@ -46,15 +48,25 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=30)
     runs = parser.parse_args().runs
     compileall.compile_dir(ROOT / "nncalc", quiet=1)
-    print(f"{'command':<36} {'nncalc':>9} {'floor':>9} {'ratio':>7}   ({runs} runs each, medians)")
+    print(f"Python {sys.version.split()[0]}, Typer {version('typer')} (nncalc and floors alike)")
+    print(f"{runs} runs of each, medians; ratio = nncalc / floor")
+    print(
+        f"{'command':<36} {'nncalc':>9} {'floor':>9} {'ratio':>6}   {'CPU time':>19} {'ratio':>6}"
+    )
     for name, (ours, floor) in PAIRS.items():
         wall(ours), wall(floor)  # warm the file cache
-        times: dict[str, list[float]] = {"ours": [], "floor": []}
+        runs_of: dict[str, list[tuple[float, float]]] = {"ours": [], "floor": []}
         for _ in range(runs):
-            times["ours"].append(wall(ours))
-            times["floor"].append(wall(floor))
-        a, b = statistics.median(times["ours"]), statistics.median(times["floor"])
-        print(f"nncalc {name:<29} {a * 1000:7.1f}ms {b * 1000:7.1f}ms {a / b:7.3f}")
+            runs_of["ours"].append(times(ours))
+            runs_of["floor"].append(times(floor))
+        (a, a_cpu), (b, b_cpu) = (
+            [statistics.median(t[i] for t in runs_of[who]) for i in (0, 1)]
+            for who in ("ours", "floor")
+        )
+        print(
+            f"{name:<36} {a * 1000:7.1f}ms {b * 1000:7.1f}ms {a / b:6.3f}   "
+            f"{a_cpu * 1000:7.1f}ms {b_cpu * 1000:7.1f}ms {a_cpu / b_cpu:6.3f}"
+        )
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ from typing import Annotated
 
 import typer
 
-from nncalc import __version__
+from nncalc import __version__, commands
 from nncalc.errors import NNCalcError
 from nncalc.process import EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_SOFTWARE
 
@@ -1119,7 +1119,7 @@ def _run(argv: list[str] | None) -> int:
     for stream in (sys.stdout, sys.stderr):  # arguments' undecodable bytes print as they came
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="surrogateescape")
-    command = typer.main.get_command(app)
+    command = commands.group(app)
     try:
         result = command.main(args=args, prog_name="nncalc", standalone_mode=False)
     except NNCalcError as e:

@@ -39,7 +39,7 @@ def console(stderr: bool = False) -> Console:
     file = sys.stderr if stderr else sys.stdout
     if not file.isatty():
         file = _Stripped(file)
-    return _Console(highlight=False, file=file)
+    return _Console(highlight=False, emoji=False, file=file)  # names print as written
 
 
 class _Stripped:
