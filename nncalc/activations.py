@@ -21,7 +21,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from nncalc import small
 from nncalc.errors import EXCERPT, excerpt
+from nncalc.small import SWIGLU as SWIGLU  # re-exported: the numpy-free names live there
+from nncalc.small import over_layer as over_layer
 
 if TYPE_CHECKING:  # numpy.typing costs start-up time, and only type checkers need it
     from numpy.typing import NDArray
@@ -356,23 +359,9 @@ ACTIVATIONS: dict[str, Activation] = {
     )
 }
 
-ALIASES = {
-    "logistic": "sigmoid",
-    "linear": "identity",
-    "swish": "silu",
-    "heaviside": "step",
-    "logsoftmax": "log_softmax",
-}
-
-SWIGLU = "swiglu"
-"""The activation name of a layer with a gate: (Θ·[1; a]) * Swish_β(Θ_gate·[1; a])."""
+ALIASES = {**small.ALIASES, "logsoftmax": "log_softmax"}
 
 _SPEC = re.compile(r"\s*([^()]*?)\s*(?:\((.*)\))?\s*")
-
-
-def over_layer(activation: str) -> bool:
-    """Does g take the whole layer's z (softmax, log_softmax), not each unit's own?"""
-    return activation in ("softmax", "log_softmax")
 
 
 def names() -> list[str]:

@@ -242,8 +242,6 @@ def forward(
     trust_paths: TrustPathsOption = False,
 ) -> None:
     """Forward propagation: every z_i^(j) and a_i^(j), layer by layer."""
-    from nncalc.files import inputs, outputs
-
     if network == input_file == "-":
         raise NNCalcError.at("the network and --input cannot both be standard input")
     if output == "-" and (json_output or expect):
@@ -253,6 +251,15 @@ def forward(
     worked = report != "table" and not explain  # a worked solution in LaTeX or Markdown
     if (layer is not None or unit is not None) and (worked or (json_output and not expect)):
         raise NNCalcError.at("--layer and --unit are for tables, --explain and --expect")
+    plain = not (input_file or json_output or output or explain or expect or layers or whole)
+    yaml_file = network != "-" and not network.lower().endswith(".onnx")
+    if plain and report == "table" and layer is None and unit is None and yaml_file:
+        from nncalc.quick import forward_tables
+
+        if forward_tables(network, x or (), precision):  # small and plain: no NumPy
+            return
+    from nncalc.files import inputs, outputs
+
     net = _load(network, trust_paths)
     input_file = input_file and _stdin_or(input_file)
     if output and output != "-":
@@ -356,21 +363,11 @@ def _focus(net, view, first: int) -> None:
 
 
 def _tables(trace, names, precision: int, view, layers: bool) -> None:
-    """Forward propagation as tables: every layer of each example, only --layer / --unit,
-    or (for many examples, without --layers) one row per example."""
-    from nncalc.render import forward as tables
-    from nncalc.render import style
+    """The tables, once --layer and --unit are checked."""
+    from nncalc.render.forward import show
 
-    net = trace.network
-    _focus(net, view, 1)
-    console = style.console()
-    if view.whole:
-        console.print(tables.summary(net))
-    if view.whole and not layers and len(trace) > tables.COMPACT_AFTER:
-        console.print(tables.examples(trace, names, precision, view.limit))
-        return
-    for k in range(len(trace)):
-        console.print(tables.example(trace, k, names[k], precision, view))
+    _focus(trace.network, view, 1)
+    show(trace, names, precision, view, layers)
 
 
 def _explain(trace, names, precision: int, view) -> None:

@@ -13,15 +13,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from nncalc import activations
+from nncalc import activations, small
 from nncalc.activations import Array
 from nncalc.errors import NNCalcError
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike, NDArray
-
-EPSILON = 2.0**-53
-"""u, the unit roundoff of float64: rounding to nearest errs by at most u relative."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -100,7 +97,7 @@ class Layer:
 
 
 @dataclass(frozen=True, eq=False)
-class Network:
+class Network(small.Shape):
     """A fully connected network: its layers Θ^(1) … Θ^(L−1) and optional examples."""
 
     layers: tuple[Layer, ...]
@@ -143,21 +140,6 @@ class Network:
         return cls(tuple(Layer(np.asarray(t, dtype=np.float64), activation) for t in thetas), **kw)
 
     @property
-    def sizes(self) -> list[int]:
-        """[s_1, …, s_L]: the units in each layer, bias units not counted."""
-        return [self.layers[0].inputs, *(layer.units for layer in self.layers)]
-
-    @property
-    def L(self) -> int:
-        """The number of layers, input and output included."""
-        return len(self.layers) + 1
-
-    @property
-    def activations(self) -> list[str]:
-        """The activation of each layer 2 … L."""
-        return [layer.activation for layer in self.layers]
-
-    @property
     def output_labels(self) -> list[str]:
         """A name for each output unit: the class names, or h_1 … h_K."""
         if self.classes:
@@ -182,8 +164,13 @@ class Network:
         return X
 
     def forward(self, x: ArrayLike) -> Trace:
-        """Forward propagation: every z^(j) and a^(j) for a batch (or one vector) x."""
+        """Forward propagation: every z^(j) and a^(j) for a batch (or one vector) x.
+
+        Small work goes through nncalc.small (each z exactly rounded), large through BLAS.
+        """
         a = {1: self.batch(x)}
+        if self.small_work(len(a[1])):
+            return self._forward_small(a[1])
         z: dict[int, Array] = {}
         gate: dict[int, Array] = {}
         with np.errstate(over="ignore", invalid="ignore"):
@@ -194,6 +181,15 @@ class Network:
                 check_finite(z[j + 1], j + 1, self.source)
                 check_finite(a[j + 1], j + 1, self.source)
         return Trace(self, a, z, gate)
+
+    def _forward_small(self, X: Array) -> Trace:
+        thetas = [layer.theta.tolist() for layer in self.layers]
+        zs, as_ = small.forward(thetas, self.activations, X.tolist(), self.source)
+        a, z = {1: X}, {}
+        for j, (layer, zj, aj) in enumerate(zip(self.layers, zs, as_, strict=True), start=2):
+            z[j] = np.array(zj, dtype=np.float64).reshape(len(X), layer.units)
+            a[j] = np.array(aj, dtype=np.float64).reshape(len(X), layer.units)
+        return Trace(self, a, z, {})
 
     def __call__(self, x: ArrayLike) -> Array:
         """h_Θ(x), the output layer's activations."""
@@ -246,10 +242,8 @@ class Trace:
         its bound is 0 to the precision of the computation.
         """
         theta = np.abs(self.network.layers[j - 2].theta)
-        n = theta.shape[1]
-        gamma = n * EPSILON / (1 - n * EPSILON)
         a = np.abs(self.a[j - 1][k])
-        return gamma * (a @ theta[:, 1:].T + theta[:, 0])
+        return small.gamma(theta.shape[1]) * (a @ theta[:, 1:].T + theta[:, 0])
 
     def __len__(self) -> int:
         return self.a[1].shape[0]
@@ -279,8 +273,4 @@ def check_finite(values: Array, j: int, source: str | None) -> None:
     """Raise if layer j's values overflowed; NaN and ±inf show in the extremes, so two
     reductions find them without a temporary array."""
     if values.size and not (np.isfinite(values.max()) and np.isfinite(values.min())):
-        raise NNCalcError.at(
-            f"layer {j}: values overflow float64 (beyond ±1.8e308)",
-            source,
-            hint="the weights or inputs are too large",
-        )
+        raise small.overflow(j, source)

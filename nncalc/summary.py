@@ -3,17 +3,25 @@ Keras's summary() and torchinfo show a model. Rich tables and plain text share i
 
 from __future__ import annotations
 
-from nncalc import activations
-from nncalc.network import Network
+from typing import TYPE_CHECKING
+
+from nncalc import small
 from nncalc.params import of_network
+
+if TYPE_CHECKING:
+    from nncalc.network import Network
 
 HEADERS = ("layer j", "units s_j", "g", "Θ^(j) shape", "parameters")
 
 
 def g_symbol(activation: str) -> str:
-    """σ, tanh, ReLU, LeakyReLU_(α=0.2), … or SwiGLU."""
-    if activation == activations.SWIGLU:
+    """σ, tanh, ReLU, LeakyReLU_(α=0.2), … or SwiGLU (without NumPy for small's)."""
+    if activation == small.SWIGLU:
         return "SwiGLU"
+    if activation in small.SYMBOLS:
+        return small.SYMBOLS[activation]
+    from nncalc import activations
+
     return activations.get(activation).label
 
 

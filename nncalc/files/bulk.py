@@ -12,10 +12,12 @@ from __future__ import annotations
 import re
 import warnings
 from dataclasses import dataclass
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from nncalc.files.yamlfile import Pos
+
+if TYPE_CHECKING:  # NumPy loads with the first list read in bulk: the checker needs Numbers
+    import numpy as np
 
 BULK_MIN = 1000
 """Smallest flow list, in characters, read in bulk; smaller ones go through YAML."""
@@ -49,6 +51,8 @@ class Block:
     def values(self) -> np.ndarray | None:
         """Its numbers as float64; None where NumPy reads them otherwise than YAML (a
         number too large for float64, or two numbers with no comma between)."""
+        import numpy as np
+
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("error")  # NumPy warns where a number does not parse
@@ -91,6 +95,8 @@ class Numbers:
     @classmethod
     def rows_of(cls, blocks: list[Block], pos: Pos, row_pos: list[Pos]) -> Numbers | None:
         """The rows of a list whose items are flat blocks, in one array."""
+        import numpy as np
+
         widths = [block.widths[0] for block in blocks]
         values = np.empty(sum(widths))
         at = 0
@@ -107,6 +113,8 @@ class Numbers:
 
     def rows(self) -> list[np.ndarray]:
         """The rows, as views of ``values``."""
+        import numpy as np
+
         if self.widths is None:
             return [self.values]
         return np.split(self.values, np.cumsum(self.widths)[:-1])

@@ -2,21 +2,35 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import numpy as np
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from nncalc import activations
-from nncalc.network import Array, Layer, Network, Trace
+from nncalc import small
 from nncalc.render import style
 from nncalc.render.elide import MAX_UNITS, shown
 from nncalc.render.numbers import exact, fmt, vector
 from nncalc.render.style import Fitted
 from nncalc.summary import HEADERS, g_symbol, role, rows
+
+if TYPE_CHECKING:  # no NumPy here: the tables of a small network print without it
+    from nncalc.network import Array, Layer, Network, Trace
+
+
+def show(trace: Trace, names: list[str | None], precision: int, view: View, layers: bool) -> None:
+    """Print forward propagation as tables: every layer of each example, only the view's
+    layer / unit, or (for many examples, without ``layers``) one row per example."""
+    console = style.console()
+    if view.whole:
+        console.print(summary(trace.network))
+    if view.whole and not layers and len(trace) > COMPACT_AFTER:
+        console.print(examples(trace, names, precision, view.limit))
+        return
+    for k in range(len(trace)):
+        console.print(example(trace, k, names[k], precision, view))
 
 
 def summary(network: Network) -> Fitted:
@@ -188,7 +202,7 @@ def _layer_table(
         (z, z_why), (text, why) = zs[i - 1], a[i - 1]
         notes += [f"* {z_why}"] if z_why else []
         if why:
-            value = "" if activations.over_layer(layer.activation) else f" = {g}({z})"
+            value = "" if small.over_layer(layer.activation) else f" = {g}({z})"
             notes.append(f"* a_{i}^({j}){value} = {text}: {why}")
         cells = [z + (" *" if z_why else "")]
         if swiglu:
@@ -200,33 +214,28 @@ def _layer_table(
 def z_layer(trace: Trace, j: int, k: int, precision: int) -> list[tuple[str, str | None]]:
     """z^(j) of example k as shown, with why where a z is 0 to rounding (Trace.z_bound):
     smaller than the float64 error bound of its own sum, it shows as 0."""
-    z, bound = trace.z[j][k], trace.z_bound(j, k)
-    zero = (z != 0) & (np.abs(z) < bound)
     shown: list[tuple[str, str | None]] = []
-    for i, (v, b, is_zero) in enumerate(zip(z.tolist(), bound.tolist(), zero, strict=True), 1):
-        why = f"z_{i}^({j}) = {fmt(v, 2)} is 0 to rounding: below the float64 error bound "
-        shown.append(
-            ("0", why + f"{fmt(b, 2)} of its sum") if is_zero else (fmt(v, precision), None)
-        )
+    for i, (v, b) in enumerate(zip(trace.z[j][k], trace.z_bound(j, k), strict=True), 1):
+        v, b = float(v), float(b)
+        if v != 0 and abs(v) < b:
+            why = f"z_{i}^({j}) = {fmt(v, 2)} is 0 to rounding: below the float64 error bound"
+            shown.append(("0", f"{why} {fmt(b, 2)} of its sum"))
+        else:
+            shown.append((fmt(v, precision), None))
     return shown
 
 
 def exact_layer(trace: Trace, j: int, k: int, precision: int) -> list[tuple[str, str | None]]:
     """a^(j) of example k as shown, and why where that is not plain rounding (numbers.exact):
     1 − gap for values that round to ±1, the full value for those stored as 0."""
-    g = trace.network.layers[j - 2].g
-    z = trace.z[j][k : k + 1]
-    gaps = _unit_values(g and g.gap, z)
-    logs = _unit_values(g and g.log, z)
+    activation = trace.network.layers[j - 2].activation
+    z = [float(v) for v in trace.z[j][k]]
     return [
         exact(float(a), gap, log, precision)
-        for a, gap, log in zip(trace.a[j][k], gaps, logs, strict=True)
+        for a, gap, log in zip(
+            trace.a[j][k], small.gap(activation, z), small.log(activation, z), strict=True
+        )
     ]
-
-
-def _unit_values(f: Callable[[Array], Array] | None, z: Array) -> list[float | None]:
-    """f(z) for each unit of one example (z is a batch of one), or None per unit."""
-    return [None] * z.shape[1] if f is None else [float(v) for v in f(z)[0]]
 
 
 def _table(title: str) -> Table:
