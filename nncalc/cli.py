@@ -249,7 +249,10 @@ def forward(
             "-o - writes to standard output, and so do --json and --expect", hint="give one"
         )
     worked = report != "table" and not explain  # a worked solution in LaTeX or Markdown
-    if (layer is not None or unit is not None) and (worked or (json_output and not expect)):
+    only_file = output and not (json_output or expect)  # -o alone prints no table
+    if (layer is not None or unit is not None) and (
+        worked or only_file or (json_output and not expect)
+    ):
         raise NNCalcError.at("--layer and --unit are for tables, --explain and --expect")
     plain = not (input_file or json_output or output or explain or expect or layers or whole)
     yaml_file = network != "-" and not network.lower().endswith(".onnx")

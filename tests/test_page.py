@@ -375,6 +375,7 @@ def test_unit_arithmetic_is_explain_s(open_page):
     assert "Θ_1,10^(1)·a_10^(1)" in every  # 11 columns: the indices are split by a comma
     assert " − " in shown[0]  # −2·66 is subtracted: σ(−0.5·1 − 2·66 + …)
     assert shown[-1].endswith("is 0 to rounding: below the float64 error bound 4e-16 of its sum")
+    assert "= id(0) = 0\n" in shown[-1]  # a of a z that is 0 to rounding: g(0)
 
 
 def test_keyboard_and_clicks_reach_units_and_weights(open_page):

@@ -212,3 +212,23 @@ def test_theta_indices_get_a_comma_when_a_layer_has_10_units():
     assert theta_symbol(wide.layers[0], 7, 30, 1) == "Θ_7,30^(1)"  # not Θ_730^(1)
     assert theta_symbol(wide.layers[1], 1, 2, 2) == "Θ_1,2^(2)"  # 10 units in layer 2
     assert "<title>Θ_10,1^(1) = 0</title>" in draw(wide)
+
+
+@pytest.mark.parametrize("g", ["identity", "relu", "leaky_relu", "tanh", "elu"])
+def test_a_of_a_zero_to_rounding_is_g_of_0(run, write, g):
+    """Where z is 0 to rounding, a unit-wise g shows g(0) (here 0) with a footnote giving
+    what float64 computed, in the table, h_Θ(x) and --explain; JSON keeps the raw value."""
+    net = write("zero.yaml", f"layers:\n  - {{theta: [[0.1, 0.5, -0.6]], activation: {g}}}\n")
+    table = run("forward", net, "-x", "1,1").out
+    assert re.search(r"^\s+1\s+0 \*\s+0 \*\s*$", table, re.M), table
+    assert "h_Θ(x) = a^(2) = [0]" in table
+    assert "is 0 to rounding (computed: 2.8e-17)" in flat(table)
+    assert run("forward", net, "-x", "1,1", "--explain").out.splitlines()[4].endswith("(0) = 0")
+    assert run("forward", net, "-x", "1,1", "--json").json()["examples"][0]["output"][0] > 0
+
+
+def test_layer_and_unit_with_only_a_file_are_refused(run, tmp_path):
+    """-o alone writes h_Θ(x) and prints no table: a --layer or --unit would be ignored."""
+    r = run("forward", VEHICLES, "-x", "1,2,3", "--layer", "2", "-o", tmp_path / "h.csv")
+    assert r.code == 2 and "--layer and --unit are for tables" in r.err
+    assert not (tmp_path / "h.csv").exists()

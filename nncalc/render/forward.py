@@ -227,15 +227,40 @@ def z_layer(trace: Trace, j: int, k: int, precision: int) -> list[tuple[str, str
 
 def exact_layer(trace: Trace, j: int, k: int, precision: int) -> list[tuple[str, str | None]]:
     """a^(j) of example k as shown, and why where that is not plain rounding (numbers.exact):
-    1 − gap for values that round to ±1, the full value for those stored as 0."""
-    activation = trace.network.layers[j - 2].activation
+    1 − gap for values that round to ±1, the full value for those stored as 0, and g(0)
+    where z is 0 to rounding (z_layer) and g takes each unit alone."""
+    layer = trace.network.layers[j - 2]
     z = [float(v) for v in trace.z[j][k]]
-    return [
+    shown = [
         exact(float(a), gap, log, precision)
         for a, gap, log in zip(
-            trace.a[j][k], small.gap(activation, z), small.log(activation, z), strict=True
+            trace.a[j][k],
+            small.gap(layer.activation, z),
+            small.log(layer.activation, z),
+            strict=True,
         )
     ]
+    if layer.gate is not None or small.over_layer(layer.activation):
+        return shown
+    zs = z_layer(trace, j, k, precision)
+    for i, ((text, _), (_, zero)) in enumerate(zip(shown, zs, strict=True), start=1):
+        at_zero = fmt(_at_zero(layer), precision)
+        if zero and text != at_zero:
+            computed = fmt(float(trace.a[j][k][i - 1]), 2)
+            shown[i - 1] = (
+                at_zero,
+                f"g(0), as z_{i}^({j}) is 0 to rounding (computed: {computed})",
+            )
+    return shown
+
+
+def _at_zero(layer: Layer) -> float:
+    """g(0) of a layer whose g takes each unit alone."""
+    if layer.activation in small.G:
+        return small.G[layer.activation]([0.0])[0]
+    import numpy as np
+
+    return float(layer.g(np.zeros((1, 1)))[0, 0])
 
 
 def _table(title: str) -> Table:

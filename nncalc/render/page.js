@@ -323,13 +323,17 @@
 
   // ---- Each unit's arithmetic, as explain.unit_lines writes it ----
 
-  /** a^(j) as shown: exact() with the layer's gaps and logs. */
+  /** a^(j) as shown: exact() with the layer's gaps and logs, and g(0) where z is 0 to
+   *  rounding and g takes each unit alone (forward.exact_layer). */
   function shownLayer(j, p) {
     const layer = layers[j - 2];
     const g = layer.gate ? {} : G[layer.activation];
     const gaps = g.gap && g.gap(Z[j], layer.params);
     const logs = g.log && g.log(Z[j], layer.params);
-    return Array.from(A[j], (v, i) => exact(v, gaps?.[i], logs?.[i], p));
+    const shown = Array.from(A[j], (v, i) => exact(v, gaps?.[i], logs?.[i], p));
+    if (layer.gate || layer.layerwise) return shown;
+    const atZero = fmt(g.g([0], layer.params)[0], p);
+    return shown.map((text, i) => (shownZ(j, i + 1)[1] && text !== atZero ? atZero : text));
   }
 
   /** t_0 + t_1 − t_2 …, the middle left out (and counted) when there are many terms. */
