@@ -118,15 +118,7 @@ def test_new_activations_match_torch(name):
     """The default forms against torch.nn.functional in float64, to 1e-12 of max(|g|, 1e-12·|z|)
     (torch's gelu_tanh computes 1 + tanh(y), which cancels where nncalc's z·σ(2y) does not)."""
     torch = pytest.importorskip("torch")
-    F = torch.nn.functional
-    f = {
-        "log_softmax": lambda z: F.log_softmax(z, dim=-1),
-        "gelu_tanh": lambda z: F.gelu(z, approximate="tanh"),
-        "elu": F.elu,
-        "relu6": F.relu6,
-        "hardswish": F.hardswish,
-        "mish": F.mish,
-    }[name]
+    f = ref.torch_g(torch)[name]
     z = np.array([v for v in POINTS if abs(v) <= 1000] + list(np.linspace(-30, 30, 601)))
     z = z.reshape(-1, 4) if name == "log_softmax" else z
     got = ACTIVATIONS[name](z)

@@ -198,26 +198,7 @@ def torch():
 def torch_forward(torch, spec: Spec):
     """[(z, u or None, a)] per layer, with torch.nn.functional in float64."""
     F = torch.nn.functional
-    one = torch.ones((), dtype=torch.float64)
-    g = {
-        "sigmoid": torch.sigmoid,
-        "tanh": torch.tanh,
-        "relu": F.relu,
-        "leaky_relu": lambda z: F.leaky_relu(z, 0.01),
-        "identity": lambda z: z,
-        "softmax": lambda z: F.softmax(z, dim=-1),
-        # exact: above 40, z + log(1 + e^−z) rounds to z (e^−40 < ulp(40)/2)
-        "softplus": lambda z: F.softplus(z, threshold=40.0),
-        "silu": F.silu,
-        "gelu": lambda z: F.gelu(z, approximate="none"),
-        "step": lambda z: torch.heaviside(z, one),
-        "log_softmax": lambda z: F.log_softmax(z, dim=-1),
-        "gelu_tanh": lambda z: F.gelu(z, approximate="tanh"),
-        "elu": F.elu,
-        "relu6": F.relu6,
-        "hardswish": F.hardswish,
-        "mish": F.mish,
-    }
+    g = ref.torch_g(torch)
     a = torch.tensor(spec.X, dtype=torch.float64)
     out = []
     for theta, name, gate, beta in zip(

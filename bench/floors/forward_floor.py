@@ -9,6 +9,7 @@ from itertools import pairwise
 from typing import Annotated
 
 import typer
+from piped import Stripped
 
 app = typer.Typer(add_completion=False)
 
@@ -56,7 +57,7 @@ def forward(
     def role(j):
         return "input" if j == 1 else "output" if j == L else "hidden"
 
-    console = Console(highlight=False, emoji=False, file=_Stripped(sys.stdout))
+    console = Console(highlight=False, emoji=False, file=Stripped(sys.stdout))
     summary = table(doc.get("name") or "Network", "bold")
     for header in ("layer j", "units s_j", "g", "Θ^(j) shape", "parameters"):
         summary.add_column(header, justify="left" if header in ("layer j", "g") else "right")
@@ -103,20 +104,6 @@ def forward(
             parts.append(Text(f"prediction: unit {best} of {sizes[-1]}", style="bold green"))
         for part in [*parts, Text("")]:
             console.print(part)
-
-
-class _Stripped:
-    """stdout without the spaces Rich pads lines with, as nncalc prints to a pipe."""
-
-    def __init__(self, file) -> None:
-        self.file = file
-
-    def write(self, text: str) -> int:
-        self.file.write("\n".join(line.rstrip(" ") for line in text.split("\n")))
-        return len(text)
-
-    def flush(self) -> None:
-        self.file.flush()
 
 
 if __name__ == "__main__":

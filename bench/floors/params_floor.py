@@ -7,6 +7,7 @@ from itertools import pairwise
 from typing import Annotated
 
 import typer
+from piped import Stripped
 
 app = typer.Typer(add_completion=False)
 
@@ -54,24 +55,10 @@ def params(
     weights = sum(r * (c - 1) for r, c in shapes)
     biases = sum(r for r, _ in shapes)
     table.add_row("total", "", "", f"{weights:,}", f"{biases:,}", f"{weights + biases:,}")
-    console = Console(highlight=False, emoji=False, file=_Stripped(sys.stdout))
+    console = Console(highlight=False, emoji=False, file=Stripped(sys.stdout))
     console.print(table)
     console.print(Text(f"multiply-adds per example: {weights:,}"))
     console.print(Text(f"memory (float64): {8 * (weights + biases):,} B"))
-
-
-class _Stripped:
-    """stdout without the spaces Rich pads lines with, as nncalc prints to a pipe."""
-
-    def __init__(self, file) -> None:
-        self.file = file
-
-    def write(self, text: str) -> int:
-        self.file.write("\n".join(line.rstrip(" ") for line in text.split("\n")))
-        return len(text)
-
-    def flush(self) -> None:
-        self.file.flush()
 
 
 if __name__ == "__main__":

@@ -21,6 +21,25 @@ def unit_lines(
 ) -> list[str]:
     """The derivation of a_i^(j) for example k (j ≥ 2), sums elided to ``limit`` terms,
     and a footnote when z_i^(j) is 0 to rounding (forward.z_layer)."""
+    return _unit_lines(trace, k, j, i, precision, limit, _shown(trace, j, k, precision))
+
+
+def _shown(trace: Trace, j: int, k: int, precision: int) -> list[tuple[str, str | None, str]]:
+    """Each unit of layer j as shown: z, why z is 0 (or None), and a."""
+    zs = z_layer(trace, j, k, precision)
+    a = exact_layer(trace, j, k, precision, zs)
+    return [(z, why, text) for (z, why), (text, _) in zip(zs, a, strict=True)]
+
+
+def _unit_lines(
+    trace: Trace,
+    k: int,
+    j: int,
+    i: int,
+    precision: int,
+    limit: int | None,
+    layer_shown: list[tuple[str, str | None, str]],
+) -> list[str]:
     network = trace.network
     layer = network.layers[j - 2]
     a_prev = [1.0, *trace.a[j - 1][k].tolist()]  # a_0^(j−1) = 1, the bias unit
@@ -29,8 +48,7 @@ def unit_lines(
     numbers = [
         f"{fmt(w, precision)}·{fmt(v, precision)}" for w, v in zip(theta, a_prev, strict=True)
     ]
-    z, why = z_layer(trace, j, k, precision)[i - 1]
-    shown = exact_layer(trace, j, k, precision)[i - 1][0]
+    z, why, shown = layer_shown[i - 1]
     notes = [f"* {why}"] if why else []
     head = f"a_{i}^({j})"
     pad = " " * len(head)
@@ -67,11 +85,12 @@ def example_lines(trace: Trace, k: int, precision: int = 6, view: View = WHOLE) 
     terms = None if view.limit is None else MAX_TERMS
     for j in view.layers(trace.network.L):
         size = trace.network.sizes[j - 1]
+        shown = _shown(trace, j, k, precision) if j > 1 else []
         for i in view.units(size) if j > 1 else []:
             if i is None:
                 lines += [f"⋮ {size - len(view.units(size)) + 1} more units of layer {j}", ""]
             else:
-                lines += [*unit_lines(trace, k, j, i, precision, terms), ""]
+                lines += [*_unit_lines(trace, k, j, i, precision, terms, shown), ""]
     return lines
 
 

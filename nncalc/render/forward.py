@@ -194,7 +194,7 @@ def _layer_table(
         table.add_row("0", "", *([""] if swiglu else []), Text("1  bias unit", style="dim"))
     notes: list[str] = []
     zs = z_layer(trace, j, k, precision)
-    a = exact_layer(trace, j, k, precision)
+    a = exact_layer(trace, j, k, precision, zs)
     for i in view.units(network.sizes[j - 1]):
         if i is None:
             table.add_row(*_dots(network.sizes[j - 1], view, 4 if swiglu else 3))
@@ -225,10 +225,12 @@ def z_layer(trace: Trace, j: int, k: int, precision: int) -> list[tuple[str, str
     return shown
 
 
-def exact_layer(trace: Trace, j: int, k: int, precision: int) -> list[tuple[str, str | None]]:
+def exact_layer(
+    trace: Trace, j: int, k: int, precision: int, zs: list[tuple[str, str | None]] | None = None
+) -> list[tuple[str, str | None]]:
     """a^(j) of example k as shown, and why where that is not plain rounding (numbers.exact):
     1 − gap for values that round to ±1, the full value for those stored as 0, and g(0)
-    where z is 0 to rounding (z_layer) and g takes each unit alone."""
+    where z is 0 to rounding and g takes each unit alone; ``zs`` is z_layer's, if at hand."""
     layer = trace.network.layers[j - 2]
     z = [float(v) for v in trace.z[j][k]]
     shown = [
@@ -242,15 +244,13 @@ def exact_layer(trace: Trace, j: int, k: int, precision: int) -> list[tuple[str,
     ]
     if layer.gate is not None or small.over_layer(layer.activation):
         return shown
-    zs = z_layer(trace, j, k, precision)
-    for i, ((text, _), (_, zero)) in enumerate(zip(shown, zs, strict=True), start=1):
-        at_zero = fmt(_at_zero(layer), precision)
-        if zero and text != at_zero:
+    zeros = [i for i, (_, why) in enumerate(zs or z_layer(trace, j, k, precision), 1) if why]
+    at_zero = fmt(_at_zero(layer), precision) if zeros else ""
+    for i in zeros:
+        if shown[i - 1][0] != at_zero:
             computed = fmt(float(trace.a[j][k][i - 1]), 2)
-            shown[i - 1] = (
-                at_zero,
-                f"g(0), as z_{i}^({j}) is 0 to rounding (computed: {computed})",
-            )
+            why = f"g(0), as z_{i}^({j}) is 0 to rounding (computed: {computed})"
+            shown[i - 1] = (at_zero, why)
     return shown
 
 
