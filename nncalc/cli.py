@@ -1083,7 +1083,7 @@ def _grade_variants(sheet: str, submissions: list[str], roster: str, path: str |
     from nncalc.files.outputs import atomic, check_path
     from nncalc.grading import roster as students
     from nncalc.grading import variants
-    from nncalc.render.handout import write_grades
+    from nncalc.render.grading import write_rows
 
     spec = variants.load(sheet)
     ids = students.read_roster(roster)
@@ -1091,7 +1091,8 @@ def _grade_variants(sheet: str, submissions: list[str], roster: str, path: str |
         check_path(path, (".csv",))
     rows = students.grade_submissions(spec, ids, submissions)
     with atomic(path) if path else contextlib.nullcontext(sys.stdout) as f:
-        write_grades(f, [q.id for q in rows[0][1].sheet.questions], rows)
+        top = max(g.sheet.max_score for _, g in rows)
+        write_rows(f, [q.id for q in rows[0][1].sheet.questions], top, rows)
     broken = sum(g.error is not None for _, g in rows)
     graded = plural(len(rows), "submission", "submissions")
     print(f"nncalc: graded {graded}; {broken} with no grade", file=sys.stderr)

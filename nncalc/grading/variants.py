@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from nncalc import activations
-from nncalc.errors import NNCalcError
+from nncalc.errors import NNCalcError, cut
 from nncalc.files import netfile, netsave
 from nncalc.files.checker import Checker, is_number
 from nncalc.files.outputs import atomic_files
@@ -614,7 +614,7 @@ def _row(value: Any) -> list[float] | None:
 
 def shown(text: str) -> str:
     """A file's text for a message: at most SHOWN characters of it."""
-    return text if len(text) <= SHOWN else text[: SHOWN - 1] + "…"
+    return cut(text, SHOWN)
 
 
 # --- a student's sheet -------------------------------------------------------------------

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import IO, Any
 
 from rich.console import Group
@@ -76,12 +76,19 @@ def _ignored(ids: tuple[str, ...]) -> str:
 def write_csv(f: IO[str], sheet: Sheet, grades: Sequence[Grade]) -> None:
     """One row per submission: submission, student, score, max_score, one column per question,
     and error."""
+    who = students([g.submission for g in grades])
+    write_rows(f, [q.id for q in sheet.questions], sheet.max_score, zip(who, grades, strict=True))
+
+
+def write_rows(
+    f: IO[str], ids: Sequence[str], max_score: float, rows: Iterable[tuple[str, Grade]]
+) -> None:
+    """The grades CSV of (student, grade) rows, with a column per question id."""
     writer = csv.writer(f, lineterminator="\n")
-    ids = [q.id for q in sheet.questions]
     writer.writerow(["submission", "student", "score", "max_score", *ids, "error"])
-    for g, student in zip(grades, students([g.submission for g in grades]), strict=True):
+    for student, g in rows:
         scores = {m.question.id: m.score for m in g.marks}
         cells = [f"{scores.get(i, 0):g}" for i in ids]
         writer.writerow(
-            [g.submission, student, f"{g.score:g}", f"{sheet.max_score:g}", *cells, g.error or ""]
+            [g.submission, student, f"{g.score:g}", f"{max_score:g}", *cells, g.error or ""]
         )

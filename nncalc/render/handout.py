@@ -9,7 +9,7 @@ import re
 from collections.abc import Sequence
 from typing import IO, Any
 
-from nncalc.grading.marking import KINDS, Grade, Question, Sheet
+from nncalc.grading.marking import KINDS, Question, Sheet
 from nncalc.grading.roster import Student
 from nncalc.grading.variants import Value, Variant, Variants
 from nncalc.render.solution import latex_g
@@ -225,15 +225,3 @@ def _cell(q: Question) -> str:
     if q.kind == "prediction" and q.labels:
         return q.labels[q.computed - 1]
     return json.dumps(q.computed)
-
-
-def write_grades(f: IO[str], ids: Sequence[str], rows: Sequence[tuple[str, Grade]]) -> None:
-    """One row per submission: submission, student, score, max_score, one column per
-    question, and error."""
-    writer = csv.writer(f, lineterminator="\n")
-    writer.writerow(["submission", "student", "score", "max_score", *ids, "error"])
-    top = max((g.sheet.max_score for _, g in rows), default=0)
-    for student, g in rows:
-        scores = {m.question.id: m.score for m in g.marks}
-        cells = [f"{scores.get(i, 0):g}" for i in ids]
-        writer.writerow([g.submission, student, f"{g.score:g}", f"{top:g}", *cells, g.error or ""])
