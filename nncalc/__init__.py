@@ -38,6 +38,7 @@ _EXPORTS = {
 }
 _SUBMODULES = {
     "activations": "nncalc.activations",
+    "handouts": "nncalc.grading.handouts",
     "onehot": "nncalc.onehot",
     "params": "nncalc.params",
     "quiz": "nncalc.grading.quiz",
@@ -52,6 +53,7 @@ __all__ = [
     "activations",
     "from_sklearn",
     "from_torch",
+    "handouts",
     "load",
     "loads",
     "onehot",
@@ -70,7 +72,7 @@ if TYPE_CHECKING:
     from nncalc.errors import NNCalcError
     from nncalc.files.netfile import load, loads
     from nncalc.files.netsave import save
-    from nncalc.grading import quiz
+    from nncalc.grading import handouts, quiz
     from nncalc.interop.frameworks import from_sklearn, from_torch
     from nncalc.interop.models import read_model, save_model
     from nncalc.interop.onnxwrite import save_onnx, to_onnx

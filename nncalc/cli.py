@@ -860,6 +860,65 @@ def quiz(
         raise typer.Exit(EXIT_CHECK_FAILED)
 
 
+class HandoutFormat(StrEnum):
+    markdown = "markdown"
+    latex = "latex"
+
+
+@app.command(
+    epilog=_examples(
+        "nncalc handout samples/grading/sheet.yaml",
+        "nncalc handout samples/grading/variants-sheet.yaml --student alice --format latex",
+        "nncalc handout samples/grading/sheet.yaml -o week3",
+    )
+)
+def handout(
+    sheet: Annotated[
+        str, typer.Argument(help="An answer sheet (YAML).", show_default=False, metavar="SHEET")
+    ],
+    student: Annotated[
+        str | None,
+        _text("--student", help="The student (required for a sheet with variants).", metavar="ID"),
+    ] = None,
+    report: Annotated[
+        HandoutFormat,
+        typer.Option("--format", help="Print the hand-out in Markdown or as a LaTeX document."),
+    ] = HandoutFormat.markdown,
+    output: Annotated[
+        str | None,
+        _text(
+            "--output",
+            "-o",
+            help="Write questions.md, questions.tex and answers.yaml in this folder.",
+            metavar="DIR",
+        ),
+    ] = None,
+) -> None:
+    """A sheet as students get it: the questions, each network's Θ^(j), and how to hand in."""
+    from nncalc.grading import handouts, roster
+
+    if output is not None and report != HandoutFormat.markdown:
+        raise NNCalcError.at("-o writes both formats", hint="give --format or -o, not both")
+    who = None if student is None else roster.Student(roster.checked_id(student))
+    made = handouts.make(handouts.read(sheet), who)
+    if output is None:
+        from nncalc.render import handout as render
+
+        print(getattr(render, report)(made), end="")
+        return
+    handouts.write(made, _folder(output))
+    print(f"nncalc: wrote {', '.join(handouts.FILES)} in {output}", file=sys.stderr)
+
+
+def _folder(path: str) -> str:
+    """``path`` as a folder that exists (made if need be)."""
+    try:
+        os.makedirs(path, exist_ok=True)
+    except OSError as e:
+        raise NNCalcError.at(f"cannot make a folder: {e.strerror or e}", path) from None
+    return path
+
+
 @app.command(
     epilog=_examples(
         "nncalc variants samples/grading/variants-sheet.yaml --student alice",
@@ -869,7 +928,10 @@ def quiz(
 )
 def variants(
     sheet: Annotated[
-        str, typer.Argument(help="An answer sheet with a variants: section.", show_default=False)
+        str,
+        typer.Argument(
+            help="An answer sheet, with a variants: section or without.", show_default=False
+        ),
     ],
     students: Annotated[
         str | None, _text("--students", help="The roster: CSV with an id column (and name).")
@@ -878,25 +940,25 @@ def variants(
         str | None, _text("--output", "-o", help="The folder for each student's files.")
     ] = None,
     student: Annotated[
-        str | None, _text("--student", help="Print this student's handout (Markdown).")
+        str | None, _text("--student", help="Print this student's hand-out (Markdown).")
     ] = None,
 ) -> None:
-    """Per-student variants of a sheet: each student's handout, sheet and key."""
+    """Each student's hand-out, answers template, sheet and key (their own values with
+    variants)."""
     from nncalc.files.checker import plural
-    from nncalc.grading import roster
-    from nncalc.grading import variants as core
+    from nncalc.grading import handouts, roster
 
-    spec = core.load(sheet)
     if student is not None and students is None and output is None:
-        from nncalc.render.handout import markdown
-
-        variant = core.draw(spec, roster.checked_id(student))
-        core.sheet(spec, variant)  # the questions checked too
-        print(markdown(spec, variant, roster.Student(student)))
+        handout(sheet, student, HandoutFormat.markdown, None)
         return
     if student is not None or students is None or output is None:
         raise NNCalcError.at("give --students ROSTER -o DIR, or --student ID alone")
-    made = core.write(spec, roster.read_roster(students), output)
+    spec = handouts.read(sheet)
+    made = handouts.write_class(spec, roster.read_roster(students), output)
+    if spec.variants is None:
+        what = plural(len(made), "hand-out", "hand-outs")
+        print(f"nncalc: {what} in {output}; no variants: the same values for all", file=sys.stderr)
+        return
     redrawn = sum(v.redraws > 0 for v in made)
     print(
         f"nncalc: {plural(len(made), 'variant', 'variants')} in {output}; {redrawn} redrawn "

@@ -124,7 +124,7 @@ def test_the_same_inputs_give_byte_identical_files(run, sheet_file, write, tmp_p
     assert set(one) == {"key.csv"} | {
         f"{s}/{f}"
         for s in ("alice", "bob")
-        for f in ("variant.yaml", "questions.md", "questions.tex")
+        for f in ("variant.yaml", "questions.md", "questions.tex", "answers.yaml")
     }
     assert one == two
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import yaml
 
@@ -32,13 +32,9 @@ from nncalc import activations
 from nncalc.errors import NNCalcError, cut
 from nncalc.files import netfile, netsave
 from nncalc.files.checker import Checker, is_number
-from nncalc.files.outputs import atomic_files
 from nncalc.files.yamlfile import Pos, YDict, YList, load_file, parse
 from nncalc.grading import marking
 from nncalc.network import Layer, Network, Trace
-
-if TYPE_CHECKING:
-    from nncalc.grading.roster import Student
 
 FORMAT = 1
 """The derivation's version; part of every HMAC message, so a change is never silent."""
@@ -689,37 +685,3 @@ def _network_doc(value: Any, variant: Variant, folder: Path) -> Any:
     else:
         return value
     return _plain(parse(netsave.dumps(net)))
-
-
-def write(
-    variants: Variants, roster: list[Student], folder: str | os.PathLike[str]
-) -> list[Variant]:
-    """FOLDER/ID/variant.yaml, questions.md and questions.tex for each student (each
-    student's three files all or none), then FOLDER/key.csv. Returns the variants."""
-    from nncalc.render import handout
-
-    top = Path(folder)
-    made = []
-    keys = []
-    for student in roster:
-        variant = draw(variants, student.id)
-        key = sheet(variants, variant)
-        try:
-            (top / student.id).mkdir(parents=True, exist_ok=True)
-        except OSError as e:
-            raise NNCalcError.at(
-                f"cannot make a folder: {e.strerror or e}", str(top / student.id)
-            ) from None
-        texts = {
-            "variant.yaml": variant_yaml(variants, variant, key),
-            "questions.md": handout.markdown(variants, variant, student),
-            "questions.tex": handout.latex(variants, variant, student),
-        }
-        with atomic_files() as open_:
-            for name, text in texts.items():
-                open_(top / student.id / name, "w").write(text)
-        made.append(variant)
-        keys.append((student.id, key))
-    with atomic_files() as open_:
-        handout.write_key(open_(top / "key.csv", "w"), keys)
-    return made

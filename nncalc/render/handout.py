@@ -1,214 +1,229 @@
-"""A student's handout (Markdown or LaTeX: the questions and their own Θ^(j) and x, no
-answers, never the seed), the class's key and its grades as CSV."""
+"""A hand-out (grading.handouts) in Markdown and as a LaTeX document, the answers template
+students hand in, and a class's key as CSV."""
 
 from __future__ import annotations
 
 import csv
 import json
 import re
-from collections.abc import Sequence
-from typing import IO, Any
+import unicodedata
+from collections.abc import Callable, Sequence
+from typing import IO
 
-from nncalc.grading.marking import KINDS, Question, Sheet
-from nncalc.grading.roster import Student
-from nncalc.grading.variants import Value, Variant, Variants
-from nncalc.render.solution import latex_g
+from nncalc.grading.handouts import Asked, Given, Handout, Piece
+from nncalc.grading.marking import Question, Sheet
+from nncalc.render import latexdoc
+from nncalc.render.solution import latex_g, latex_number
 
-_LATEX_TEXT = {
-    "\\": r"\textbackslash{}",
-    "&": r"\&",
-    "%": r"\%",
-    "$": r"\$",
-    "#": r"\#",
-    "_": r"\_",
-    "{": r"\{",
-    "}": r"\}",
-    "~": r"\textasciitilde{}",
-    "^": r"\textasciicircum{}",
-    "Θ": r"$\Theta$",
-    "θ": r"$\theta$",
-    "σ": r"$\sigma$",
-    "Σ": r"$\Sigma$",
-    "·": r"$\cdot$",
-    "−": "-",
-    "×": r"$\times$",
-    "…": r"\ldots{}",
-    "≤": r"$\leq$",
-    "≥": r"$\geq$",
-    "→": r"$\to$",
-    "≈": r"$\approx$",
-    "–": "--",
-    "—": "---",
-    "‘": "`",
-    "’": "'",
-    "“": "``",
-    "”": "''",
-}
-LATEX_PREAMBLE = r"""\documentclass[11pt]{article}
-\usepackage[utf8]{inputenc}
-\usepackage{amsmath}
-\usepackage[margin=2cm]{geometry}
-\setcounter{MaxMatrixCols}{40}
-"""
+ANSWERS = "answers.yaml"
+HOW = (
+    f"Write your answers in {ANSWERS}, each after its question's id and a space: a number "
+    "(0.7311), a list in brackets ([0.1, 0.2]) or a class name; then hand in that file."
+)
+"""The one line of instructions on the format, in the template and in the hand-out."""
 
 
-def markdown(variants: Variants, variant: Variant, student: Student) -> str:
-    """The handout in Markdown: $$ math for every matrix and vector."""
-    lines = [f"# {_title(variants)}", "", f"Student: {_who(student)}", "", "## Your values", ""]
-    for value in _used(variants, variant):
-        lines += [f"**{value.random.name}**: {_summary(value)}", "", "$$", _math(value), "$$", ""]
+def files(handout: Handout) -> dict[str, str]:
+    """questions.md, questions.tex and answers.yaml."""
+    return {
+        "questions.md": markdown(handout),
+        "questions.tex": latex(handout),
+        ANSWERS: answers(handout),
+    }
+
+
+# --- Markdown --------------------------------------------------------------------------
+
+
+def markdown(handout: Handout) -> str:
+    """The hand-out in Markdown, with $$ math for every matrix and vector."""
+    lines = [f"# {_md(handout.title)}", ""]
+    if handout.student is not None:
+        lines += [f"Student: {_md(_who(handout))}", ""]
+    if handout.given:
+        lines += [f"## {_given_title(handout)}", ""]
+    for given in handout.given:
+        head = f"**{_md(given.label)}**: {_md(_summary(given))}"
+        lines += [head, "", "$$", _math(given), "$$", ""]
     lines += ["## Questions", ""]
-    for k, (qid, points, text, asked) in enumerate(_questions(variants), start=1):
-        head = f"{k}. **{qid}** ({_points(points)})" + (f" {text}" if text else "")
-        lines += [head + "  ", f"   Give {asked}.", ""]
+    for k, q in enumerate(handout.questions, start=1):
+        text = f" {_md(q.text)}" if q.text else ""
+        lines += [f"{k}. **{_md(q.id)}** ({_points(q)}){text}  ", f"   {_give(q, _md_piece)}", ""]
+    lines += ["## How to hand in", "", _md(HOW), "", "```yaml", answers(handout) + "```", ""]
     return "\n".join(lines)
 
 
-def latex(variants: Variants, variant: Variant, student: Student) -> str:
-    """The handout as a LaTeX document (pdflatex; amsmath)."""
-    lines = [
-        LATEX_PREAMBLE + r"\begin{document}",
-        rf"\section*{{{_tex(_title(variants))}}}",
-        rf"Student: {_tex(_who(student))}",
-        r"\subsection*{Your values}",
-    ]
-    for value in _used(variants, variant):
-        name = _tex(value.random.name)
-        lines += [rf"\textbf{{{name}}}: {_tex(_summary(value))}", r"\[", _math(value), r"\]"]
-    lines += [r"\subsection*{Questions}", r"\begin{enumerate}"]
-    for qid, points, text, asked in _questions(variants):
-        body = f"({_points(points)}) {_tex(text or '')}"
-        lines += [rf"\item \textbf{{{_tex(qid)}}} {body}\\", f"Give {_tex_asked(asked)}."]
-    lines += [r"\end{enumerate}", r"\end{document}", ""]
-    return "\n".join(lines)
+def _md_piece(piece: Piece) -> str:
+    if piece.kind == "math":
+        return f"${piece.value}$"
+    return f"**{_md(piece.value)}**" if piece.kind == "name" else _md(piece.value)
 
 
-def _title(variants: Variants) -> str:
-    return str(variants.doc.get("title") or "Questions")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]#|$~<>&])")
 
 
-def _who(student: Student) -> str:
-    return student.id + (f" ({student.name})" if student.name else "")
-
-
-def _points(points: Any) -> str:
-    return f"{points:g} point" + ("" if points == 1 else "s")
-
-
-def _used(variants: Variants, variant: Variant) -> list[Value]:
-    """The values the questions use, in the order they are first used."""
-    names = [u.network for u in variants.uses] + [u.x for u in variants.uses]
-    order = dict.fromkeys(n for n in names if isinstance(n, str))
-    return [variant.values[n] for n in order]
-
-
-def _summary(value: Value) -> str:
-    r = value.random
-    if r.kind == "vector":
-        return f"a vector of {r.shapes[0][1]} numbers"
-    sizes = [r.shapes[0][1] - 1, *(rows for rows, _ in r.shapes)]
-    text = "a network of " + "-".join(map(str, sizes)) + " units"
-    return text + (f", classes {', '.join(r.classes)} (units 1 … {sizes[-1]})" if r.classes else "")
-
-
-def _math(value: Value) -> str:
-    """x as a column, or Θ^(1), Θ^(2), … each with its g."""
-    if value.random.kind == "vector":
-        name = value.random.name.replace("_", r"\_")
-        column = _bmatrix([[value.text(k)] for k in value.matrices[0][0]])
-        return (name if len(name) == 1 else rf"\text{{{name}}}") + " = " + column
-    parts = []
-    for j, (matrix, g) in enumerate(zip(value.matrices, value.random.activations, strict=True), 1):
-        rows = [[value.text(k) for k in row] for row in matrix]
-        parts.append(rf"\Theta^{{({j})}} = {_bmatrix(rows)},\ g = {latex_g(g)}")
-    return r" \\ ".join(parts) if len(parts) == 1 else _gathered(parts)
-
-
-def _gathered(parts: list[str]) -> str:
-    return r"\begin{gathered} " + r" \\ ".join(parts) + r" \end{gathered}"
-
-
-def _bmatrix(rows: list[list[str]]) -> str:
-    """Every entry shown: a handout must give all of a student's numbers."""
-    body = r" \\ ".join(" & ".join(row) for row in rows)
-    return rf"\begin{{bmatrix}} {body} \end{{bmatrix}}"
-
-
-def _questions(variants: Variants) -> list[tuple[str, Any, str | None, str]]:
-    """(id, points, text, what to give) of each question."""
-    found = []
-    for q in variants.doc.get("questions") or ():
-        what = next((k for k in KINDS if isinstance(q, dict) and isinstance(q.get(k), dict)), None)
-        if what is not None:
-            text = q.get("text")
-            found.append(
-                (str(q.get("id")), q.get("points", 1), text and str(text), _asked(what, q[what]))
-            )
-    return found
-
-
-def _asked(what: str, spec: dict) -> str:
-    """What a question asks for, with $…$ math and where its values come from."""
-    unit = f"_{{{spec['unit']}}}" if "unit" in spec else ""
-    layer = spec.get("layer")
-    asked = {
-        "z": f"$z^{{({layer})}}{unit}$",
-        "activation": f"$a^{{({layer})}}{unit}$",
-        "output": f"$h_\\Theta(x){unit}$",
-        "prediction": "the predicted class",
-        "params": "the number of parameters"
-        + (f" in $\\Theta^{{({spec['theta']})}}$" if "theta" in spec else ""),
-        "onehot": f"the one-hot vector of label {spec.get('label')} of {_classes(spec)}",
-    }[what]
-    sources = [f"{key} {_source(spec[key])}" for key in ("network", "x") if key in spec]
-    return asked + (" for " + " and ".join(sources) if sources else "")
-
-
-def _classes(spec: dict) -> str:
-    classes = spec.get("classes")
-    return f"{len(classes)} classes" if isinstance(classes, list) else f"{classes} classes"
-
-
-def _source(value: Any) -> str:
-    if isinstance(value, str) and value.startswith("$"):
-        return f"**{value[1:]}**"
-    if isinstance(value, str):
-        return f"`{value}`"
-    if isinstance(value, list):
-        return "(" + ", ".join(map(str, value)) + ")"
-    return "(given)" if not isinstance(value, int | float) else str(value)
-
-
-def _tex(text: str) -> str:
-    """Text for LaTeX: its special characters escaped, the usual symbols as math, and any
-    other character that pdflatex's default fonts lack as its code point."""
-    return "".join(
-        _LATEX_TEXT.get(c, c if _plain_tex(c) else rf"\texttt{{U+{ord(c):04X}}}") for c in text
+def _md(text: str) -> str:
+    """Outside text for Markdown: on one line (line breaks and controls as spaces, invisible
+    format characters dropped), its punctuation escaped, so no emphasis, link, math, HTML
+    or heading can start in it."""
+    plain = "".join(_md_character(c) for c in text)
+    return _MD_SPECIAL.sub(
+        lambda m: {"<": "&lt;", ">": "&gt;", "&": "&amp;"}.get(m[1], "\\" + m[1]), plain
     )
 
 
-def _plain_tex(c: str) -> bool:
-    """ASCII, or a Latin-1 letter that inputenc composes from an accent."""
-    return " " <= c < "\x7f" or ("\xc0" <= c <= "\xff" and c not in "ÐðÞþ×÷")
+def _md_character(c: str) -> str:
+    if c.isprintable() or c in "\u200c\u200d":
+        return c
+    return " " if c.isspace() or unicodedata.category(c) == "Cc" else ""
 
 
-_MARKUP = re.compile(r"(\$[^$]*\$|\*\*[^*]*\*\*|`[^`]*`)")
+# --- LaTeX -----------------------------------------------------------------------------
 
 
-def _tex_asked(asked: str) -> str:
-    """_asked's Markdown as LaTeX: $…$ math kept, **name** bold, `file` typewriter."""
-    out = []
-    for k, part in enumerate(_MARKUP.split(asked)):
-        if k % 2 == 0:
-            out.append(_tex(part))
-        elif part.startswith("$"):
-            out.append(part)
+def latex(handout: Handout) -> str:
+    """The hand-out as a LaTeX document for LuaLaTeX (see render.latexdoc)."""
+    lines = [rf"\section*{{{latexdoc.text(handout.title)}}}"]
+    if handout.student is not None:
+        lines.append(rf"Student: {latexdoc.text(_who(handout))}")
+    if handout.given:
+        lines.append(rf"\subsection*{{{_given_title(handout)}}}")
+    for given in handout.given:
+        name = latexdoc.text(given.label)
+        lines += [
+            rf"\noindent\textbf{{{name}}}: {latexdoc.text(_summary(given))}",
+            r"\[",
+            _math(given),
+            r"\]",
+        ]
+    lines += [r"\subsection*{Questions}", r"\begin{enumerate}"]
+    for q in handout.questions:
+        text = f" {latexdoc.text(q.text)}" if q.text else ""
+        head = rf"\item \textbf{{{latexdoc.text(q.id)}}} ({_points(q)}){text}"
+        lines += [head + r"\\", _give(q, _tex_piece)]
+    lines += [r"\end{enumerate}", r"\subsection*{How to hand in}", latexdoc.text(HOW)]
+    template = [latexdoc.text(line).replace(" ", "~") for line in answers(handout).splitlines()]
+    lines += [r"\begin{flushleft}\ttfamily", " \\\\\n".join(template[1:]), r"\end{flushleft}"]
+    return latexdoc.document("\n".join(lines), handout.columns)
+
+
+def _tex_piece(piece: Piece) -> str:
+    if piece.kind == "math":
+        return f"${piece.value}$"
+    text = latexdoc.text(piece.value)
+    return rf"\textbf{{{text}}}" if piece.kind == "name" else text
+
+
+# --- both ------------------------------------------------------------------------------
+
+
+def _who(handout: Handout) -> str:
+    student = handout.student
+    assert student is not None
+    return student.id + (f" ({student.name})" if student.name else "")
+
+
+def _given_title(handout: Handout) -> str:
+    return "Your values" if handout.personal else "Networks and inputs"
+
+
+def _points(q: Asked) -> str:
+    return f"{q.points:g} point" + ("" if q.points == 1 else "s")
+
+
+def _give(q: Asked, piece: Callable[[Piece], str]) -> str:
+    """Give <quantity> for network <label> and x <label> (or x = (…)), as <form>."""
+    pieces = list(q.quantity)
+    if q.network is not None:
+        link = " of network " if q.kind == "params" else " for network "
+        pieces += [Piece("text", link), Piece("name", q.network)]
+    if isinstance(q.x, str):
+        pieces += [Piece("text", " and x "), Piece("name", q.x)]
+    elif q.x is not None:
+        rows = [r"\left(" + ", ".join(map(latex_number, x)) + r"\right)" for x in q.x]
+        if q.count is None:
+            pieces += [Piece("text", " and "), Piece("math", "x = " + rows[0])]
         else:
-            macro, inner = (
-                (r"\textbf", part[2:-2]) if part.startswith("**") else (r"\texttt", part[1:-1])
-            )
-            out.append(f"{macro}{{{_tex(inner)}}}")
-    return "".join(out)
+            pieces += [Piece("text", " and each x of "), Piece("math", ",\\ ".join(rows))]
+    pieces += [Piece("text", f", as {q.form}.")]
+    return "Give " + "".join(map(piece, pieces))
+
+
+def _summary(given: Given) -> str:
+    if not given.is_network:
+        return f"a vector of {given.sizes[0]} numbers"
+    text = "a network of " + "-".join(map(str, given.sizes)) + " units"
+    if given.classes:
+        text += f", classes {', '.join(given.classes)} (units 1 … {given.sizes[-1]})"
+    return text
+
+
+def _math(given: Given) -> str:
+    """x as a column, or Θ^(1), Θ^(2), … each with its g (and a SwiGLU gate)."""
+    if not given.is_network:
+        name = latexdoc.text(given.label)
+        symbol = name if len(given.label) == 1 else rf"\text{{{name}}}"
+        return f"{symbol} = " + _bmatrix([[e] for e in given.entries])
+    parts = []
+    for j, step in enumerate(given.steps, start=1):
+        part = rf"\Theta^{{({j})}} = {_bmatrix(step.theta)}"
+        if step.gate is not None:
+            part += rf",\ \Theta_{{\text{{gate}}}}^{{({j})}} = {_bmatrix(step.gate)}"
+            part += rf",\ g = \operatorname{{SwiGLU}}_{{\beta={latex_number(step.beta or '1')}}}"
+        else:
+            part += rf",\ g = {latex_g(step.g)}"
+        parts.append(part)
+    if len(parts) == 1:
+        return parts[0]
+    return r"\begin{gathered} " + r" \\ ".join(parts) + r" \end{gathered}"
+
+
+def _bmatrix(rows: Sequence[Sequence[str]]) -> str:
+    """Every entry shown: a hand-out must give all of a student's numbers."""
+    body = r" \\ ".join(" & ".join(map(latex_number, row)) for row in rows)
+    return rf"\begin{{bmatrix}} {body} \end{{bmatrix}}"
+
+
+# --- the answers template --------------------------------------------------------------
+
+
+def answers(handout: Handout) -> str:
+    """answers.yaml to fill in: the instructions, the student's id when each student has
+    their own values, and every question id with an empty value and its form."""
+    lines = [f"# {HOW}"]
+    if handout.personal and handout.student is not None:
+        lines.append(f"student: {handout.student.id}")
+    ids = [_yaml_key(q.id) for q in handout.questions]
+    width = max(map(len, ids), default=0)
+    for key, q in zip(ids, handout.questions, strict=True):
+        lines.append(f"{key}:{' ' * (width - len(key))}   # {_one_line(q.form)}")
+    return "\n".join(lines) + "\n"
+
+
+_PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:[-.][A-Za-z0-9_]+)*")
+_YAML_WORDS = {"y", "n", "yes", "no", "on", "off", "true", "false", "null"}
+
+
+def _yaml_key(qid: str) -> str:
+    """A question id as a YAML key that reads back as that text: plain when it is a simple
+    name, else double-quoted with every non-printable character escaped."""
+    if _PLAIN_KEY.fullmatch(qid) and qid.lower() not in _YAML_WORDS:
+        return qid
+    quoted = json.dumps(qid, ensure_ascii=False)
+    return "".join(c if c.isprintable() else _escape(c) for c in quoted)
+
+
+def _escape(c: str) -> str:
+    code = ord(c)
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
+
+
+def _one_line(text: str) -> str:
+    """Text for a YAML comment: printable characters only, on one line."""
+    return "".join(c if c.isprintable() else " " for c in text)
+
+
+# --- the key ---------------------------------------------------------------------------
 
 
 def write_key(f: IO[str], rows: Sequence[tuple[str, Sheet]]) -> None:
