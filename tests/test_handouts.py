@@ -137,7 +137,7 @@ def test_the_answers_template_filled_in_with_the_key_scores_full_marks(write, sh
     student = handouts.Student("alice", "Alice Ng")
     key, _ = handouts.student_sheet(spec, student)
     template = render.answers(handouts.make(spec, student))
-    assert template.startswith("# Write your answers in answers.yaml")
+    assert template.startswith("# Write each answer after its question's id and colon")
     assert len(template.splitlines()[0]) < 200  # one line of instructions
     empty = marking.read_answers(write("empty.yaml", template))
     ids = [q.id for q in key.questions]

@@ -17,8 +17,8 @@ from nncalc.render.solution import latex_g, latex_number
 
 ANSWERS = "answers.yaml"
 HOW = (
-    f"Write your answers in {ANSWERS}, each after its question's id and a space: a number "
-    "(0.7311), a list in brackets ([0.1, 0.2]) or a class name; then hand in that file."
+    "Write each answer after its question's id and colon: a number (0.7311), a list in "
+    f"brackets ([0.1, 0.2]) or a class name; hand in this file as {ANSWERS}."
 )
 """The one line of instructions on the format, in the template and in the hand-out."""
 
