@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import ast
 import math
+import operator
+import re
 
+import numpy as np
 import pytest
 
 from conftest import SAMPLES
@@ -131,3 +135,37 @@ def test_parameters_show_wherever_g_does(run, write):
     latex = run("forward", net, "-x", "-3", "--format", "latex").out
     assert r"\operatorname{LeakyReLU}_{\alpha=0.2}" in latex
     assert r"\operatorname{softplus}_{\beta=2, t=20}" in latex
+
+
+def _arithmetic(text: str) -> float:
+    """An --explain sum (−, ·, parentheses) evaluated from its syntax tree: numbers, + − ·
+    and unary minus only."""
+    ops = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul}
+
+    def value(node: ast.AST) -> float:
+        if isinstance(node, ast.Constant):
+            return float(node.value)
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+            return -value(node.operand)
+        assert isinstance(node, ast.BinOp), ast.dump(node)
+        return ops[type(node.op)](value(node.left), value(node.right))
+
+    return value(ast.parse(text.replace("·", "*").replace("−", "-"), mode="eval").body)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_negative_factors_are_in_parentheses_and_the_sums_add_up(run, write, seed):
+    """Every product of --explain with a negative factor after the · is parenthesised
+    (−0.5·(−1), never −0.5·−1), no two signs meet, and each sum as written adds up to the
+    z it shows (to its 6 digits)."""
+    rng = np.random.default_rng(seed)
+    thetas = [rng.integers(-9, 10, size=(3, 4)) / 4, rng.integers(-9, 10, size=(2, 4)) / 4]
+    layers = "".join(f"  - theta: {t.tolist()}\n" for t in thetas)
+    net = write("n.yaml", f"activation: tanh\nlayers:\n{layers}")
+    x = ",".join(str(v) for v in rng.integers(-5, 6, size=3))
+    out = run("forward", net, "-x", x, "--explain").out
+    sums = re.findall(r"= tanh\((.*)\)\n\s+= tanh\((\S+)\)", out)
+    assert len(sums) == 5
+    for expression, z in sums:
+        assert "·−" not in expression and not re.search(r"[+−] [+−]", expression)
+        assert _arithmetic(expression) == pytest.approx(_arithmetic(z), rel=1e-5, abs=1e-6)

@@ -45,19 +45,14 @@ def _unit_lines(
     a_prev = [1.0, *trace.a[j - 1][k].tolist()]  # a_0^(j−1) = 1, the bias unit
     theta = layer.theta[i - 1].tolist()
     symbols = [f"{theta_symbol(layer, i, m, j - 1)}·a_{m}^({j - 1})" for m in range(len(a_prev))]
-    numbers = [
-        f"{fmt(w, precision)}·{fmt(v, precision)}" for w, v in zip(theta, a_prev, strict=True)
-    ]
+    numbers = _products(theta, a_prev, precision)
     z, why, shown = layer_shown[i - 1]
     notes = [f"* {why}"] if why else []
     head = f"a_{i}^({j})"
     pad = " " * len(head)
     if layer.gate is not None:
         u = float(trace.gate[j][k][i - 1])
-        gate = [
-            f"{fmt(w, precision)}·{fmt(v, precision)}"
-            for w, v in zip(layer.gate[i - 1].tolist(), a_prev, strict=True)
-        ]
+        gate = _products(layer.gate[i - 1].tolist(), a_prev, precision)
         beta = fmt(layer.swish_beta, precision)
         return [
             f"{head} = z_{i}^({j})·u_{i}^({j})·σ({beta}·u_{i}^({j}))",
@@ -92,6 +87,14 @@ def example_lines(trace: Trace, k: int, precision: int = 6, view: View = WHOLE) 
             else:
                 lines += [*_unit_lines(trace, k, j, i, precision, terms, shown), ""]
     return lines
+
+
+def _products(theta: list[float], a: list[float], precision: int) -> list[str]:
+    """Θ_im·a_m for each m, a negative a_m in parentheses: −0.5·(−1), never −0.5·−1."""
+    return [
+        f"{fmt(w, precision)}·" + (f"({fmt(v, precision)})" if v < 0 else fmt(v, precision))
+        for w, v in zip(theta, a, strict=True)
+    ]
 
 
 def _sum(terms: list[str], limit: int | None) -> str:

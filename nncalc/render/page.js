@@ -372,7 +372,8 @@
     const layer = layers[j - 2];
     const n = layer.inputs + 1;
     const aPrev = (m) => (m === 0 ? 1 : A[j - 1][m - 1]);
-    const products = (w) => (m) => `${fmt(w[(i - 1) * n + m], P)}·${fmt(aPrev(m), P)}`;
+    const factor = (v) => (v < 0 ? `(${fmt(v, P)})` : fmt(v, P)); // −0.5·(−1), as --explain
+    const products = (w) => (m) => `${fmt(w[(i - 1) * n + m], P)}·${factor(aPrev(m))}`;
     const head = `a_${i}^(${j})`;
     const pad = " ".repeat(head.length);
     const shown = shownLayer(j, P)[i - 1];
