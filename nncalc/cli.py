@@ -187,6 +187,13 @@ def forward(
         Report,
         typer.Option("--format", help="A table, or a worked solution in LaTeX or Markdown."),
     ] = Report.table,
+    standalone: Annotated[
+        bool,
+        typer.Option(
+            "--standalone",
+            help="With --format latex: a whole document that compiles as it is (LuaLaTeX).",
+        ),
+    ] = False,
     layer: Annotated[
         int | None,
         typer.Option(
@@ -249,6 +256,8 @@ def forward(
             "-o - writes to standard output, and so do --json and --expect", hint="give one"
         )
     worked = report != "table" and not explain  # a worked solution in LaTeX or Markdown
+    if standalone and not (worked and report == "latex"):
+        raise NNCalcError.at("--standalone is for --format latex", hint="a LaTeX document")
     only_file = output and not (json_output or expect)  # -o alone prints no table
     if (layer is not None or unit is not None) and (
         worked or only_file or (json_output and not expect)
@@ -288,12 +297,9 @@ def forward(
     elif checked is not None:
         _print_expect(checked, names, _expected_what(net, layer, unit))
     elif worked:
-        from nncalc.render import solution
+        from nncalc.render.solution import worked as solution
 
-        write = getattr(solution, report)
-        if report == "markdown":
-            print(f"## {net.name or network}\n")
-        print("\n\n".join(write(trace, k, names[k], precision) for k in range(len(trace))))
+        print(solution(trace, names, report, net.name or network, precision, standalone))
     else:
         from nncalc.render.forward import MAX_UNITS, View
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import shutil
@@ -69,10 +70,22 @@ def shown_value(text: str) -> float:
     return float(text)
 
 
+def stated_output(tex: str) -> tuple[list[str], str | None]:
+    """The LaTeX solution's statement of h_Θ(x) (entries as written) and its prediction."""
+    found = re.search(
+        r"Output:\} \$h_\\Theta\(x\) = a\^\{\(\d+\)\} = \\left\[(.*)\\right\]\$(.*)\.$", tex, re.M
+    )
+    assert found, tex[-500:]
+    prediction = found[2].removeprefix("; predicted class: ") or None
+    return found[1].split(", "), prediction
+
+
 def shown_output(fmt: str, out: str) -> list[str]:
     """h_Θ(x) as shown in a one-layer network's report (table, explain, latex, markdown)."""
     if fmt == "latex":
-        return [row[0] for row in bmatrices(out)[-1]]
+        stated = stated_output(out)[0]
+        assert stated == [row[0] for row in bmatrices(out)[-1]]  # h_Θ(x) = a^(L)
+        return stated
     if fmt == "explain":
         return [block.splitlines()[-1].split(" = ")[-1] for block in out.strip().split("\n\n")[1:]]
     line = next(line for line in out.splitlines() if "h_Θ(x) = a^(2) = [" in line)
@@ -133,6 +146,65 @@ def test_cli_formats(run):
     bad = run("forward", SAMPLES / "slide-neuron.yaml", "--format", "pdf")
     assert bad.code == 2
     assert "'pdf' is not one of 'table', 'latex', 'markdown'" in bad.err
+
+
+@pytest.mark.parametrize("name", ["vehicles.yaml", "quiz-10-classes.yaml", "slide-neuron.yaml"])
+def test_latex_states_h_and_the_predicted_class_as_markdown_does(name):
+    t = trace(name)
+    classes = t.network.classes
+    for k in range(len(t)):
+        h, prediction = stated_output(latex(t, k, None))
+        assert [shown_value(v) for v in h] == pytest.approx(t.output[k].tolist(), rel=1e-5)
+        if t.network.sizes[-1] == 1:
+            assert prediction is None
+            continue
+        unit = int(np.argmax(t.output[k])) + 1
+        expected = f"unit {unit}" + (f" ({classes[unit - 1]})" if classes else "")
+        assert prediction == expected
+        assert f"; predicted class: {expected}" in markdown(t, k, None)
+
+
+def test_a_wide_output_is_stated_elided():
+    net = nncalc.Network.from_thetas(np.linspace(-1, 1, 15 * 3).reshape(15, 3))
+    h, prediction = stated_output(latex(net.forward([1, 2]), 0, None))
+    assert len(h) == 12 and h[9] == r"\ldots\text{ (4 more) }\ldots"
+    assert prediction == "unit 15"  # the largest: the last row, 1·1 + … grows with i
+
+
+VEHICLES = (SAMPLES / "vehicles.yaml").read_text(encoding="utf-8")
+HOSTILE = "Trucks & cars: 50 % of $x$ #1 ~_^{} \\input{/etc/hostname}"
+
+
+@pytest.mark.parametrize(
+    ("engine", "name"),
+    [("pdflatex", HOSTILE + " Ünïcödé"), ("lualatex", HOSTILE + " 李小龙 محمد Nguyễn")],
+)
+def test_standalone_solutions_compile(run, write, engine, name):
+    """--standalone: a document that compiles as it is, with the network's and the
+    examples' names (text from the file) typeset as written and never run."""
+    if shutil.which(engine) is None:
+        pytest.skip(f"{engine} is not installed")
+    text = VEHICLES.replace("Pedestrian, car, motorcycle or truck?", json.dumps(name))
+    text = text.replace("name: lorry", f"name: {json.dumps(name)}")
+    r = run("forward", write("v.yaml", text), "--format", "latex", "--standalone")
+    assert r.code == 0, r.err
+    assert r.out.count(r"\subsection*{Example") == 4 and r.out.count("Output:") == 4
+    tex = write("s.tex", r.out)
+    done = subprocess.run(
+        [engine, "-interaction=nonstopmode", "-halt-on-error", tex.name],
+        cwd=tex.parent,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout[-2000:]
+    assert "(/etc/hostname" not in (tex.parent / "s.log").read_text(errors="replace")
+    assert (tex.parent / "s.pdf").stat().st_size > 1000
+
+
+def test_standalone_is_for_latex(run):
+    r = run("forward", SAMPLES / "slide-neuron.yaml", "--format", "markdown", "--standalone")
+    assert r.code == 2 and "--standalone is for --format latex" in r.err
 
 
 @pytest.mark.skipif(shutil.which("pdflatex") is None, reason="no TeX engine installed")

@@ -10,6 +10,7 @@ from __future__ import annotations
 from nncalc import activations
 from nncalc.activations import number
 from nncalc.network import Trace
+from nncalc.render import latexdoc
 from nncalc.render.elide import MAX_UNITS, elide, shown
 from nncalc.render.forward import exact_layer, g_symbol, z_layer
 from nncalc.render.numbers import fmt, vector
@@ -93,17 +94,73 @@ def _layer_lines(trace: Trace, k: int, j: int, precision: int) -> list[str]:
 
 
 def latex(trace: Trace, k: int, name: str | None, precision: int = 6) -> str:
-    """The worked solution of example k as a LaTeX align* block (needs amsmath)."""
+    """The worked solution of example k: an align* block (needs amsmath), then h_Θ(x) and
+    the predicted class."""
     network = trace.network
-    x = [latex_number(fmt(v, precision)) for v in trace.a[1][k]]
-    lines = [rf"a^{{(1)}} &= x = {_column(x)}"]
-    for j in range(1, network.L):
-        lines += _layer_lines(trace, k, j, precision)
     title = f"% nncalc worked solution: {network.name or 'network'}, example {k + 1}"
     title += f" ({name})" if name else ""
     notes = "".join(f"\n% {note}" for note in _zero_notes(trace, k, precision))
+    return f"{title}{notes}\n{_latex_body(trace, k, precision)}"
+
+
+def _latex_body(trace: Trace, k: int, precision: int) -> str:
+    x = [latex_number(fmt(v, precision)) for v in trace.a[1][k]]
+    lines = [rf"a^{{(1)}} &= x = {_column(x)}"]
+    for j in range(1, trace.network.L):
+        lines += _layer_lines(trace, k, j, precision)
     body = " \\\\\n".join(lines)
-    return f"{title}{notes}\n\\begin{{align*}}\n{body}\n\\end{{align*}}"
+    return f"\\begin{{align*}}\n{body}\n\\end{{align*}}\n{_latex_result(trace, k, precision)}"
+
+
+def _latex_result(trace: Trace, k: int, precision: int) -> str:
+    """Output: $h_Θ(x) = a^{(L)} = [ … ]$; predicted class: unit 4 (truck)."""
+    L = trace.network.L
+    h = elide([latex_number(t) for t in _shown(trace, L, k, precision)], _dots)
+    text = rf"\noindent\textbf{{Output:}} $h_\Theta(x) = a^{{({L})}} = \left[{', '.join(h)}\right]$"
+    unit, label = _prediction(trace, k)
+    if unit is not None:
+        text += f"; predicted class: unit {unit}" + (f" ({latexdoc.text(label)})" if label else "")
+    return text + "."
+
+
+def _dots(hidden: int) -> str:
+    return rf"\ldots\text{{ ({hidden} more) }}\ldots"
+
+
+def _prediction(trace: Trace, k: int) -> tuple[int | None, str | None]:
+    """The predicted unit of example k and its class name (None: one output unit)."""
+    network = trace.network
+    if network.sizes[-1] == 1:
+        return None, None
+    unit = int(trace.predictions[k])
+    return unit, network.classes[unit - 1] if network.classes else None
+
+
+def worked(
+    trace: Trace,
+    names: list[str | None],
+    form: str,
+    title: str,
+    precision: int = 6,
+    standalone: bool = False,
+) -> str:
+    """Every example's worked solution in ``form`` ('latex' or 'markdown'); with
+    ``standalone``, as a LaTeX document that compiles as it is."""
+    if standalone:
+        return document(trace, names, title, precision)
+    write = latex if form == "latex" else markdown
+    head = f"## {title}\n\n" if form == "markdown" else ""
+    return head + "\n\n".join(write(trace, k, names[k], precision) for k in range(len(trace)))
+
+
+def document(trace: Trace, names: list[str | None], title: str, precision: int = 6) -> str:
+    """Every example's worked solution as a LaTeX document that compiles as it is."""
+    parts = [rf"\section*{{{latexdoc.text(title)}}}"]
+    for k in range(len(trace)):
+        heading = f"Example {k + 1}" + (f": {names[k]}" if names[k] else "")
+        parts += [rf"\subsection*{{{latexdoc.text(heading)}}}", _latex_body(trace, k, precision)]
+        parts += [latexdoc.text(f"* {why}") for why in _zero_notes(trace, k, precision)]
+    return latexdoc.document("\n\n".join(parts))
 
 
 def markdown(trace: Trace, k: int, name: str | None, precision: int = 6) -> str:
@@ -133,10 +190,9 @@ def markdown(trace: Trace, k: int, name: str | None, precision: int = 6) -> str:
         parts += [*_table_rows(trace, j + 1, k, precision), ""]
     h = vector(_shown(trace, network.L, k, precision), MAX_UNITS)[1:-1]
     output = f"**Output:** h_Θ(x) = a^({network.L}) = [{h}]"
-    if network.sizes[-1] > 1:
-        unit = int(trace.predictions[k])
-        label = f" ({network.classes[unit - 1]})" if network.classes else ""
-        output += f"; predicted class: unit {unit}{label}"
+    unit, label = _prediction(trace, k)
+    if unit is not None:
+        output += f"; predicted class: unit {unit}" + (f" ({label})" if label else "")
     return "\n".join([*parts, output, ""])
 
 
