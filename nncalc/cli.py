@@ -172,11 +172,28 @@ def forward(
         ),
     ] = None,
     precision: Annotated[
-        int,
+        int | None,
         typer.Option(
-            "--precision", "-p", min=1, max=17, help="Significant digits shown.", metavar="N"
+            "--precision",
+            "-p",
+            min=1,
+            max=17,
+            help="Significant digits shown (default 6).",
+            show_default=False,
+            metavar="N",
         ),
-    ] = 6,
+    ] = None,
+    decimals: Annotated[
+        int | None,
+        typer.Option(
+            "--decimals",
+            min=0,
+            max=17,
+            help="Decimals shown instead, the same for every number (tables, --explain, LaTeX).",
+            show_default=False,
+            metavar="N",
+        ),
+    ] = None,
     dtype: Annotated[
         Dtype, typer.Option("--dtype", help="float32 is for speed, with -o only.")
     ] = Dtype.float64,
@@ -255,6 +272,7 @@ def forward(
         raise NNCalcError.at(
             "-o - writes to standard output, and so do --json and --expect", hint="give one"
         )
+    precision = _precision(precision, decimals)
     worked = report != "table" and not explain  # a worked solution in LaTeX or Markdown
     if standalone and not (worked and report == "latex"):
         raise NNCalcError.at("--standalone is for --format latex", hint="a LaTeX document")
@@ -310,6 +328,15 @@ def forward(
             _tables(trace, names, precision, view, layers)
     if checked is not None and not all(c.ok for c in checked):
         raise typer.Exit(EXIT_CHECK_FAILED)
+
+
+def _precision(digits: int | None, decimals: int | None) -> int:
+    """-p N (significant digits, default 6) or --decimals N (numbers.Decimals)."""
+    from nncalc.render.numbers import Decimals
+
+    if digits is not None and decimals is not None:
+        raise NNCalcError.at("give -p (significant digits) or --decimals, not both")
+    return 6 if decimals is None and digits is None else digits or Decimals(decimals)
 
 
 def _expected_what(net, layer: int | None, unit: int | None) -> str:

@@ -90,11 +90,10 @@ def example_lines(trace: Trace, k: int, precision: int = 6, view: View = WHOLE) 
 
 
 def _products(theta: list[float], a: list[float], precision: int) -> list[str]:
-    """Θ_im·a_m for each m, a negative a_m in parentheses: −0.5·(−1), never −0.5·−1."""
-    return [
-        f"{fmt(w, precision)}·" + (f"({fmt(v, precision)})" if v < 0 else fmt(v, precision))
-        for w, v in zip(theta, a, strict=True)
-    ]
+    """Θ_im·a_m for each m (a_0, the bias unit, is 1), a negative a_m in parentheses:
+    −0.5·(−1), never −0.5·−1."""
+    factors = ["1", *(f"({fmt(v, precision)})" if v < 0 else fmt(v, precision) for v in a[1:])]
+    return [f"{fmt(w, precision)}·{v}" for w, v in zip(theta, factors, strict=True)]
 
 
 def _sum(terms: list[str], limit: int | None) -> str:

@@ -219,7 +219,7 @@ def z_layer(trace: Trace, j: int, k: int, precision: int) -> list[tuple[str, str
         v, b = float(v), float(b)
         if v != 0 and abs(v) < b:
             why = f"z_{i}^({j}) = {fmt(v, 2)} is 0 to rounding: below the float64 error bound"
-            shown.append(("0", f"{why} {fmt(b, 2)} of its sum"))
+            shown.append((fmt(0.0, precision), f"{why} {fmt(b, 2)} of its sum"))
         else:
             shown.append((fmt(v, precision), None))
     return shown

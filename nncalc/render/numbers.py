@@ -7,13 +7,38 @@ from collections.abc import Sequence
 
 from nncalc.render.elide import more, shown
 
+MAX_DIGITS = 17
+"""Most significant digits printed: enough to tell every float64 from its neighbours."""
+
+
+class Decimals(int):
+    """A precision of N decimal places (``--decimals N``), where a plain int is N
+    significant digits (``-p N``): ``fmt(0.5, Decimals(4))`` is '0.5000'."""
+
 
 def fmt(x: float, precision: int = 6) -> str:
-    """x to ``precision`` significant digits, without trailing zeros (41.5, 0.731059, 9.5e-19)."""
+    """x to ``precision`` significant digits, without trailing zeros (41.5, 0.731059, 9.5e-19);
+    or to a fixed number of decimals when ``precision`` is Decimals (41.5000, 0.7311)."""
+    if isinstance(precision, Decimals):
+        return _fixed(x, precision)
     if x == 0:
         return "0"
     text = f"{x:.{precision}g}"
     return text.replace("-", "−") if text.startswith("-") else text
+
+
+def _fixed(x: float, places: int) -> str:
+    """x to ``places`` decimals (no sign on a zero); beyond MAX_DIGITS digits, as fmt does."""
+    text = f"{abs(x):.{places}f}"
+    if len(text.replace(".", "").lstrip("0")) > MAX_DIGITS:
+        return fmt(x, MAX_DIGITS)
+    return ("−" if x < 0 and text.strip("0.") else "") + text
+
+
+def digits(precision: int) -> str:
+    """'6 digits' or '4 decimals': what ``precision`` rounds to, for notes."""
+    unit = "decimal" if isinstance(precision, Decimals) else "digit"
+    return f"{precision} {unit}" + ("" if precision == 1 else "s")
 
 
 def exact(
@@ -27,12 +52,12 @@ def exact(
     size is known from ``log`` = ln |x| is written in full: σ(−800) is 3.6e-348.
     """
     text = fmt(x, precision)
-    if text in ("1", "−1"):
+    if text.lstrip("−") == fmt(1.0, precision):
         gap = 1 - abs(x) if gap is None else gap
         if gap > 0:
             stored = " and in float64" if abs(x) == 1 else ""
             one = f"1 − {gap:.2g}" if x > 0 else f"−1 + {gap:.2g}"
-            return one, f"rounds to {text} at {precision} digits{stored}"
+            return one, f"rounds to {text} at {digits(precision)}{stored}"
     if x == 0 and log is not None and math.isfinite(log):
         sign = "−" if math.copysign(1, x) < 0 else ""
         return sign + _from_log(log), "below float64's smallest, 4.9e-324, so stored as 0"
@@ -52,7 +77,10 @@ def _from_log(log: float) -> str:
 
 
 def vector(
-    values: Sequence, limit: int | None = None, dots: str | None = None, precision: int = 0
+    values: Sequence,
+    limit: int | None = None,
+    dots: str | None = None,
+    precision: int | None = None,
 ) -> str:
     """[v_1, v_2, …]: text, or numbers to ``precision`` digits; longer than ``limit``
     (elide.shown), the middle is elided to ``dots`` (default … (N more) …), and only the
@@ -62,7 +90,7 @@ def vector(
     cells = [
         (more(hidden) if dots is None else dots)
         if i is None
-        else (fmt(values[i - 1], precision) if precision else values[i - 1])
+        else (values[i - 1] if precision is None else fmt(values[i - 1], precision))
         for i in keep
     ]
     return "[" + ", ".join(cells) + "]"
