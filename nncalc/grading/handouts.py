@@ -110,11 +110,13 @@ class Handout:
 
 @dataclass(frozen=True)
 class Sheet:
-    """A sheet read for hand-outs: its document, and its variants if it has a section."""
+    """A sheet read for hand-outs: its document, and its variants if it has a section, or
+    else its key (every answer computed, the same for everyone)."""
 
     doc: YDict
     source: str
     variants: variants.Variants | None
+    key: marking.Sheet | None = None
 
 
 def read(path: str | os.PathLike[str]) -> Sheet:
@@ -123,15 +125,14 @@ def read(path: str | os.PathLike[str]) -> Sheet:
     source = str(path)
     if isinstance(doc, YDict) and "variants" in doc:
         return Sheet(doc, source, variants.from_yaml(doc, source))
-    marking.from_yaml(doc, source)  # every question checked and computable
-    return Sheet(doc, source, None)
+    return Sheet(doc, source, None, marking.from_yaml(doc, source))
 
 
 def student_sheet(sheet: Sheet, student: Student | None) -> tuple[marking.Sheet, Any]:
     """The student's sheet with every answer computed, and their variant (None for a plain
     sheet). A sheet with variants needs the student."""
     if sheet.variants is None:
-        return marking.from_yaml(sheet.doc, sheet.source), None
+        return sheet.key or marking.from_yaml(sheet.doc, sheet.source), None
     if student is None:
         raise NNCalcError.at(
             "this sheet has variants: each student has their own hand-out",
