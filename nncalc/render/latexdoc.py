@@ -12,9 +12,6 @@ from __future__ import annotations
 import unicodedata
 from importlib import resources
 
-ENGINE = "lualatex"
-"""The engine the documents are written for (see the preamble's first lines)."""
-
 MIN_COLUMNS = 10
 """amsmath's default MaxMatrixCols; wider matrices raise it."""
 
