@@ -67,7 +67,7 @@ def test_inline_and_swiglu_networks_are_shown_with_their_gate(run, write):
             questions:
               - {id: a, output: {network: s.yaml, x: [1, 2]}}
               - {id: b, z: {network: {layers: [{theta: [[0.1, -2e-5]]}]}, x: [3], layer: 2}}
-              - {id: c, prediction: {network: s.yaml, x: [0, 0]}}
+              - {id: c, prediction: {network: ./s.yaml, x: [0, 0]}}
         """),
     )
     tex = run("handout", sheet, "--format", "latex").out
@@ -77,7 +77,7 @@ def test_inline_and_swiglu_networks_are_shown_with_their_gate(run, write):
     assert matrices[:3] == expected
     assert r"\Theta_{\text{gate}}^{(1)}" in tex and r"\operatorname{SwiGLU}" in tex
     assert r"-2\times 10^{-5}" in tex  # 2e-05 written in LaTeX
-    assert tex.count("a network of 2-3-1 units") == 1  # one network, used twice
+    assert tex.count("a network of 2-3-1 units") == 1  # one file, however spelt
 
 
 # --- the answers template --------------------------------------------------------------

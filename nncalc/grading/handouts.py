@@ -209,7 +209,7 @@ class _Builder:
         self.folder = folder
         self.source = source
         self.variant = variant
-        self.given: dict[str, Given] = {}  # by what the sheet wrote (a $NAME, a file, …)
+        self.given: dict[tuple[str, str], Given] = {}  # by $NAME, file or inline mapping
 
     def question(self, q: Any) -> Asked | None:
         kinds = [k for k in marking.KINDS if isinstance(q, dict) and isinstance(q.get(k), dict)]
@@ -238,14 +238,20 @@ class _Builder:
     def network(self, value: Any) -> Given:
         """The network a question names: a random one ($NAME), a file or an inline mapping."""
         if isinstance(value, str) and value.startswith("$"):
-            key = value
+            return self.drawn(value)
+        if isinstance(value, str):  # one file, however the sheet spells its path
+            key = ("file", os.path.normpath(self.folder / value))
         else:
-            key = json.dumps(value, sort_keys=True)
+            key = ("inline", json.dumps(value, sort_keys=True))
         if key not in self.given:
-            if key.startswith("$"):
-                self.given[key] = _drawn(self.variant.values[value[1:]])
-            else:
-                self.given[key] = _fixed(self.fixed_label(), self.load(value))
+            self.given[key] = _fixed(self.fixed_label(), self.load(value))
+        return self.given[key]
+
+    def drawn(self, value: str) -> Given:
+        """The student's random value $NAME."""
+        key = ("random", value)
+        if key not in self.given:
+            self.given[key] = _drawn(self.variant.values[value[1:]])
         return self.given[key]
 
     def fixed_label(self) -> str:
@@ -262,9 +268,7 @@ class _Builder:
     def x(self, value: Any) -> str | tuple[tuple[str, ...], ...]:
         """A random x's label, or a fixed x as its examples (one for a plain x)."""
         if isinstance(value, str):
-            if value not in self.given:
-                self.given[value] = _drawn(self.variant.values[value[1:]])
-            return self.given[value].label
+            return self.drawn(value).label
         examples = value if value and isinstance(value[0], list) else [value]
         return tuple(tuple(map(_decimal, x)) for x in examples)
 
