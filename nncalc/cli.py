@@ -976,8 +976,7 @@ def variants(
         str | None, _text("--student", help="Print this student's hand-out (Markdown).")
     ] = None,
 ) -> None:
-    """Each student's hand-out, answers template, sheet and key (their own values with
-    variants)."""
+    """Each student's hand-out, answers template and sheet, and the class's key."""
     from nncalc.files.checker import plural
     from nncalc.grading import handouts, roster
 
