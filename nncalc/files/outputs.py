@@ -17,6 +17,7 @@ import numpy as np
 
 from nncalc.errors import NNCalcError
 from nncalc.network import Array
+from nncalc.render.escape import csv_cell
 
 SUFFIXES = (".csv", ".npy")
 STDOUT = "-"
@@ -208,7 +209,7 @@ class MatrixWriter:
                 self._npy_header()
             else:
                 self.csv = csv.writer(self.file, lineterminator="\n")
-                self.csv.writerow(self.header)
+                self.csv.writerow([csv_cell(h) for h in self.header])
             self._atomic = stack.pop_all()
         return self
 

@@ -7,13 +7,13 @@ from collections.abc import Iterable, Sequence
 from typing import IO, Any
 
 from rich.console import Group
-from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
 from nncalc.errors import excerpt
 from nncalc.grading.marking import Grade, Mark, Question, Sheet, show, students
 from nncalc.render import style
+from nncalc.render.escape import csv_cell, terminal
 
 IGNORED_SHOWN = 10
 """Most ignored answer ids listed under a student's marks."""
@@ -39,7 +39,7 @@ def key_report(sheet: Sheet, marks: list[Mark]) -> Table:
         mark = checked.get(q.id)
         verdict = style.mark(mark.ok) if mark else ""
         cells = (q.id, q.text or "", show(q.answer), _computed(q))
-        table.add_row(verdict, *map(escape, cells))
+        table.add_row(verdict, *cells)
     return table
 
 
@@ -58,11 +58,12 @@ def grade_report(grade: Grade) -> Group:
     for m in grade.marks:
         q = m.question
         cells = (q.id, q.text or "", f"{m.score:g}/{q.points:g}", show(m.given), m.reason or "")
-        table.add_row(style.mark(m.ok), *map(escape, cells))
+        table.add_row(style.mark(m.ok), *cells)
     total = Text(f"total: {grade.score:g} of {grade.sheet.max_score:g} points", style="bold")
     parts: list[Any] = [table, total]
     if grade.ignored:
-        parts.append(Text("not on the sheet, ignored: " + _ignored(grade.ignored), style="dim"))
+        ignored = terminal(_ignored(grade.ignored))
+        parts.append(Text(f"not on the sheet, ignored: {ignored}", style="dim"))
     return Group(*parts)
 
 
@@ -85,10 +86,17 @@ def write_rows(
 ) -> None:
     """The grades CSV of (student, grade) rows, with a column per question id."""
     writer = csv.writer(f, lineterminator="\n")
-    writer.writerow(["submission", "student", "score", "max_score", *ids, "error"])
+    writer.writerow(["submission", "student", "score", "max_score", *map(csv_cell, ids), "error"])
     for student, g in rows:
         scores = {m.question.id: m.score for m in g.marks}
         cells = [f"{scores.get(i, 0):g}" for i in ids]
         writer.writerow(
-            [g.submission, student, f"{g.score:g}", f"{max_score:g}", *cells, g.error or ""]
+            [
+                csv_cell(g.submission),
+                csv_cell(student),
+                f"{g.score:g}",
+                f"{max_score:g}",
+                *cells,
+                csv_cell(g.error or ""),
+            ]
         )
