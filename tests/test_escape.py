@@ -56,7 +56,7 @@ INVISIBLE = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp", "Zs"}
 
 
 def shows_itself(c: str) -> bool:
-    return c == " " or unicodedata.category(c) not in INVISIBLE and c not in escape.BLANK
+    return c == " " or (unicodedata.category(c) not in INVISIBLE and c not in escape.BLANK)
 
 
 @SETTINGS
