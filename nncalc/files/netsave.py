@@ -26,10 +26,10 @@ SUFFIXES = (".yaml", ".yml")
 def dumps(
     network: Network, files: dict[tuple[int, str], str] | None = None, header: str = ""
 ) -> str:
-    """The network file's text; ``files[(j, "theta" | "gate")]`` names a .npy file that
-    holds that matrix instead of the text."""
+    """The network file's text, under ``header`` as a comment of one line; ``files[(j,
+    "theta" | "gate")]`` names a .npy file that holds that matrix instead of the text."""
     files = files or {}
-    lines = [f"# {terminal(line)}" for line in header.splitlines()]  # nothing YAML refuses
+    lines = [f"# {terminal(header)}"] if header else []  # one line, nothing YAML refuses
     if network.name:
         lines.append(f"name: {_quote(network.name)}")
     if network.classes:

@@ -12,7 +12,7 @@ no other way:
 - ``markdown``: HTML escaped, line breaks and controls shown as escapes, and the
   characters that start Markdown structure (headings, tables, links, emphasis) made inert;
 - ``csv_cell``: the OWASP rule: a text cell that begins with a formula character gets a
-  leading ``'``; numbers stay numbers;
+  leading ``'``; numbers stay numbers (CsvWriter writes every row that way);
 - ``json``: a JSON text made valid UTF-8, with every invisible character a ``\\uXXXX``;
 - ``xml`` (SVG) and ``html`` (the page): the markup specials escaped, and every character
   XML 1.0 forbids (and every other control or format character) shown as an escape.
@@ -24,6 +24,8 @@ shown as ``\\xff`` wherever it goes.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from typing import IO
 
 BLANK = frozenset("\u034f\u115f\u1160\u17b4\u17b5\u180b\u180c\u180d\u180f\u3164\uffa0")
 """Printable characters that show nothing (fillers, joiners): escaped like the invisible."""
@@ -176,6 +178,23 @@ def csv_cell(text: str) -> str:
     if text.startswith(FORMULA) and not _NUMBER.fullmatch(text):
         return "'" + text
     return text
+
+
+class CsvWriter:
+    """The one way nncalc writes CSV: a row a line ("\\n"), every text cell through
+    csv_cell, and a row with a carriage return in a cell quoted whole (the csv module
+    quotes only the line terminator's characters, and a bare CR ends a row for readers)."""
+
+    def __init__(self, f: IO[str]) -> None:
+        import csv
+
+        self._minimal = csv.writer(f, lineterminator="\n")
+        self._quoted = csv.writer(f, lineterminator="\n", quoting=csv.QUOTE_ALL)
+
+    def writerow(self, row: Iterable[object]) -> None:
+        cells = [csv_cell(c) if isinstance(c, str) else c for c in row]
+        cr = any(isinstance(c, str) and "\r" in c for c in cells)
+        (self._quoted if cr else self._minimal).writerow(cells)
 
 
 def json(document: str) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable, Sequence
 from typing import IO, Any
 
@@ -13,7 +12,7 @@ from rich.text import Text
 from nncalc.errors import excerpt
 from nncalc.grading.marking import Grade, Mark, Question, Sheet, show, students
 from nncalc.render import style
-from nncalc.render.escape import csv_cell, terminal
+from nncalc.render.escape import CsvWriter, terminal
 
 IGNORED_SHOWN = 10
 """Most ignored answer ids listed under a student's marks."""
@@ -85,18 +84,11 @@ def write_rows(
     f: IO[str], ids: Sequence[str], max_score: float, rows: Iterable[tuple[str, Grade]]
 ) -> None:
     """The grades CSV of (student, grade) rows, with a column per question id."""
-    writer = csv.writer(f, lineterminator="\n")
-    writer.writerow(["submission", "student", "score", "max_score", *map(csv_cell, ids), "error"])
+    writer = CsvWriter(f)
+    writer.writerow(["submission", "student", "score", "max_score", *ids, "error"])
     for student, g in rows:
         scores = {m.question.id: m.score for m in g.marks}
         cells = [f"{scores.get(i, 0):g}" for i in ids]
         writer.writerow(
-            [
-                csv_cell(g.submission),
-                csv_cell(student),
-                f"{g.score:g}",
-                f"{max_score:g}",
-                *cells,
-                csv_cell(g.error or ""),
-            ]
+            [g.submission, student, f"{g.score:g}", f"{max_score:g}", *cells, g.error or ""]
         )

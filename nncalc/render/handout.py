@@ -3,7 +3,6 @@ answers, never the seed), the class's key and its grades as CSV."""
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Sequence
 from typing import IO, Any
@@ -187,13 +186,11 @@ def _latex_parts(parts: Parts) -> str:
 
 def write_key(f: IO[str], rows: Sequence[tuple[str, Sheet]]) -> None:
     """One row per student: id and the answer of each question."""
-    writer = csv.writer(f, lineterminator="\n")
+    writer = escape.CsvWriter(f)
     ids = [q.id for q in rows[0][1].questions] if rows else []
-    writer.writerow(["id", *map(escape.csv_cell, ids)])
+    writer.writerow(["id", *ids])
     for student, key in rows:
-        writer.writerow(
-            [escape.csv_cell(student), *(escape.csv_cell(_cell(q)) for q in key.questions)]
-        )
+        writer.writerow([student, *(_cell(q) for q in key.questions)])
 
 
 def _cell(q: Question) -> str:
