@@ -74,13 +74,8 @@ def in_argument(text: str) -> bool:
     return "\0" not in text
 
 
-def in_name(text: str) -> bool:
-    """A file name holds no NUL (and no '/': see as_name)."""
-    return in_argument(text)
-
-
 def as_name(text: str) -> str:
-    """A text as a file name: each '/' a '∕' (U+2215)."""
+    """A text as a file name (an argument): each '/' a '∕' (U+2215)."""
     return text.replace("/", "∕")
 
 
@@ -127,12 +122,12 @@ def network(
     return "\n".join(lines) + "\n"
 
 
-def sheet(ids: list[str], texts: list[str] | None = None, title: str = "t", answers=None) -> str:
+def sheet(ids: list[str], texts: list[str] | None = None, title: str = "t", keys=None) -> str:
     """An answer sheet: question k asks for the parameters of a 3-5-10 network (80)."""
     lines = [f"title: {yaml(title)}", "questions:"]
     for k, qid in enumerate(ids):
         text = f", text: {yaml(texts[k])}" if texts else ""
-        answer = yaml(answers[k]) if answers else "80"
+        answer = yaml(keys[k]) if keys else "80"
         lines.append(
             f"  - {{id: {yaml(qid)}{text}, params: {{sizes: [3, 5, 10]}}, answer: {answer}}}"
         )
@@ -150,7 +145,7 @@ def variants_sheet(
         "variants:",
         "  seed: s",
         "  random:",
-        f"    net: {{network: {{sizes: [2, {K}], integers: [-9, 9]{named}}}}}",
+        f"    net: {{network: {{sizes: [2, {K}], integers: [-9, 9], activation: identity{named}}}}}",
         "    x: {vector: {size: 2, integers: [1, 5]}}",
         "questions:",
     ]
@@ -238,96 +233,67 @@ def label_lines(folder: Path, texts: list[str]) -> list[Run]:
     ]
 
 
+def _grading(folder: Path, sheet_: str, answers_: str, variants: str, *names: str) -> list[Run]:
+    """The sheet, answers and variants sheet written, and the named runs of them."""
+    for name, text in (("sheet", sheet_), ("answers", answers_), ("variants", variants)):
+        (folder / f"{name}.yaml").write_text(text, encoding="utf-8")
+    s, a, v = (str(folder / f"{name}.yaml") for name in ("sheet", "answers", "variants"))
+    handouts = ("variants", v, "--students", _roster(folder, ["alice"]), "-o", f"{folder}/out")
+    runs = {
+        "check": Run("terminal", ("check", s)),
+        "check -a": Run("terminal", ("check", s, "-a", a)),
+        "grade": Run("CSV", ("grade", s, a)),
+        "check --json": Run("JSON", ("check", s, "--json")),
+        "check -a --json": Run("JSON", ("check", s, "-a", a, "--json")),
+        "grade --json": Run("JSON", ("grade", s, a, "--json")),
+        "gradescope": Run(
+            "JSON", ("check", s, "-a", a, "--gradescope", f"{folder}/gs.json"), "gs.json"
+        ),
+        "handout.md": Run("Markdown", ("variants", v, "--student", "alice")),
+        "handout.tex": Run("LaTeX", handouts, "out/alice/questions.tex"),
+        "key.csv": Run("CSV", handouts, "out/key.csv"),
+    }
+    return [runs[name] for name in names]
+
+
+GRADING = ("check", "check -a", "grade", "check --json", "grade --json", "gradescope")
+HANDOUTS = ("handout.md", "handout.tex")
+
+
 def question_ids(folder: Path, texts: list[str]) -> list[Run]:
-    (folder / "sheet.yaml").write_text(sheet(texts), encoding="utf-8")
-    (folder / "answers.yaml").write_text(answers(texts), encoding="utf-8")
-    (folder / "variants.yaml").write_text(variants_sheet(texts), encoding="utf-8")
-    (folder / "roster.csv").write_text("id,name\nalice,Alice\n", encoding="utf-8")
-    s, a, v = (str(folder / f) for f in ("sheet.yaml", "answers.yaml", "variants.yaml"))
-    out = str(folder / "out")
-    return [
-        Run("terminal", ("check", s)),
-        Run("terminal", ("check", s, "-a", a)),
-        Run("CSV", ("grade", s, a)),
-        Run("JSON", ("check", s, "--json")),
-        Run("JSON", ("grade", s, a, "--json")),
-        Run("JSON", ("check", s, "-a", a, "--gradescope", str(folder / "gs.json")), "gs.json"),
-        Run("Markdown", ("variants", v, "--student", "alice")),
-        Run(
-            "LaTeX",
-            ("variants", v, "--students", str(folder / "roster.csv"), "-o", out),
-            "out/alice/questions.tex",
-        ),
-        Run(
-            "CSV",
-            ("variants", v, "--students", str(folder / "roster.csv"), "-o", out),
-            "out/key.csv",
-        ),
-    ]
+    files = (sheet(texts), answers(texts), variants_sheet(texts))
+    return _grading(folder, *files, *GRADING, *HANDOUTS, "key.csv")
 
 
 def question_texts(folder: Path, texts: list[str]) -> list[Run]:
     n = ids(len(texts))
-    (folder / "sheet.yaml").write_text(sheet(n, texts), encoding="utf-8")
-    (folder / "answers.yaml").write_text(answers(n, ["1"] * len(n)), encoding="utf-8")
-    (folder / "variants.yaml").write_text(variants_sheet(n, texts), encoding="utf-8")
-    s, a, v = (str(folder / f) for f in ("sheet.yaml", "answers.yaml", "variants.yaml"))
-    return [
-        Run("terminal", ("check", s)),
-        Run("terminal", ("check", s, "-a", a)),
-        Run("JSON", ("check", s, "--json")),
-        Run("JSON", ("check", s, "-a", a, "--gradescope", str(folder / "gs.json")), "gs.json"),
-        Run("Markdown", ("variants", v, "--student", "alice")),
-        Run(
-            "LaTeX",
-            ("variants", v, "--students", _roster(folder, ["alice"]), "-o", str(folder / "out")),
-            "out/alice/questions.tex",
-        ),
-    ]
+    files = (sheet(n, texts), answers(n, ["1"] * len(n)), variants_sheet(n, texts))
+    return _grading(folder, *files, "check", "check -a", "check --json", "gradescope", *HANDOUTS)
 
 
 def sheet_title(folder: Path, texts: list[str]) -> list[Run]:
-    (folder / "sheet.yaml").write_text(sheet(["q1"], title=texts[0]), encoding="utf-8")
-    (folder / "answers.yaml").write_text(answers(["q1"]), encoding="utf-8")
-    (folder / "variants.yaml").write_text(variants_sheet(["q1"], title=texts[0]), encoding="utf-8")
-    s, a, v = (str(folder / f) for f in ("sheet.yaml", "answers.yaml", "variants.yaml"))
-    return [
-        Run("terminal", ("check", s)),
-        Run("terminal", ("check", s, "-a", a)),
-        Run("JSON", ("check", s, "--json")),
-        Run("JSON", ("grade", s, a, "--json")),
-        Run("Markdown", ("variants", v, "--student", "alice")),
-        Run(
-            "LaTeX",
-            ("variants", v, "--students", _roster(folder, ["alice"]), "-o", str(folder / "out")),
-            "out/alice/questions.tex",
-        ),
-    ]
+    files = (sheet(["q1"], title=texts[0]), answers(["q1"]), variants_sheet(["q1"], title=texts[0]))
+    return _grading(folder, *files, "check", "check -a", "check --json", "grade --json", *HANDOUTS)
 
 
 def given_answers(folder: Path, texts: list[str]) -> list[Run]:
+    """The students' answers, and the sheet's own (its key)."""
     n = ids(len(texts))
-    (folder / "sheet.yaml").write_text(sheet(n), encoding="utf-8")
-    (folder / "key.yaml").write_text(sheet(n, answers=texts), encoding="utf-8")
-    (folder / "answers.yaml").write_text(answers(n, texts), encoding="utf-8")
-    s, k, a = (str(folder / f) for f in ("sheet.yaml", "key.yaml", "answers.yaml"))
-    return [
-        Run("terminal", ("check", s, "-a", a)),
-        Run("terminal", ("check", k)),  # the sheet's own answer
-        Run("JSON", ("check", s, "-a", a, "--json")),
-        Run("JSON", ("check", k, "--json")),
-        Run("JSON", ("check", s, "-a", a, "--gradescope", str(folder / "gs.json")), "gs.json"),
-    ]
+    files = (sheet(n, keys=texts), answers(n, texts), variants_sheet(n))
+    return _grading(
+        folder, *files, "check", "check -a", "check --json", "check -a --json", "gradescope"
+    )
 
 
 def ignored_ids(folder: Path, texts: list[str]) -> list[Run]:
-    (folder / "sheet.yaml").write_text(sheet(["q1"]), encoding="utf-8")
-    (folder / "answers.yaml").write_text(answers(["q1"], extra=texts), encoding="utf-8")
-    s, a = str(folder / "sheet.yaml"), str(folder / "answers.yaml")
-    return [
-        Run("terminal", ("check", s, "-a", a)),
-        Run("JSON", ("check", s, "-a", a, "--json")),
-    ]
+    files = (sheet(["q1"]), answers(["q1"], extra=texts), variants_sheet(["q1"]))
+    return _grading(folder, *files, "check -a", "check -a --json")
+
+
+def variant_classes(folder: Path, texts: list[str]) -> list[Run]:
+    """The class names of a sheet's random network, in every student's handout."""
+    files = (sheet(["q1"]), answers(["q1"]), variants_sheet(["q1"], classes=texts))
+    return _grading(folder, *files, *HANDOUTS)
 
 
 def _roster(folder: Path, students: list[str], names: list[str] | None = None) -> str:
@@ -489,6 +455,13 @@ def safetensors_keys(folder: Path, texts: list[str]) -> list[Run]:
     return [Run("terminal", command, "stderr", (0, 2))]
 
 
+def layer_names(folder: Path, texts: list[str]) -> list[Run]:
+    """A state_dict's modules named in --order: a name it does not hold is refused."""
+    model = str(ROOT / "samples" / "interop" / "iris-torch.safetensors")
+    command = ("import", model, "-g", "relu", "--order", f"0,{texts[0]}")
+    return [Run("terminal", command, "stderr", (2,))]
+
+
 SOURCES: dict[str, Source] = {
     "network name": Source(network_name, holds=in_file),
     "example names": Source(example_names, many=True, holds=in_file),
@@ -500,10 +473,11 @@ SOURCES: dict[str, Source] = {
     "sheet title": Source(sheet_title, holds=in_file),
     "answers": Source(given_answers, many=True, holds=in_file),
     "ignored answer ids": Source(ignored_ids, many=True, holds=in_file),
+    "random network classes": Source(variant_classes, many=True, holds=in_file),
     "roster names": Source(roster_names, many=True, holds=in_file),
-    "submission folders": Source(submission_folders, many=True, holds=in_name, adapt=as_name),
-    "network path": Source(network_path, holds=in_name, adapt=as_name),
-    "-o path": Source(output_path, holds=in_name, adapt=as_name),
+    "submission folders": Source(submission_folders, many=True, holds=in_argument, adapt=as_name),
+    "network path": Source(network_path, holds=in_argument, adapt=as_name),
+    "-o path": Source(output_path, holds=in_argument, adapt=as_name),
     "{file:} paths": Source(file_references, holds=in_file),
     ".npz member names": Source(npz_members, holds=in_file, adapt=as_name),
     "CSV cells": Source(csv_cells, holds=in_file),
@@ -512,6 +486,7 @@ SOURCES: dict[str, Source] = {
     "ONNX metadata": Source(onnx_metadata, holds=in_file),
     "ONNX node names, op types": Source(onnx_nodes, holds=in_file),
     "safetensors keys": Source(safetensors_keys, holds=in_file),
+    "layer names (--order)": Source(layer_names, holds=in_list),
 }
 
 

@@ -138,16 +138,17 @@ _MARKDOWN = {
     "<": "&lt;",
     ">": "&gt;",
 }
-_MARKDOWN_START = re.compile(r"[-+=]|[0-9]+[.)]")
-"""What starts a list, a setext heading or an ordered list at the start of a line."""
+_MARKDOWN_START = re.compile(r"( *)([-+=]|[0-9]+[.)])?")
+"""Spaces, and what starts a list, a setext heading or an ordered list after them at the
+start of a line."""
 
 
 def markdown(text: str) -> str:
     """Text for Markdown (CommonMark and GitHub's): &, < and > as entities (no HTML),
     backslash, backquote, emphasis, brackets, #, |, ~ and $ escaped (no code, links,
     headings, tables or math), what would start a block at the start of a line (a list
-    marker, a space) escaped, and each unseen character (line breaks included) shown as
-    its escape, so the text stays on its line."""
+    marker, four spaces) escaped, and each unseen character (line breaks included) shown
+    as its escape, so the text stays on its line."""
     out = []
     for c in text:
         if c in _MARKDOWN:
@@ -157,10 +158,10 @@ def markdown(text: str) -> str:
         else:
             out.append(c)
     escaped = "".join(out)
-    if escaped.startswith(" "):  # no indented code or list item: a space that is text
-        return "&#32;" + escaped[1:]
     start = _MARKDOWN_START.match(escaped)
-    if start:
+    if len(start[1]) >= 4:  # no indented code: a first space that is text
+        return "&#32;" + escaped[1:]
+    if start[2]:
         end = start.end()
         escaped = escaped[: end - 1] + "\\" + escaped[end - 1 :]
     return escaped
