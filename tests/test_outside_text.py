@@ -145,7 +145,8 @@ def variants_sheet(
         "variants:",
         "  seed: s",
         "  random:",
-        f"    net: {{network: {{sizes: [2, {K}], integers: [-9, 9], activation: identity{named}}}}}",
+        f"    net: {{network: {{sizes: [2, {K}], activation: identity, integers: [-9, 9]"
+        f"{named}}}}}",
         "    x: {vector: {size: 2, integers: [1, 5]}}",
         "questions:",
     ]
