@@ -111,8 +111,10 @@ def _dollars(text: str) -> int:
 
 
 def check_csv(text: str, benign: str) -> None:
-    """The same rows and columns as the benign run, and no text cell that a spreadsheet
-    reads as a formula (a number, such as -0.5, stays a number)."""
+    """The same rows and columns as the benign run, no text cell that a spreadsheet reads
+    as a formula (a number, such as -0.5, stays a number), and nothing invisible (CSV is
+    printed to the terminal too)."""
+    assert all(shows_itself(c) for c in text.replace("\n", "")), text
     rows = list(csv.reader(io.StringIO(text)))
     assert [len(r) for r in rows] == [len(r) for r in csv.reader(io.StringIO(benign))], text
     for cell in (c for row in rows for c in row):

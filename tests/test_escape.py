@@ -12,7 +12,6 @@ import html
 import json
 import re
 import string
-import unicodedata
 from xml.etree import ElementTree
 
 import pytest
@@ -21,23 +20,11 @@ from hypothesis import strategies as st
 
 from nncalc.render import escape
 
+from outside import PAYLOADS, shows_itself
+
 markdown_it = pytest.importorskip("markdown_it")
 
-HOSTILE = [
-    "\x1b[2J\x1b]8;;http://evil\x07link\x1b]8;;\x07",
-    "a\rb",
-    "a\nnncalc: error: forged",
-    "\u202eevil\u202c \u2066x\u2069 \u200f",
-    "zero\u200bwidth\ufeff\u2060\u200d\u3164\u034f",
-    "\u2028line\u2029sep\x85",
-    "[bold]M[/bold] [link=http://e]x[/link]",
-    "x\n\\input{/etc/hostname}",
-    "$\\x$ %c #1 ~_^{}&",
-    "# h\n| a | b |\n[l](http://e) ![i](http://e) *e* _u_ `c` <img src=x onerror=alert(1)>",
-    "=cmd|' /C calc'!A0",
-    "\udcff\ud800",
-    "\x00\x7f\x9b\ufffe\uffff\U000e0041",
-]
+HOSTILE = [*PAYLOADS.values(), "\ud800\U000e0041"]
 # Any text: every code point, the lone surrogates of undecodable bytes among them; and
 # texts made mostly of the characters that mean something to some output.
 MEANINGFUL = string.punctuation + string.whitespace + "ab1 \x1b\x85\u202e\u200b\udcff＝"
@@ -49,14 +36,6 @@ ANY = st.one_of(
 SETTINGS = settings(max_examples=400, deadline=None)
 
 # --- the terminal -----------------------------------------------------------------------
-
-# Categories whose characters do not show as themselves: controls, format characters
-# (bidi, zero-width), separators, surrogates, private use, unassigned.
-INVISIBLE = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp", "Zs"}
-
-
-def shows_itself(c: str) -> bool:
-    return c == " " or (unicodedata.category(c) not in INVISIBLE and c not in escape.BLANK)
 
 
 @SETTINGS
@@ -147,7 +126,8 @@ def test_markdown_at_the_start_of_a_line_starts_no_block(text):
 @given(st.one_of(ANY, st.from_regex(r"[=+\-@\t\r][^\n]{0,8}", fullmatch=True)))
 def test_a_csv_cell_starts_with_no_formula_character_unless_a_number(text):
     cell = escape.csv_cell(text)
-    assert cell in (text, "'" + text)
+    assert cell in (escape.terminal(text), "'" + escape.terminal(text))
+    assert all(shows_itself(c) for c in cell)
     if cell[:1] in tuple("=+-@\t\r\n＝＋－＠"):
         float(cell)  # a number, which stays a number
 
@@ -157,9 +137,21 @@ def test_numbers_stay_numbers(number):
     assert escape.csv_cell(number) == number
 
 
-@pytest.mark.parametrize("text", ["=1+1", "-1+2", "+A1", "@SUM(A1)", "\t=1", "\r=1", "-inf"])
-def test_formulas_are_text(text):
-    assert escape.csv_cell(text) == "'" + text
+@pytest.mark.parametrize(
+    ("text", "cell"),
+    [
+        ("=1+1", "'=1+1"),
+        ("-1+2", "'-1+2"),
+        ("+A1", "'+A1"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("-inf", "'-inf"),
+        ("＝1+1", "'＝1+1"),
+        ("\t=1", "\\t=1"),  # a tab or CR shows as an escape: no formula begins with \
+        ("\r=1", "\\r=1"),
+    ],
+)
+def test_formulas_are_text(text, cell):
+    assert escape.csv_cell(text) == cell
 
 
 # --- JSON -------------------------------------------------------------------------------

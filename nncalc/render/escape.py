@@ -11,8 +11,9 @@ no other way:
   kept, every other character shown as an escape; never inside a ``%`` comment;
 - ``markdown``: HTML escaped, line breaks and controls shown as escapes, and the
   characters that start Markdown structure (headings, tables, links, emphasis) made inert;
-- ``csv_cell``: the OWASP rule: a text cell that begins with a formula character gets a
-  leading ``'``; numbers stay numbers (CsvWriter writes every row that way);
+- ``csv_cell``: unseen characters shown as on the terminal, then the OWASP rule: a text
+  cell that begins with a formula character gets a leading ``'``; numbers stay numbers
+  (CsvWriter writes every row that way);
 - ``json``: a JSON text made valid UTF-8, with every invisible character a ``\\uXXXX``;
 - ``xml`` (SVG) and ``html`` (the page): the markup specials escaped, and every character
   XML 1.0 forbids (and every other control or format character) shown as an escape.
@@ -174,8 +175,11 @@ _NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
 
 
 def csv_cell(text: str) -> str:
-    """A CSV cell of text: one that begins with a formula character gets a leading ' (the
-    OWASP rule), unless it is a number (−0.5 stays a number)."""
+    """A CSV cell of text: each unseen character shown as its escape, as on the terminal
+    (a cell stays on its line, and CSV printed to a terminal moves nothing); then one that
+    begins with a formula character gets a leading ' (the OWASP rule), unless it is a
+    number (-0.5 stays a number)."""
+    text = terminal(text)
     if text.startswith(FORMULA) and not _NUMBER.fullmatch(text):
         return "'" + text
     return text
@@ -183,19 +187,15 @@ def csv_cell(text: str) -> str:
 
 class CsvWriter:
     """The one way nncalc writes CSV: a row a line ("\\n"), every text cell through
-    csv_cell, and a row with a carriage return in a cell quoted whole (the csv module
-    quotes only the line terminator's characters, and a bare CR ends a row for readers)."""
+    csv_cell (numbers given as int or float as they are)."""
 
     def __init__(self, f: IO[str]) -> None:
         import csv
 
-        self._minimal = csv.writer(f, lineterminator="\n")
-        self._quoted = csv.writer(f, lineterminator="\n", quoting=csv.QUOTE_ALL)
+        self._writer = csv.writer(f, lineterminator="\n")
 
     def writerow(self, row: Iterable[object]) -> None:
-        cells = [csv_cell(c) if isinstance(c, str) else c for c in row]
-        cr = any(isinstance(c, str) and "\r" in c for c in cells)
-        (self._quoted if cr else self._minimal).writerow(cells)
+        self._writer.writerow([csv_cell(c) if isinstance(c, str) else c for c in row])
 
 
 def json(document: str) -> str:
