@@ -21,15 +21,20 @@ UNBOUNDED = 1_000_000
 
 
 def table(title: str | None = None, **kw) -> Table:
-    """A table in nncalc's style whose title and text cells are shown as the terminal shows
-    text from outside (escape.terminal); the console never reads Rich markup."""
-    title = None if title is None else escape.terminal(title)
+    """A table in nncalc's style whose title and text cells are Text (never Rich markup,
+    whatever console prints them), shown as the terminal shows text from outside."""
+    title = None if title is None else text(title)
     return _Table(title=title, box=box.SIMPLE_HEAD, title_justify="left", **kw)
 
 
 class _Table(Table):
     def add_row(self, *cells, **kw) -> None:
-        super().add_row(*(escape.terminal(c) if isinstance(c, str) else c for c in cells), **kw)
+        super().add_row(*(text(c) if isinstance(c, str) else c for c in cells), **kw)
+
+
+def text(plain: str, style: str = "") -> Text:
+    """Text from outside (or not) as Rich Text: unseen characters as escapes, no markup."""
+    return Text(escape.terminal(plain), style=style)
 
 
 class _Console(Console):
