@@ -6,7 +6,8 @@ no other way:
 
 - ``terminal``: control and format characters (C0, C1, DEL, bidi overrides, zero-width
   characters, line separators…) shown as escapes (``\\x1b``, ``\\u202e``), as
-  ``errors.excerpt`` shows them; the console never reads Rich markup (style.console);
+  ``errors.excerpt`` shows them; tables hold it as Rich Text, never markup (style.table),
+  and every line on stderr goes through it (process.say);
 - ``latex``: TeX's specials escaped, the lecture's symbols typeset, letters of any script
   kept, every other character shown as an escape; never inside a ``%`` comment;
 - ``markdown``: HTML escaped, line breaks and controls shown as escapes, and the
@@ -169,8 +170,8 @@ def markdown(text: str) -> str:
 
 
 FORMULA = tuple("=+-@\t\r\n＝＋－＠")
-"""What makes a spreadsheet read a cell as a formula, at its start (OWASP's list, the
-line feed, and their full-width forms)."""
+"""What makes a spreadsheet read a cell as a formula, at its start: OWASP's list, the
+line feed, and their full-width forms (csv_cell shows tab, CR and LF as escapes first)."""
 _NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
 
 
