@@ -86,9 +86,10 @@ def _summary(value: Value) -> str:
 def _math(value: Value) -> str:
     """x as a column, or Θ^(1), Θ^(2), … each with its g."""
     if value.random.kind == "vector":
-        name = value.random.name.replace("_", r"\_")
+        name = value.random.name  # one letter is a symbol, a longer name a word
         column = _bmatrix([[value.text(k)] for k in value.matrices[0][0]])
-        return (name if len(name) == 1 else rf"\text{{{name}}}") + " = " + column
+        shown = name if name.isalpha() and len(name) == 1 else rf"\text{{{_tex(name)}}}"
+        return f"{shown} = {column}"
     parts = []
     for j, (matrix, g) in enumerate(zip(value.matrices, value.random.activations, strict=True), 1):
         rows = [[value.text(k) for k in row] for row in matrix]
