@@ -15,8 +15,8 @@ import yaml
 
 import nncalc
 from nncalc.grading import handouts, marking, variants
+from nncalc.render import escape
 from nncalc.render import handout as render
-from nncalc.render import latexdoc
 
 from conftest import SAMPLES
 from test_solution import bmatrices, shown_value
@@ -77,7 +77,7 @@ def test_inline_and_swiglu_networks_are_shown_with_their_gate(run, write):
     assert matrices[:3] == expected
     assert r"\Theta_{\text{gate}}^{(1)}" in tex and r"\operatorname{SwiGLU}" in tex
     assert r"-2\times 10^{-5}" in tex  # 2e-05 written in LaTeX
-    assert tex.count("a network of 2-3-1 units") == 1  # one file, however spelt
+    assert tex.count(r"\Theta_{\text{gate}}^{(1)}") == 1  # one file, however spelt
 
 
 # --- the answers template --------------------------------------------------------------
@@ -191,10 +191,9 @@ def test_the_python_api_gives_a_student_s_values():
 
 
 def test_names_reach_latex_as_themselves():
+    """Every letter of every script is typeset as itself (LuaLaTeX), none as a code point."""
     for name in NAMES:
-        tex = latexdoc.text(name)
-        assert tex == unicodedata.normalize("NFC", name)
-    assert latexdoc.text("a\n\\input{x}%\u202e$") == r"a \textbackslash{}input\{x\}\%\$"
+        assert escape.latex(name) == name
 
 
 def _fonts_for(text: str) -> str | None:

@@ -3,16 +3,15 @@ students hand in, and a class's key as CSV."""
 
 from __future__ import annotations
 
-import csv
 import json
 import re
-import unicodedata
 from collections.abc import Callable, Sequence
 from typing import IO
 
 from nncalc.grading.handouts import Asked, Given, Handout, Piece
 from nncalc.grading.marking import Question, Sheet
-from nncalc.render import latexdoc
+from nncalc.render import escape, latexdoc
+from nncalc.render.escape import markdown as md
 from nncalc.render.solution import latex_g, latex_number
 
 ANSWERS = "answers.yaml"
@@ -37,45 +36,38 @@ def files(handout: Handout) -> dict[str, str]:
 
 def markdown(handout: Handout) -> str:
     """The hand-out in Markdown, with $$ math for every matrix and vector."""
-    lines = [f"# {_md(handout.title)}", ""]
+    lines = [f"# {md(handout.title)}", ""]
     if handout.student is not None:
-        lines += [f"Student: {_md(_who(handout))}", ""]
+        lines += [f"Student: {md(_who(handout))}", ""]
     if handout.given:
         lines += [f"## {_given_title(handout)}", ""]
     for given in handout.given:
-        head = f"**{_md(given.label)}**: {_md(_summary(given))}"
+        head = f"**{md(given.label)}**: {md(_summary(given))}"
         lines += [head, "", "$$", _math(given), "$$", ""]
     lines += ["## Questions", ""]
     for k, q in enumerate(handout.questions, start=1):
-        text = f" {_md(q.text)}" if q.text else ""
-        lines += [f"{k}. **{_md(q.id)}** ({_points(q)}){text}  ", f"   {_give(q, _md_piece)}", ""]
-    lines += ["## How to hand in", "", _md(HOW), "", "```yaml", answers(handout) + "```", ""]
+        text = f" {md(q.text)}" if q.text else ""
+        lines += [
+            f"{k}. **{md(q.id)}** ({_points(q)}){text}  ",
+            f"   {_give(q, _md_piece)}",
+            "",
+        ]
+    lines += [
+        "## How to hand in",
+        "",
+        md(HOW),
+        "",
+        "```yaml",
+        answers(handout) + "```",
+        "",
+    ]
     return "\n".join(lines)
 
 
 def _md_piece(piece: Piece) -> str:
     if piece.kind == "math":
         return f"${piece.value}$"
-    return f"**{_md(piece.value)}**" if piece.kind == "name" else _md(piece.value)
-
-
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]#|$~<>&])")
-
-
-def _md(text: str) -> str:
-    """Outside text for Markdown: on one line (line breaks and controls as spaces, invisible
-    format characters dropped), its punctuation escaped, so no emphasis, link, math, HTML
-    or heading can start in it."""
-    plain = "".join(_md_character(c) for c in text)
-    return _MD_SPECIAL.sub(
-        lambda m: {"<": "&lt;", ">": "&gt;", "&": "&amp;"}.get(m[1], "\\" + m[1]), plain
-    )
-
-
-def _md_character(c: str) -> str:
-    if c.isprintable() or c in "\u200c\u200d":
-        return c
-    return " " if c.isspace() or unicodedata.category(c) == "Cc" else ""
+    return f"**{md(piece.value)}**" if piece.kind == "name" else md(piece.value)
 
 
 # --- LaTeX -----------------------------------------------------------------------------
@@ -83,26 +75,26 @@ def _md_character(c: str) -> str:
 
 def latex(handout: Handout) -> str:
     """The hand-out as a LaTeX document for LuaLaTeX (see render.latexdoc)."""
-    lines = [rf"\section*{{{latexdoc.text(handout.title)}}}"]
+    lines = [rf"\section*{{{escape.latex(handout.title)}}}"]
     if handout.student is not None:
-        lines.append(rf"Student: {latexdoc.text(_who(handout))}")
+        lines.append(rf"Student: {escape.latex(_who(handout))}")
     if handout.given:
         lines.append(rf"\subsection*{{{_given_title(handout)}}}")
     for given in handout.given:
-        name = latexdoc.text(given.label)
+        name = escape.latex(given.label)
         lines += [
-            rf"\noindent\textbf{{{name}}}: {latexdoc.text(_summary(given))}",
+            rf"\noindent\textbf{{{name}}}: {escape.latex(_summary(given))}",
             r"\[",
             _math(given),
             r"\]",
         ]
     lines += [r"\subsection*{Questions}", r"\begin{enumerate}"]
     for q in handout.questions:
-        text = f" {latexdoc.text(q.text)}" if q.text else ""
-        head = rf"\item \textbf{{{latexdoc.text(q.id)}}} ({_points(q)}){text}"
+        text = f" {escape.latex(q.text)}" if q.text else ""
+        head = rf"\item \textbf{{{escape.latex(q.id)}}} ({_points(q)}){text}"
         lines += [head + r"\\", _give(q, _tex_piece)]
-    lines += [r"\end{enumerate}", r"\subsection*{How to hand in}", latexdoc.text(HOW)]
-    template = [latexdoc.text(line).replace(" ", "~") for line in answers(handout).splitlines()]
+    lines += [r"\end{enumerate}", r"\subsection*{How to hand in}", escape.latex(HOW)]
+    template = [escape.latex(line).replace(" ", "~") for line in answers(handout).splitlines()]
     lines += [r"\begin{flushleft}\ttfamily", " \\\\\n".join(template[1:]), r"\end{flushleft}"]
     return latexdoc.document("\n".join(lines), handout.columns)
 
@@ -110,7 +102,7 @@ def latex(handout: Handout) -> str:
 def _tex_piece(piece: Piece) -> str:
     if piece.kind == "math":
         return f"${piece.value}$"
-    text = latexdoc.text(piece.value)
+    text = escape.latex(piece.value)
     return rf"\textbf{{{text}}}" if piece.kind == "name" else text
 
 
@@ -161,7 +153,7 @@ def _summary(given: Given) -> str:
 def _math(given: Given) -> str:
     """x as a column, or Θ^(1), Θ^(2), … each with its g (and a SwiGLU gate)."""
     if not given.is_network:
-        name = latexdoc.text(given.label)
+        name = escape.latex(given.label)
         symbol = name if len(given.label) == 1 else rf"\text{{{name}}}"
         return f"{symbol} = " + _bmatrix([[e] for e in given.entries])
     parts = []
@@ -228,7 +220,7 @@ def _one_line(text: str) -> str:
 
 def write_key(f: IO[str], rows: Sequence[tuple[str, Sheet]]) -> None:
     """One row per student: id and the answer of each question."""
-    writer = csv.writer(f, lineterminator="\n")
+    writer = escape.CsvWriter(f)
     ids = [q.id for q in rows[0][1].questions] if rows else []
     writer.writerow(["id", *ids])
     for student, key in rows:

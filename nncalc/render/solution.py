@@ -10,7 +10,7 @@ from __future__ import annotations
 from nncalc import activations
 from nncalc.activations import number
 from nncalc.network import Trace
-from nncalc.render import latexdoc
+from nncalc.render import escape, latexdoc
 from nncalc.render.elide import MAX_UNITS, elide, shown
 from nncalc.render.forward import exact_layer, g_symbol, z_layer
 from nncalc.render.numbers import fmt, vector
@@ -97,10 +97,12 @@ def latex(trace: Trace, k: int, name: str | None, precision: int = 6) -> str:
     """The worked solution of example k: an align* block (needs amsmath), then h_Θ(x) and
     the predicted class."""
     network = trace.network
-    title = f"% nncalc worked solution: {network.name or 'network'}, example {k + 1}"
-    title += f" ({name})" if name else ""
+    title = f"{network.name or 'network'}, example {k + 1}" + (f" ({name})" if name else "")
     notes = "".join(f"\n% {note}" for note in _zero_notes(trace, k, precision))
-    return f"{title}{notes}\n{_latex_body(trace, k, precision)}"
+    return (
+        f"% nncalc worked solution{notes}\n\\noindent\\textbf{{{escape.latex(title)}}}\n"
+        + _latex_body(trace, k, precision)
+    )
 
 
 def _latex_body(trace: Trace, k: int, precision: int) -> str:
@@ -119,7 +121,7 @@ def _latex_result(trace: Trace, k: int, precision: int) -> str:
     text = rf"\noindent\textbf{{Output:}} $h_\Theta(x) = a^{{({L})}} = \left[{', '.join(h)}\right]$"
     unit, label = _prediction(trace, k)
     if unit is not None:
-        text += f"; predicted class: unit {unit}" + (f" ({latexdoc.text(label)})" if label else "")
+        text += f"; predicted class: unit {unit}" + (f" ({escape.latex(label)})" if label else "")
     return text + "."
 
 
@@ -149,17 +151,17 @@ def worked(
     if standalone:
         return document(trace, names, title, precision)
     write = latex if form == "latex" else markdown
-    head = f"## {title}\n\n" if form == "markdown" else ""
+    head = f"## {escape.markdown(title)}\n\n" if form == "markdown" else ""
     return head + "\n\n".join(write(trace, k, names[k], precision) for k in range(len(trace)))
 
 
 def document(trace: Trace, names: list[str | None], title: str, precision: int = 6) -> str:
     """Every example's worked solution as a LaTeX document that compiles as it is."""
-    parts = [rf"\section*{{{latexdoc.text(title)}}}"]
+    parts = [rf"\section*{{{escape.latex(title)}}}"]
     for k in range(len(trace)):
         heading = f"Example {k + 1}" + (f": {names[k]}" if names[k] else "")
-        parts += [rf"\subsection*{{{latexdoc.text(heading)}}}", _latex_body(trace, k, precision)]
-        parts += [latexdoc.text(f"* {why}") for why in _zero_notes(trace, k, precision)]
+        parts += [rf"\subsection*{{{escape.latex(heading)}}}", _latex_body(trace, k, precision)]
+        parts += [escape.latex(f"* {why}") for why in _zero_notes(trace, k, precision)]
     return latexdoc.document("\n\n".join(parts))
 
 
@@ -168,7 +170,7 @@ def markdown(trace: Trace, k: int, name: str | None, precision: int = 6) -> str:
     network = trace.network
     x = vector(trace.a[1][k], MAX_UNITS, precision=precision)[1:-1].replace("−", "-")
     parts = [
-        f"### Example {k + 1}" + (f": {name}" if name else ""),
+        f"### Example {k + 1}" + (f": {escape.markdown(name)}" if name else ""),
         "",
         f"$a^{{(1)}} = x = ({x})$",
         "",
@@ -192,7 +194,8 @@ def markdown(trace: Trace, k: int, name: str | None, precision: int = 6) -> str:
     output = f"**Output:** h_Θ(x) = a^({network.L}) = [{h}]"
     unit, label = _prediction(trace, k)
     if unit is not None:
-        output += f"; predicted class: unit {unit}" + (f" ({label})" if label else "")
+        output += f"; predicted class: unit {unit}"
+        output += f" ({escape.markdown(label)})" if label else ""
     return "\n".join([*parts, output, ""])
 
 
