@@ -17,6 +17,7 @@ import typer
 
 from nncalc import __version__, commands
 from nncalc.errors import NNCalcError
+from nncalc.files.outputs import inputs_guarded
 from nncalc.process import EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_SOFTWARE
 
 app = typer.Typer(
@@ -1122,7 +1123,8 @@ def _run(argv: list[str] | None) -> int:
             stream.reconfigure(errors="surrogateescape")
     command = commands.group(app)
     try:
-        result = command.main(args=args, prog_name="nncalc", standalone_mode=False)
+        with inputs_guarded():
+            result = command.main(args=args, prog_name="nncalc", standalone_mode=False)
     except NNCalcError as e:
         if _debug:
             raise

@@ -32,7 +32,7 @@ from nncalc import activations
 from nncalc.errors import NNCalcError, cut
 from nncalc.files import netfile, netsave
 from nncalc.files.checker import Checker, is_number
-from nncalc.files.outputs import atomic_files
+from nncalc.files.outputs import atomic_files, not_an_input
 from nncalc.files.yamlfile import Pos, YDict, YList, load_file, parse
 from nncalc.grading import marking
 from nncalc.network import Layer, Network, Trace
@@ -699,6 +699,9 @@ def write(
     from nncalc.render import handout
 
     top = Path(folder)
+    files = ("variant.yaml", "questions.md", "questions.tex")
+    for path in [top / "key.csv", *(top / s.id / name for s in roster for name in files)]:
+        not_an_input(path, str(path))  # before any is written
     made = []
     keys = []
     for student in roster:
@@ -710,13 +713,13 @@ def write(
             raise NNCalcError.at(
                 f"cannot make a folder: {e.strerror or e}", str(top / student.id)
             ) from None
-        texts = {
-            "variant.yaml": variant_yaml(variants, variant, key),
-            "questions.md": handout.markdown(variants, variant, student),
-            "questions.tex": handout.latex(variants, variant, student),
-        }
+        texts = (
+            variant_yaml(variants, variant, key),
+            handout.markdown(variants, variant, student),
+            handout.latex(variants, variant, student),
+        )
         with atomic_files() as open_:
-            for name, text in texts.items():
+            for name, text in zip(files, texts, strict=True):
                 open_(top / student.id / name, "w").write(text)
         made.append(variant)
         keys.append((student.id, key))
