@@ -1118,9 +1118,6 @@ def _run(argv: list[str] | None) -> int:
             return EXIT_BAD_INPUT
     args, debug = _without_debug(args)
     _debug = debug or bool(os.environ.get("NNCALC_DEBUG"))
-    for stream in (sys.stdout, sys.stderr):  # arguments' undecodable bytes print as they came
-        if hasattr(stream, "reconfigure"):
-            stream.reconfigure(errors="surrogateescape")
     command = commands.group(app)
     try:
         with inputs_guarded():
@@ -1149,6 +1146,10 @@ def _run(argv: list[str] | None) -> int:
             return process.stdout_failed(e)
         if _debug:
             raise
+        if isinstance(e, OSError) and "--install-completion" in args:  # Typer writes the file
+            where = f"{e.filename}: " if e.filename else ""
+            _error(f"{where}cannot install shell completion: {e.strerror or e}")
+            return EXIT_BAD_INPUT
         _error(
             f"internal error ({type(e).__name__}: {e}); this is a bug: please report it "
             "with the output of the same command run with --debug"
