@@ -59,6 +59,29 @@ def _on_signal(signum: int, frame) -> None:
     raise Signalled(signum)
 
 
+@contextlib.contextmanager
+def signals_held() -> Iterator[None]:
+    """Ctrl-C, SIGTERM and SIGHUP wait until the block ends, whichever thread the system
+    hands them to, then act as they would have (in the main thread; elsewhere, as ever)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    held = {}
+    for s in [signal.SIGINT, *_signals()]:
+        handler = signal.getsignal(s)
+        if handler not in (signal.SIG_IGN, None):  # None: not Python's to change
+            held[s] = handler
+            signal.signal(s, lambda signum, frame: caught.append(signum))
+    try:
+        yield
+    finally:
+        for s, handler in held.items():
+            signal.signal(s, handler)
+        for s in caught:
+            signal.raise_signal(s)
+
+
 def _signals() -> list[int]:
     return [getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)]
 

@@ -21,8 +21,8 @@ COMMANDS = ["forward", "collapse", "draw", "import", "export", "params", "onehot
 COMMANDS += ["check", "grade"]
 
 
-def _nncalc(*args: str, stdin=None, **kw) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "100"}
+def _nncalc(*args: str, stdin=None, env=None, **kw) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "100", **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "nncalc", *map(str, args)],
         input=stdin,
@@ -298,3 +298,37 @@ def test_unreadable_stdin_is_one_line(run, monkeypatch):
     r = run("forward", "-")
     assert r.code == 2
     assert r.err.startswith("nncalc: error: <stdin>: cannot read: ")
+
+
+@pytest.fixture(params=["a file", "a read-only file system"])
+def unwritable_home(request, tmp_path):
+    """A HOME no shell's start-up file can be written in (root writes through modes)."""
+    if request.param == "a file":
+        home = tmp_path / "home"
+        home.write_text("")
+        yield home
+        return
+    home = tmp_path / "ro"
+    home.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "ro,size=4k", "tmpfs", home],
+        check=False,
+        capture_output=True,
+    )
+    if mounted.returncode != 0:
+        pytest.skip("no file system can be mounted read-only here")
+    try:
+        yield home
+    finally:
+        subprocess.run(["umount", home], check=False)
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
+def test_install_completion_where_it_cannot_write_is_one_line(unwritable_home, shell):
+    done = _nncalc(
+        "--install-completion", env={"HOME": str(unwritable_home), "SHELL": f"/bin/{shell}"}
+    )
+    assert done.returncode == 2, done.stderr
+    (line,) = done.stderr.decode().splitlines()
+    assert line.startswith(f"nncalc: error: {unwritable_home}")
+    assert "cannot install shell completion: " in line

@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import signal
 import stat
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -20,6 +19,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 from nncalc.errors import NNCalcError
+from nncalc.process import signals_held
 
 if TYPE_CHECKING:
     from nncalc.network import Array
@@ -164,7 +164,7 @@ class _Files:
 
         self.path = p = check_path(path, (Path(path).suffix.lower(),))
         try:
-            with _signals_held():  # a signal now would leave a temporary nobody knows of
+            with signals_held():  # a signal now would leave a temporary nobody knows of
                 fd, self.temps[p] = tempfile.mkstemp(
                     prefix=f".{p.name[:TEMPORARY_NAME]}.", suffix=".tmp", dir=p.parent
                 )
@@ -209,20 +209,6 @@ class _Files:
                 f.close()
         for tmp in self.temps.values():
             _remove(tmp)
-
-
-@contextlib.contextmanager
-def _signals_held() -> Iterator[None]:
-    """Ctrl-C, SIGTERM and SIGHUP wait until the block ends (where the platform allows)."""
-    if not hasattr(signal, "pthread_sigmask"):
-        yield
-        return
-    held = {getattr(signal, n) for n in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, n)}
-    before = signal.pthread_sigmask(signal.SIG_BLOCK, held)
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, before)
 
 
 def _roll_back(backups: dict[Path, str], renamed: list[Path]) -> None:
