@@ -17,7 +17,7 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 EXIT_CHECK_FAILED = 1
 EXIT_BAD_INPUT = 2
@@ -191,15 +191,24 @@ class _Raw(io.RawIOBase):
 
 
 @contextlib.contextmanager
-def streams() -> Iterator[None]:
+def streams() -> Iterator[Callable[[], bool]]:
     """For one run: standard output written to the last byte, a closed one failing at the
-    first write; messages on standard error dropped where they cannot be written; both
-    escaping what their encoding cannot show (ESCAPE). Streams that are not the process's
-    own (in tests) only get the error handler."""
+    first write; messages on standard error dropped where they cannot be written (closed,
+    full), which the function given says; both escaping what their encoding cannot show
+    (ESCAPE). Streams that are not the process's own (in tests) only get the handler."""
     saved = sys.stdout, sys.stderr
     sys.stdout, sys.stderr = _stream(sys.stdout, 1, quiet=False), _stream(sys.stderr, 2, quiet=True)
+    buffer = getattr(sys.stderr, "buffer", None)
+    messages = getattr(buffer, "raw", buffer)  # under a BufferedWriter, or not (python -u)
+
+    def lost() -> bool:
+        """Whether a message could not be written to standard error."""
+        with contextlib.suppress(OSError, ValueError):
+            sys.stderr.flush()
+        return isinstance(messages, _Raw) and messages.failed
+
     try:
-        yield
+        yield lost
     finally:
         for mine, theirs in zip((sys.stdout, sys.stderr), saved, strict=True):
             if mine is not theirs:
@@ -281,11 +290,13 @@ def is_stdout_error(e: BaseException) -> bool:
 
 
 def finish(run, argv: list[str] | None) -> int:
-    """``run(argv)``'s exit code, with stdout flushed and signals handled."""
-    with settings(), streams():
+    """``run(argv)``'s exit code, with stdout flushed and signals handled; 2 for a run
+    that would exit 0 or 1 but could not write a message to standard error."""
+    with settings(), streams() as lost:
         try:
             code = run(argv)
             broken = stdout_error()
-            return stdout_failed(broken) if broken else code
+            code = stdout_failed(broken) if broken else code
         except Signalled as e:
             return 128 + e.signum
+        return EXIT_BAD_INPUT if code in (0, EXIT_CHECK_FAILED) and lost() else code
