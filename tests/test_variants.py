@@ -8,6 +8,7 @@ import hmac
 import itertools
 import json
 import math
+import re
 import shutil
 import subprocess
 import textwrap
@@ -189,8 +190,10 @@ def test_a_sheet_that_cannot_be_well_posed_names_the_question(run, sheet_file):
     r = run("variants", sheet_file(text), "--student", "alice")
     assert r.code == 2
     assert r.err.count("\n") == 1
-    assert ":7: no well-posed variant in 1001 draws (" in r.err
-    assert " s) for student alice: question 'tie'" in r.err
+    assert re.search(
+        r":7: no well-posed variant for student alice in 1001 draws \(\d+\.\d s\): question 'tie'",
+        r.err,
+    )
 
 
 @pytest.mark.parametrize(
@@ -236,7 +239,9 @@ def test_a_draw_stops_at_its_first_ill_posed_question(sheet_file, monkeypatch):
     network b, are never drawn; the sheet is refused after 1,001 draws."""
     spec = variants.load(sheet_file(IMPOSSIBLE.replace("{lo}", "1")))
     runs = _counting(monkeypatch)
-    with pytest.raises(marking.NNCalcError, match=r"in 1001 draws \(\d+\.\d s\) for student"):
+    with pytest.raises(
+        marking.NNCalcError, match=r"alice in 1001 draws \(\d+\.\d s\): question 'hot'"
+    ):
         variants.draw(spec, "alice")
     assert {(lo, hi) for lo, hi, _ in runs} == {(1, 9)}  # a's entries only
     assert len(runs) == 1001  # one run per matrix: a's Θ^(1), once a draw
@@ -245,7 +250,9 @@ def test_a_draw_stops_at_its_first_ill_posed_question(sheet_file, monkeypatch):
 def test_a_question_whose_values_have_one_choice_is_refused_at_once(sheet_file, monkeypatch):
     spec = variants.load(sheet_file(IMPOSSIBLE.replace("{lo}", "9")))
     runs = _counting(monkeypatch)
-    with pytest.raises(marking.NNCalcError, match="no well-posed variant in any draw: each of"):
+    with pytest.raises(
+        marking.NNCalcError, match=r"alice in any draw \(each of its values has one"
+    ):
         variants.draw(spec, "alice")
     assert len(runs) == 1
 
@@ -256,9 +263,7 @@ def test_drawing_stops_after_max_seconds_and_says_how_long(sheet_file, monkeypat
     with pytest.raises(marking.NNCalcError) as e:
         variants.draw(spec, "alice")
     message = str(e.value)
-    assert (
-        "no well-posed variant in 1 draw (0.0 s), all the 0 s a student's draws may take" in message
-    )
+    assert "alice in 1 draw (0.0 s, the most one student's draws may take)" in message
     assert "question 'hot': a_1^(2) rounds to 1 at 4 decimals" in message
 
 

@@ -46,7 +46,7 @@ FORMAT = 1
 """The derivation's version; part of every HMAC message, so a change is never silent."""
 MAX_REDRAWS = 1000
 """Ill-posed draws tolerated per student before the sheet is refused."""
-MAX_SECONDS = 30.0
+MAX_SECONDS = 10.0
 """Most time spent drawing one student's variant before the sheet is refused."""
 MAX_UNITS = 32
 """Most units in a layer of a random network (and entries in a random vector)."""
@@ -258,13 +258,14 @@ def draw(variants: Variants, student: str) -> Variant:
             break
     (line, why), _ = reasons.most_common(1)[0]
     draws = sum(reasons.values())
-    spent = f"in {plural(draws, 'draw', 'draws')} ({time.monotonic() - start:.1f} s)"
+    seconds = f"{time.monotonic() - start:.1f} s"
+    if draws <= MAX_REDRAWS:
+        seconds += ", the most one student's draws may take"
+    spent = f"in {plural(draws, 'draw', 'draws')} ({seconds})"
     if fixed:
-        spent = "in any draw: each of its values has one choice"
-    elif draws <= MAX_REDRAWS:
-        spent += f", all the {MAX_SECONDS:g} s a student's draws may take"
+        spent = "in any draw (each of its values has one choice)"
     raise NNCalcError.at(
-        f"no well-posed variant {spent} for student {shown(student)}: {why}",
+        f"no well-posed variant for student {shown(student)} {spent}: {why}",
         variants.source,
         line,
         hint="widen the ranges, or set allow_saturated: true",
