@@ -20,6 +20,7 @@ from typing import IO, TYPE_CHECKING
 
 from nncalc.errors import NNCalcError
 from nncalc.process import signals_held
+from nncalc.render.escape import CsvWriter
 
 if TYPE_CHECKING:
     from nncalc.network import Array
@@ -286,8 +287,8 @@ class MatrixWriter:
             if self.npy:
                 self._npy_header()
             else:
-                self.csv = csv.writer(self.file, lineterminator="\n")
-                self.csv.writerow(self.header)
+                CsvWriter(self.file).writerow(self.header)
+                self.csv = csv.writer(self.file, lineterminator="\n")  # numbers only
             self._atomic = stack.pop_all()
         return self
 

@@ -10,12 +10,11 @@ from typing import TextIO
 from rich import box
 from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, RenderResult
-from rich.markup import escape
 from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
-OK, FAIL = "[green]✓[/green]", "[red]✗[/red]"
+from nncalc.render import escape
 
 _TRAILING = re.compile(r"[ \t]+\n")
 _WORD = re.compile(r"\S+")
@@ -25,10 +24,16 @@ UNBOUNDED = 1_000_000
 
 
 def table(title: str | None = None, **kw) -> Fitted:
-    """A table in nncalc's style, fitted to the console (see Fitted); the title is text,
-    never Rich markup."""
-    title = None if title is None else escape(title)
+    """A table in nncalc's style, fitted to the console (see Fitted), whose title and text
+    cells are Text (never Rich markup, whatever console prints them), shown as the
+    terminal shows text from outside."""
+    title = None if title is None else text(title)
     return Fitted(title=title, box=box.SIMPLE_HEAD, title_justify="left", **kw)
+
+
+def text(plain: str, style: str = "") -> Text:
+    """Text from outside (or not) as Rich Text: unseen characters as escapes, no markup."""
+    return Text(escape.terminal(plain), style=style)
 
 
 class _Console(Console):
@@ -88,7 +93,7 @@ def console(stderr: bool = False) -> Console:
     file = sys.stderr if stderr else sys.stdout
     if not file.isatty():
         file = _Stripped(file)
-    return _Console(highlight=False, emoji=False, file=file)  # names print as written
+    return _Console(highlight=False, emoji=False, markup=False, file=file)  # names as written
 
 
 class _Stripped:
@@ -119,13 +124,18 @@ class _Stripped:
         return self.file.fileno()
 
 
-def mark(ok: bool) -> str:
-    return OK if ok else FAIL
+def mark(ok: bool) -> Text:
+    """✓ in green or ✗ in red."""
+    return Text("✓", style="green") if ok else Text("✗", style="red")
 
 
 class Fitted(Table):
     """A table that never cuts a cell: as it is when the console is wide enough; with its
-    cells wrapped at spaces when that suffices; else stacked, one line per cell."""
+    cells wrapped at spaces when that suffices; else stacked, one line per cell. Text
+    cells added as str are Text (see ``text``)."""
+
+    def add_row(self, *cells, **kw) -> None:
+        super().add_row(*(text(c) if isinstance(c, str) else c for c in cells), **kw)
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         width = options.max_width
@@ -149,8 +159,8 @@ def _natural_width(table: Table) -> int:
     total = (2 if table.box and table.show_edge else 0) + len(table.columns) - 1
     for column in table.columns:
         texts = [c.plain if isinstance(c, Text) else c for c in (column.header, *column.cells)]
-        if not all(isinstance(t, str) and "[" not in t for t in texts):
-            return UNBOUNDED  # markup or another renderable: Rich measures it
+        if not all(isinstance(t, str) for t in texts):
+            return UNBOUNDED  # another renderable: Rich measures it
         total += left + right + max(cell_len(line) for t in texts for line in t.split("\n"))
     return total
 
@@ -192,4 +202,4 @@ def _stacked(table: Table) -> list[Text]:
 
 
 def _plain(cell) -> str:
-    return cell.plain if isinstance(cell, Text) else Text.from_markup(str(cell)).plain
+    return cell.plain if isinstance(cell, Text) else str(cell)
