@@ -50,12 +50,39 @@ class InputFormat(StrEnum):
 
 
 JsonOption = Annotated[bool, typer.Option("--json", help="One JSON document on stdout.")]
+
+
+try:  # Typer 0.28 vendors click, and its public API has no parameter type to subclass
+    from typer._click.types import StringParamType
+except ImportError:  # pragma: no cover - a Typer without it: help shows Typer's <str>
+    StringParamType = None
+
+
+if StringParamType is not None:
+
+    class _Placeholder(StringParamType):
+        """Text, shown in the Arguments panel by its placeholder (FILE, N…), as options are,
+        not by Typer's `<str>`."""
+
+        def __init__(self, placeholder: str) -> None:
+            self.placeholder = placeholder
+
+        def get_metavar(self, param, ctx=None) -> str:
+            return self.placeholder
+
+
+def _argument(metavar: str, placeholder: str, help: str):
+    """A text argument: its name in the usage line (metavar) and its placeholder in help."""
+    shown = None if StringParamType is None else _Placeholder(placeholder)
+    return typer.Argument(help=help, show_default=False, metavar=metavar, click_type=shown)
+
+
 NetworkArgument = Annotated[
     str,
-    typer.Argument(
-        help="The network file (YAML), an ONNX model, or - for YAML on standard input.",
-        show_default=False,
-        metavar="NETWORK",
+    _argument(
+        "NETWORK",
+        "FILE",
+        "The network file (YAML), an ONNX model, or - for YAML on standard input.",
     ),
 ]
 TrustPathsOption = Annotated[
@@ -532,10 +559,10 @@ def _document(document: str, output: str | None, suffix: str, done: str) -> None
 def import_(
     model: Annotated[
         str,
-        typer.Argument(
-            help="An ONNX model (.onnx) or a PyTorch state_dict (.safetensors, .pt, .pth, .bin).",
-            show_default=False,
-            metavar="MODEL",
+        _argument(
+            "MODEL",
+            "FILE",
+            "An ONNX model (.onnx) or a PyTorch state_dict (.safetensors, .pt, .pth, .bin).",
         ),
     ],
     output: Annotated[
@@ -631,10 +658,10 @@ def export(
 def params(
     network_or_sizes: Annotated[
         list[str],
-        typer.Argument(
-            help="A network file, or the layer sizes s_1 s_2 … (e.g. 3 5 10).",
-            show_default=False,
-            metavar="NETWORK|SIZES",
+        _argument(
+            "NETWORK|SIZES...",
+            "FILE|N...",
+            "A network file, or the layer sizes s_1 s_2 … (e.g. 3 5 10).",
         ),
     ],
     theta: Annotated[
@@ -703,9 +730,7 @@ def params(
 def onehot(
     labels: Annotated[
         list[str] | None,
-        typer.Argument(
-            help="Class labels: numbers (1-based) or names.", show_default=False, metavar="LABEL"
-        ),
+        _argument("LABEL...", "N|NAME", "Class labels: numbers (1-based) or names."),
     ] = None,
     classes: Annotated[
         str | None,
@@ -868,9 +893,7 @@ def quiz(
     )
 )
 def variants(
-    sheet: Annotated[
-        str, typer.Argument(help="An answer sheet with a variants: section.", show_default=False)
-    ],
+    sheet: Annotated[str, _argument("SHEET", "FILE", "An answer sheet with a variants: section.")],
     students: Annotated[
         str | None, _text("--students", help="The roster: CSV with an id column (and name).")
     ] = None,
@@ -913,9 +936,7 @@ def variants(
     )
 )
 def check(
-    sheet: Annotated[
-        str, typer.Argument(help="The answer sheet (YAML).", show_default=False, metavar="SHEET")
-    ],
+    sheet: Annotated[str, _argument("SHEET", "FILE", "The answer sheet (YAML).")],
     answers: Annotated[
         str | None, _text("--answers", "-a", help="A student's answers (YAML; -: stdin).")
     ] = None,
@@ -1007,12 +1028,10 @@ def _write_json(path: str, document) -> None:
     )
 )
 def grade(
-    sheet: Annotated[
-        str, typer.Argument(help="The answer sheet (YAML).", show_default=False, metavar="SHEET")
-    ],
+    sheet: Annotated[str, _argument("SHEET", "FILE", "The answer sheet (YAML).")],
     submissions: Annotated[
         list[str],
-        typer.Argument(help="Students' answer files.", show_default=False, metavar="FILE..."),
+        _argument("SUBMISSION...", "FILE...", "Students' answer files."),
     ],
     output: Annotated[
         str | None,
