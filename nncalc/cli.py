@@ -43,6 +43,11 @@ class Dtype(StrEnum):
     float32 = "float32"
 
 
+class Style(StrEnum):
+    screen = "screen"
+    print = "print"
+
+
 class InputFormat(StrEnum):
     csv = "csv"
     npy = "npy"
@@ -486,6 +491,7 @@ def collapse(
     epilog=_examples(
         "nncalc draw samples/lecture-3-3-1.yaml -o net.svg",
         "nncalc draw samples/logic-xnor.yaml -x 1,0 > xnor.svg",
+        "nncalc draw samples/logic-xnor.yaml --weights --style print -o xnor.svg",
     )
 )
 def draw(
@@ -497,6 +503,16 @@ def draw(
         str | None,
         _text("-x", help="An example: every unit shows its activation.", metavar="LIST"),
     ] = None,
+    weights: Annotated[
+        bool, typer.Option("--weights", help="Label every edge with its weight.")
+    ] = False,
+    style: Annotated[
+        Style,
+        typer.Option(
+            "--style",
+            help="screen: edges coloured by sign; print: black and white, negative dashed.",
+        ),
+    ] = Style.screen,
     trust_paths: TrustPathsOption = False,
 ) -> None:
     """Draw the network as the lecture does: units, bias units, weights by sign and size."""
@@ -505,7 +521,8 @@ def draw(
 
     net = _load(network, trust_paths)
     trace = net.forward(choose(net, [x])[0]) if x else None
-    _document(svg(net, trace), output, ".svg", f"drew {net.name or network}")
+    figure = svg(net, trace, weights=weights, style=style.value)
+    _document(figure, output, ".svg", f"drew {net.name or network}")
 
 
 @app.command(

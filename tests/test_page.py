@@ -10,7 +10,6 @@ import hashlib
 import json
 import math
 import re
-import shutil
 from itertools import pairwise
 from pathlib import Path
 
@@ -21,22 +20,12 @@ import nncalc
 from nncalc.activations import ACTIVATIONS, SWIGLU
 from nncalc.network import Layer, Network
 from nncalc.render import page as page_module
+from nncalc.render import svg
 from nncalc.render.explain import unit_lines
 from nncalc.render.page import known, to_page
 
 from conftest import SAMPLES
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 LECTURE = SAMPLES / "lecture-3-3-1.yaml"
 EVERY = [*ACTIVATIONS, SWIGLU]
 
@@ -186,18 +175,6 @@ def test_the_api_and_default_inputs():
 
 
 # ---- In the browser ----
-
-
-@pytest.fixture(scope="module")
-def browser():
-    sync = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-    executable = CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium")
-    if not executable:
-        pytest.skip(f"no chromium at {CHROMIUM} or on PATH (Debian's chromium package)")
-    with sync.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=executable, args=ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture
@@ -452,3 +429,24 @@ def test_screenshot_of_the_lecture_network(open_page, tmp_path):
     screenshot(tab, out)
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "= 1 − 1.5e-41" in tab.text_content("#arithmetic")  # σ(94), honestly
+
+
+def test_an_edited_weight_is_drawn_as_draw_draws_it(open_page):
+    """Its line changes colour, dashes and width (and its layer's others their width), as
+    svg.stroke draws the edited network."""
+    net = nncalc.load(LECTURE)
+    tab = open_page(to_page(net))
+    tab.fill('[data-theta="1,2,1"]', "-6")  # now the largest |weight| of Θ^(1), and negative
+    theta = net.theta(1).copy()
+    theta[1, 1] = -6
+    for i in range(1, 4):
+        for m in range(4):
+            line = tab.locator(f'line[data-edge="1,{i},{m}"]')
+            colour, width, dashes = svg.stroke(theta[i - 1, m], 6.0, svg.STYLES["screen"])
+            assert line.get_attribute("stroke") == colour
+            assert abs(float(line.get_attribute("stroke-width")) - width) <= 0.005
+            got = line.get_attribute("stroke-dasharray")
+            assert (got is None) == (dashes is None)
+            if dashes:
+                pairs = zip(got.split(), dashes.split(), strict=True)
+                assert all(abs(float(a) - float(b)) <= 0.06 for a, b in pairs), (got, dashes)

@@ -447,16 +447,23 @@
     status.hidden = !message;
   }
 
-  /** A weight's edge, coloured by sign and as wide as its size (as `nncalc draw`). */
+  /** A weight's edge as `nncalc draw` draws it (svg.stroke): coloured by sign, dashed when
+   *  negative, as wide as its size in its layer. */
   function restyle(j) {
     const layer = layers[j - 1];
+    const { colours, thinnest, widest, dash } = net.stroke;
     const biggest = layer.theta.reduce((b, w) => Math.max(b, Math.abs(w)), 0) || 1;
     for (const edge of document.querySelectorAll(`line[data-edge^="${j},"]`)) {
       const [, i, m] = edge.dataset.edge.split(",").map(Number);
       const w = layer.theta[(i - 1) * (layer.inputs + 1) + m];
+      const width = thinnest + ((widest - thinnest) * Math.abs(w)) / biggest;
       edge.dataset.weight = String(w);
-      edge.setAttribute("stroke", w >= 0 ? net.colours[0] : net.colours[1]);
-      edge.setAttribute("stroke-width", (0.5 + (4.5 * Math.abs(w)) / biggest).toFixed(2));
+      edge.setAttribute("stroke", w >= 0 ? colours[0] : colours[1]);
+      edge.setAttribute("stroke-width", width.toFixed(2));
+      if (w < 0) {
+        const [a, b, c, d] = dash;
+        edge.setAttribute("stroke-dasharray", `${(a + b * width).toFixed(2)} ${(c + d * width).toFixed(2)}`);
+      } else edge.removeAttribute("stroke-dasharray");
       edge.querySelector("title").textContent = `Θ_${i}${m}^(${j}) = ${fmt(w, 6)}`;
     }
   }

@@ -156,7 +156,7 @@ def _json(network: Network, x: np.ndarray) -> str:
         "x": x.tolist(),
         "precision": PRECISION,
         "maxTerms": MAX_TERMS,
-        "colours": [svg.POSITIVE, svg.NEGATIVE],
+        "stroke": _stroke(),
         "layers": [
             {
                 "activation": SWIGLU if layer.g is None else layer.g.name,
@@ -172,6 +172,17 @@ def _json(network: Network, x: np.ndarray) -> str:
     }
     text = json.dumps(data, separators=(",", ":"), allow_nan=False)
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _stroke() -> dict:
+    """How page.js draws an edited weight's line, as svg.stroke does (the screen style)."""
+    ink = svg.STYLES["screen"]
+    return {
+        "colours": [ink.positive, ink.negative],
+        "thinnest": ink.thinnest,
+        "widest": svg.WIDEST,
+        "dash": svg.DASH,
+    }
 
 
 def _params(g: Activation) -> dict[str, float | None]:
