@@ -529,6 +529,7 @@ def draw(
     epilog=_examples(
         "nncalc page samples/lecture-3-3-1.yaml -o page.html",
         "nncalc page samples/vehicles.yaml -x 1.2,2.1,2 > vehicles.html",
+        "nncalc page samples/logic-xnor.yaml -x 1,0 --present -o xnor.html",
     )
 )
 def page(
@@ -540,6 +541,10 @@ def page(
         str | None,
         _text("-x", help="The example entered (default: the file's first, or 0s).", metavar="LIST"),
     ] = None,
+    present: Annotated[
+        bool,
+        typer.Option("--present", help="Open in presentation mode, for a projector (or press P)."),
+    ] = False,
     trust_paths: TrustPathsOption = False,
 ) -> None:
     """One self-contained HTML page: edit x and every weight, watch every a_i^(j) change."""
@@ -547,7 +552,7 @@ def page(
     from nncalc.render.page import to_page
 
     net = _load(network, trust_paths)
-    document = to_page(net, choose(net, [x])[0][0] if x else None)
+    document = to_page(net, choose(net, [x])[0][0] if x else None, present)
     _document(document, output, ".html", f"wrote the page of {net.name or network}")
 
 

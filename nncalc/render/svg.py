@@ -68,10 +68,15 @@ def weight_text(w: float) -> str:
     return short.replace("-", "−", 1) if short.startswith("-") else short
 
 
-def text_width(text: str, size: float) -> float:
-    """An upper bound of the width of text in a sans-serif font (DejaVu Sans's widths)."""
-    em = {".": 0.32, ",": 0.32, " ": 0.32, "−": 0.84, "+": 0.84, "≈": 0.84, "e": 0.62}
-    return size * sum(em.get(c, 0.64) for c in text)
+EM = {".": 0.32, ",": 0.32, " ": 0.32, "−": 0.84, "+": 0.84, "≈": 0.84, "e": 0.62, "": 0.64}
+"""Widths of characters in ems, at most those of DejaVu Sans ("": any other character)."""
+BOLD = 1.1
+"""How much wider bold text is, at most."""
+
+
+def text_width(text: str, size: float, bold: bool = False) -> float:
+    """An upper bound of the width of text in a sans-serif font (page.js's widthOf)."""
+    return size * sum(EM.get(c, EM[""]) for c in text) * (BOLD if bold else 1)
 
 
 @dataclass(frozen=True)
@@ -194,8 +199,9 @@ def draw(
             break
         gaps = [gap + 60 * (j in clashing) for j, gap in enumerate(gaps, start=1)]
     width, height = layout.width, layout.height
+    gap = f' data-gap-y="{layout.gap_y:g}"' if inline else ""  # for the page's presentation
     parts = [
-        f"<svg{'' if inline else XMLNS} "
+        f"<svg{XMLNS if not inline else gap} "
         f'width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="12">',
         f"<title>{escape(network.name or 'network')}</title>",
@@ -225,7 +231,7 @@ def _values(network: Network, trace: Trace, k: int, precision: int) -> dict[tupl
 
 def _radius(values: dict | None) -> float:
     """The units' radius: RADIUS, or wide enough for the longest value (up to 40)."""
-    longest = max((text_width(v, VALUE_SIZE) for v in (values or {}).values()), default=0)
+    longest = max((text_width(v, VALUE_SIZE, True) for v in (values or {}).values()), default=0)
     return min(max(RADIUS, longest / 2 + 4), 40)
 
 
@@ -396,11 +402,11 @@ def _units(
             out.append(f'<text x="{x}" y="{y + 4}" text-anchor="middle">{label(j, i)}</text></g>')
         else:
             value = values[j, i]
-            size = min(VALUE_SIZE, (2 * r - 6) / text_width(value, 1))
+            size = min(VALUE_SIZE, (2 * r - 6) / text_width(value, 1, True))
             out.append(
-                f'<text class="name" x="{x}" y="{y - 4}" text-anchor="middle" font-size="10">'
-                f"{label(j, i)}</text>"
-                f'<text class="value" x="{x}" y="{y + 12}" text-anchor="middle" '
+                f'<text class="name" x="{x}" y="{y - 0.3 * size - 1:.1f}" text-anchor="middle" '
+                f'font-size="10">{label(j, i)}</text>'
+                f'<text class="value" x="{x}" y="{y + 0.75 * size + 1:.1f}" text-anchor="middle" '
                 f'font-size="{size:.3g}" font-weight="bold">{escape(value)}</text></g>'
             )
     return out
