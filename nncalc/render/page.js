@@ -345,7 +345,9 @@
         if (t.tokens) return `${asText(t.tokens)}_${t.index}`;
         const text = t.op ?? t.num ?? t.prose ?? t.fn ?? t.indent;
         if (text !== undefined) return text;
-        return t.base + (t.sub === null ? "" : `_${subText(t)}`) + (t.sup === null ? "" : `^(${t.sup})`);
+        return (
+          t.base + (t.sub === null ? "" : `_${subText(t)}`) + (t.sup === null ? "" : `^(${t.sup})`)
+        );
       })
       .join("");
   }
@@ -354,7 +356,11 @@
   function derivationText(lines) {
     const pad = " ".repeat(asText(lines[0].head).length);
     return lines
-      .map((line) => (line.note ? `* ${asText(line.note)}` : (line.head ? asText(line.head) : pad) + asText(line.rhs)))
+      .map((line) =>
+        line.note
+          ? `* ${asText(line.note)}`
+          : (line.head ? asText(line.head) : pad) + asText(line.rhs),
+      )
       .join("\n");
   }
 
@@ -371,10 +377,12 @@
     return e;
   }
 
+  const TIGHT = { stretchy: "false", lspace: "0", rspace: "0" };
+
   /** An operator; brackets and a number's sign (tight) keep their size and no space. */
   function mo(text, tight = /^[()[\]]$/.test(text)) {
     const e = leaf("mo", text);
-    if (tight) for (const [k, v] of [["stretchy", "false"], ["lspace", "0"], ["rspace", "0"]]) e.setAttribute(k, v);
+    if (tight) for (const [k, v] of Object.entries(TIGHT)) e.setAttribute(k, v);
     return e;
   }
 
@@ -384,7 +392,7 @@
     return e;
   }
 
-  /** A number as shown, typeset: its signs as operators, 9.5e-19 as 9.5×10^−19. */
+  /** A number as shown, typeset: its signs as operators, 9.5e-19 as 9.5×10^−19, e^x. */
   function numberMath(text) {
     const out = [];
     for (let part of text.split(/ ([−+]) /)) {
@@ -396,12 +404,20 @@
         out.push(mo("−", true));
         part = part.slice(1);
       }
+      if (part.startsWith("e^")) {
+        out.push(node("msup", leaf("mi", "e"), node("mrow", ...numberMath(part.slice(2)))));
+        continue;
+      }
       const e = /^(\d+(?:\.\d+)?)e([+-])(\d+)$/.exec(part);
       if (!e) {
         out.push(leaf("mn", part));
         continue;
       }
-      const exponent = node("mrow", ...(e[2] === "-" ? [mo("−", true)] : []), leaf("mn", String(Number(e[3]))));
+      const exponent = node(
+        "mrow",
+        ...(e[2] === "-" ? [mo("−", true)] : []),
+        leaf("mn", String(Number(e[3]))),
+      );
       out.push(leaf("mn", e[1]), mo("×"), node("msup", leaf("mn", "10"), exponent));
     }
     return out;
@@ -409,8 +425,14 @@
 
   /** An index: 2, or the two of Θ_im, 10 read as 1 and 0 (Θ_1,10 with its comma). */
   function indexMath(t) {
-    if (!Array.isArray(t.sub)) return /^\d+$/.test(String(t.sub)) ? leaf("mn", String(t.sub)) : leaf("mi", String(t.sub));
-    return node("mrow", leaf("mn", String(t.sub[0])), mo(t.comma ? "," : "\u2063"), leaf("mn", String(t.sub[1])));
+    if (!Array.isArray(t.sub))
+      return /^\d+$/.test(String(t.sub)) ? leaf("mn", String(t.sub)) : leaf("mi", String(t.sub));
+    return node(
+      "mrow",
+      leaf("mn", String(t.sub[0])),
+      mo(t.comma ? "," : "\u2063"),
+      leaf("mn", String(t.sub[1])),
+    );
   }
 
   function symbolMath(t) {
@@ -429,7 +451,8 @@
 
   function asMath(tokens) {
     return tokens.flatMap((t) => {
-      if (t.tokens) return [node("msub", node("mrow", ...asMath(t.tokens)), leaf("mn", String(t.index)))];
+      if (t.tokens)
+        return [node("msub", node("mrow", ...asMath(t.tokens)), leaf("mn", String(t.index)))];
       if (t.op !== undefined) return [mo(t.op.trim() || t.op)];
       if (t.num !== undefined) return numberMath(t.num);
       if (t.prose !== undefined) return [leaf("mtext", t.prose.replace(/^ | $/g, "\u00a0"))];
@@ -484,11 +507,17 @@
     const terms =
       count <= MAX_TERMS
         ? Array.from({ length: count }, (_, m) => term(m))
-        : [0, 1, 2].map(term).concat([[prose(`… (${count - 5} more terms) …`)]], [term(count - 2)], [term(count - 1)]);
+        : [0, 1, 2]
+            .map(term)
+            .concat(
+              [[prose(`… (${count - 5} more terms) …`)]],
+              [term(count - 2)],
+              [term(count - 1)],
+            );
     return terms.flatMap((t, m) => {
       if (m === 0) return t;
-      const first = t[0];
-      if (first.num?.startsWith("−")) return [op(" − "), num(first.num.slice(1)), ...t.slice(1)];
+      const first = t[0].num;
+      if (first?.startsWith("−")) return [op(" − "), num(first.slice(1)), ...t.slice(1)];
       return [op(" + "), ...t];
     });
   }
@@ -523,20 +552,58 @@
   /** Unit i of layer j, derived as --explain derives it. */
   function derivation(j, i) {
     const a = sym("a", i, j);
-    if (j === 1) return [{ head: [a], rhs: [op(" = "), sym("x", i), op(" = "), num(fmt(A[1][i - 1], P))] }];
+    if (j === 1)
+      return [{ head: [a], rhs: [op(" = "), sym("x", i), op(" = "), num(fmt(A[1][i - 1], P))] }];
     const layer = layers[j - 2];
     const n = layer.inputs + 1;
     const aPrev = (m) => (m === 0 ? 1 : A[j - 1][m - 1]);
-    const products = (w) => (m) => [num(fmt(w[(i - 1) * n + m], P)), op("·"), num(fmt(aPrev(m), P))];
+    const products = (w) => (m) => [
+      num(fmt(w[(i - 1) * n + m], P)),
+      op("·"),
+      num(fmt(aPrev(m), P)),
+    ];
     const shown = shownLayer(j, P)[i - 1];
     const [z, why] = shownZ(j, i);
     const notes = why ? [{ note: why }] : [];
     if (layer.gate) {
       const u = sym("u", i, j);
       return [
-        { head: [a], rhs: [op(" = "), sym("z", i, j), op("·"), u, op("·"), fn("σ"), op("("), num(fmt(layer.beta ?? 1, P)), op("·"), u, op(")")] },
-        { rhs: [indent, sym("z", i, j), op(" = "), ...sum(n, products(layer.theta)), op(" = "), num(z)] },
-        { rhs: [indent, u, op(" = "), ...sum(n, products(layer.gate)), op(" = "), num(fmt(U[j][i - 1], P))] },
+        {
+          head: [a],
+          rhs: [
+            op(" = "),
+            sym("z", i, j),
+            op("·"),
+            u,
+            op("·"),
+            fn("σ"),
+            op("("),
+            num(fmt(layer.beta ?? 1, P)),
+            op("·"),
+            u,
+            op(")"),
+          ],
+        },
+        {
+          rhs: [
+            indent,
+            sym("z", i, j),
+            op(" = "),
+            ...sum(n, products(layer.theta)),
+            op(" = "),
+            num(z),
+          ],
+        },
+        {
+          rhs: [
+            indent,
+            u,
+            op(" = "),
+            ...sum(n, products(layer.gate)),
+            op(" = "),
+            num(fmt(U[j][i - 1], P)),
+          ],
+        },
         { rhs: [op(" = "), num(shown)] },
         ...notes,
       ];
@@ -554,7 +621,18 @@
   /** h_Θ(x) = a^(L) = [h_1, …], as forward prints it. */
   function output() {
     const h = shownLayer(L, P).flatMap((v, k) => (k ? [op(", "), num(v)] : [num(v)]));
-    return [sym("h", "Θ"), op("("), sym("x"), op(")"), op(" = "), sym("a", null, L), op(" = "), op("["), ...h, op("]")];
+    return [
+      sym("h", "Θ"),
+      op("("),
+      sym("x"),
+      op(")"),
+      op(" = "),
+      sym("a", null, L),
+      op(" = "),
+      op("["),
+      ...h,
+      op("]"),
+    ];
   }
 
   const FORWARD = {
@@ -655,9 +733,13 @@
       edge.setAttribute("stroke-width", width.toFixed(2));
       if (w < 0) {
         const [a, b, c, d] = dash;
-        edge.setAttribute("stroke-dasharray", `${(a + b * width).toFixed(2)} ${(c + d * width).toFixed(2)}`);
+        edge.setAttribute(
+          "stroke-dasharray",
+          `${(a + b * width).toFixed(2)} ${(c + d * width).toFixed(2)}`,
+        );
       } else edge.removeAttribute("stroke-dasharray");
-      edge.querySelector("title").textContent = `${asText([thetaSymbol(layer, i, m, j)])} = ${fmt(w, 6)}`;
+      edge.querySelector("title").textContent =
+        `${asText([thetaSymbol(layer, i, m, j)])} = ${fmt(w, 6)}`;
     }
   }
 
@@ -716,17 +798,21 @@
   /** The drawing's viewBox around what it shows, without its margins, with room for its
    *  units (and the class names beside them) grown as large as fit() can make them. */
   function tight() {
-    const grow = Number(diagram.dataset.gapY) / 2 + 1 - Number(diagram.querySelector("circle.unit").getAttribute("r"));
+    const grow =
+      Number(diagram.dataset.gapY) / 2 +
+      1 -
+      Number(diagram.querySelector("circle.unit").getAttribute("r"));
     const boxes = [...diagram.querySelectorAll("line, circle, text")].map((e) => {
       const b = e.getBBox();
-      if (e.matches("circle.unit")) return [b.x - grow, b.y - grow, b.width + 2 * grow, b.height + 2 * grow];
+      if (e.matches("circle.unit"))
+        return [b.x - grow, b.y - grow, b.width + 2 * grow, b.height + 2 * grow];
       return [b.x, b.y, b.width + (e.matches("text.class") ? grow : 0), b.height];
     });
     const left = Math.min(...boxes.map((b) => b[0])) - 6;
     const top = Math.min(...boxes.map((b) => b[1])) - 6;
     const right = Math.max(...boxes.map((b) => b[0] + b[2])) + 6;
     const bottom = Math.max(...boxes.map((b) => b[1] + b[3])) + 6;
-    return `${left.toFixed(1)} ${top.toFixed(1)} ${(right - left).toFixed(1)} ${(bottom - top).toFixed(1)}`;
+    return [left, top, right - left, bottom - top].map((v) => v.toFixed(1)).join(" ");
   }
 
   /** Presentation mode on or off: the stage fills the window (page.css), values grow. */
@@ -831,11 +917,29 @@
       fields.append(editorField("input", String(i), [sym("x", i)], null));
     } else {
       const layer = layers[j - 2];
-      title.append(math([sym("a", i, j), op(" = "), fn("g"), op("("), sym("Θ", i, j - 1), op("·"), sym("a", null, j - 1), op(")")]));
-      for (const [key, base] of layer.gate ? [["theta", "Θ"], ["gate", "V"]] : [["theta", "Θ"]]) {
+      title.append(
+        math([
+          sym("a", i, j),
+          op(" = "),
+          fn("g"),
+          op("("),
+          sym("Θ", i, j - 1),
+          op("·"),
+          sym("a", null, j - 1),
+          op(")"),
+        ]),
+      );
+      for (const [key, base] of layer.gate
+        ? [
+            ["theta", "Θ"],
+            ["gate", "V"],
+          ]
+        : [["theta", "Θ"]]) {
         for (let m = 0; m <= layer.inputs; m++) {
           const times = m === 0 ? null : [sym("a", m, j - 1)];
-          fields.append(editorField(key, `${j - 1},${i},${m}`, [thetaSymbol(layer, i, m, j - 1, base)], times));
+          fields.append(
+            editorField(key, `${j - 1},${i},${m}`, [thetaSymbol(layer, i, m, j - 1, base)], times),
+          );
         }
       }
     }
@@ -928,7 +1032,7 @@
 
   /** Add a slice of fields, then yield to the page; all of them when ``now``. */
   function fill(now = false) {
-    for (let budget = now ? Infinity : SLICE; pending.length && budget > 0; ) {
+    for (let budget = now ? Infinity : SLICE; pending.length && budget > 0;) {
       budget -= addRows(pending[0], budget);
       if (pending[0].next > pending[0].rows) pending.shift();
     }
@@ -995,14 +1099,27 @@
     document.addEventListener("keydown", (event) => {
       if (event.key === "Escape") closeEditor();
       const typing = event.target.matches("input, textarea");
-      if (!typing && (event.key === "p" || event.key === "P") && !event.ctrlKey && !event.metaKey && !event.altKey) {
+      if (
+        !typing &&
+        (event.key === "p" || event.key === "P") &&
+        !event.ctrlKey &&
+        !event.metaKey &&
+        !event.altKey
+      ) {
         presentation(document.documentElement.dataset.mode !== "present");
       }
     });
     for (const unit of units) {
       unit.addEventListener("mouseenter", () => show(unit));
       unit.addEventListener("mouseleave", () => show(current));
-      const open = () => (unit.matches("g") ? openEditor(unit) : reach(unit.dataset.layer === "1" ? `input[data-input="${unit.dataset.unit}"]` : `input[data-theta="${unit.dataset.layer - 1},${unit.dataset.unit},0"]`));
+      const open = () =>
+        unit.matches("g")
+          ? openEditor(unit)
+          : reach(
+              unit.dataset.layer === "1"
+                ? `input[data-input="${unit.dataset.unit}"]`
+                : `input[data-theta="${unit.dataset.layer - 1},${unit.dataset.unit},0"]`,
+            );
       unit.addEventListener("click", open);
       unit.addEventListener("keydown", (event) => {
         if (event.key === "Enter") open();
@@ -1011,10 +1128,15 @@
     for (const edge of document.querySelectorAll("line[data-edge]")) {
       edge.addEventListener("click", () => {
         const [j, i] = edge.dataset.edge.split(",").map(Number);
-        openEditor($(`g[data-layer="${j + 1}"][data-unit="${i}"]`), `input[data-theta="${edge.dataset.edge}"]`);
+        openEditor(
+          $(`g[data-layer="${j + 1}"][data-unit="${i}"]`),
+          `input[data-theta="${edge.dataset.edge}"]`,
+        );
       });
     }
-    $("#present-toggle").addEventListener("click", () => presentation(document.documentElement.dataset.mode !== "present"));
+    $("#present-toggle").addEventListener("click", () =>
+      presentation(document.documentElement.dataset.mode !== "present"),
+    );
     if (location.hash === "#present") presentation(true);
     addEventListener("resize", () => {
       measure();
