@@ -527,9 +527,16 @@ def presented(open_page, name: str, screen: tuple, toggled: bool):
     return net, tab
 
 
-@pytest.mark.parametrize("toggled", [False, True], ids=["--present", "toggle"])
-@pytest.mark.parametrize("screen", [SCREEN, ZOOMED], ids=["1280x720", "175%"])
-@pytest.mark.parametrize("name", PROJECTED)
+# Each network at 1280×720 and at 175 %, made with --present; two switched by the toggle.
+FITS = [(name, screen, False) for name in PROJECTED for screen in (SCREEN, ZOOMED)]
+FITS += [("vehicles", ZOOMED, True), ("logic-xnor", SCREEN, True)]
+
+
+@pytest.mark.parametrize(
+    ("name", "screen", "toggled"),
+    FITS,
+    ids=[f"{n}-{'175%' if s[2] > 1 else '1280x720'}{'-toggled' * t}" for n, s, t in FITS],
+)
 def test_presented_the_diagram_h_and_the_prediction_fit_together(open_page, name, screen, toggled):
     """At 1280×720, and zoomed to 175 %: the whole diagram, h_Θ(x) and the prediction in
     the window at once, without scrolling, one above the other; every unit's value at
@@ -590,8 +597,11 @@ EDITOR = f"""() => {{
 }}"""
 
 
-@pytest.mark.parametrize("present", [False, True], ids=["page", "present"])
-@pytest.mark.parametrize("screen", [SCREEN, ZOOMED], ids=["1280x720", "175%"])
+@pytest.mark.parametrize(
+    ("present", "screen"),
+    [(False, SCREEN), (True, SCREEN), (True, ZOOMED)],
+    ids=["page-1280x720", "present-1280x720", "present-175%"],
+)
 def test_editing_in_place_beside_the_unit(open_page, present, screen):
     """Clicking a unit opens its row of Θ beside it (an input unit: its x_i), in the window,
     over no part of the unit; an edited weight recomputes everything, its table's field
