@@ -747,6 +747,7 @@
 
   const MIN_VALUE_PX = 14; // the least size of a unit's value on screen, presenting
   const NAME_SIZE = 10; // a_i^(j)'s size in the drawing
+  const LEAST = 8; // the least size of a value shrunk to fit its unit (a longer one overflows)
   let scale = 1; // CSS px per unit of the drawing, as last measured
 
   /** An upper bound of the width of text (svg.text_width). */
@@ -765,9 +766,9 @@
     fit();
   }
 
-  /** Each unit's a_i^(j) and value sized to the drawing's scale: the value at least
-   *  MIN_VALUE_PX on screen when presenting (its unit as wide as it, short of the next
-   *  unit), else as drawn, shrunk to fit its unit. Only writes: no layout. */
+  /** Each unit's a_i^(j) and value sized to the drawing's scale, its unit as wide as the
+   *  value, short of the next unit: the value at least MIN_VALUE_PX on screen when
+   *  presenting, else as drawn, shrunk (down to LEAST) to fit. Only writes: no layout. */
   function fit() {
     const present = document.documentElement.dataset.mode === "present";
     const least = Math.ceil((MIN_VALUE_PX / scale) * 100) / 100; // as written, to 2 decimals
@@ -777,8 +778,8 @@
     for (const { circle, value, name, ring, label, cx, cy, r: r0 } of cells) {
       if (!circle) continue;
       const wide = widthOf(value.textContent, size, true) + 6;
-      const r = present ? Math.min(Math.max(r0, wide / 2), Math.max(room, r0)) : r0;
-      const shown = present || wide <= 2 * r ? size : (size * 2 * r) / wide;
+      const r = Math.min(Math.max(r0, wide / 2), Math.max(room, r0));
+      const shown = present || wide <= 2 * r ? size : Math.max(LEAST, (size * 2 * r) / wide);
       set(value, "font-size", shown);
       set(value, "y", cy + 0.75 * shown + 1);
       set(name, "font-size", nameSize);

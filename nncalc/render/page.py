@@ -71,6 +71,8 @@ def to_page(network: Network, x: ArrayLike | None = None, present: bool = False)
         csp=f"default-src 'none'; script-src {_hash(script)}; style-src {_hash(style)}; "
         "base-uri 'none'; form-action 'none'",
         mode="present" if present else "page",
+        paren=_TIGHT.format("("),
+        closing=_TIGHT.format(")"),
         pressed=str(present).lower(),
         name=name,
         summary=escape(_summary(network)),
@@ -208,6 +210,9 @@ def _hash(text: str) -> str:
     return f"'sha256-{digest}'"
 
 
+_TIGHT = '<mo stretchy="false" lspace="0" rspace="0">{}</mo>'
+"""A bracket in MathML, spaced as page.js's mo() spaces one."""
+
 TEMPLATE = """<!DOCTYPE html>
 <html lang="en" data-mode="{mode}">
 <head>
@@ -247,8 +252,8 @@ it (Escape closes).</p>
 <details class="text"><summary>as text (nncalc forward --explain)</summary>
 <pre id="arithmetic"></pre></details>
 {more}
-<h2>The weights <math><msup><mi>Θ</mi><mrow><mo>(</mo><mi>j</mi><mo>)</mo></mrow></msup>\
-</math> (bias in column 0)</h2>
+<h2>The weights <math><msup><mi>Θ</mi><mrow>{paren}<mi>j</mi>{closing}</mrow></msup></math>
+(bias in column 0)</h2>
 <div id="thetas"></div>
 </section>
 </main>
