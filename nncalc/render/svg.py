@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from xml.sax.saxutils import escape
 
 from nncalc.network import Network, Trace
 from nncalc.render.elide import shown
+from nncalc.render.escape import xml
 from nncalc.render.forward import g_symbol, theta_symbol
 from nncalc.render.numbers import fmt
 
@@ -204,7 +204,7 @@ def draw(
         f"<svg{XMLNS if not inline else gap} "
         f'width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="12">',
-        f"<title>{escape(network.name or 'network')}</title>",
+        f"<title>{xml(network.name or 'network')}</title>",
         f'<rect width="{width}" height="{height}" fill="white"/>',
     ]
     parts += _lines(network, edges, ink)
@@ -353,7 +353,7 @@ def _label_parts(labels: list[Label]) -> list[str]:
             f'<rect x="{b.x:.1f}" y="{b.y:.1f}" width="{b.w:.1f}" height="{b.h:.1f}" rx="3" '
             f'fill="white" fill-opacity="0.92"/>'
             f'<text x="{label.x:.1f}" y="{label.y + WEIGHT_SIZE * BASELINE:.1f}" '
-            f'text-anchor="middle" font-size="{WEIGHT_SIZE}">{escape(label.text)}</text></g>'
+            f'text-anchor="middle" font-size="{WEIGHT_SIZE}">{xml(label.text)}</text></g>'
         )
     return parts
 
@@ -396,7 +396,7 @@ def _units(
         if j == network.L and network.classes:
             out.append(
                 f'<text class="class" x="{x + r + 6}" y="{y + 4}" fill="{ink.caption}">'
-                f"{escape(network.classes[i - 1])}</text>"
+                f"{xml(network.classes[i - 1])}</text>"
             )
         if values is None:
             out.append(f'<text x="{x}" y="{y + 4}" text-anchor="middle">{label(j, i)}</text></g>')
@@ -407,7 +407,7 @@ def _units(
                 f'<text class="name" x="{x}" y="{y - 0.3 * size - 1:.1f}" text-anchor="middle" '
                 f'font-size="10">{label(j, i)}</text>'
                 f'<text class="value" x="{x}" y="{y + 0.75 * size + 1:.1f}" text-anchor="middle" '
-                f'font-size="{size:.3g}" font-weight="bold">{escape(value)}</text></g>'
+                f'font-size="{size:.3g}" font-weight="bold">{xml(value)}</text></g>'
             )
     return out
 
@@ -424,7 +424,7 @@ def _headings(network: Network, columns: list, layout: Layout, ink: Style) -> li
             f'<text x="{x}" y="24" text-anchor="middle" font-weight="bold">layer {j}</text>'
         )
         parts.append(
-            f'<text x="{x}" y="40" text-anchor="middle" fill="{ink.caption}">{escape(role)}</text>'
+            f'<text x="{x}" y="40" text-anchor="middle" fill="{ink.caption}">{xml(role)}</text>'
         )
         if None in column:
             hidden = network.sizes[j - 1] - (len(column) - 1)
