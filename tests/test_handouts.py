@@ -163,6 +163,15 @@ def test_handout_writes_its_three_files(run, tmp_path):
     assert "student: bob" in (folder / "answers.yaml").read_text()
 
 
+def test_a_handout_never_replaces_its_sheet(run, write):
+    text = SHEET.read_text(encoding="utf-8").replace("../", f"{SAMPLES.as_posix()}/")
+    sheet = write("answers.yaml", text)
+    r = run("handout", sheet, "-o", sheet.parent)
+    assert r.code == 2 and "the output is also an input" in r.err
+    assert sheet.read_text(encoding="utf-8") == text
+    assert not (sheet.parent / "questions.md").exists()  # all three files or none
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

@@ -23,7 +23,7 @@ from typing import Any
 
 from nncalc.errors import NNCalcError
 from nncalc.files import netfile
-from nncalc.files.outputs import atomic_files
+from nncalc.files.outputs import atomic_files, not_an_input
 from nncalc.files.yamlfile import YDict, load_file
 from nncalc.grading import marking, variants
 from nncalc.grading.roster import Student
@@ -167,8 +167,11 @@ def write(handout: Handout, folder: str | os.PathLike[str]) -> None:
     """FOLDER/questions.md, questions.tex and answers.yaml, all written or none."""
     from nncalc.render import handout as render
 
+    texts = render.files(handout)
+    for name in texts:
+        not_an_input(Path(folder) / name, str(Path(folder) / name))
     with atomic_files() as open_:
-        for name, text in render.files(handout).items():
+        for name, text in texts.items():
             open_(Path(folder) / name, "w").write(text)
 
 
@@ -180,6 +183,9 @@ def write_class(sheet: Sheet, roster: list[Student], folder: str | os.PathLike[s
     from nncalc.render import handout as render
 
     top = Path(folder)
+    names = [*FILES, *(["variant.yaml"] if sheet.variants else [])]
+    for path in [top / "key.csv", *(top / s.id / name for s in roster for name in names)]:
+        not_an_input(path, str(path))  # before any is written
     made, keys = [], []
     for student in roster:
         key, variant = student_sheet(sheet, student)
