@@ -97,7 +97,8 @@ class _Step:
         z += self.b
         self.check(z)
         self.check(u)
-        return np.multiply(z, activations.swish(u, self.layer.swish_beta), out=z)
+        z[...] = activations.swiglu(z, u, self.layer.swish_beta)
+        return z
 
     def activate(self, z: Array) -> None:
         """z += b, then g(z) in place, a cache-sized block of rows at a time."""

@@ -93,7 +93,7 @@ class Layer:
         if self.gate is None:
             return z, None, self.g(z)
         u = a @ self.gate[:, 1:].T + self.gate[:, 0]
-        return z, u, z * activations.swish(u, self.swish_beta)
+        return z, u, activations.swiglu(z, u, self.swish_beta)
 
 
 @dataclass(frozen=True, eq=False)

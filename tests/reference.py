@@ -9,6 +9,7 @@ above float64's smallest subnormal (2^−1074) still comes out with over 100 cor
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 
 from mpmath import mp, mpf
@@ -220,6 +221,21 @@ def forward(
             a = [zi * swish(ui, beta) for zi, ui in zip(z, u, strict=True)]
         out.append((z, a))
     return out
+
+
+def ulps(got: float, exact: mpf) -> float:
+    """|got − exact| in ulps of exact: 2^(e − 52) for 2^e ≤ |exact| < 2^(e+1), and 2^−1074
+    (the subnormal spacing) below 2^−1022; inf when got is not finite and exact does not
+    overflow (0 when both do)."""
+    if exact == 0:
+        return abs(got) / 2.0**-1074 if math.isfinite(got) else math.inf
+    _, exponent = mp.frexp(exact)  # |exact| = m·2^exponent, 1/2 ≤ m < 1
+    if exponent - 1 > 1023:
+        return 0.0 if math.isinf(got) else math.inf
+    if not math.isfinite(got):
+        return math.inf
+    spacing = mp.ldexp(1, max(int(exponent) - 1 - 52, -1074))
+    return float(abs(mpf(got) - exact) / spacing)
 
 
 def to_float(values: Sequence[mpf]) -> list[float]:
