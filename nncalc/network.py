@@ -87,13 +87,21 @@ class Layer:
         """β of Swish_β in a SwiGLU layer: the given one, or 1."""
         return 1.0 if self.beta is None else self.beta
 
-    def forward(self, a: Array) -> tuple[Array, Array | None, Array]:
-        """(z, gate pre-activation or None, a) of the next layer, from a^(j)."""
-        z = a @ self.theta[:, 1:].T + self.theta[:, 0]
-        if self.gate is None:
-            return z, None, self.g(z)
-        u = a @ self.gate[:, 1:].T + self.gate[:, 0]
-        return z, u, activations.swiglu(z, u, self.swish_beta)
+    def forward(
+        self, a: Array, j: int | None = None, source: str | None = None
+    ) -> tuple[Array, Array | None, Array]:
+        """(z, gate pre-activation or None, a) of layer j (this layer's output), from
+        a^(j−1); a sum whose float64 evaluation overflowed is recomputed exactly
+        (exact_where_overflowed), and one whose value overflows raises."""
+        with np.errstate(over="ignore", invalid="ignore"):
+            z = exact_where_overflowed(
+                a @ self.theta[:, 1:].T + self.theta[:, 0], self.theta, a, j, source
+            )
+            if self.gate is None:
+                return z, None, self.g(z)
+            u = a @ self.gate[:, 1:].T + self.gate[:, 0]
+            u = exact_where_overflowed(u, self.gate, a, j, source)
+            return z, u, activations.swiglu(z, u, self.swish_beta)
 
 
 @dataclass(frozen=True, eq=False)
@@ -175,7 +183,7 @@ class Network(small.Shape):
         gate: dict[int, Array] = {}
         with np.errstate(over="ignore", invalid="ignore"):
             for j, layer in enumerate(self.layers, start=1):
-                z[j + 1], u, a[j + 1] = layer.forward(a[j])
+                z[j + 1], u, a[j + 1] = layer.forward(a[j], j + 1, self.source)
                 if u is not None:
                     gate[j + 1] = u
                 check_finite(z[j + 1], j + 1, self.source)
@@ -267,6 +275,19 @@ def _matrix(m: ArrayLike, what: str) -> Array:
     if not np.isfinite(M).all():
         raise NNCalcError.at(f"{what} must hold finite numbers, not NaN or infinity")
     return M
+
+
+def exact_where_overflowed(
+    z: Array, theta: Array, a: Array, j: int | None, source: str | None
+) -> Array:
+    """z = a @ Θ[:, 1:]ᵀ + Θ[:, 0] with each entry that is not finite recomputed exactly:
+    BLAS overflows on the way to a representable sum (1e308 + 1e308 − 1e308); the exact
+    sum is rounded once (small.exact_dot), and raises if it too overflows."""
+    if z.size and np.isfinite(z.max()) and np.isfinite(z.min()):
+        return z
+    for k, i in zip(*np.nonzero(~np.isfinite(z)), strict=True):
+        z[k, i] = small.exact_dot(theta[i].tolist(), a[k].tolist(), j or 0, source)
+    return z
 
 
 def check_finite(values: Array, j: int, source: str | None) -> None:

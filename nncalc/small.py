@@ -246,17 +246,18 @@ def _dot(row: Units, x: Units, j: int, source: str | None) -> float:
         p = w * v
         if not (_TINY <= abs(p) <= _HUGE and abs(w) <= _HUGE and abs(v) <= _HUGE):
             if w and v:  # near float64's ends, where the split is not exact
-                return _exact_dot(row, x, j, source)
+                return exact_dot(row, x, j, source)
             continue
         terms += floats.two_product(w, v)
     try:
         return math.fsum(terms)
     except OverflowError:  # fsum gives up if a partial sum passes ±1.8e308
-        return _exact_dot(row, x, j, source)
+        return exact_dot(row, x, j, source)
 
 
-def _exact_dot(row: Units, x: Units, j: int, source: str | None) -> float:
-    """The same sum in exact rationals (slow, for values near float64's ends)."""
+def exact_dot(row: Units, x: Units, j: int, source: str | None) -> float:
+    """θ_i0 + Σ_k θ_ik·x_k in exact rationals, rounded once (slow: for values near
+    float64's ends); the overflow error of layer j if the exact value overflows."""
     from fractions import Fraction
 
     exact = Fraction(row[0]) + sum(
