@@ -8,6 +8,7 @@ from __future__ import annotations
 from xml.sax.saxutils import escape
 
 from nncalc.network import Network, Trace
+from nncalc.render import digits
 from nncalc.render.elide import shown
 from nncalc.render.forward import g_symbol, theta_symbol
 from nncalc.render.numbers import fmt
@@ -123,7 +124,11 @@ def _units(
         if trace is None:
             out.append(f'<text x="{x}" y="{y + 4}" text-anchor="middle">{label(j, i)}</text></g>')
         else:
-            value = fmt(float(trace.a[j][k][i - 1]), precision)
+            value = (
+                fmt(float(trace.a[1][k][i - 1]), precision)
+                if j == 1
+                else digits.example(trace, k, precision)[j][i - 1].a
+            )
             out.append(
                 f'<text x="{x}" y="{y - 3}" text-anchor="middle" font-size="10">'
                 f"{label(j, i)}</text>"
