@@ -165,6 +165,13 @@ def forward(
         ),
     ] = None,
     json_output: JsonOption = False,
+    exact: Annotated[
+        bool,
+        typer.Option(
+            "--exact",
+            help="With --json: each z and a's exact value (17 digits) and float64's error bound.",
+        ),
+    ] = False,
     output: Annotated[
         str | None,
         _text(
@@ -248,6 +255,8 @@ def forward(
         raise NNCalcError.at(
             "-o - writes to standard output, and so do --json and --expect", hint="give one"
         )
+    if exact and not json_output:
+        raise NNCalcError.at("--exact adds to --json's document", hint="add --json")
     worked = report != "table" and not explain  # a worked solution in LaTeX or Markdown
     only_file = output and not (json_output or expect)  # -o alone prints no table
     if (layer is not None or unit is not None) and (
@@ -281,7 +290,7 @@ def forward(
     if json_output:
         from nncalc.render.json import dumps, forward_document
 
-        document = forward_document(trace, names)
+        document = forward_document(trace, names, exact)
         if checked is not None:
             document["expect"] = _expect_document(checked, layer, unit)
         print(dumps(document))

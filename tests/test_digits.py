@@ -16,6 +16,7 @@ from nncalc.render.explain import example_lines
 from nncalc.render.solution import latex, markdown
 
 import reference as ref
+from conftest import SAMPLES
 
 BITS = 4000
 """mpmath's precision for the reference here: far beyond any cancellation below."""
@@ -209,3 +210,36 @@ def test_printed_tables_parse_back_to_the_exact_values(run, write, seed):
             for (z_text, a_text), zi, ai, gi in zip(shown[j], z, a, gaps, strict=True):
                 assert ref.holds(z_text, zi, 6), (j, z_text, zi)
                 assert ref.holds(a_text, ai, 6, gi), (j, a_text, ai)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 5])
+def test_json_exact_adds_the_exact_values_and_bounds_that_hold(run, write, seed):
+    """--json keeps float64's numbers; --exact adds each value's exact digits (17) and a
+    bound that float64's value is within, both checked against mpmath."""
+    net, x = random_network(seed)
+    path = write("net.yaml", "")
+    nncalc.save(net, path)
+    plain = run("forward", path, "-x", ",".join(map(repr, x[0])), "--json")
+    r = run("forward", path, "-x", ",".join(map(repr, x[0])), "--json", "--exact")
+    if plain.code == 2:
+        return
+    doc = r.json()
+    layers = doc["examples"][0]["layers"][1:]
+    assert [
+        {k: v for k, v in layer.items() if k not in ("exact", "bound")} for layer in layers
+    ] == (plain.json()["examples"][0]["layers"][1:])
+    with mp.workprec(BITS):
+        for layer, (z, a, gaps) in zip(layers, exact_layers(net, x[0]), strict=True):
+            for key, values, extra in (("z", z, [None] * len(z)), ("a", a, gaps)):
+                for got, text, bound, want, gap in zip(
+                    layer[key], layer["exact"][key], layer["bound"][key], values, extra,
+                    strict=True,
+                ):  # fmt: skip
+                    assert ref.holds(text, want, 17, gap), (key, text, want)
+                    assert abs(mpf(got) - want) <= mpf(bound), (key, got, want, bound)
+
+
+def test_exact_needs_json(run):
+    r = run("forward", SAMPLES / "slide-neuron.yaml", "--exact")
+    assert (r.code, r.out) == (2, "")
+    assert "--exact adds to --json's document; add --json" in r.err

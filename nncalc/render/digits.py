@@ -24,7 +24,14 @@ if TYPE_CHECKING:
     from nncalc.network import Trace
 
 GAP_DIGITS = 2
-"""Significant digits of a gap 1 − |v| and of a value below float64's smallest."""
+"""Significant digits of a gap 1 − |v| and of a value below float64's smallest (at 16
+digits and more, as --json --exact's 17, they get as many as the rest)."""
+
+
+def _short(p: int) -> int:
+    return GAP_DIGITS if p < 16 else p
+
+
 EXPONENT_DIGITS = 20
 """Beyond this many digits in its decimal exponent, a tiny value is written e^(ln v)."""
 _SMALLEST_NORMAL = 2.0**-1022
@@ -124,9 +131,9 @@ def _a_text(
         return text, None
     if text in ("1", "−1"):
         g, b = (gap, moved + bounds.own(name, gap)) if gap is not None else (1 - abs(a), da)
-        shown = _plain(g, b, GAP_DIGITS) if g > 0 else None
+        shown = _plain(g, b, _short(p)) if g > 0 else None
         return None if shown is None else _one(a, shown, p, abs(a) == 1)
-    if a == 0 and log is not None and math.isfinite(log):
+    if a == 0 and log is not None and math.isfinite(log) and _short(p) == GAP_DIGITS:
         b = bounds.log_spread(name, z, dz) + 16 * bounds.U * abs(log)
         lo, hi = _from_log(log - b), _from_log(log + b)
         if lo is None or lo != hi:
@@ -266,7 +273,7 @@ def _ball_text(x: Any, gap: Any, p: int) -> tuple[str, str | None] | None:
         return None
     size = abs(x)
     if _binade(size.upper()) < -1075:  # |x| < 2^−1075: float64 stores 0
-        text = _tiny(x)
+        text = _tiny(x, _short(p))
         return None if text is None else (text, _BELOW)
     if _binade(size.lower()) < -1075:
         return None
@@ -279,15 +286,15 @@ def _ball_text(x: Any, gap: Any, p: int) -> tuple[str, str | None] | None:
         return text, None
     if gap.contains(0):
         return None
-    shown = _tiny(gap)
+    shown = _tiny(gap, _short(p))
     stored = abs(float(x.mid())) == 1
     return None if shown is None else _one(1 if x > 0 else -1, shown, p, stored)
 
 
-def _tiny(x: Any) -> str | None:
-    """x to GAP_DIGITS digits; where its decimal exponent itself has more than
+def _tiny(x: Any, digits: int) -> str | None:
+    """x to ``digits`` digits; where its decimal exponent itself has more than
     EXPONENT_DIGITS digits (σ(−1e308) is 9.5e−(309 digits)), e^ of ln x to 3 digits."""
-    text = _decimal(x, GAP_DIGITS)
+    text = _decimal(x, digits)
     if text is None or len(text.rpartition("e")[2]) <= EXPONENT_DIGITS + 1:
         return text
     sign = "−" if x < 0 else ""

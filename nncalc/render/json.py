@@ -14,8 +14,15 @@ if TYPE_CHECKING:
     from nncalc.network import Trace
 
 
-def forward_document(trace: Trace, names: list[str | None]) -> dict[str, Any]:
-    """The ``--json`` document of ``nncalc forward``; ``a`` never lists the bias unit."""
+EXACT_DIGITS = 17
+"""Significant digits of --exact's values: enough to tell every float64 apart."""
+
+
+def forward_document(trace: Trace, names: list[str | None], exact: bool = False) -> dict[str, Any]:
+    """The ``--json`` document of ``nncalc forward``; ``a`` never lists the bias unit. Its
+    numbers are float64's; with ``exact``, each layer also has ``exact`` (the exact values
+    as text, digits of the exact value as the tables print them) and ``bound`` (float64's
+    rigorous error bound of each value, Trace.bounds)."""
     network = trace.network
     examples = []
     for k in range(len(trace)):
@@ -25,6 +32,8 @@ def forward_document(trace: Trace, names: list[str | None]) -> dict[str, Any]:
             if j in trace.gate:
                 layer["gate"] = trace.gate[j][k].tolist()
             layer["a"] = trace.a[j][k].tolist()
+            if exact:
+                layer.update(_exact(trace, k, j))
             layers.append(layer)
         example: dict[str, Any] = {
             "name": names[k],
@@ -45,6 +54,26 @@ def forward_document(trace: Trace, names: list[str | None]) -> dict[str, Any]:
         },
         "examples": examples,
     }
+
+
+def _exact(trace: Trace, k: int, j: int) -> dict[str, dict[str, list]]:
+    """--exact's additions to layer j of example k: the exact values and the bounds."""
+    from nncalc.render import digits
+
+    units = digits.example(trace, k, EXACT_DIGITS)[j]
+    dz, _, da, du = trace.bounds()[j]
+
+    def texts(values: list) -> list[str]:
+        return [str(t).replace("−", "-") for t in values]
+
+    exact = {"z": texts([u.z for u in units])}
+    bound = {"z": [float(v) for v in dz[k]]}
+    if j in trace.gate:
+        exact["gate"] = texts([u.u for u in units])
+        bound["gate"] = [float(v) for v in du[k]]
+    exact["a"] = texts([u.a for u in units])
+    bound["a"] = [float(v) for v in da[k]]
+    return {"exact": exact, "bound": bound}
 
 
 def dumps(value: Any, indent: str = "") -> str:
