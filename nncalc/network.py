@@ -244,6 +244,8 @@ class Trace:
     rounded: bool = False
     """Whether every z is exactly rounded (nncalc.small's path), not only within γ_n."""
     _bounds: dict = field(default_factory=dict, init=False, repr=False)
+    shown: dict = field(default_factory=dict, init=False, repr=False)
+    """The examples as the renderers show them (nncalc.render.digits), once worked out."""
 
     def bounds(self) -> dict[int, tuple[Array, Array, Array, Array | None]]:
         """For each layer j = 2 … L, (|δz|, spread, |δa|, |δu| or None), one row per

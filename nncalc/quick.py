@@ -76,6 +76,7 @@ class QuickTrace:
         self.z = dict(enumerate(zs, 2))
         self.rounded = True
         self._bounds: dict = {}
+        self.shown: dict = {}
 
     def bounds(self) -> dict[int, tuple[list, list, list, None]]:
         """Trace.bounds in lists (nncalc.bounds): for each layer j, (|δz|, spread, |δa|,

@@ -13,8 +13,6 @@ but is not ±1 shows as 1 − 3.7e-348, one that float64 stores as 0 but is not 
 from __future__ import annotations
 
 import math
-import weakref
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from nncalc import bounds, small
@@ -38,25 +36,30 @@ _SMALLEST_NORMAL = 2.0**-1022
 _CANCELLED = 2.0**20  # a sum this many times smaller than its terms lost 20 bits
 
 
-@dataclass(frozen=True)
 class Unit:
     """One unit of one layer as shown: z, a and (SwiGLU) the gate u, each a text, with a
-    footnote (or None) saying why a text is not what float64's value would print."""
+    footnote (or None) saying why a text is not what float64's value would print.
 
-    z: str
-    z_note: str | None
-    a: str
-    a_note: str | None
-    u: str | None = None
-    u_note: str | None = None
+    (A plain class: a dataclass would cost the tables of small networks a millisecond.)"""
 
+    __slots__ = ("a", "a_note", "u", "u_note", "z", "z_note")
 
-_cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+    def __init__(
+        self,
+        z: str,
+        z_note: str | None,
+        a: str,
+        a_note: str | None,
+        u: str | None = None,
+        u_note: str | None = None,
+    ) -> None:
+        self.z, self.z_note, self.a, self.a_note = z, z_note, a, a_note
+        self.u, self.u_note = u, u_note
 
 
 def example(trace: Trace, k: int, precision: int) -> dict[int, list[Unit]]:
     """Every layer j = 2 … L of example k as shown at ``precision`` significant digits."""
-    done = _cache.setdefault(trace, {})
+    done = trace.shown  # a dict the trace keeps: each example is worked out once
     if (k, precision) not in done:
         done[k, precision] = _from_floats(trace, k, precision) or _from_balls(trace, k, precision)
     return done[k, precision]

@@ -323,9 +323,15 @@
 
   // ---- Each unit's arithmetic, as explain.unit_lines writes it ----
 
+  // Until the first edit the page shows what nncalc prints (net.shown, by precision and
+  // layer: digits of the exact values, with their footnotes); after one, float64's values.
+  let pristine = true;
+  const first = (p, j) => net.shown[String(p)][j - 2];
+
   /** a^(j) as shown: exact() with the layer's gaps and logs, and g(0) where z is 0 to
    *  rounding and g takes each unit alone (forward.exact_layer). */
   function shownLayer(j, p) {
+    if (pristine) return first(p, j).a;
     const layer = layers[j - 2];
     const g = layer.gate ? {} : G[layer.activation];
     const gaps = g.gap && g.gap(Z[j], layer.params);
@@ -356,6 +362,7 @@
   /** z_i^(j) as shown, and why when it is 0 to rounding: below γ_n·Σ|Θ_im·a_m|, the float64
    *  error bound of its sum of n terms (γ_n = n·u/(1 − n·u), u = 2^−53; Trace.z_bound). */
   function shownZ(j, i) {
+    if (pristine) return [first(P, j).z[i - 1], first(P, j).z_note[i - 1] || null];
     const layer = layers[j - 2];
     const n = layer.inputs + 1;
     const row = (i - 1) * n;
@@ -371,19 +378,28 @@
   function unitLines(j, i) {
     const layer = layers[j - 2];
     const n = layer.inputs + 1;
-    const aPrev = (m) => (m === 0 ? 1 : A[j - 1][m - 1]);
-    const products = (w) => (m) => `${fmt(w[(i - 1) * n + m], P)}·${fmt(aPrev(m), P)}`;
+    const aPrev = (m) => {
+      if (m === 0) return "1";
+      if (!pristine || j === 2) return fmt(A[j - 1][m - 1], P);
+      const text = first(P, j - 1).a[m - 1];
+      return text.includes(" ") ? `(${text})` : text;
+    };
+    const products = (w) => (m) => `${fmt(w[(i - 1) * n + m], P)}·${aPrev(m)}`;
     const head = `a_${i}^(${j})`;
     const pad = " ".repeat(head.length);
     const shown = shownLayer(j, P)[i - 1];
     const [z, why] = shownZ(j, i);
-    const notes = why ? [`* ${why}`] : [];
+    const own = pristine ? first(P, j) : null;
+    const notes = [why, own?.u_note[i - 1]].filter(Boolean).map((note) => `* ${note}`);
+    if (own?.a_note[i - 1].startsWith("float64 computes ")) {
+      notes.push(`* a_${i}^(${j}) = ${shown}: ${own.a_note[i - 1]}`);
+    }
     if (layer.gate) {
       const u = `u_${i}^(${j})`;
       return [
         `${head} = z_${i}^(${j})·${u}·σ(${fmt(layer.beta ?? 1, P)}·${u})`,
         `${pad}   z_${i}^(${j}) = ${sum(n, products(layer.theta))} = ${z}`,
-        `${pad}   ${u} = ${sum(n, products(layer.gate))} = ${fmt(U[j][i - 1], P)}`,
+        `${pad}   ${u} = ${sum(n, products(layer.gate))} = ${own ? own.u[i - 1] : fmt(U[j][i - 1], P)}`,
         `${pad} = ${shown}`,
         ...notes,
       ];
@@ -464,6 +480,7 @@
   const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
 
   function edit(field) {
+    pristine = false;
     const text = field.value.trim().replace(/^−/, "-");
     const v = NUMBER.test(text) ? Number(text) : NaN;
     const ok = Number.isFinite(v);
