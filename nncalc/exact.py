@@ -4,7 +4,7 @@ arb), for the digits that float64's error bounds leave uncertain (nncalc.bounds)
 Each z, a, gate u and gap 1 − |a| is a ball [m ± r] that is proved to hold the exact value
 of the network's mathematics for the stored float64 numbers: sums of exact products, and
 the activations' exact functions (arb's exp, log1p, erfc, tanh and expm1 are certified).
-``example`` recomputes at doubling precision until ``settled`` accepts the balls (their
+``example`` recomputes at 4× the precision each time until ``settled`` accepts the balls (their
 printed digits are certain), up to MAX_BITS. Loaded only when needed: importing flint takes
 about 50 ms.
 """
@@ -18,7 +18,7 @@ from flint import arb, ctx, fmpq
 
 START_BITS = 128
 MAX_BITS = 1 << 16
-"""Precision stops doubling here: a value still not settled (an exact 0 that cancels in
+"""Precision stops growing here: a value still not settled (an exact 0 that cancels in
 the transcendental, say σ(1) − σ(1)) is shown with what is certain."""
 
 

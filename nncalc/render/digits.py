@@ -89,6 +89,8 @@ def _from_floats(trace: Trace, k: int, p: int) -> dict[int, list[Unit]] | None:
         units = []
         for i in range(len(z)):
             z_text = _plain(z[i], float(dz[k][i]), p)
+            if z_text is None and _exact_sum(trace, k, j, i):
+                z_text = fmt(z[i], p)
             a_text = _a_text(layer.g_name, z[i], float(dz[k][i]), a[i], float(moved[k][i]),
                              float(da[k][i]), gaps[i], logs[i], p)  # fmt: skip
             u_text = None if du is None else _plain(float(trace.gate[j][k][i]), float(du[k][i]), p)
@@ -97,6 +99,21 @@ def _from_floats(trace: Trace, k: int, p: int) -> dict[int, list[Unit]] | None:
             units.append(Unit(z_text, None, *a_text, u_text))
         out[j] = units
     return out
+
+
+def _exact_sum(trace: Trace, k: int, j: int, i: int) -> bool:
+    """Whether z_i^(j) of example k is exactly its float64 value: a^(j−1) exact (the input,
+    or bounds of 0) and the sum exact in rationals (the lecture's z = 1, 2, 3)."""
+    if j > 2 and any(float(v) for v in trace.bounds()[j - 1][2][k]):
+        return False
+    from fractions import Fraction
+
+    row = _rows(trace.network.layers[j - 2].theta)[i]
+    a = _floats(trace.a[j - 1][k])
+    exact = Fraction(row[0]) + sum(
+        Fraction(w) * Fraction(v) for w, v in zip(row[1:], a, strict=True)
+    )
+    return exact == Fraction(float(trace.z[j][k][i]))
 
 
 def _floats(row: Any) -> list[float]:
