@@ -98,16 +98,6 @@ class QuickTrace:
                 self._bounds[j] = (dz, list(moved), list(da), None)
         return self._bounds
 
-    def z_bound(self, j: int, k: int) -> list[float]:
-        """Trace.z_bound of example k, in lists: γ_n·Σ_m |Θ_im·a_m| for each unit i."""
-        theta = self.network.layers[j - 2].theta
-        a = [abs(v) for v in self.a[j - 1][k]]
-        bound = small.gamma(len(theta[0]))
-        return [
-            bound * (sum(abs(w) * v for w, v in zip(row[1:], a, strict=True)) + abs(row[0]))
-            for row in theta
-        ]
-
     @property
     def predictions(self) -> list[int]:
         """Each example's unit (1-based) with the largest output."""
