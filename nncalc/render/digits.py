@@ -86,12 +86,15 @@ def _from_floats(trace: Trace, k: int, p: int) -> dict[int, list[Unit]] | None:
         z, a = _floats(trace.z[j][k]), _floats(trace.a[j][k])
         gaps = small.gap(layer.g_name, z) if layer.g_name in small.GAP else [None] * len(z)
         logs = small.log(layer.g_name, z) if layer.g_name in small.LOG else [None] * len(z)
+        # what δz does to ln a: (its own δz for σ and SiLU,) 2·max δz for softmax
+        widest = 2 * max(float(v) for v in dz[k]) if small.over_layer(layer.g_name) else None
         units = []
         for i in range(len(z)):
             z_text = _plain(z[i], float(dz[k][i]), p)
             if z_text is None and _exact_sum(trace, k, j, i):
                 z_text = fmt(z[i], p)
-            a_text = _a_text(layer.g_name, z[i], float(dz[k][i]), a[i], float(moved[k][i]),
+            log_dz = float(dz[k][i]) if widest is None else widest
+            a_text = _a_text(layer.g_name, z[i], log_dz, a[i], float(moved[k][i]),
                              float(da[k][i]), gaps[i], logs[i], p)  # fmt: skip
             u_text = None if du is None else _plain(float(trace.gate[j][k][i]), float(du[k][i]), p)
             if z_text is None or a_text is None or (du is not None and u_text is None):
@@ -137,7 +140,7 @@ def _plain(v: float, b: float, p: int) -> str | None:
 def _a_text(
     name: str,
     z: float,
-    dz: float,
+    dz: float,  # what moves ln a, for the values stored as 0
     a: float,
     moved: float,
     da: float,
