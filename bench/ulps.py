@@ -1,6 +1,6 @@
 """The largest error of each activation, in ulps of the exact value, on both paths.
 
-    python bench/ulps.py [--samples 3000] [--seed 1]
+    python bench/ulps.py [--samples 3000] [--seed 1] [--between LO HI] [--only NAME]
 
 Not a timing: for every activation, z is drawn with a random exponent over the whole
 float64 range (subnormals included: |z| = m·2^e, e uniform in [−1074, 1023]), as many
@@ -11,6 +11,8 @@ tests/reference.py (mpmath, 50 digits, 1,527 bits where the definition cancels),
 error is counted in ulps of the exact value: 2^(e − 52) for 2^e ≤ |g| < 2^(e+1), and
 2^−1074 (the subnormal spacing) below 2^−1022. "numpy" is nncalc.activations, "small" is
 nncalc.small's plain Python (the activations it takes). Prints the worst z of each.
+--between draws every z uniformly from [LO, HI] instead (a dense look at one region), and
+--only measures the cases whose name starts with NAME.
 """
 
 from __future__ import annotations
@@ -44,10 +46,11 @@ def draws(rng: np.random.Generator, n: int) -> np.ndarray:
     return np.where(rng.random(n) < 0.5, -z, z)
 
 
-def cases(rng: np.random.Generator, n: int) -> dict[str, tuple[list, object, object]]:
-    """name: (inputs, numpy function, small function or None) for every case measured."""
+def cases(rng: np.random.Generator, n: int, draw=draws) -> dict[str, tuple[list, object, object]]:
+    """name: (inputs, numpy function, small function or None) for every case measured, z
+    drawn by ``draw``(rng, n)."""
     out = {}
-    z = draws(rng, n)
+    z = draw(rng, n)
     for name, act in activations.ACTIVATIONS.items():
         if name in LAYERWISE:
             continue
@@ -70,16 +73,16 @@ def cases(rng: np.random.Generator, n: int) -> dict[str, tuple[list, object, obj
             lambda rows, beta=beta: activations.swish(np.array(rows), beta).ravel(),
             None,
         )
-    u = draws(rng, n)
+    u = draw(rng, n)
     out["swiglu: z·Swish_1(u)"] = (
-        [[float(a), float(b)] for a, b in zip(draws(rng, n), u, strict=True)],
+        [[float(a), float(b)] for a, b in zip(draw(rng, n), u, strict=True)],
         lambda rows: activations.swiglu(*np.array(rows).T),
         None,
     )
     rows = []
     for _ in range(n // 4):
         size = int(rng.integers(2, 9))
-        row = draws(rng, size)
+        row = draw(rng, size)
         if rng.random() < 0.5:  # a bounded spread: max − min up to about 1,400
             row = np.clip(row, -700.0, 700.0)
         rows.append([float(v) for v in row])
@@ -124,12 +127,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=int, default=3000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--between", type=float, nargs=2, metavar=("LO", "HI"))
+    parser.add_argument("--only", default="")
     args = parser.parse_args()
     rng = np.random.default_rng(args.seed)
     print(f"{args.samples} z per activation (rows of 2–8 for softmax: {args.samples // 4})")
     print(f"{'activation':<22} {'numpy':>10} {'small':>10}   worst z (numpy)")
     with np.errstate(all="ignore"):
-        for name, (inputs, g_numpy, g_small) in cases(rng, args.samples).items():
+        draw = draws if args.between is None else lambda rng, n: rng.uniform(*args.between, n)
+        for name, (inputs, g_numpy, g_small) in cases(rng, args.samples, draw).items():
+            if not name.startswith(args.only):
+                continue
             top, where = worst(name, inputs, g_numpy(inputs))
             mine = f"{worst(name, inputs, g_small(inputs))[0]:10.2f}" if g_small else f"{'—':>10}"
             shown = ", ".join(f"{v:.6g}" for v in where)
