@@ -295,7 +295,7 @@ def forward(
             document["expect"] = _expect_document(checked, layer, unit)
         print(dumps(document))
     elif checked is not None:
-        _print_expect(checked, names, _expected_what(net, layer, unit))
+        _print_expect(checked, names, _expected_what(net, layer, unit), _shown(trace, layer, unit))
     elif worked:
         from nncalc.render import solution
 
@@ -345,13 +345,22 @@ def _expect_document(checked, layer: int | None, unit: int | None) -> dict:
     }
 
 
-def _print_expect(checked, names, what: str) -> None:
-    """One ✓ or ✗ line per example: the value, and the answer it was checked against."""
-    from nncalc.render.escape import terminal
-    from nncalc.render.numbers import fmt
+def _shown(trace, layer: int | None, unit: int | None) -> list[list[str]]:
+    """What --expect checks, of each example, as the tables show it (true digits)."""
+    from nncalc.render.forward import exact_layer
 
-    for c, name in zip(checked, names, strict=True):
-        shown = ", ".join(fmt(v, 6) for v in c.actual)
+    j = layer or trace.network.L
+    rows = [[text for text, _ in exact_layer(trace, j, k, 6)] for k in range(len(trace))]
+    return [row if unit is None else row[unit - 1 : unit] for row in rows]
+
+
+def _print_expect(checked, names, what: str, texts: list[list[str]]) -> None:
+    """One ✓ or ✗ line per example: the value (as the tables show it), and the answer it
+    was checked against."""
+    from nncalc.render.escape import terminal
+
+    for c, name, row in zip(checked, names, texts, strict=True):
+        shown = ", ".join(row)
         given = ", ".join(f"{e:g} ± {t:g}" for e, t in zip(c.expected, c.tolerance, strict=True))
         label = f"{terminal(name)}: " if name else ""
         verdict = f"✓ {label}{what} = [{shown}]" if c.ok else f"✗ {label}{what} = [{shown}]"
