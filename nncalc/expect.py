@@ -47,15 +47,26 @@ class Tolerance:
             and self.decimals is None
         )
 
-    def bound(self, w: Written, expected: float) -> Fraction:
-        """The distance allowed between ``w`` and ``expected``, exactly (without the slack)."""
+    def bound(self, w: Written, expected: float) -> float:
+        """The distance allowed between ``w`` and ``expected`` (without the slack), to
+        within float64 rounding: ``exact_bound`` is exactly it."""
+        if self.sigfigs is not None:
+            return 0.5 * 10.0 ** (_leading(expected) - self.sigfigs + 1) if expected else 0.0
+        if self.decimals is not None:
+            return 0.5 * 10.0**-self.decimals
+        if self.as_written:
+            return 0.0 if w.place is None else 0.5 * 10.0**w.place
+        return (self.atol or 0.0) + (self.rtol or 0.0) * abs(expected)
+
+    def exact_bound(self, w: Written, expected: float) -> Fraction:
+        """bound, exactly: tolerances as the decimals the instructor wrote."""
         if self.sigfigs is not None:
             return _half(_leading(expected) - self.sigfigs + 1) if expected else Fraction(0)
         if self.decimals is not None:
             return _half(-self.decimals)
         if self.as_written:
             return Fraction(0) if w.place is None else _half(w.place)
-        atol = Fraction(repr(self.atol or 0.0))  # the decimal the instructor wrote
+        atol = Fraction(repr(self.atol or 0.0))
         return atol + Fraction(repr(self.rtol or 0.0)) * abs(Fraction(expected))
 
     def describe(self) -> str:
@@ -87,20 +98,20 @@ class Verdict:
 
 def judge(w: Written, expected: float, tolerance: Tolerance = AS_WRITTEN) -> Verdict:
     """``w`` held to ``expected`` by ``tolerance``."""
-    exact_bound = tolerance.bound(w, expected)
     slack = SLACK_ULPS * math.ulp(expected)
-    bound = float(exact_bound) + slack
-    if abs(w.value - expected) <= slack:  # the value itself, to its own rounding
+    bound = tolerance.bound(w, expected) + slack
+    off = abs(w.value - expected)
+    if off <= slack:  # the value itself, to its own rounding
         return Verdict(True, bound)
     if tolerance.as_written and expected != 0 and w.place is not None:
         figures = significant(w)
         if figures < MIN_SIGFIGS:
             hint = f"give at least {MIN_SIGFIGS} significant figures"
-            return Verdict(
-                False, bound, f"{_given(w)} has {figures} significant figure(s); {hint}", hint
+            why = (
+                f"{_given(w)} gives {plural(figures, 'significant figure', 'significant figures')}"
             )
-    if not _within(w, expected, exact_bound, slack):
-        off = abs(w.value - expected)
+            return Verdict(False, bound, f"{why}; {hint}", hint)
+    if not _within(w, expected, tolerance, off, bound, slack):
         why = (
             f"expected {expected:.10g}, given {_given(w)}: off by {off:.3g}, "
             f"more than {bound:.3g} ({tolerance.describe()})"
@@ -109,16 +120,18 @@ def judge(w: Written, expected: float, tolerance: Tolerance = AS_WRITTEN) -> Ver
     return Verdict(True, bound)
 
 
-def _within(w: Written, expected: float, bound: Fraction, slack: float) -> bool:
-    """|w − expected| ≤ bound + slack: in float64 when that is clear, else exactly."""
-    off = abs(w.value - expected)
-    limit = float(bound) + slack
+def _within(
+    w: Written, expected: float, tolerance: Tolerance, off: float, limit: float, slack: float
+) -> bool:
+    """off ≤ limit: in float64 when that is clear, else exactly (the written decimal
+    against the float64's exact value)."""
     doubt = 4 * (math.ulp(w.value) + math.ulp(expected) + math.ulp(limit))
     if off + doubt < limit:
         return True
     if off - doubt > limit or math.isnan(off):
         return False
-    return abs(w.fraction() - Fraction(expected)) <= bound + Fraction(slack)
+    exact = tolerance.exact_bound(w, expected) + Fraction(slack)
+    return abs(w.fraction() - Fraction(expected)) <= exact
 
 
 def significant(w: Written) -> int:

@@ -45,6 +45,15 @@ class Written:
     def fraction(self) -> Fraction:
         return Fraction(self.exact)
 
+    def equals(self, k: int) -> bool:
+        """Whether this is exactly the whole number ``k`` (1.0 is 1; 1.00000000000000001
+        is not, though its float64 is)."""
+        if self.value != k:
+            return False
+        if self.place is not None and self.place >= 0 and abs(k) < 2**53:
+            return True
+        return self.fraction() == k
+
 
 @dataclass(frozen=True, slots=True)
 class Unreadable:

@@ -112,7 +112,7 @@ def _count(asked: Asked, text: str | list[str]) -> Judged:
     w = _one(asked, text)
     if isinstance(w, Unreadable):
         return _problem(w)
-    if w.fraction() == asked.computed:
+    if w.equals(asked.computed):
         return RIGHT
     why = f"expected {asked.computed}, given {_shown(w, text)}"
     return Judged(0.0, why, "not right", near=(w.value, 0.5))
@@ -147,7 +147,7 @@ def _exact(asked: Asked, text: str | list[str]) -> Judged:
     got = _vector(asked, text)
     if isinstance(got, Judged):
         return got
-    if all(w.fraction() == e for w, e in zip(got, asked.computed, strict=True)):
+    if all(w.equals(e) for w, e in zip(got, asked.computed, strict=True)):
         return RIGHT
     given = "[" + ", ".join(_shown(w, "") for w in got) + "]"
     expected = "[" + ", ".join(map(str, asked.computed)) + "]"

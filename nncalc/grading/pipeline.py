@@ -27,7 +27,7 @@ from nncalc.grading.roster import Roster, Student, id_key
 KEEP = ("latest", "best")
 NO_SUBMISSION = "no submission"
 LISTED = 10
-"""Most ids not on the sheet a row's warning lists."""
+"""Most ids (not on the sheet, or of identical submissions) a warning lists."""
 SUSPECT_AT = 2
 """Questions on which a student's wrong answers must be right for one other student's
 variant to flag the row (fewer when the sheet has fewer questions that vary)."""
@@ -293,9 +293,12 @@ def _identical(rows: list[Row], files: list[_File]) -> list[Row]:
     for members in same.values():
         if len(members) < 2:
             continue
-        for k in members:
-            others = ", ".join(rows[j].student for j in members if j != k)
-            warning = f"identical (byte for byte) to the submission of {others}"
+        names = [rows[j].student for j in members[: LISTED + 1]]
+        for at, k in enumerate(members):
+            others = [n for i, n in enumerate(names) if i != at][:LISTED]
+            more = len(members) - 1 - len(others)
+            listed = ", ".join(others) + (f" and {more} more" if more > 0 else "")
+            warning = f"identical (byte for byte) to the submission of {listed}"
             flagged[k] = replace(flagged[k], warnings=(*flagged[k].warnings, warning))
     return flagged
 
