@@ -59,11 +59,11 @@ class Asked:
 
 def judged(asked: Asked, given: Any) -> Judged:
     """The answer ``given`` (text as written, a list of texts, or Python numbers) judged."""
-    if given is None:
-        return MISSING
-    text = _as_text(given)
+    text = None if given is None else _as_text(given)
     if isinstance(text, Unreadable):
         return _problem(text)
+    if not text or (isinstance(text, str) and text.strip() in ("", "[]", "()")):
+        return MISSING  # nothing written, or an empty list
     return ANSWERS[asked.how](asked, text)
 
 
