@@ -89,7 +89,13 @@ class Row:
 
     @property
     def score(self) -> float:
-        return self.grade.score if self.grade is not None and self.error is None else 0.0
+        return self.grade.score if self.marked else 0.0
+
+    @property
+    def marked(self) -> bool:
+        """Whether the row has marks: a file was read and marked (by a key that does not
+        depend on whose it is, for a student not on the roster)."""
+        return self.grade is not None and self.grade.error is None and bool(self.grade.marks)
 
     @property
     def submission(self) -> str:

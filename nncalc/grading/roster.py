@@ -29,7 +29,7 @@ from nncalc.files.yamlfile import decode, read_bytes
 from nncalc.grading.variants import shown
 
 MAX_ROSTER_BYTES = 4 * 1024 * 1024
-_ID = re.compile(r"[\w.@+-]{1,64}")
+_ID = re.compile(r"[\w\u0300-\u036f.@+-]{1,64}")
 STAFF_ROLES = frozenset(
     (
         "instructor",
@@ -332,7 +332,7 @@ def _students(
     for line, row in body:
         if _not_a_student(row, cell, layout):
             continue
-        sid = cell(row, "id")
+        sid = unicodedata.normalize("NFC", cell(row, "id"))
         name = cell(row, "name") or " ".join(
             p for p in (cell(row, "first"), cell(row, "last")) if p
         )

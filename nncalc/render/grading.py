@@ -136,7 +136,7 @@ def write_csv(f: IO[str], marks: ClassMarks) -> None:
 
 
 def _row(r: Row, marks: ClassMarks) -> list[Any]:
-    scores = {m.question.id: m.score for m in r.grade.marks} if r.grade and not r.error else {}
+    scores = {m.question.id: m.score for m in r.grade.marks} if r.marked else {}
     cells = [float(scores.get(i, 0.0)) for i in marks.ids]
     head = [r.student, r.name, r.email, float(r.score), float(marks.max_score)]
     tail = [r.status, r.submission, r.error, " | ".join(r.warnings)]
@@ -146,7 +146,7 @@ def _row(r: Row, marks: ClassMarks) -> list[Any]:
 def feedback(r: Row) -> str:
     """A row's marks for a student: ✓ or ✗ per question and its format problems, never the
     right answers."""
-    if r.grade is None or r.error or r.grade.error:
+    if not r.marked:
         return r.error or (r.grade.error if r.grade else "") or ""
     parts = []
     for m in r.grade.marks:

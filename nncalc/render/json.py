@@ -115,7 +115,7 @@ def grade_document(row: Row) -> dict[str, Any]:
         "files": list(row.files),
         "score": row.score,
         "max_score": grade.sheet.max_score if grade else None,
-        "questions": [_mark(m) for m in grade.marks] if grade and not row.error else [],
+        "questions": [_mark(m) for m in grade.marks] if row.marked else [],
         "ignored": [cut(i) for i in grade.ignored] if grade else [],
         "error": row.error,
         "warnings": list(row.warnings),
