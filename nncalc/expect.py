@@ -1,15 +1,17 @@
-"""Whether a hand answer is right: the one rule that `forward --expect`, `params` and
-grading share (docs/grading.md, "Tolerance").
+"""Whether a hand answer is right: the one rule that `forward --expect` and grading
+share (docs/grading.md, "Tolerance").
 
 By default an answer is right **as rounded where the student stopped**: 0.78 stands for
 anything from 0.775 to 0.785 (half a unit in its last place written), 19.78% for
 0.19775 … 0.19785, and a fraction (3/4) for itself. Unless it is the value itself
-(-0.3 for -0.3), it must give at least ``MIN_SIGFIGS`` significant figures: 1 is not
-an answer for 0.78. A tolerance replaces that rule, as PrairieLearn's do: ``atol`` and ``rtol``
-(right within atol + rtol·|value|), ``sigfigs`` (the value rounded to that many
-significant figures, within half a unit of the last), or ``decimals``. Every bound is
-widened by 4 units in the last place of the computed value (its own rounding), and
-compared exactly: the written decimal against the float64's exact value.
+(-0.3 for -0.3), it must give at least ``MIN_SIGFIGS`` significant figures or
+``MIN_DECIMALS`` decimals: 1 is not an answer for 0.78, 0.0007 is one for 0.000675.
+
+A tolerance replaces that rule, as PrairieLearn's do: ``atol`` and ``rtol`` (right within
+atol + rtol·|value|), ``sigfigs`` (the value rounded to that many significant figures,
+within half a unit of the last), or ``decimals``. Every bound is widened by SLACK (about
+1e-12) of the value (of 1 below 1), the error of a float64 computation, and compared
+exactly: the written decimal against the float64's value.
 """
 
 from __future__ import annotations
@@ -24,9 +26,14 @@ from nncalc.files.checker import plural
 from nncalc.written import Unreadable, Written, number
 
 MIN_SIGFIGS = 2
-"""Fewest significant figures an answer held as written may give (of a value not 0)."""
-SLACK_ULPS = 4
-"""Units in the last place of the computed value added to every bound."""
+MIN_DECIMALS = 3
+"""An answer held as written gives at least MIN_SIGFIGS significant figures or
+MIN_DECIMALS decimals (unless it is the value itself): not 1 for 0.78, but 0.0007 for
+0.000675."""
+SLACK = 2.0**-40
+"""The computed value's own error, relative to it (or to 1, below 1), added to every
+bound: float64 arithmetic on inputs such as 0.1, which no binary fraction is, leaves
+z = -0.2999999999999996 where the decimals give -0.3."""
 
 
 @dataclass(frozen=True)
@@ -98,15 +105,15 @@ class Verdict:
 
 def judge(w: Written, expected: float, tolerance: Tolerance = AS_WRITTEN) -> Verdict:
     """``w`` held to ``expected`` by ``tolerance``."""
-    slack = SLACK_ULPS * math.ulp(expected)
+    slack = SLACK * max(1.0, abs(expected))
     bound = tolerance.bound(w, expected) + slack
     off = abs(w.value - expected)
     if off <= slack:  # the value itself, to its own rounding
         return Verdict(True, bound)
     if tolerance.as_written and expected != 0 and w.place is not None:
         figures = significant(w)
-        if figures < MIN_SIGFIGS:
-            hint = f"give at least {MIN_SIGFIGS} significant figures"
+        if figures < MIN_SIGFIGS and w.place > -MIN_DECIMALS:
+            hint = f"give at least {MIN_SIGFIGS} significant figures or {MIN_DECIMALS} decimals"
             why = (
                 f"{_given(w)} gives {plural(figures, 'significant figure', 'significant figures')}"
             )

@@ -13,7 +13,8 @@ read"):
 ``1,234`` (and any single comma after one to three digits, not 0, followed by exactly
 three digits) could be 1.234 or 1234: it is ambiguous, and refused with both readings.
 Whatever cannot be read is an ``Unreadable`` with what was read and a hint, never a
-number. ``strict`` reads only ``float()``'s plain form: 0.75, -7.5e-1.
+number. A whole number (a parameter count) reads 23,860 and 23.860 as 23860.
+``strict`` reads only ``float()``'s plain form: 0.75, -7.5e-1.
 
 Vectors (``numbers``) are YAML lists, or text: ``[0.3; 0.2]``, ``(0.3, 0.2)``,
 ``[0 0 1 0]``, ``0,7742; 0,8115``. Entries are split at ``;`` (or new lines) if there
@@ -78,6 +79,7 @@ _TIMES_TEN = re.compile(
     r"(?:(.*?)\s*(?:[x×*·⋅]|\\cdot|\\times)\s*)?10\s*(?:\^|\*\*)\s*(\(?)\s*([+-]?)\s*(\d+)\s*(\)?)",
     re.ASCII,
 )
+_THOUSANDS = re.compile(r"([+-]?)\s*([1-9]\d{0,2})[.,](\d{3})", re.ASCII)
 _BODY = re.compile(r"[\d.,\s]+", re.ASCII)
 _GROUP = re.compile(r"\d{3}", re.ASCII)
 _DASHES = str.maketrans(dict.fromkeys("\u2212\u2010\u2011\u2012\u2013\ufe63\uff0d", "-"))
@@ -93,14 +95,19 @@ def shown(text: str) -> str:
     return cut(text, SHOWN)
 
 
-def number(text: str, strict: bool = False) -> Written | Unreadable:
-    """``text`` as a number (see the module's docstring), or why it is not one."""
-    plain = _plain(text.strip())
-    if plain is not None or strict:
-        return plain or Unreadable(
+def number(text: str, strict: bool = False, whole: bool = False) -> Written | Unreadable:
+    """``text`` as a number (see the module's docstring), or why it is not one. For a
+    ``whole`` number (a count), one separator before three digits (23,860 or 23.860) is a
+    thousands separator: a count has no decimals to be ambiguous with."""
+    if strict:
+        return _plain(text.strip()) or Unreadable(
             text.strip(), "not a number in plain form", "the sheet is strict: write 0.75 or 7.5e-1"
         )
-    return _lenient(text)
+    if whole:
+        m = _THOUSANDS.fullmatch(unicodedata.normalize("NFKC", text).translate(_DASHES).strip())
+        if m:
+            return _made(m[1], m[2] + m[3], "", 0, text)
+    return _plain(text.strip()) or _lenient(text)
 
 
 def _plain(s: str) -> Written | None:
@@ -249,14 +256,19 @@ def numbers(value: str | Sequence[str], strict: bool = False) -> list[Written] |
             return entries
     else:
         entries = list(value)
-    read = []
-    for entry in entries:
-        got = number(entry, strict)
-        if isinstance(got, Unreadable):
-            where = f"entry {len(read) + 1} of {len(entries)}: " if len(entries) > 1 else ""
-            return Unreadable(got.text, where + got.why, got.hint)
-        read.append(got)
-    return read
+    read = [number(entry, strict) for entry in entries]
+    bad = [k for k, got in enumerate(read) if isinstance(got, Unreadable)]
+    if not bad:
+        return read  # type: ignore[return-value]
+    first = read[bad[0]]
+    assert isinstance(first, Unreadable)
+    if len(entries) == 1:
+        return first
+    whole = (value if isinstance(value, str) else "[" + ", ".join(value) + "]").strip()
+    if len(bad) == len(entries):
+        return Unreadable(whole, "not numbers", "write the numbers, such as [0.3, 0.2]")
+    where = f"entry {bad[0] + 1} of {len(entries)}, {shown(entries[bad[0]].strip())!r}: "
+    return Unreadable(whole, where + first.why, first.hint)
 
 
 def _entries(text: str, strict: bool) -> list[str] | Unreadable:

@@ -54,7 +54,7 @@ def _forms(sign: str, whole: int, digits: str) -> list[str]:
     return forms
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(decimals)
 def test_every_form_of_a_decimal_reads_back_exactly(parts):
     digits = parts[2]
@@ -67,7 +67,7 @@ def test_every_form_of_a_decimal_reads_back_exactly(parts):
         assert got.value == float(exact)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(decimals, st.integers(-30, 30))
 def test_scientific_notation_and_percentages_read_back_exactly(parts, k):
     sign, whole, digits = parts
@@ -90,7 +90,7 @@ def test_scientific_notation_and_percentages_read_back_exactly(parts, k):
     assert percent.fraction() == _value(*parts) / 100 and percent.place == -2 - len(digits)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(st.integers(-(10**6), 10**6), st.integers(1, 10**6))
 def test_fractions_read_back_exactly_and_are_exact(p, q):
     for form in (f"{p}/{q}", f"{p} / {q}"):
@@ -98,7 +98,7 @@ def test_fractions_read_back_exactly_and_are_exact(p, q):
         assert got.fraction() == Fraction(p, q) and got.place is None
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(st.lists(decimals, min_size=1, max_size=8), st.sampled_from(range(6)))
 def test_every_form_of_a_vector_reads_back_exactly(entries, style):
     points = [f"{s}{w}" + (f".{d}" if d else "") for s, w, d in entries]
@@ -134,7 +134,7 @@ def test_a_comma_that_could_be_thousands_is_a_format_problem(whole):
         ("[0.3, 0.2", "'[' is never closed"),
         ("0.3, 0.2]", "']' is never opened"),
         ("[0.3;; 0.2]", "an empty entry"),
-        ("[0.3; x]", "entry 2 of 2: not a number"),
+        ("[0.3; x]", "entry 2 of 2, 'x': not a number"),
     ],
 )
 def test_vectors_that_cannot_be_read(text, why):
@@ -142,7 +142,7 @@ def test_vectors_that_cannot_be_read(text, why):
     assert isinstance(got, Unreadable) and why in got.why
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(st.text(string.printable.translate(str.maketrans("", "", string.digits)) + "½⅓∞é中"))
 def test_text_without_digits_is_never_a_number(text):
     got = number(text)
@@ -150,7 +150,7 @@ def test_text_without_digits_is_never_a_number(text):
     assert str(got).startswith("read ")
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(st.text(max_size=40))
 def test_any_text_reads_as_a_finite_number_or_a_problem(text):
     got = number(text)
@@ -160,7 +160,7 @@ def test_any_text_reads_as_a_finite_number_or_a_problem(text):
     assert isinstance(numbers(text), list | Unreadable)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(st.text(max_size=30), st.sampled_from(["count", "real", "exact", "class"]))
 def test_junk_answers_are_format_problems_never_points(text, how):
     """Text with no digits earns nothing on any kind of question, and says why (blank
@@ -195,26 +195,29 @@ def test_junk_answers_are_format_problems_never_points(text, how):
         ("1/3", 0.333, False),  # a fraction is exact
         ("0", 0.0, True),
         ("0.00", 4.5e-5, False),
+        ("0.0007", 0.000675, True),  # one figure, but four decimals
+        ("0.000", 4.5e-5, True),  # right to three decimals
+        ("0.001", 4.5e-5, False),
     ],
 )
 def test_right_as_written(text, value, ok):
     assert judge(number(text), value).ok is ok
 
 
-@settings(max_examples=300, deadline=None)
-@given(st.floats(1e-6, 1e6), st.integers(2, 12))
+@settings(max_examples=200, deadline=None)
+@given(st.floats(1e-6, 1e6), st.integers(2, 10))
 def test_the_value_rounded_at_any_place_is_right_and_one_unit_off_is_not(value, figures):
     """Independent of the rule's code: Decimal's own rounding to `figures` figures."""
     text = f"{Decimal(value):.{figures}g}" if "e" not in f"{value:.{figures}g}" else None
     if text is None or "e" in text.lower():
         return
     w = number(text)
-    if significant(w) < 2:
-        return
+    if (significant(w) < 2 and w.place > -3) or w.place < -10:
+        return  # too coarse to be an answer; finer than the 1e-12 the value itself is sure to
     assert judge(w, value).ok, (text, value)
     unit = Decimal(1).scaleb(w.place)
-    off = number(str(Decimal(text) + unit))
-    assert not judge(off, value).ok
+    further = Decimal(text) + (unit if Decimal(text) >= Decimal(value) else -unit)
+    assert not judge(number(str(further)), value).ok  # 1½ units away at least
 
 
 def test_tolerances_as_prairielearn_has_them():

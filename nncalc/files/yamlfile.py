@@ -88,6 +88,10 @@ def decode(data: bytes, source: str) -> str:
     """Text as editors save it: UTF-8 with or without a byte-order mark, or UTF-16 or
     UTF-32 with one (Windows' Notepad); any line endings. Anything else is refused."""
     encoding, bom = next(((e, b) for b, e in _BOMS if data.startswith(b)), ("utf-8", b""))
+    if not bom and b"\0" in data:
+        raise NNCalcError.at(
+            "binary file, expected YAML text", source, hint="save it as UTF-8 text"
+        )
     try:
         text = data[len(bom) :].decode(encoding)
     except UnicodeDecodeError as e:

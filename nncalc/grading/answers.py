@@ -105,7 +105,7 @@ def _one(asked: Asked, text: str | list[str]) -> Written | Unreadable:
         if isinstance(got, Unreadable) or len(got) == 1:
             return got if isinstance(got, Unreadable) else got[0]
         return Unreadable(_joined(text), f"{len(got)} numbers", "give one number")
-    return number(text, asked.strict)
+    return number(text, asked.strict, whole=asked.how == "count")
 
 
 def _count(asked: Asked, text: str | list[str]) -> Judged:
