@@ -343,7 +343,8 @@ def _print_expect(checked, names, what: str) -> None:
         given = ", ".join(f"{e:g} ± {t:g}" for e, t in zip(c.expected, c.tolerance, strict=True))
         label = f"{name}: " if name else ""
         verdict = f"✓ {label}{what} = [{shown}]" if c.ok else f"✗ {label}{what} = [{shown}]"
-        print(f"{verdict}, {'within' if c.ok else 'not'} [{given}]")
+        why = next((f": {h}" for h in c.hints if h), "")
+        print(f"{verdict}, {'within' if c.ok else 'not'} [{given}]{why}")
 
 
 def _count(n: int) -> str:
@@ -980,7 +981,7 @@ def check(
 ) -> None:
     """Check a sheet's answers against nncalc, or mark a student's answers."""
     from nncalc.files.outputs import check_path
-    from nncalc.grading import marking, pipeline, roster
+    from nncalc.grading import pipeline, roster
     from nncalc.render import json as documents
 
     if output == "-":  # the JSON document to standard output, as --json
@@ -993,18 +994,9 @@ def check(
     key = pipeline.Key.load(sheet)
     ids = roster.read_roster(students, id_column, name_column) if students else None
     if answers is None:
-        sheet_of = key.for_student(roster.whose(student, gradescope_metadata, ids))
-        marks = marking.key_marks(sheet_of)
-        _report(
-            documents.key_document(sheet_of, marks),
-            json_output,
-            output,
-            "key_report",
-            sheet_of,
-            marks,
+        _check_key(
+            key.for_student(roster.whose(student, gradescope_metadata, ids)), json_output, output
         )
-        if not all(m.ok for m in marks):
-            raise typer.Exit(EXIT_CHECK_FAILED)
         return
     row = _marked_for_gradescope(
         key, _stdin_or(answers), ids, student, gradescope_metadata, gradescope, feedback
@@ -1013,6 +1005,17 @@ def check(
         raise NNCalcError.at(row.error)
     _report(documents.grade_document(row), json_output, output, "grade_report", row)
     if row.score < row.grade.sheet.max_score:
+        raise typer.Exit(EXIT_CHECK_FAILED)
+
+
+def _check_key(sheet, json_output: bool, output: str | None) -> None:
+    """check SHEET: the sheet's own answers against nncalc's; exit 1 if one disagrees."""
+    from nncalc.grading import marking
+    from nncalc.render.json import key_document
+
+    marks = marking.key_marks(sheet)
+    _report(key_document(sheet, marks), json_output, output, "key_report", sheet, marks)
+    if not all(m.ok for m in marks):
         raise typer.Exit(EXIT_CHECK_FAILED)
 
 

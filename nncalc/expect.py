@@ -178,6 +178,7 @@ class Expected:
     tolerance: list[float]
     actual: list[float]
     why: list[str | None]
+    hints: list[str | None]
 
     @property
     def ok(self) -> bool:
@@ -212,6 +213,7 @@ def check(
                 [v.bound for v in verdicts],
                 [float(v) for v in values],
                 [v.why for v in verdicts],
+                [v.hint for v in verdicts],
             )
         )
     return checked

@@ -110,12 +110,18 @@ def number(text: str, strict: bool = False, whole: bool = False) -> Written | Un
     return _plain(text.strip()) or _lenient(text)
 
 
-def _plain(s: str) -> Written | None:
+def _plain(s: str) -> Written | Unreadable | None:
     """The plain form float() reads (0.78, -4.2e-3, .5, 5.), or None."""
     m = _PLAIN.fullmatch(s)
     if m is None or not (m[2] or m[3]):
         return None
-    return _made(m[1], m[2], m[3] or "", int(m[4] or 0), s)
+    exponent = int(m[4] or 0)
+    if abs(exponent) > _MAX_EXPONENT:
+        return Unreadable(s, "the exponent is out of range", "write a number within float64")
+    value = float(s)
+    if not math.isfinite(value):
+        return Unreadable(s, "too large for a float64", "check the exponent")
+    return Written(value, s.lower(), exponent - len(m[3] or ""))
 
 
 def _made(sign: str, whole: str, decimals: str, exponent: int, text: str) -> Written | Unreadable:

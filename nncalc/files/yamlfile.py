@@ -150,12 +150,12 @@ def parse(
     return _Converter(source, budget).run(_compose(text, source))
 
 
-def _compose(text: str, source: str) -> yaml.Node:
+def _compose(text: str, source: str, loader: Any = _Loader) -> yaml.Node:
     """The node graph of the text's one document (of at most MAX_NODES values)."""
     try:
         if len(text) > 2 * MAX_NODES:  # a value takes two characters at least: ``1,``
             _count_nodes(text, source)
-        node = yaml.compose(text, Loader=_Loader)
+        node = yaml.compose(text, Loader=loader)
     except yaml.MarkedYAMLError as e:
         raise _yaml_error(e, text, source) from None
     except yaml.reader.ReaderError as e:
@@ -390,6 +390,8 @@ class RawMap(list):
 
 
 _NULLS = frozenset(("", "~", "null", "Null", "NULL"))
+_RAW_LOADER = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
+"""Resolves no plain scalar's type (each stays text); explicit tags are kept, and refused."""
 
 
 def parse_raw(text: str, source: str = "<string>", budget: int | None = None) -> Any:
@@ -398,13 +400,18 @@ def parse_raw(text: str, source: str = "<string>", budget: int | None = None) ->
     RawMap, and a flow list of plain scalars (``[0,7742; 0,8115]``) as its source text;
     with parse's safety (no tags, bounded aliases and size)."""
     budget = max_bytes() if budget is None else budget
-    return _RawConverter(source, budget, text).run(_compose(text, source))
+    return _RawConverter(source, budget, text).run(_compose(text, source, _RAW_LOADER))
 
 
 class _RawConverter(_Converter):
     def __init__(self, source: str, budget: int, text: str) -> None:
         super().__init__(source, budget)
         self.text = text
+
+    def size(self, node: yaml.Node) -> tuple[int, int]:
+        if "*" not in self.text:  # no alias: the document is no larger than its text
+            return 1, 1
+        return super().size(node)
 
     def scalar(self, node: yaml.ScalarNode) -> Any:
         self.check_tag(node, ("str", "int", "float", "bool", "null", "timestamp"))
