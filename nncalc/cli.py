@@ -877,22 +877,9 @@ NameColumnOption = Annotated[
 ]
 
 
-class Feedback(StrEnum):
-    none = "none"
-    correctness = "correctness"
-    key = "key"
-
-
-class Keep(StrEnum):
-    latest = "latest"
-    best = "best"
-
-
-class GradesFormat(StrEnum):
-    csv = "csv"
-    json = "json"
-    moodle = "moodle"
-    canvas = "canvas"
+Feedback = StrEnum("Feedback", ["none", "correctness", "key"])  # render.gradescope.FEEDBACK
+Keep = StrEnum("Keep", ["latest", "best"])  # grading.pipeline.KEEP
+GradesFormat = StrEnum("GradesFormat", ["csv", "json", "moodle", "canvas"])  # render.grading
 
 
 @app.command(

@@ -93,11 +93,11 @@ def identify(
         return Identity(
             student,
             student.id if student else forced,
-            _claim(claim, claimed, student, "is marked as"),
+            claim_warning(claim, claimed, student, "is marked as"),
         )
     found, where, problem = _by_path(name, roster, claimed)
     if found is not None:
-        return Identity(found, found.id, _claim(claim, claimed, found, f"is in {where} of"))
+        return Identity(found, found.id, claim_warning(claim, claimed, found, f"is in {where} of"))
     if claimed is not None:
         return Identity(claimed, claimed.id)
     called = label(name, claim, folders)
@@ -139,7 +139,7 @@ def _by_path(
     return None, "", problem
 
 
-def _claim(
+def claim_warning(
     claim: str | None, claimed: Student | None, student: Student | None, how: str
 ) -> str | None:
     """The warning for a ``student:`` that names someone other than ``student``."""

@@ -182,14 +182,6 @@ def grade_submission(sheet: Sheet, read: submission.Submission) -> Grade:
     return Grade(sheet, read.path, tuple(marks), None, read.unknown)
 
 
-def grade_file(sheet: Sheet, path: str | os.PathLike[str]) -> Grade:
-    """Grade one submission file; an unreadable file becomes a Grade with its error."""
-    try:
-        return grade_submission(sheet, submission.read(path, sheet.ids, sheet.strict))
-    except NNCalcError as e:
-        return Grade(sheet, str(path), error=error_text(e))
-
-
 def error_text(e: NNCalcError) -> str:
     """An error's problems as one line."""
     return "; ".join(str(p) for p in e.problems)

@@ -245,7 +245,7 @@ def _identify(files: list[_File], roster: Roster | None, student: str | None) ->
         if roster is not None:
             f.who = identity.identify(f.name, claim, roster, student, by_folder)
         elif student is not None:
-            warning = identity._claim(claim, None, Student(student), "is marked as")
+            warning = identity.claim_warning(claim, None, Student(student), "is marked as")
             f.who = identity.Identity(Student(student), student, warning)
         else:
             f.who = identity.Identity(None, identity.label(f.name, claim, by_folder))

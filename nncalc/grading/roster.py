@@ -193,10 +193,6 @@ class Roster:
         found = self._names.get(name_key(name), [])
         return list(dict.fromkeys(found))
 
-    @property
-    def has_email(self) -> bool:
-        return bool(self._emails)
-
 
 def _name_keys(name: str | None) -> set[str]:
     """A name's keys: as written, and its words in reverse order ('Ng, Alice' → 'alice ng')."""

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from nncalc.errors import NNCalcError, cut, excerpt
+from nncalc.errors import NNCalcError, cut
 from nncalc.files.checker import kind
 from nncalc.files.reader import not_regular, read_bytes
 from nncalc.files.yamlfile import RawMap, YAMLSyntaxError, decode, max_bytes, parse_raw
@@ -167,8 +167,3 @@ def _student(value: Any, source: str, line: int) -> str | None:
             hint="student: s2301001",
         )
     return value.strip()
-
-
-def unknown_ids(submission: Submission) -> str:
-    """The ids of a submission not on the sheet, as excerpts."""
-    return ", ".join(excerpt(i) for i in submission.unknown)
