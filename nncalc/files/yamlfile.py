@@ -89,9 +89,7 @@ def decode(data: bytes, source: str) -> str:
     UTF-32 with one (Windows' Notepad); any line endings. Anything else is refused."""
     encoding, bom = next(((e, b) for b, e in _BOMS if data.startswith(b)), ("utf-8", b""))
     if not bom and b"\0" in data:
-        raise NNCalcError.at(
-            "binary file, expected YAML text", source, hint="save it as UTF-8 text"
-        )
+        raise NNCalcError.at("binary file, expected YAML text", source)
     try:
         text = data[len(bom) :].decode(encoding)
     except UnicodeDecodeError as e:
@@ -104,9 +102,7 @@ def decode(data: bytes, source: str) -> str:
             hint="save it as UTF-8",
         ) from None
     if "\0" in text:
-        raise NNCalcError.at(
-            "binary file, expected YAML text", source, hint="save it as UTF-8 text"
-        )
+        raise NNCalcError.at("binary file, expected YAML text", source)
     return text
 
 
