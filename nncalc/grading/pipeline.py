@@ -15,7 +15,7 @@ import bisect
 import os
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from nncalc.errors import NNCalcError, excerpt
@@ -27,7 +27,7 @@ from nncalc.grading.roster import Roster, Student, id_key
 KEEP = ("latest", "best")
 NO_SUBMISSION = "no submission"
 LISTED = 10
-"""Most ids (not on the sheet, or of identical submissions) a warning lists."""
+"""Most ids, files or students a warning lists."""
 SUSPECT_AT = 2
 """Questions on which a student's wrong answers must be right for one other student's
 variant to flag the row (fewer when the sheet has fewer questions that vary)."""
@@ -157,7 +157,6 @@ class _File:
     index: int
     who: identity.Identity | None = None
     grade: Grade | None = None
-    extra: list[str] = field(default_factory=list)
 
     @property
     def order(self) -> tuple[Any, ...]:
@@ -267,7 +266,7 @@ def _row(key: Key, template: Sheet, files: list[_File], keep: str) -> Row:
         kept = max(reversed(ordered), key=lambda f: f.grade.score if f.grade else -1.0)
     warnings = []
     if len(files) > 1:
-        names = ", ".join(f.path for f in ordered)
+        names = _listed(tuple(f.path for f in ordered), quoted=False)
         warnings.append(f"{len(files)} files: {names}; kept {kept.path} (the {keep})")
     if kept.who is not None and kept.who.warning:
         warnings.append(kept.who.warning)
@@ -281,10 +280,11 @@ def _row(key: Key, template: Sheet, files: list[_File], keep: str) -> Row:
     return Row(who.label, student, kept.grade, (kept.path, *others), error, tuple(warnings))
 
 
-def _listed(ids: tuple[str, ...]) -> str:
-    """The first LISTED ids (excerpts), then how many more."""
-    shown = ", ".join(excerpt(i) for i in ids[:LISTED])
-    more = len(ids) - LISTED
+def _listed(ids: tuple[str, ...], quoted: bool = True, total: int | None = None) -> str:
+    """The first LISTED ids (excerpts, when ``quoted``), then how many more of ``total``
+    (default: of ``ids``)."""
+    shown = ", ".join(excerpt(i) if quoted else i for i in ids[:LISTED])
+    more = (len(ids) if total is None else total) - LISTED
     return shown + (f" and {more} more" if more > 0 else "")
 
 
@@ -301,9 +301,8 @@ def _identical(rows: list[Row], files: list[_File]) -> list[Row]:
             continue
         names = [rows[j].student for j in members[: LISTED + 1]]
         for at, k in enumerate(members):
-            others = [n for i, n in enumerate(names) if i != at][:LISTED]
-            more = len(members) - 1 - len(others)
-            listed = ", ".join(others) + (f" and {more} more" if more > 0 else "")
+            others = tuple(n for i, n in enumerate(names) if i != at)
+            listed = _listed(others, quoted=False, total=len(members) - 1)
             warning = f"identical (byte for byte) to the submission of {listed}"
             flagged[k] = replace(flagged[k], warnings=(*flagged[k].warnings, warning))
     return flagged
