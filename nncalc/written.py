@@ -268,9 +268,9 @@ def numbers(value: str | Sequence[str], strict: bool = False) -> list[Written] |
         return read  # type: ignore[return-value]
     first = read[bad[0]]
     assert isinstance(first, Unreadable)
-    if len(entries) == 1:
-        return first
     whole = (value if isinstance(value, str) else "[" + ", ".join(value) + "]").strip()
+    if len(entries) == 1:
+        return Unreadable(whole, first.why, first.hint)  # what was written, brackets too
     if len(bad) == len(entries):
         return Unreadable(whole, "not numbers", "write the numbers, such as [0.3, 0.2]")
     where = f"entry {bad[0] + 1} of {len(entries)}, {shown(entries[bad[0]].strip())!r}: "

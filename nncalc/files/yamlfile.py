@@ -84,11 +84,12 @@ _BOMS = (
 )
 
 
-def decode(data: bytes, source: str) -> str:
+def decode(data: bytes, source: str, nul: bool = False) -> str:
     """Text as editors save it: UTF-8 with or without a byte-order mark, or UTF-16 or
-    UTF-32 with one (Windows' Notepad); any line endings. Anything else is refused."""
+    UTF-32 with one (Windows' Notepad); any line endings. Anything else is refused, and a
+    NUL (a binary file, or UTF-16 without its mark) unless ``nul``."""
     encoding, bom = next(((e, b) for b, e in _BOMS if data.startswith(b)), ("utf-8", b""))
-    if not bom and b"\0" in data:
+    if not bom and not nul and b"\0" in data:
         raise NNCalcError.at("binary file, expected YAML text", source)
     try:
         text = data[len(bom) :].decode(encoding)
@@ -101,7 +102,7 @@ def decode(data: bytes, source: str) -> str:
             line,
             hint="save it as UTF-8",
         ) from None
-    if "\0" in text:
+    if "\0" in text and not nul:
         raise NNCalcError.at("binary file, expected YAML text", source)
     return text
 

@@ -27,6 +27,21 @@ TOLERANCE_KEYS = {"atol": "atol", "tolerance": "atol", "rtol": "rtol", "rel_tole
 RULE_KEYS = (*TOLERANCE_KEYS, "sigfigs", "decimals")
 SHEET_KEYS = ("title", "strict", "partial", *RULE_KEYS, "questions")
 MAX_ANSWER_BYTES = submission.MAX_ANSWER_BYTES
+GRADES_COLUMNS = (
+    "student",
+    "name",
+    "email",
+    "score",
+    "max_score",
+    "status",
+    "submission",
+    "error",
+    "warnings",
+)
+"""The fixed columns of the grades CSV (render.grading writes them in this order)."""
+COLUMNS = ("id", *GRADES_COLUMNS)
+"""The fixed columns of the grades CSV and the key (key.csv); no question id may be one
+of them (in any case, with any spaces around it), or a spreadsheet reads the wrong column."""
 
 
 @dataclass(frozen=True)
@@ -346,6 +361,13 @@ class _SheetReader(Checker):
             self.problem(d.pos, f"{where} has no 'id'", "give it a short name such as q1")
             return None
         where = f"question {excerpt(qid)}"
+        if qid.strip().lower() in COLUMNS:
+            self.problem(
+                d.value_pos["id"],
+                f"question id {excerpt(qid)} is the name of a column of the grades CSV",
+                f"rename it, e.g. q_{qid.strip()}",
+            )
+            return None
         kinds = [key for key in KINDS if key in d]
         if len(kinds) != 1:
             found = " and ".join(kinds) if kinds else "none"

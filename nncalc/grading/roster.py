@@ -208,7 +208,8 @@ def read_roster(
     """A roster file (see the module's docstring). Raises NNCalcError listing every bad,
     missing or colliding id with its line."""
     source = str(path)
-    text = decode(read_bytes(path, MAX_ROSTER_BYTES, "a roster is one line per student"), source)
+    data = read_bytes(path, MAX_ROSTER_BYTES, "a roster is one line per student")
+    text = decode(data, source, nul=True)  # a NUL in a name is the name's (it is escaped)
     rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text)))
     header = [_column(h) for h in rows[0]] if rows else []
     layout = next((lay for lay in LAYOUTS if set(lay.signature) <= set(header)), None)

@@ -4,34 +4,23 @@ LMS"). Every CSV cell is written by ``_write``."""
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable
 from typing import IO, Any
 
 from rich.console import Group
-from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
 from nncalc.errors import NNCalcError
 from nncalc.files.checker import plural
-from nncalc.grading.marking import Mark, Question, Sheet, show
+from nncalc.grading.marking import GRADES_COLUMNS, Mark, Question, Sheet, show
 from nncalc.grading.pipeline import ClassMarks, Row
 from nncalc.render import style
+from nncalc.render.escape import CsvWriter
 
-FIXED_COLUMNS = (
-    "student",
-    "name",
-    "email",
-    "score",
-    "max_score",
-    "status",
-    "submission",
-    "error",
-    "warnings",
-)
+FIXED_COLUMNS = GRADES_COLUMNS
 """The columns of nncalc's grades CSV besides one per question (between max_score and
-status)."""
+status); marking refuses question ids that name one."""
 
 
 def _columns(table: Table, *headers: str) -> None:
@@ -54,7 +43,7 @@ def key_report(sheet: Sheet, marks: list[Mark]) -> Table:
         mark = checked.get(q.id)
         verdict = style.mark(mark.ok) if mark else ""
         cells = (q.id, q.text or "", show(q.answer), _computed(q))
-        table.add_row(verdict, *map(escape, cells))
+        table.add_row(verdict, *cells)
     return table
 
 
@@ -98,14 +87,14 @@ def grade_report(row: Row) -> Group:
             show(m.given),
             m.reason or "",
         )
-        table.add_row(verdict(m), *map(escape, cells))
+        table.add_row(verdict(m), *cells)
     total = Text(
         f"total: {points(grade.score)} of {points(grade.sheet.max_score)} points", style="bold"
     )
     parts: list[Any] = [table, total]
     for warning in row.warnings:
         if not any(warning.startswith(f"{m.question.id}: ") for m in grade.problems):
-            parts.append(Text(warning, style="dim"))
+            parts.append(style.text(warning, style="dim"))
     return Group(*parts)
 
 
@@ -113,8 +102,9 @@ def grade_report(row: Row) -> Group:
 
 
 def _write(f: IO[str], rows: Iterable[Iterable[Any]]) -> None:
-    """CSV rows, every cell through ``_cell``: the one place CSV is written."""
-    writer = csv.writer(f, lineterminator="\n")
+    """CSV rows, every cell through ``_cell`` and escape.CsvWriter: the one place grades
+    are written as CSV."""
+    writer = CsvWriter(f)
     for row in rows:
         writer.writerow([_cell(c) for c in row])
 
@@ -235,7 +225,8 @@ def write_marks(f: IO[str], marks: ClassMarks, fmt: str, assignment: str | None 
 
 
 def summary(marks: ClassMarks, where: str | None = None) -> str:
-    """The line `grade` ends with: how many rows of each status, as the rows say."""
+    """The line `grade` ends with (after 'nncalc: '): how many rows of each status, as the
+    rows say."""
     c = marks.counts()
     parts = [f"{c['graded']} graded"]
     parts += [f"{c[s]} {s}" for s in ("no submission", "unreadable", "not on the roster") if c[s]]
@@ -244,6 +235,4 @@ def summary(marks: ClassMarks, where: str | None = None) -> str:
     flags += [f"{c['format problems']} with format problems"] if c["format problems"] else []
     to = f" to {where}" if where else ""
     students = plural(c["students"], "student", "students")
-    return f"nncalc: {students}{to}: {', '.join(parts)}" + (
-        f"; {', '.join(flags)}" if flags else ""
-    )
+    return f"{students}{to}: {', '.join(parts)}" + (f"; {', '.join(flags)}" if flags else "")
