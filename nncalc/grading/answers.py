@@ -24,6 +24,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from nncalc import onehot
 from nncalc.expect import AS_WRITTEN, Tolerance, judge
 from nncalc.written import Unreadable, Written, number, numbers, shown
 
@@ -149,8 +150,8 @@ def _exact(asked: Asked, text: str | list[str]) -> Judged:
         return got
     if all(w.equals(e) for w, e in zip(got, asked.computed, strict=True)):
         return RIGHT
-    given = "[" + ", ".join(_shown(w, "") for w in got) + "]"
-    expected = "[" + ", ".join(map(str, asked.computed)) + "]"
+    given = shown(_joined(text))
+    expected = onehot.shown(asked.computed)
     return Judged(0.0, f"expected {expected}, given {given}", "not right", near=(got[0].value, 0.5))
 
 
@@ -161,8 +162,12 @@ def _vector(asked: Asked, text: str | list[str]) -> list[Written] | Judged:
         return _problem(got)
     n = len(asked.computed)
     if len(got) != n:
-        why = f"{n} numbers expected, {len(got)} given"
-        return Judged(0.0, f"{why}: {shown(_joined(text))}", why)
+        why = f"{n:,} numbers expected, {len(got):,} given"
+        if asked.how == "exact":  # a one-hot y: e_k of length K, however long
+            reason = f"expected {onehot.shown(asked.computed)}, given {shown(_joined(text))}"
+        else:
+            reason = f"{why}: {shown(_joined(text))}"
+        return Judged(0.0, reason, why)
     return got
 
 

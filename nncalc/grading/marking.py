@@ -259,6 +259,7 @@ class _SheetReader(Checker):
         super().__init__(source)
         self.folder = Path(source).parent
         self.networks: dict[str, Network] = {}
+        self.onehot_entries = 0
 
     def sheet(self, doc: Any) -> Sheet:
         doc = self.document(doc, "questions", SHEET_KEYS, "the sheet")
@@ -515,6 +516,9 @@ class _SheetReader(Checker):
         else:
             self.problem(pos, f"{where}: 'classes' should be K or a list of names")
             raise _QuestionError
+        self.onehot_entries += classes.K  # the sheet's one-hot vectors, bounded as one Y
+        what = f"{where} and the one-hot answers before it, {self.onehot_entries:,} entries,"
+        _or_problem(self, pos, lambda: onehot.within_limit(self.onehot_entries, what))
         label = spec["label"]
         (y,) = _or_problem(self, spec.value_pos["label"], lambda: onehot.encode([label], classes))
         return y, None
