@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from nncalc.errors import cut
@@ -11,7 +10,8 @@ from nncalc.params import ParamCount, of_network
 from nncalc.render import escape
 
 if TYPE_CHECKING:
-    from nncalc.grading.marking import Grade, Mark, Sheet
+    from nncalc.grading.marking import Mark, Sheet
+    from nncalc.grading.pipeline import ClassMarks, Row
     from nncalc.network import Trace
 
 
@@ -135,33 +135,39 @@ def _mark(m: Mark) -> dict[str, Any]:
         "given": bounded(m.given),
         "expected": q.computed,
         "reason": m.reason,
+        "problem": m.problem,
     }
 
 
-def grade_document(grade: Grade) -> dict[str, Any]:
-    """The ``--json`` document of ``nncalc check SHEET --answers FILE``."""
+def grade_document(row: Row) -> dict[str, Any]:
+    """A student's marks: the ``--json`` document of ``nncalc check SHEET --answers FILE``,
+    and each student's entry in ``nncalc grade --json``."""
+    grade = row.grade
     return {
-        "sheet": grade.sheet.title,
-        "submission": grade.submission,
-        "score": grade.score,
-        "max_score": grade.sheet.max_score,
-        "questions": [_mark(m) for m in grade.marks],
-        "ignored": [cut(i) for i in grade.ignored],
+        "sheet": grade.sheet.title if grade else None,
+        "student": row.student,
+        "name": row.name,
+        "email": row.email,
+        "status": row.status,
+        "submission": row.submission or None,
+        "files": list(row.files),
+        "score": row.score,
+        "max_score": grade.sheet.max_score if grade else None,
+        "questions": [_mark(m) for m in grade.marks] if row.marked else [],
+        "ignored": [cut(i) for i in grade.ignored] if grade else [],
+        "error": row.error,
+        "warnings": list(row.warnings),
     }
 
 
-def class_document(sheet: Sheet, grades: Sequence[Grade]) -> dict[str, Any]:
-    """The ``--json`` document of ``nncalc grade``: each submission's marks, or its error."""
-    from nncalc.grading.marking import students
-
-    names = students([g.submission for g in grades])
+def class_document(marks: ClassMarks) -> dict[str, Any]:
+    """The ``--json`` document of ``nncalc grade``: a summary, and each student's marks."""
     return {
-        "sheet": sheet.title,
-        "max_score": sheet.max_score,
-        "submissions": [
-            {"student": s, **grade_document(g), "error": g.error}
-            for g, s in zip(grades, names, strict=True)
-        ],
+        "sheet": marks.title,
+        "max_score": marks.max_score,
+        "questions": [{"id": i, "points": p} for i, p in zip(marks.ids, marks.points, strict=True)],
+        "summary": dict(sorted(marks.counts().items())),
+        "students": [grade_document(row) for row in marks.rows],
     }
 
 
@@ -177,22 +183,3 @@ def key_document(sheet: Sheet, marks: list[Mark]) -> dict[str, Any]:
             entry.update(answer=bounded(q.answer), ok=checked[q.id].ok, reason=checked[q.id].reason)
         questions.append(entry)
     return {"sheet": sheet.title, "ok": all(m.ok for m in marks), "questions": questions}
-
-
-def gradescope_document(grade: Grade) -> dict[str, Any]:
-    """Gradescope's results.json: the score and one test per question."""
-    tests = [
-        {
-            "name": f"{m.question.id}: {m.question.text}" if m.question.text else m.question.id,
-            "number": m.question.id,
-            "score": m.score,
-            "max_score": m.question.points,
-            "status": "passed" if m.ok else "failed",
-            "output": "correct" if m.ok else m.reason,
-        }
-        for m in grade.marks
-    ]
-    output = f"{grade.score:g} of {grade.sheet.max_score:g} points"
-    if grade.error:
-        output = f"the answer file could not be read: {grade.error}"
-    return {"score": grade.score, "output": output, "tests": tests}
