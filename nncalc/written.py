@@ -310,6 +310,8 @@ def _entries(text: str, strict: bool) -> list[str] | Unreadable:
         parts = body.split()
     else:
         parts = body.split(",")
+    if not parts:  # separators alone: ';'
+        return Unreadable(text, "no numbers", "write the numbers, such as [0.3; 0.2]")
     if any(not p for p in parts):
         return Unreadable(text, "an empty entry", "give every entry a number")
     return parts

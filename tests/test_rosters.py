@@ -233,6 +233,22 @@ def test_moodle_downloads_by_participant_number_with_the_worksheet(run, tmp_path
     assert rows["alice.ng@uni.example"]["score"] == 11
 
 
+def test_a_copy_marker_in_a_moodle_folder_orders_resubmissions_whatever_the_mtimes(run, tmp_path):
+    import os
+
+    folder = "Alice Ng_1234501_assignsubmission_file_"
+    files = {f"{folder}/answers.yaml": PARTIAL, f"{folder}/answers (1).yaml": CORRECT}
+    (tmp_path / folder).mkdir()
+    for k, (name, text) in enumerate(reversed(files.items())):  # the copy saved first
+        (tmp_path / name).write_text(text, encoding="utf-8")
+        os.utime(tmp_path / name, ns=(10**18 + k, 10**18 + k))
+    (tmp_path / "roster.csv").write_text(WORKSHEET, encoding="utf-8")
+    args = [tmp_path / f for f in files]
+    r = run("grade", SHEET, *args, "--students", tmp_path / "roster.csv", "--json")
+    alice = next(s for s in r.json()["students"] if s["score"] is not None and s["warnings"])
+    assert alice["score"] == 11  # 'answers (1)' is the later upload, as its marker says
+
+
 def test_canvas_downloads_by_id_and_resubmissions(run, tmp_path):
     files = {
         "ngalice_40211_889001_answers.yaml": PARTIAL,

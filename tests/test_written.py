@@ -9,7 +9,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from nncalc.expect import AS_WRITTEN, Tolerance, judge, significant
@@ -162,6 +162,7 @@ def test_any_text_reads_as_a_finite_number_or_a_problem(text):
 
 @settings(max_examples=200, deadline=None)
 @given(st.text(max_size=30), st.sampled_from(["count", "real", "exact", "class"]))
+@example(";", "exact")  # separators alone
 def test_junk_answers_are_format_problems_never_points(text, how):
     """Text with no digits earns nothing on any kind of question, and says why (blank
     text, or an empty list, is no answer)."""

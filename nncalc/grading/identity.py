@@ -49,16 +49,18 @@ class Named:
 def named(path: str) -> Named:
     p = Path(path)
     stem, copy = _uncopied(p.stem)
+    order = (copy,) if copy else ()
     for part in (p.name, p.parent.name):
         m = MOODLE.match(part)
         if m:
-            return Named(path, "Moodle", m["number"], m["name"].strip(), p.parent.name, stem)
+            name = m["name"].strip()
+            return Named(path, "Moodle", m["number"], name, p.parent.name, stem, order)
     m = CANVAS.fullmatch(p.name)
     if m:
         _, copy = _uncopied(Path(m["rest"]).stem)
         order = (copy, int(m["sub"]))
         return Named(path, "Canvas", m["number"], m["name"], p.parent.name, stem, order)
-    return Named(path, None, None, None, p.parent.name, stem, (copy,) if copy else ())
+    return Named(path, None, None, None, p.parent.name, stem, order)
 
 
 def _uncopied(stem: str) -> tuple[str, int]:
