@@ -3,6 +3,7 @@ same N decimals, each the value rounded to them."""
 
 from __future__ import annotations
 
+import math
 import re
 from decimal import ROUND_HALF_EVEN, Decimal
 
@@ -10,7 +11,7 @@ import numpy as np
 import pytest
 
 import nncalc
-from nncalc.render.numbers import MAX_DIGITS, Decimals, exact, fmt
+from nncalc.render.numbers import MAX_DIGITS, Decimals, fmt
 
 from test_solution import bmatrices
 
@@ -42,9 +43,11 @@ def test_beyond_float64_s_digits_numbers_are_significant_digits_again():
     assert fmt(-123.5, Decimals(14)) == "−123.50000000000000"  # 17 digits: still fixed
 
 
-def test_values_that_round_to_one_keep_their_gap():
-    text, why = exact(0.99999999, precision=Decimals(4))
-    assert text == f"1 − {1 - 0.99999999:.2g}" and "at 4 decimals" in why
+def test_values_that_round_to_one_keep_their_gap(run, write):
+    net = write("one.yaml", "layers: [{theta: [[10, 0]]}]\n")
+    gap = math.exp(-10) / (1 + math.exp(-10))  # 1 − σ(10), by hand
+    out = run("forward", net, "-x", "0", "--decimals", "3").out
+    assert f"1 − {gap:.2g}" in out and "rounds to 1.000 at 3 decimals" in out
 
 
 def as_shown(cell: str, value: float, places: int) -> bool:
@@ -114,12 +117,12 @@ def test_explain_and_tables(run, write, places):
                 assert as_shown(row[1], z, places) and as_shown(row[2], a, places), row[0]
                 theta = trace.network.layers[j - 2].theta[i - 1]
                 a_prev = [1.0, *trace.a[j - 1][k]]
-                terms = [
-                    rounded(w, places) + "·" + ("1" if m == 0 else rounded(v, places))
-                    for m, (w, v) in enumerate(zip(theta, a_prev, strict=True))
-                ]
-                shown = [t.replace("−", "-").lstrip("(") for t in _terms(explained, k, j, i)]
-                assert [t.replace("(", "").replace(")", "") for t in shown] == terms
+                terms = _terms(explained, k, j, i)
+                assert len(terms) == len(theta)
+                for m, (term, w, v) in enumerate(zip(terms, theta, a_prev, strict=True)):
+                    weight, factor = term.split("·")
+                    assert as_shown(weight, w, places)
+                    assert factor == "1" if m == 0 else as_shown(factor.strip("()"), v, places)
     arithmetic = [line for line in explained.splitlines() if line.lstrip().startswith("= ")]
     without_gaps = re.sub(r"−?1 [−+] [\d.e+-]+", "", "\n".join(arithmetic))
     for token in _numbers(without_gaps):  # and the bias unit's 1
@@ -127,13 +130,43 @@ def test_explain_and_tables(run, write, places):
 
 
 def _terms(explained: str, k: int, j: int, i: int) -> list[str]:
-    """The products of a_i^(j)'s sum in example k, each with its sign (−0.5·(−1))."""
+    """The products of a_i^(j)'s sum in example k, each with its sign (−0.5·(−1)), split
+    at the + and − outside parentheses."""
     example = explained.split("Example ")[k + 1]
     line = re.search(rf"a_{i}\^\({j}\) = g\(.*\)\n\s+= \w+\((.*)\)\n", example)[1]
-    signed = re.sub(r" ([+−]) ", r" \1", line).split(" ")
-    return [t.removeprefix("+") for t in signed]
+    terms, depth, start = [], 0, 0
+    for n, c in enumerate(line):
+        depth += {"(": 1, ")": -1}.get(c, 0)
+        if depth == 0 and line[n : n + 3] in (" + ", " − "):
+            terms.append(line[start:n])
+            start = n + 1
+    terms.append(line[start:])
+    return [re.sub(r"^\+ ", "", re.sub(r"^− ", "−", t.strip())) for t in terms]
 
 
 def test_p_and_decimals_are_one_choice(run, write):
     r = run("forward", write("n.yaml", NETWORK), "-p", "3", "--decimals", "3")
     assert r.code == 2 and "give -p (significant digits) or --decimals, not both" in r.err
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_exact_values_round_to_fixed_decimals_as_floats_do(seed):
+    """digits' exact path (values recomputed as balls: n·10^exp) rounds to N decimals as
+    the decimal module does, so a table's digits do not depend on which path made them."""
+    from nncalc.render.digits import _round_decimal
+
+    rng = np.random.default_rng(seed)
+    for n, exp, places in zip(
+        rng.integers(-(10**12), 10**12, 200),
+        rng.integers(-20, 3, 200),
+        rng.integers(0, 9, 200),
+        strict=True,
+    ):
+        value = Decimal(int(n)).scaleb(int(exp))
+        quantum = Decimal(1).scaleb(-int(places))
+        text = f"{value.quantize(quantum, rounding=ROUND_HALF_EVEN):f}"
+        expected = text.lstrip("-") if Decimal(text) == 0 else text
+        if len(text.lstrip("-").replace(".", "").lstrip("0")) > MAX_DIGITS:
+            continue  # beyond float64's digits: significant digits again (tested above)
+        shown = _round_decimal(int(n), int(exp), Decimals(int(places)))
+        assert shown.replace("−", "-") == expected

@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 import nncalc
-from nncalc.grading import handouts, marking, variants
+from nncalc.grading import handouts, marking, submission, variants
 from nncalc.render import escape
 from nncalc.render import handout as render
 
@@ -72,7 +72,7 @@ def test_inline_and_swiglu_networks_are_shown_with_their_gate(run, write):
     )
     tex = run("handout", sheet, "--format", "latex").out
     first = swiglu.layers[0]
-    matrices = [[[shown_value(v) for v in row] for row in m] for m in bmatrices(tex)]
+    matrices = [[[float(shown_value(v)) for v in row] for row in m] for m in bmatrices(tex)]
     expected = [first.theta.tolist(), first.gate.tolist(), swiglu.layers[1].theta.tolist()]
     assert matrices[:3] == expected
     assert r"\Theta_{\text{gate}}^{(1)}" in tex and r"\operatorname{SwiGLU}" in tex
@@ -109,13 +109,11 @@ def test_the_answers_template_filled_in_with_the_key_scores_full_marks(write, sh
     template = render.answers(handouts.make(spec, student))
     assert template.startswith("# Write each answer after its question's id and colon")
     assert len(template.splitlines()[0]) < 200  # one line of instructions
-    empty = marking.read_answers(write("empty.yaml", template))
-    ids = [q.id for q in key.questions]
-    personal = {"student": "alice"} if spec.variants else {}
-    assert empty == {**personal, **dict.fromkeys(ids)}  # every id, an empty value
-    filled = marking.read_answers(write("answers.yaml", _fill(template, _key_answers(key))))
-    filled.pop("student", None)
-    grade = marking.grade(key, filled)
+    empty = submission.read(write("empty.yaml", template), key.ids)
+    assert empty.answers == dict.fromkeys(key.ids) and not empty.unknown  # every id, empty
+    assert empty.student == ("alice" if spec.variants else None)
+    filled = write("answers.yaml", _fill(template, _key_answers(key)))
+    grade = marking.grade_submission(key, submission.read(filled, key.ids))
     assert grade.score == key.max_score and not grade.ignored
 
 
@@ -128,7 +126,8 @@ def test_template_keys_read_back_as_the_question_ids(write):
     )
     sheet = write("sheet.yaml", "questions:\n" + questions)
     template = render.answers(handouts.load(sheet))
-    assert list(marking.read_answers(write("answers.yaml", template))) == IDS
+    read = submission.read(write("answers.yaml", template), IDS)
+    assert list(read.answers) == IDS and not read.unknown and not read.twice
 
 
 # --- plain sheets and the commands ------------------------------------------------------
