@@ -8,7 +8,8 @@ Each kind of question says how its answers are read (marking.KIND's ``answer``):
   ``partial: false``), each entry judged by expect.judge;
 - ``exact``: a vector of whole numbers (a one-hot y), right when every entry is;
 - ``class``: a predicted class, as its unit number (``2``, ``unit 2``) or its name in any
-  case and Unicode normalisation (``Vélo``), or as nncalc prints it (``vélo (unit 2)``).
+  case and Unicode normalisation (``Vélo``), or as nncalc prints it (``vélo (unit 2)``);
+  a list of them, one per example, for a list of examples (per-entry credit).
 
 What cannot be read, or reads two ways, is a format problem: 0 points, with what was read
 and a hint; never a silent wrong answer.
@@ -176,6 +177,8 @@ _NAMED = re.compile(r"(.+?)\s*\(\s*(?:unit|class)?\s*#?\s*(\d+)\s*\)")
 
 
 def _class(asked: Asked, text: str | list[str]) -> Judged:
+    if isinstance(asked.computed, list):
+        return _classes(asked, text)
     if isinstance(text, list):
         return _problem(Unreadable(_joined(text), "a list", "give one class"))
     unit, problem = _unit_of(text.strip(), asked.labels, asked.strict)
@@ -187,6 +190,44 @@ def _class(asked: Asked, text: str | list[str]) -> Judged:
     if asked.labels:
         expected += f" ({asked.labels[asked.computed - 1]})"
     return Judged(0.0, f"expected {expected}, given {shown(text.strip())}", "not right")
+
+
+def _classes(asked: Asked, text: str | list[str]) -> Judged:
+    """A class for each example of a list (a truth table of predictions), each judged as
+    one class answer: per-entry credit unless the question says ``partial: false``."""
+    items = text if isinstance(text, list) else _class_items(text, asked.labels)
+    n = len(asked.computed)
+    if len(items) != n:
+        why = f"{n} classes expected, {len(items)} given"
+        return Judged(0.0, f"{why}: {shown(_joined(text))}", why)
+    units = []
+    for item in items:
+        unit, problem = _unit_of(item.strip(), asked.labels, asked.strict)
+        if problem is not None:
+            return _problem(problem)
+        units.append(unit)
+    wrong = [k for k, (u, e) in enumerate(zip(units, asked.computed, strict=True), 1) if u != e]
+    if not wrong:
+        return RIGHT
+    k, others = wrong[0], len(wrong) - 1
+    expected = f"unit {asked.computed[k - 1]}"
+    if asked.labels:
+        expected += f" ({asked.labels[asked.computed[k - 1] - 1]})"
+    more = f" (and {others} more)" if others else ""
+    why = f"entry {k}: expected {expected}, given {shown(items[k - 1].strip())}{more}"
+    credit = (n - len(wrong)) / n if asked.partial else 0.0
+    return Judged(credit, why, f"{n - len(wrong)} of {n} entries right")
+
+
+def _class_items(text: str, labels: tuple[str, ...] | None) -> list[str]:
+    """Classes written as text: [cat, dog], cat; dog, or (unit numbers alone) 1 2 2 1."""
+    inner = text.strip()
+    if inner[:1] in "[(" and inner[-1:] in "])":
+        inner = inner[1:-1]
+    items = [t for t in re.split(r"[,;]", inner) if t.strip()]
+    if len(items) == 1 and not labels:
+        items = inner.split()
+    return items
 
 
 def _unit_of(

@@ -440,18 +440,25 @@ class _SheetReader(Checker):
             raise _QuestionError
         return value
 
-    def x(self, spec: YDict, net: Network, where: str) -> list[float]:
+    def x(self, spec: YDict, net: Network, where: str) -> list[list[float]]:
+        """x's examples: one, or each row of a list of examples (a truth table)."""
         if "x" not in spec:
             self.problem(spec.pos, f"{where}: no 'x' given", "x: [66, 39, 12]")
             raise _QuestionError
         value, pos = spec["x"], spec.value_pos["x"]
-        row = self.numbers(value, pos, f"{where}: x")
-        if row is None:
+        table = is_table(value)
+        rows = []
+        for k, item in enumerate(value if table else [value], start=1):
+            at = value.item_pos[k - 1] if table else pos
+            what = f"{where}: x, example {k}" if table else f"{where}: x"
+            row = self.numbers(item, at, what)
+            if row is not None and len(row) != net.sizes[0]:
+                self.problem(at, f"{what} has {len(row)} numbers, expected s_1 = {net.sizes[0]}")
+                row = None
+            rows.append(row)
+        if None in rows:
             raise _QuestionError
-        if len(row) != net.sizes[0]:
-            self.problem(pos, f"{where}: x has {len(row)} numbers, expected s_1 = {net.sizes[0]}")
-            raise _QuestionError
-        return row
+        return rows  # type: ignore[return-value]
 
     def compute_params(self, spec: YDict, where: str) -> tuple[int, None]:
         if "sizes" in spec:
@@ -481,11 +488,20 @@ class _SheetReader(Checker):
                 self.problem(spec.pos, f"{where}: no 'layer' given", f"layer: {first} … {net.L}")
                 raise _QuestionError
         trace = net.forward(x)
-        values = (trace.z if letter == "z" else trace.a)[j][0].tolist()
-        unit = self.whole(spec, "unit", where, 1, len(values))
-        if unit is None and len(values) == 1:
+        layer = (trace.z if letter == "z" else trace.a)[j].tolist()
+        unit = self.whole(spec, "unit", where, 1, len(layer[0]))
+        if unit is None and len(layer[0]) == 1:
             unit = 1  # a layer of one unit: its value is a number
-        return (values if unit is None else values[unit - 1]), None
+        if not is_table(spec["x"]):
+            return (layer[0] if unit is None else layer[0][unit - 1]), None
+        if unit is None:
+            self.problem(
+                spec.pos,
+                f"{where}: x is a list of examples, so each answer must be one number",
+                f"give unit: 1 … {len(layer[0])}",
+            )
+            raise _QuestionError
+        return [values[unit - 1] for values in layer], None
 
     def compute_z(self, spec: YDict, where: str) -> tuple[Any, None]:
         return self.compute_values(spec, where, "z")
@@ -496,10 +512,10 @@ class _SheetReader(Checker):
     def compute_output(self, spec: YDict, where: str) -> tuple[Any, None]:
         return self.compute_values(spec, where, "h")
 
-    def compute_prediction(self, spec: YDict, where: str) -> tuple[int, tuple[str, ...] | None]:
+    def compute_prediction(self, spec: YDict, where: str) -> tuple[Any, tuple[str, ...] | None]:
         net = self.network(spec, where)
-        unit = int(net.forward(self.x(spec, net, where)).predictions[0])
-        return unit, net.classes
+        units = [int(u) for u in net.forward(self.x(spec, net, where)).predictions]
+        return (units if is_table(spec["x"]) else units[0]), net.classes
 
     def compute_onehot(self, spec: YDict, where: str) -> tuple[list[int], None]:
         for key in ("classes", "label"):
@@ -535,6 +551,21 @@ KIND: dict[str, Kind] = {
 """Every kind of question (docs/grading.md, "The sheet"): add a kind here."""
 KINDS = tuple(KIND)
 QUESTION_KEYS = ("id", "text", "points", "answer", "partial", *RULE_KEYS, *KINDS)
+
+
+def is_table(x: Any) -> bool:
+    """Whether a question's x is a list of examples (a truth table), each answered."""
+    return isinstance(x, list) and bool(x) and all(isinstance(row, list) for row in x)
+
+
+def classes_shown(q: Question) -> Any:
+    """A prediction's answer by class name (a list for a list of examples), when the
+    network names its classes; else what nncalc computed."""
+    if q.kind != "prediction" or not q.labels:
+        return q.computed
+    if isinstance(q.computed, list):
+        return [q.labels[u - 1] for u in q.computed]
+    return q.labels[q.computed - 1]
 
 
 class _QuestionError(Exception):

@@ -116,7 +116,7 @@ class Use:
     id: str
     kind: str
     network: str | Network | None
-    x: str | list[float] | None
+    x: str | list[list[float]] | None  # a random x, or fixed examples (one, or a table)
     layer: int | None
     unit: int | None
     tolerance: float
@@ -280,7 +280,7 @@ def _first_ill_posed(
     (the values, the first ill-posed question or None, why), stopping at that question."""
     drawn: dict[str, Value] = {}
     waiting = list(variants.uses)
-    traces: dict[tuple[int, int], Trace] = {}
+    traces: dict[tuple[int, int, int], Trace] = {}
     for name, value in _values(variants, student, counter):
         drawn[name] = value
         ready = [use for use in waiting if set(use.randoms) <= drawn.keys()]
@@ -297,7 +297,7 @@ def _first_ill_posed(
 
 def ill_posed(variants: Variants, drawn: dict[str, Value]) -> tuple[int, str] | None:
     """(line, why) of the first question the values make ill-posed, or None."""
-    traces: dict[tuple[int, int], Trace] = {}
+    traces: dict[tuple[int, int, int], Trace] = {}
     for use in variants.uses:
         why = _why_ill_posed(use, drawn, traces, variants.allow_saturated)
         if why:
@@ -306,19 +306,24 @@ def ill_posed(variants: Variants, drawn: dict[str, Value]) -> tuple[int, str] | 
 
 
 def _why_ill_posed(
-    use: Use, drawn: dict[str, Value], traces: dict[tuple[int, int], Trace], saturated: bool
+    use: Use, drawn: dict[str, Value], traces: dict[tuple[int, int, int], Trace], saturated: bool
 ) -> str | None:
     """Why the values make a question ill-posed, or None (traces: forward passes done)."""
     net = drawn[use.network].network if isinstance(use.network, str) else use.network
-    x = drawn[use.x].vector() if isinstance(use.x, str) else use.x
-    if use.kind not in VALUE_KINDS or net is None or x is None:
+    xs = [drawn[use.x].vector()] if isinstance(use.x, str) else use.x
+    if use.kind not in VALUE_KINDS or net is None or xs is None:
         return None
-    pair = (id(net), id(use.x))
-    why = None
-    if pair not in traces:
-        traces[pair] = net.forward(x)
-        why = _zero_z(traces[pair], _exact(use.network, drawn), _exact(use.x, drawn))
-    return why or _saturated(traces[pair], use, saturated) or _tie(traces[pair], use)
+    for e, x in enumerate(xs):  # each example of a truth table well-posed
+        pair = (id(net), id(use.x), e)
+        why = None
+        if pair not in traces:
+            traces[pair] = net.forward(x)
+            exact_x = _exact(use.x, drawn) if isinstance(use.x, str) else _exact(x, drawn)
+            why = _zero_z(traces[pair], _exact(use.network, drawn), exact_x)
+        why = why or _saturated(traces[pair], use, saturated) or _tie(traces[pair], use)
+        if why:
+            return why + (f" (example {e + 1} of x)" if len(xs) > 1 else "")
+    return None
 
 
 def _exact(
@@ -590,7 +595,7 @@ class _Reader(Checker):
                 str(q.get("id")),
                 kinds[0],
                 self.fixed_network(spec, refs["network"]),
-                refs["x"] if isinstance(refs["x"], str) else _row(spec.get("x")),
+                refs["x"] if isinstance(refs["x"], str) else _examples(spec.get("x")),
                 _whole_or_none(spec.get("layer")),
                 _whole_or_none(spec.get("unit")),
                 _precision(rule),
@@ -639,7 +644,7 @@ class _Reader(Checker):
             randoms[net].shapes[0][1] - 1 if isinstance(net, str) else net.sizes[0] if net else None
         )
         x = use.x
-        n = randoms[x].shapes[0][1] if isinstance(x, str) else len(x) if x is not None else None
+        n = randoms[x].shapes[0][1] if isinstance(x, str) else len(x[0]) if x else None
         if s1 is not None and n is not None and s1 != n:
             self.problem(
                 spec.value_pos.get("x", spec.pos),
@@ -675,6 +680,12 @@ def _float(value: Any) -> float | None:
     except OverflowError:
         return None
     return number if math.isfinite(number) else None
+
+
+def _examples(value: Any) -> list[list[float]] | None:
+    """A fixed x as its examples (one, or each row of a truth table); None if one is bad."""
+    rows = [_row(v) for v in (value if marking.is_table(value) else [value])]
+    return None if None in rows else rows  # type: ignore[return-value]
 
 
 def _row(value: Any) -> list[float] | None:

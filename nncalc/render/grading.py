@@ -51,7 +51,9 @@ def key_report(sheet: Sheet, marks: list[Mark]) -> Table:
 def _computed(q: Question) -> str:
     """What nncalc computes for a question; a predicted class by name when it has one."""
     if q.kind == "prediction" and q.labels:
-        return f"{q.labels[q.computed - 1]} (unit {q.computed})"
+        units = q.computed if isinstance(q.computed, list) else [q.computed]
+        shown = [f"{q.labels[u - 1]} (unit {u})" for u in units]
+        return shown[0] if units is not q.computed else "[" + ", ".join(shown) + "]"
     if q.kind == "onehot":
         return onehot.shown(q.computed)
     return show(q.computed, None)

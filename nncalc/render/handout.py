@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from typing import IO
 
 from nncalc.grading.handouts import Asked, Given, Handout, Piece
-from nncalc.grading.marking import Question, Sheet
+from nncalc.grading.marking import Question, Sheet, classes_shown
 from nncalc.render import escape, latexdoc
 from nncalc.render.escape import markdown as md
 from nncalc.render.solution import latex_g, latex_number
@@ -229,6 +229,5 @@ def write_key(f: IO[str], rows: Sequence[tuple[str, Sheet]]) -> None:
 
 def _cell(q: Question) -> str:
     """An answer: a number or JSON list at full precision, a prediction by its class name."""
-    if q.kind == "prediction" and q.labels:
-        return q.labels[q.computed - 1]
-    return json.dumps(q.computed)
+    shown = classes_shown(q)
+    return shown if isinstance(shown, str) else json.dumps(shown, ensure_ascii=False)
