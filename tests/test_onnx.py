@@ -410,7 +410,13 @@ def test_import_graphs_that_are_not_one_network():
     from onnx import helper
 
     W = [("W", [[1.0], [2.0]]), ("b", [0.5])]
-    two_inputs = _graph([helper.make_node("Gemm", ["x", "W", "b"], ["y"])], ["x", "x2"], ["y"], W)
+    unused = _graph([helper.make_node("Gemm", ["x", "W", "b"], ["y"])], ["x", "x2"], ["y"], W)
+    assert onnxread.from_model(unused).notes == ("the graph's input 'x2' is read by no node",)
+    nodes = [
+        helper.make_node("Add", ["x", "x2"], ["s"]),
+        helper.make_node("Gemm", ["s", "W"], ["y"]),
+    ]
+    two_inputs = _graph(nodes, ["x", "x2"], ["y"], W)
     with pytest.raises(NNCalcError, match=r"the graph has 2 inputs \(x, x2\); nncalc reads one"):
         onnxread.from_model(two_inputs)
     nodes = [

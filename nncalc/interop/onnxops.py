@@ -240,10 +240,31 @@ def operators() -> list[str]:
     return sorted(found)
 
 
-def same_number(value: Any, want: float) -> Any:
-    """value is want, or want rounded to float32 (ONNX attributes and float32 models);
-    elementwise for an array."""
-    return (value == want) | (np.abs(value - want) <= 2.0**-24 * abs(want))
+ROUNDED = "rounded"
+"""The key under which ``match`` lists the constants a graph stores in float64 as their
+float32 rounding (PyTorch's dynamo exporter writes a model's Python numbers so)."""
+
+
+def is_constant(value: Any, want: float, bound: dict) -> bool:
+    """Is value (a constant array) want, exactly as its own type rounds it: float64,
+    float32, float16 or bfloat16 (integers: want itself)? A float64 array of want's float32
+    rounding matches too, listed in ``bound[ROUNDED]`` for the reader to judge."""
+    if not (isinstance(value, np.ndarray) and value.size and real(value)):
+        return False
+    if value.dtype.kind in "iu":
+        return float(want).is_integer() and bool(np.all(value == want))
+    if np.all(value == np.asarray(want).astype(value.dtype)):
+        return True
+    single = float(np.float32(want))
+    if value.dtype == np.float64 and single != want and np.all(value == single):
+        bound[ROUNDED] = (*bound.get(ROUNDED, ()), want)
+        return True
+    return False
+
+
+def real(array: np.ndarray) -> bool:
+    """Does the array hold real numbers (floats of any width, bfloat16, integers)?"""
+    return array.dtype.kind in "fiu" or array.dtype.name == "bfloat16"
 
 
 # -- import: match a subgraph against a template -------------------------------------
@@ -258,6 +279,8 @@ class Node:
     inputs: list
     attrs: dict
     name: str
+    unknown: tuple[str, ...] = ()
+    """The node's attributes that nncalc does not read: such a node matches nothing."""
 
     def arg(self, k: int) -> Any:
         """Input k, or None when the node has none there."""
@@ -275,6 +298,8 @@ def match(t: Any, e: Any, bound: dict, is_z: Callable[[Node], bool]) -> bool:
                 bound.update(trial)
                 return True
         return False
+    if t is None:  # an optional input left out
+        return e is None
     if t in (Z, U):
         if not (isinstance(e, Node) and is_z(e)):
             return False
@@ -284,8 +309,8 @@ def match(t: Any, e: Any, bound: dict, is_z: Callable[[Node], bool]) -> bool:
     if isinstance(t, Ints):
         return _numeric_ints(e) and tuple(e.reshape(-1).tolist()) == t.values
     if isinstance(t, float):
-        return isinstance(e, np.ndarray) and e.size > 0 and bool(np.all(same_number(e, t)))
-    if not (isinstance(e, Node) and e.op == t[0]):
+        return is_constant(e, t, bound)
+    if not (isinstance(e, Node) and e.op == t[0]) or e.unknown:
         return False
     args, attrs = _split(t)
     orders = [e.inputs]
@@ -317,7 +342,7 @@ def _numeric_ints(e: Any) -> bool:
 def _bind(p: P, e: Any, bound: dict) -> bool:
     """Bind p to e, a scalar constant (kept as stored) or a float attribute (float32 in
     ONNX); the same value each time p is met."""
-    if isinstance(e, np.ndarray) and e.size == 1 and e.dtype.kind == "f":
+    if isinstance(e, np.ndarray) and e.size == 1 and real(e) and e.dtype.kind not in "iu":
         value = e.reshape(())[()]
     elif isinstance(e, float):
         value = np.float32(e)
@@ -332,8 +357,8 @@ def _bind(p: P, e: Any, bound: dict) -> bool:
 def _attr_is(value: Any, want: Any, bound: dict) -> bool:
     if isinstance(want, P):
         return _bind(want, value, bound)
-    if isinstance(want, float):
-        return isinstance(value, float | int) and bool(same_number(float(value), want))
+    if isinstance(want, float):  # ONNX keeps float attributes in float32
+        return isinstance(value, float | int) and float(value) == float(np.float32(want))
     return value == want
 
 
@@ -379,6 +404,8 @@ class Emitter:
         def walk(t: Any, name: str | None) -> str:
             if isinstance(t, OneOf):
                 t = t.options[0]
+            if t is None:  # an optional input left out
+                return ""
             if isinstance(t, str | P):
                 return bound[t if isinstance(t, str) else t.name]
             if isinstance(t, float):

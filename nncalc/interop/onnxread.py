@@ -19,14 +19,23 @@ from typing import Any
 import numpy as np
 
 from nncalc import activations
-from nncalc.errors import NNCalcError, first_line
-from nncalc.files.reader import max_bytes, read_bytes
+from nncalc.errors import NNCalcError
+from nncalc.files.reader import read_bytes
 from nncalc.interop import metadata
-from nncalc.interop.onnxops import TEMPLATES, B, Node, U, Z, match, onnx_module, operators
+from nncalc.interop.onnxgraph import FLOAT_TYPES, Graph, Opaque, excerpt
+from nncalc.interop.onnxops import (
+    ROUNDED,
+    TEMPLATES,
+    B,
+    Node,
+    U,
+    Z,
+    match,
+    onnx_module,
+    operators,
+)
 from nncalc.network import Array, Layer, Network
 
-FLOAT_TYPES = {1: "float32", 10: "float16", 11: "float64", 16: "bfloat16"}
-"""ONNX element types nncalc reads (as float64)."""
 SUPPORTED = (
     "supported: Gemm, or MatMul + Add, each followed by one of Sigmoid, Tanh, Relu, LeakyRelu, "
     "Softmax and LogSoftmax (last axis), Softplus (β, threshold), Gelu (exact or tanh), Elu, "
@@ -41,21 +50,7 @@ TORCHSCRIPT_SOFTPLUS = (
 )
 PASS_THROUGH = frozenset({"Identity", "Dropout", "Cast", "Flatten", "Reshape"})
 PRODUCTS = frozenset({"Gemm", "MatMul"})
-EPSILON = float(np.float32(1e-5))
-"""BatchNormalization's default epsilon, a float32 attribute."""
 COMPARISONS = frozenset({"Equal", "Greater", "GreaterOrEqual", "Less", "LessOrEqual", "Not"})
-
-
-@dataclass(frozen=True, eq=False)
-class Opaque:
-    """A constant that is not real numbers (text, booleans): never a weight, a bias or a
-    template's number."""
-
-    array: np.ndarray
-
-    def describe(self) -> str:
-        kind = self.array.dtype.kind
-        return "text" if kind in "OSU" else "booleans" if kind == "b" else str(self.array.dtype)
 
 
 @dataclass(frozen=True)
@@ -91,202 +86,13 @@ def from_model(model: Any, source: str = "<onnx>", folder: Path | None = None) -
         raise NNCalcError.at("not a valid ONNX model (a name is not UTF-8 text)", source) from None
 
 
-class _Reader:
-    """Builds a tree of Nodes from the graph, then reads layers off it from the output."""
+class _Reader(Graph):
+    """Reads layers off the graph's trees, from the output back to the input."""
 
     def __init__(self, model: Any, source: str, folder: Path | None) -> None:
-        self.model, self.source, self.folder, self.notes = model, source, folder, []
-        self.opset = next((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), 1)
-        self.values: dict[str, Any] = {}
         self.dtypes: list[np.dtype] = []
         self.affines: dict[int, tuple[Array, Any] | None] = {}
-        self.args: dict[int, tuple[int, tuple | None]] = {}
-        """The element type and shape of each node's first input, where ONNX infers them."""
-        self.classes: list[str] | None = None
-        self._read_graph(model.graph)
-
-    def error(self, message: str, hint: str | None = None) -> NNCalcError:
-        return NNCalcError.at(message, self.source, hint=hint)
-
-    # -- the graph as trees --------------------------------------------------------
-
-    def _read_graph(self, graph: Any) -> None:
-        files: dict[str, bytes] = {}
-        for tensor in graph.initializer:
-            if tensor.data_location == 1:  # EXTERNAL
-                self._external(tensor, files)
-        self._check()
-        for tensor in graph.initializer:
-            self.values[tensor.name] = self._tensor(
-                tensor, f"the initializer '{_excerpt(tensor.name)}'"
-            )
-        inputs = [i for i in graph.input if i.name not in self.values]
-        if len(inputs) != 1:
-            names = _excerpt(", ".join(i.name for i in inputs) or "none")
-            raise self.error(f"the graph has {len(inputs)} inputs ({names}); nncalc reads one")
-        self.input = Node("input", [], {}, inputs[0].name)
-        self.values[inputs[0].name] = self.input
-        self.types = _types(self.model)
-        for node in graph.node:
-            self._read_node(node)
-        self.outputs = graph.output
-
-    def _check(self) -> None:
-        """ONNX's own checker: node inputs defined, attributes of their schema's types,
-        tensors of their declared sizes. Models it refuses are not read."""
-        from onnx import checker
-
-        try:
-            checker.check_model(self.model)
-        except (checker.ValidationError, ValueError) as e:
-            raise self.error(f"not a valid ONNX model ({_excerpt(first_line(e), 120)})") from None
-
-    def _external(self, tensor: Any, files: dict[str, bytes]) -> None:
-        """Read a tensor's external data into it: only from a regular file beside the model
-        (no other folder, no link out of it), each file read once and no more than
-        NNCALC_MAX_BYTES in all."""
-        info = {entry.key: entry.value for entry in tensor.external_data}
-        location = info.get("location", "")
-        where = (
-            f"the initializer '{_excerpt(tensor.name)}' keeps its data in '{_excerpt(location)}'"
-        )
-        if self.folder is None:
-            raise self.error(where, hint="read the model from its file")
-        if not location or "\0" in location:
-            raise self.error(f"{where}, not a file name")
-        path = (self.folder / location).resolve()
-        if Path(location).name != location or path.parent != self.folder.resolve():
-            raise self.error(f"{where}, outside the model's folder", hint="nncalc reads none")
-        offset, length = (self._count(info, key, where) for key in ("offset", "length"))
-        offset = offset or 0
-        if location not in files:
-            budget = max_bytes() - sum(map(len, files.values()))
-            try:
-                files[location] = read_bytes(path, budget, hint="raise NNCALC_MAX_BYTES")
-            except NNCalcError as e:
-                problem = e.problems[0]
-                message = f"{where}, which cannot be read: {problem.message}"
-                raise self.error(message, problem.hint) from None
-        data = files[location]
-        end = len(data) if length is None else offset + length
-        if end > len(data):
-            raise self.error(f"{where}, which ends {end - len(data):,} bytes short")
-        tensor.raw_data = data[offset:end]
-        tensor.data_location = 0
-        del tensor.external_data[:]
-
-    def _count(self, info: dict[str, str], key: str, where: str) -> int | None:
-        """An external data entry's offset or length: a count of bytes, None if absent."""
-        text = info.get(key)
-        if text is None:
-            return None
-        if not (text.isascii() and text.isdigit() and len(text) <= 18):
-            raise self.error(f"{where} at the {key} '{_excerpt(text)}', not a count of bytes")
-        return int(text)
-
-    def _tensor(self, tensor: Any, what: str) -> Array | Opaque:
-        """A tensor's numbers (bfloat16 as ml_dtypes' bfloat16), or Opaque for text and
-        booleans; complex numbers are refused."""
-        from onnx import TensorProto, numpy_helper
-
-        if tensor.data_type in (TensorProto.COMPLEX64, TensorProto.COMPLEX128):
-            raise self.error(f"{what} holds complex numbers", hint="nncalc computes with real ones")
-        try:
-            array = numpy_helper.to_array(tensor)
-        except (ValueError, TypeError, KeyError) as e:  # KeyError: a type ONNX does not know
-            raise self.error(
-                f"{what} cannot be read ({type(e).__name__}: {_excerpt(first_line(e), 120)})"
-            ) from None
-        if tensor.data_type == TensorProto.BFLOAT16:
-            return _bfloat16(array)
-        return array if array.dtype.kind in "fiu" else Opaque(array)
-
-    def _read_node(self, node: Any) -> None:
-        from onnx import helper
-
-        attrs = {a.name: helper.get_attribute_value(a) for a in node.attribute}
-        attrs = {k: v.decode() if isinstance(v, bytes) else v for k, v in attrs.items()}
-        if node.op_type == "Constant":
-            self.values[node.output[0]] = self._constant(
-                attrs, _excerpt(node.name or node.output[0])
-            )
-            return
-        if node.op_type == "ZipMap":
-            labels = attrs.get("classlabels_strings") or attrs.get("classlabels_int64s")
-            self.classes = [_text(v) for v in labels or []]
-        elif node.op_type == "ArrayFeatureExtractor" and self.classes is None:
-            labels = self.values.get(node.input[0])  # scikit-learn's classes_, by index
-            labels = labels.array if isinstance(labels, Opaque) else labels
-            if isinstance(labels, np.ndarray) and labels.ndim == 1:
-                self.classes = [_text(v) for v in labels]
-        inputs = []
-        for name in node.input:
-            if name and name not in self.values:
-                what = f"the node '{_excerpt(node.name)}' reads '{_excerpt(name)}'"
-                raise self.error(f"{what}, which nothing computes")
-            inputs.append(self.values[name] if name else None)
-        arg = self.types.get(node.input[0], (0, None)) if node.input else (0, None)
-        if arg[1] is None and inputs and isinstance(inputs[0], Node) and inputs[0].op == "Gemm":
-            arg = (arg[0], (None, None))  # a Gemm's output has two dimensions
-        attrs = self._defaults(node.op_type, attrs, arg[1])
-        if node.op_type in ("Cast", "CastLike") and isinstance(inputs[0], np.ndarray):
-            to = attrs.get("to") or self._type_of(inputs[1], node.input[1])
-            if to in FLOAT_TYPES:  # a constant, as ONNX rounds it: to nearest, ties to even
-                self.values[node.output[0]] = inputs[0].astype(_dtype(to))
-                return
-        for k, name in enumerate(node.output):
-            op = node.op_type if k == 0 else f"{node.op_type}[{k}]"
-            self.values[name] = Node(op, inputs, attrs, _excerpt(node.name or name))
-            self.args[id(self.values[name])] = arg
-
-    def _type_of(self, value: Any, name: str) -> int:
-        """The ONNX element type of a node's input (0 if unknown)."""
-        if isinstance(value, np.ndarray):
-            return next((k for k in FLOAT_TYPES if _dtype(k) == value.dtype), 0)
-        return self.types.get(name, (0, None))[0]
-
-    def _constant(self, attrs: dict, name: str) -> Array | Opaque:
-        if "value" in attrs:
-            return self._tensor(attrs["value"], f"the Constant node '{name}'")
-        for key in ("value_float", "value_floats", "value_int", "value_ints"):
-            if key in attrs:
-                return np.array(attrs[key])
-        if "value_string" in attrs or "value_strings" in attrs:
-            return Opaque(np.array(attrs.get("value_string", attrs.get("value_strings"))))
-        raise self.error(
-            f"the Constant node '{name}' holds {_excerpt(', '.join(attrs))}; nncalc reads numbers"
-        )
-
-    def _defaults(self, op: str, attrs: dict, shape: tuple | None) -> dict:
-        """Attributes with ONNX's defaults filled in, Softmax's axis as −1 where it is the
-        softmax of each example's units."""
-        defaults = {
-            "LeakyRelu": {"alpha": 0.01},
-            "Gelu": {"approximate": "none"},
-            "Swish": {"alpha": 1.0},
-            "Softmax": {"axis": -1 if self.opset >= 13 else 1},
-            "Elu": {"alpha": 1.0},
-            "LogSoftmax": {"axis": -1 if self.opset >= 13 else 1},
-            "BatchNormalization": {"epsilon": EPSILON},
-        }
-        attrs = {**defaults.get(op, {}), **attrs}
-        if op in ("Softmax", "LogSoftmax") and self._over_units(attrs["axis"], shape):
-            attrs["axis"] = -1
-        return attrs
-
-    def _over_units(self, axis: int, shape: tuple | None) -> bool:
-        """Is Softmax over axis (of a tensor of that shape) the softmax of each example's
-        units, the last axis? From opset 13 it is over that one axis; before, over all the
-        axes from it on, flattened, which is the same when those before the last are 1."""
-        if axis == -1:
-            return True
-        if not shape:
-            return False
-        r = len(shape)
-        axis = axis + r if axis < 0 else axis
-        if not 1 <= axis < r:  # axis 0 would mix the examples
-            return False
-        return axis == r - 1 or (self.opset < 13 and all(d == 1 for d in shape[axis : r - 1]))
+        super().__init__(model, source, folder)
 
     # -- layers, from the output back to the input -------------------------------
 
@@ -317,7 +123,7 @@ class _Reader:
             if isinstance(e, Node) and all(e is not f for f in found):
                 found.append(e)
         if len(found) != 1:
-            names = _excerpt(", ".join(o.name for o in self.outputs))
+            names = excerpt(", ".join(o.name for o in self.outputs))
             raise self.error(
                 f"the graph has {len(found)} different floating-point outputs ({names})",
                 hint="nncalc reads a network with one output",
@@ -331,7 +137,7 @@ class _Reader:
             elif e.op == "Concat" and len(e.inputs) == 2 and _complement(*e.inputs):
                 e = e.arg(1)  # scikit-learn's binary classifier: [1 − p, p]
             elif e.op == "Reshape" and _numeric(e.arg(1)) and not self._to_rows(e):
-                to = _excerpt(str(e.arg(1).tolist()))
+                to = excerpt(str(e.arg(1).tolist()))
                 self.notes.append(
                     f"the graph's output is reshaped to {to} by the node "
                     f"'{e.name}'; nncalc gives each example's units as a row: the same "
@@ -350,7 +156,12 @@ class _Reader:
 
     def _passes(self, e: Any) -> bool:
         """Is e an operator that hands its first input on unchanged, for nncalc?"""
-        return isinstance(e, Node) and e.op in PASS_THROUGH and self._blocks(e) is None
+        return (
+            isinstance(e, Node)
+            and e.op in PASS_THROUGH
+            and not e.unknown
+            and self._blocks(e) is None
+        )
 
     def _blocks(self, e: Node) -> str | None:
         """Why the pass-through operator e changes what nncalc computes, if it does."""
@@ -454,6 +265,7 @@ class _Reader:
             raise self._unsupported(e)
         name, bound = found
         theta, a = self._affine(bound[Z])
+        self._rounded(e, name, bound.pop(ROUNDED, ()))
         values = {k: v for k, v in bound.items() if k not in (Z, U)}
         if name != "swiglu":
             self.notes += [_stored_note(e, k, v) for k, v in values.items() if _narrow(v)]
@@ -467,6 +279,25 @@ class _Reader:
             raise self.error(f"the SwiGLU layer '{e.name}' has two matrices of different inputs")
         beta = values.get(B.name)
         return Layer(theta, gate=gate, beta=None if beta is None else float(beta)), a
+
+    def _rounded(self, e: Node, name: str, constants: tuple[float, ...]) -> None:
+        """Accept, with a note, the constants of g that a float64 graph stores as their float32
+        rounding where PyTorch's dynamo exporter wrote them so (a model's Python numbers);
+        refuse them in any other file: its g is not the exact one."""
+        if not constants:
+            return
+        shown = ", ".join(f"{c!r} as {float(np.float32(c))!r}" for c in dict.fromkeys(constants))
+        if self.producer != "pytorch":
+            raise self.error(
+                f"{_named(e)} computes {name} with {shown}: the float32 rounding of its "
+                "constants in a float64 graph, not the exact ones nncalc computes with"
+            )
+        self.notes.append(
+            f"{_named(e)} is {name} with its constants stored as float32 in a float64 graph "
+            f"({shown}): PyTorch's dynamo exporter rounds a model's Python numbers so; nncalc "
+            "computes with the exact constants, as the PyTorch module does, so the file's "
+            "own outputs differ from nncalc's by that rounding"
+        )
 
     def _template(self, e: Node) -> tuple[str, dict] | None:
         """(the activation, its bindings) of the first template e matches, if any."""
@@ -514,6 +345,8 @@ class _Reader:
     def _inner(self, e: Node) -> Any:
         """The node a bias (Add) or a BatchNormalization applies to, with only constants
         beside it; None for other nodes."""
+        if e.unknown:
+            return None
         if e.op == "Add" and len(e.inputs) == 2:
             return next((n for n in e.inputs if _numeric(self._other(e, n))), None)
         if e.op == "BatchNormalization" and all(map(_numeric, e.inputs[1:5])):
@@ -532,7 +365,9 @@ class _Reader:
     def _product(self, e: Node) -> tuple[Array, Any] | None:
         """(Θ, the node it reads) of a Gemm or a MatMul by a constant matrix."""
         W = e.arg(1)
-        if not isinstance(e.arg(0), Node) or not _numeric(W) or e.attrs.get("transA", 0):
+        if e.unknown or not isinstance(e.arg(0), Node) or not _numeric(W):
+            return None
+        if e.attrs.get("transA", 0):
             return None
         if W.ndim != 2:
             raise self.error(f"{_named(e)} multiplies by a {W.ndim}-D array", SUPPORTED)
@@ -599,7 +434,7 @@ class _Reader:
         for n in self._below(e):
             if n.op not in KNOWN:
                 return self.error(
-                    f"cannot represent the operator {_excerpt(n.op)} (node '{n.name}')", SUPPORTED
+                    f"cannot represent the operator {excerpt(n.op)} (node '{n.name}')", SUPPORTED
                 )
             reason = self._why_not(n)
             if reason is not None:
@@ -630,6 +465,11 @@ class _Reader:
 
     def _why_not(self, n: Node) -> str | None:
         """Why nncalc cannot read the node n, where n alone tells."""
+        if n.unknown:
+            return (
+                f"{_named(n)} has the attribute {excerpt(', '.join(n.unknown))}, which nncalc "
+                "does not read (it never takes one at a default)"
+            )
         if n.op in PASS_THROUGH:
             reason = self._blocks(n)
             return None if reason is None else f"{_named(n)} {reason}"
@@ -643,7 +483,7 @@ class _Reader:
                 return f"{_named(n)} multiplies by weights computed at run time, not constants"
             if n.attrs.get("transA", 0):
                 return f"{_named(n)} transposes its input (transA=1)"
-        if n.op == "Softmax" and n.attrs["axis"] != -1:
+        if n.op in ("Softmax", "LogSoftmax") and n.attrs["axis"] != -1:
             shape = self._arg_shape(n)
             of = f"of shape {_dims(shape)}" if shape else "of a shape ONNX cannot infer"
             return f"{_named(n)} {of} is not over each example's units (the last axis)"
@@ -679,30 +519,6 @@ def narrowest(dtypes: list[np.dtype]) -> str:
     return min(floats, key=lambda d: d.itemsize).name if floats else "float64"
 
 
-def _types(model: Any) -> dict[str, tuple[int, tuple[int | None, ...] | None]]:
-    """The element type and shape of every tensor ONNX can infer them for (None for a
-    shape or a dimension it cannot)."""
-    from onnx import shape_inference
-
-    try:
-        graph = shape_inference.infer_shapes(model).graph
-    except Exception:  # inference is a convenience: a graph it cannot follow is still read
-        graph = model.graph
-    return {
-        v.name: _type(v.type.tensor_type) for v in (*graph.input, *graph.value_info, *graph.output)
-    }
-
-
-def _type(tensor: Any) -> tuple[int, tuple[int | None, ...] | None]:
-    dims = tensor.shape.dim if tensor.HasField("shape") else None
-    shape = (
-        None
-        if dims is None
-        else tuple(d.dim_value if d.HasField("dim_value") else None for d in dims)
-    )
-    return tensor.elem_type, shape
-
-
 def _dims(shape: tuple) -> str:
     """[?, 1, 3]: a shape, with ? for the dimensions ONNX cannot infer."""
     return f"[{', '.join('?' if d is None else str(d) for d in shape)}]"
@@ -710,37 +526,13 @@ def _dims(shape: tuple) -> str:
 
 def _named(e: Node) -> str:
     """The node e as messages name it: its name, operator and attributes."""
-    shown = _excerpt(", ".join(f"{k}={_excerpt(str(v), 24)}" for k, v in e.attrs.items()))
-    return f"the node '{e.name}' ({_excerpt(e.op)}{f' {shown}' if shown else ''})"
-
-
-def _dtype(code: int) -> np.dtype:
-    """The NumPy type of the ONNX floating-point type code."""
-    import ml_dtypes
-
-    return np.dtype(ml_dtypes.bfloat16 if code == 16 else FLOAT_TYPES[code])
-
-
-def _bfloat16(array: np.ndarray) -> np.ndarray:
-    """A bfloat16 tensor's numbers as ml_dtypes' bfloat16 (onnx before 1.17 gives their
-    bits as uint16); widening them to float64 is exact."""
-    import ml_dtypes
-
-    return array.astype(np.uint16).view(ml_dtypes.bfloat16) if array.dtype == np.uint16 else array
-
-
-def _excerpt(text: str, size: int = 60) -> str:
-    """At most size characters of a file's text, for a message."""
-    return text if len(text) <= size else f"{text[: size - 3]}..."
+    shown = excerpt(", ".join(f"{k}={excerpt(str(v), 24)}" for k, v in e.attrs.items()))
+    return f"the node '{e.name}' ({excerpt(e.op)}{f' {shown}' if shown else ''})"
 
 
 def _numeric(value: Any) -> bool:
     """Is value a constant array of numbers (not text, not a tensor computed at run time)?"""
     return isinstance(value, np.ndarray)
-
-
-def _text(label: Any) -> str:
-    return label.decode() if isinstance(label, bytes) else str(label)
 
 
 def _complement(first: Any, second: Any) -> bool:
