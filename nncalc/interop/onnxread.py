@@ -21,7 +21,7 @@ import numpy as np
 from nncalc import activations
 from nncalc.errors import NNCalcError
 from nncalc.files.reader import read_bytes
-from nncalc.interop import metadata
+from nncalc.interop import affine, metadata
 from nncalc.interop.onnxgraph import FLOAT_TYPES, Graph, Opaque, excerpt
 from nncalc.interop.onnxops import (
     ROUNDED,
@@ -417,9 +417,7 @@ class _Reader(Graph):
         if not np.all(var + epsilon > 0):
             k = int(np.argmin(var + epsilon > 0)) + 1
             raise self.error(f"{_named(e)} has σ² + ε ≤ 0 (or NaN) for unit {k}: no √ to divide by")
-        s = gamma / np.sqrt(var + epsilon)
-        folded = theta * s[:, None]
-        folded[:, 0] = (theta[:, 0] - mean) * s + beta
+        folded = affine.after_batchnorm(theta, gamma, beta, mean, var, epsilon)
         self.notes.append(
             f"the BatchNormalization '{e.name}' is folded into the Θ before it: each unit's "
             f"row times γ/√(σ² + ε), its bias (b − μ)·γ/√(σ² + ε) + β, in float64 with "
