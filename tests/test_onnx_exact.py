@@ -87,8 +87,10 @@ def layer_model(spelling, replaced=None, producer=""):
         [helper.make_tensor_value_info("y", TensorProto.DOUBLE, ["N", 3])],
         inits,
     )
-    opset = 24 if "Swish" in str(spelling) else 20
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
+    text = str(spelling)
+    opset = 24 if "Swish" in text else 9 if "'min'" in text or "'max'" in text else 20
+    opsets = [helper.make_opsetid("", opset), helper.make_opsetid("com.microsoft", 1)]
+    model = helper.make_model(graph, opset_imports=opsets)
     model.producer_name = producer
     return model
 

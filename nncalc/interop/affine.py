@@ -43,6 +43,11 @@ def after_batchnorm(
     return folded
 
 
+def divided(theta: Array, d: Array | float) -> Array:
+    """Θ reading a' = a / d: W's columns divided by d, rounded once each."""
+    return np.column_stack([theta[:, 0], theta[:, 1:] / np.reshape(d, (1, -1))])
+
+
 def before(theta: Array, s: Array | float = 1.0, t: Array | float = 0.0) -> Array:
     """Θ reading a' = s ⊙ a + t: W·diag(s), b + W·t."""
     W, b = theta[:, 1:], theta[:, 0]

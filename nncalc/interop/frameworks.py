@@ -205,7 +205,17 @@ def to_torch(network: Network) -> Any:
 
 def from_sklearn(model: Any, name: str | None = None) -> Network:
     """A Network from a fitted MLPClassifier or MLPRegressor (classes named when it has them),
-    named after the estimator unless ``name`` is given."""
+    named after the estimator unless ``name`` is given; or from a Pipeline of scalers
+    (StandardScaler, MinMaxScaler, MaxAbsScaler, RobustScaler) then one of those, each
+    scaler an affine map of the inputs folded into Θ^(1) in float64."""
+    steps = getattr(model, "steps", None)
+    if steps is not None:
+        net = from_sklearn(steps[-1][1], name)
+        theta = net.layers[0].theta
+        for step_name, scaler in reversed(steps[:-1]):
+            theta = _scaled(theta, step_name, scaler)
+        first = Layer(theta, net.layers[0].activation)
+        return Network((first, *net.layers[1:]), net.name, net.classes)
     for attribute in ("coefs_", "intercepts_", "out_activation_"):
         if not hasattr(model, attribute):
             raise NNCalcError.at(f"{type(model).__name__} has no {attribute}", hint="fit it first")
@@ -225,6 +235,26 @@ def from_sklearn(model: Any, name: str | None = None) -> Network:
     if classes is not None and len(classes) == layers[-1].units:
         names = tuple(str(c) for c in classes)
     return Network(layers, name or _estimator_name(model), names)
+
+
+def _scaled(theta: np.ndarray, name: str, scaler: Any) -> np.ndarray:
+    """Θ reading the inputs through a fitted scikit-learn scaler, folded."""
+    from nncalc.interop import affine
+
+    kind = type(scaler).__name__
+    get = lambda attribute: getattr(scaler, attribute, None)  # noqa: E731
+    if kind == "MinMaxScaler" and not get("clip"):
+        return affine.before(theta, get("scale_"), get("min_"))  # x·scale + min
+    if kind in ("StandardScaler", "RobustScaler", "MaxAbsScaler"):  # (x − center)/scale
+        center = get("mean_" if kind == "StandardScaler" else "center_")
+        scale = get("scale_")
+        theta = theta if scale is None else affine.divided(theta, scale)
+        return theta if center is None else affine.before(theta, t=-np.asarray(center))
+    raise NNCalcError.at(
+        f"the pipeline step '{name}' is a {kind}",
+        hint="nncalc folds StandardScaler, MinMaxScaler (without clip), MaxAbsScaler and "
+        "RobustScaler into the first layer",
+    )
 
 
 def _estimator_name(model: Any) -> str:

@@ -65,6 +65,10 @@ ATTRIBUTES: dict[str, frozenset[str]] = {
         ),
         "com.microsoft:FusedMatMul": "alpha transA transB transBatchA transBatchB",
         "com.microsoft:QuickGelu": "alpha",
+        "com.microsoft:Gelu": "",
+        "com.microsoft:BiasGelu": "",
+        "com.microsoft:FastGelu": "",
+        "Scaler": "offset scale",
     }.items()
 }
 """The attributes nncalc reads, by operator; each operator it computes with and does not
@@ -329,10 +333,58 @@ class Graph:
         if folded is not None and outputs:
             self.values[outputs[0]] = folded
             return
+        if op in REDUCTIONS:
+            inputs = _last_axis(inputs, attrs, arg[1])
         for k, out in enumerate(outputs):
             shown = op if k == 0 else f"{op}[{k}]"
-            self.values[out] = Node(shown, inputs, attrs, name, unknown(op, attrs))
-            self.args[id(self.values[out])] = arg
+            made = Node(shown, inputs, attrs, name, unknown(op, attrs))
+            if k == 0 and op in FUSED:
+                made = self._unfused(made, arg)
+            self.values[out] = made
+            self.args[id(made)] = arg
+
+    def _unfused(self, e: Node, arg: tuple) -> Node:
+        """onnxruntime's fused operators as the ONNX ones they fuse: FusedGemm as Gemm
+        then its activation, FusedMatMul (of rows, B transposed or not) as Gemm, BiasGelu
+        and FastGelu with a bias as Add then Gelu. Those of other settings stay as they
+        are, and are refused by name."""
+        a = e.attrs
+        if e.unknown:
+            return e
+        if e.op == "com.microsoft:FusedGemm":
+            act = a.get("activation", "")
+            params = {
+                "Relu": {},
+                "Tanh": {},
+                "Sigmoid": {},
+                "LeakyRelu": {"alpha": a.get("activation_alpha", 0.01)},
+                "Elu": {"alpha": a.get("activation_alpha", 1.0)},
+                "HardSigmoid": {
+                    "alpha": a.get("activation_alpha", 0.2),
+                    "beta": a.get("activation_beta", 0.5),
+                },
+            }.get(act)
+            extra = {k for k in a if k.startswith("activation_")} - {
+                f"activation_{k}" for k in params or {}
+            }
+            if params is None or extra:
+                return e
+            gemm = {k: a[k] for k in ("alpha", "beta", "transA", "transB") if k in a}
+            inner = Node("Gemm", e.inputs, gemm, e.name)
+            self.args[id(inner)] = arg
+            return Node(act, [inner], params, e.name)
+        if e.op == "com.microsoft:FusedMatMul":
+            rows = arg[1] is not None and len(arg[1]) == 2
+            if not rows or any(a.get(k, 0) for k in ("transA", "transBatchA", "transBatchB")):
+                return e
+            gemm = {"alpha": a.get("alpha", 1.0), "transB": a.get("transB", 0)}
+            return Node("Gemm", e.inputs, gemm, e.name)
+        if len(e.inputs) == 2:  # BiasGelu, FastGelu: the activation of z + bias
+            inner = Node("Add", e.inputs, {}, e.name)
+            self.args[id(inner)] = arg
+            op = "Gelu" if e.op.endswith("BiasGelu") else "com.microsoft:FastGelu"
+            return Node(op, [inner], {"approximate": "none"} if op == "Gelu" else {}, e.name)
+        return e
 
     def _constant(self, attrs: dict, name: str) -> Array | Opaque:
         if "value" in attrs:
@@ -421,6 +473,7 @@ class Graph:
             "LogSoftmax": {"axis": -1 if self.opset >= 13 else 1},
             "BatchNormalization": {"epsilon": EPSILON},
             "HardSigmoid": {"alpha": 0.2, "beta": 0.5},
+            **{op: {"keepdims": 1} for op in REDUCTIONS},
             "com.microsoft:QuickGelu": {"alpha": 1.702},
         }
         attrs = {**defaults.get(op, {}), **attrs}
@@ -443,6 +496,11 @@ class Graph:
         return axis == r - 1 or (self.opset < 13 and all(d == 1 for d in shape[axis : r - 1]))
 
 
+REDUCTIONS = frozenset({"ReduceSum", "ReduceMax", "ReduceLogSumExp"})
+FUSED = frozenset(
+    {"com.microsoft:FusedGemm", "com.microsoft:FusedMatMul", "com.microsoft:BiasGelu"}
+    | {"com.microsoft:FastGelu"}
+)
 EPSILON = float(np.float32(1e-5))
 """BatchNormalization's default epsilon, a float32 attribute."""
 
@@ -450,6 +508,23 @@ EPSILON = float(np.float32(1e-5))
 def real(array: np.ndarray) -> bool:
     """Does the array hold real numbers (floats of any width, bfloat16, integers)?"""
     return array.dtype.kind in "fiu" or array.dtype.name == "bfloat16"
+
+
+def _last_axis(inputs: list, attrs: dict, shape: tuple | None) -> list:
+    """A reduction's inputs with its axes as an input (an attribute before opset 13 or
+    18), written [−1] where they are the last axis alone of a tensor of known rank."""
+    axes = inputs[1] if len(inputs) > 1 else attrs.pop("axes", None)
+    if axes is None or not isinstance(axes, np.ndarray | list):
+        return inputs
+    axes = np.asarray(axes)
+    if (
+        axes.dtype.kind == "i"
+        and axes.size == 1
+        and shape
+        and int(axes.flat[0]) in (-1, len(shape) - 1)
+    ):
+        axes = np.array([-1], np.int64)
+    return [inputs[0], axes]
 
 
 def _renamed(names: dict[str, str], name: str) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import os
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,7 @@ from nncalc.files.reader import read_bytes
 from nncalc.interop import affine, metadata
 from nncalc.interop.onnxgraph import FLOAT_TYPES, Graph, Opaque, excerpt
 from nncalc.interop.onnxops import (
+    ATTRIBUTE,
     ROUNDED,
     TEMPLATES,
     B,
@@ -50,6 +51,8 @@ TORCHSCRIPT_SOFTPLUS = (
 )
 PASS_THROUGH = frozenset({"Identity", "Dropout", "Cast", "Flatten", "Reshape"})
 PRODUCTS = frozenset({"Gemm", "MatMul"})
+AFFINE = frozenset({"Add", "Sub", "Mul", "Div"})
+"""Operators that are affine maps of each unit where their other input is a constant."""
 COMPARISONS = frozenset({"Equal", "Greater", "GreaterOrEqual", "Less", "LessOrEqual", "Not"})
 
 
@@ -92,6 +95,7 @@ class _Reader(Graph):
     def __init__(self, model: Any, source: str, folder: Path | None) -> None:
         self.dtypes: list[np.dtype] = []
         self.affines: dict[int, tuple[Array, Any] | None] = {}
+        self.affine_notes: dict[int, list[str]] = {}
         super().__init__(model, source, folder)
 
     # -- layers, from the output back to the input -------------------------------
@@ -102,8 +106,15 @@ class _Reader(Graph):
         e = self._through(e)
         while e is not self.input:
             layer, e = self._layer(e)
-            layers.append(layer)
             e = self._through(e)
+            while e is not self.input and self._template(e) is None:
+                front = self._front(e)  # an affine map of what the layer reads
+                if front is None:
+                    break
+                e, fold = front
+                layer = Layer(fold(layer.theta), layer.activation, *_gate(layer, fold))
+                e = self._through(e)
+            layers.append(layer)
         if not layers:
             raise self.error("the graph's output is its input: no layer to read")
         layers.reverse()
@@ -136,10 +147,12 @@ class _Reader(Graph):
                 e = e.arg(0)
             elif e.op == "Concat" and len(e.inputs) == 2 and _complement(*e.inputs):
                 e = e.arg(1)  # scikit-learn's binary classifier: [1 − p, p]
-            elif e.op == "Reshape" and _numeric(e.arg(1)) and not self._to_rows(e):
-                to = excerpt(str(e.arg(1).tolist()))
+            elif (e.op == "Reshape" and _numeric(e.arg(1)) and not self._to_rows(e)) or (
+                e.op in ("Squeeze", "Unsqueeze") and not e.unknown
+            ):
+                to = f"to {excerpt(str(e.arg(1).tolist()))}" if e.op == "Reshape" else ""
                 self.notes.append(
-                    f"the graph's output is reshaped to {to} by the node "
+                    f"the graph's output is reshaped {to or f'({e.op})'} by the node "
                     f"'{e.name}'; nncalc gives each example's units as a row: the same "
                     "numbers, in the same order"
                 )
@@ -177,9 +190,10 @@ class _Reader(Graph):
                 return "reshapes to a shape computed at run time, in a way nncalc cannot read"
             return "does not reshape each example to a row of units"
         if e.op == "Flatten":
-            if self._through(source) is not self.input:
-                return "flattens a tensor that is not the graph's input"
             shape, axis = self._arg_shape(e), e.attrs.get("axis", 1)
+            rows = shape is not None and len(shape) == 2 and axis in (1, -1)
+            if self._through(source) is not self.input and not rows:
+                return "flattens a tensor that is not the graph's input, nor rows of units"
             if axis != 1 and not (shape and axis + len(shape) == 1):
                 return "flattens from an axis other than 1, mixing examples or splitting them"
         if e.op == "Dropout" and self._training(e):
@@ -265,7 +279,10 @@ class _Reader(Graph):
             raise self._unsupported(e)
         name, bound = found
         theta, a = self._affine(bound[Z])
+        for z in (bound[Z], bound.get(U)):
+            self.notes += self.affine_notes.get(id(z), [])
         self._rounded(e, name, bound.pop(ROUNDED, ()))
+        self._single(e, name, bound.pop(ATTRIBUTE, ()))
         values = {k: v for k, v in bound.items() if k not in (Z, U)}
         if name != "swiglu":
             self.notes += [_stored_note(e, k, v) for k, v in values.items() if _narrow(v)]
@@ -299,6 +316,19 @@ class _Reader(Graph):
             "own outputs differ from nncalc's by that rounding"
         )
 
+    def _single(self, e: Node, name: str, constants: tuple[float, ...]) -> None:
+        """Note the constants of g that ONNX keeps as float32 attributes (HardSigmoid's
+        1/6), which float32 does not hold exactly: nncalc computes with the exact ones."""
+        if constants:
+            shown = ", ".join(
+                f"{c!r} as {float(np.float32(c))!r}" for c in dict.fromkeys(constants)
+            )
+            self.notes.append(
+                f"{_named(e)} is {name} with constants kept as float32 attributes, as ONNX "
+                f"keeps them ({shown}); nncalc computes with the exact constants, as the "
+                "framework's module does"
+            )
+
     def _template(self, e: Node) -> tuple[str, dict] | None:
         """(the activation, its bindings) of the first template e matches, if any."""
         for name, template in TEMPLATES.items():
@@ -311,8 +341,11 @@ class _Reader(Graph):
         """(Θ = [b | W], the node it reads) when e is Gemm or MatMul, then any biases (Add of
         a constant) and BatchNormalizations, with pass-through operators between them."""
         if id(e) not in self.affines:
+            before = len(self.notes)
             with np.errstate(over="ignore", invalid="ignore"):  # Layer refuses Θ not finite
                 self.affines[id(e)] = self._read_affine(e)
+            self.affine_notes[id(e)] = self.notes[before:]  # said if a layer reads e as z
+            del self.notes[before:]
         return self.affines[id(e)]
 
     def _read_affine(self, e: Node) -> tuple[Array, Any] | None:
@@ -332,11 +365,10 @@ class _Reader(Graph):
             return None
         theta, a = found
         for step in reversed(steps):
-            if step.op == "Add":
-                theta = theta.copy()
-                theta[:, 0] += self._bias(self._constant_of(step), theta.shape[0], step)
-            elif step.op == "BatchNormalization":
+            if step.op == "BatchNormalization":
                 theta = self._normalized(theta, step)
+            elif step.op in AFFINE:
+                theta = self._after(theta, step)
         if not np.isfinite(theta).all():
             top = steps[0] if steps else e
             raise self.error(f"{_named(top)} gives a Θ of numbers not finite (NaN or infinity)")
@@ -347,8 +379,10 @@ class _Reader(Graph):
         beside it; None for other nodes."""
         if e.unknown:
             return None
-        if e.op == "Add" and len(e.inputs) == 2:
+        if e.op in ("Add", "Mul", "Sub") and len(e.inputs) == 2:
             return next((n for n in e.inputs if _numeric(self._other(e, n))), None)
+        if e.op == "Div" and len(e.inputs) == 2 and _numeric(e.arg(1)):
+            return e.arg(0)
         if e.op == "BatchNormalization" and all(map(_numeric, e.inputs[1:5])):
             return e.arg(0)
         return None
@@ -359,49 +393,66 @@ class _Reader(Graph):
         return e.inputs[1] if e.inputs[0] is n else e.inputs[0]
 
     def _constant_of(self, e: Node) -> Array:
-        """The constant input of the bias e (an Add of a node and a constant)."""
+        """The constant input of the binary node e (a node and a constant)."""
         return next(c for c in e.inputs if _numeric(c))
 
-    def _product(self, e: Node) -> tuple[Array, Any] | None:
-        """(Θ, the node it reads) of a Gemm or a MatMul by a constant matrix."""
-        W = e.arg(1)
-        if e.unknown or not isinstance(e.arg(0), Node) or not _numeric(W):
-            return None
-        if e.attrs.get("transA", 0):
-            return None
-        if W.ndim != 2:
-            raise self.error(f"{_named(e)} multiplies by a {W.ndim}-D array", SUPPORTED)
-        c = e.arg(2)
-        if c is not None and not _numeric(c):
-            return None
-        self.dtypes.append(W.dtype)
-        W = np.asarray(W, np.float64)
-        W = W if e.attrs.get("transB", 0) else W.T
-        W = W * e.attrs.get("alpha", 1.0) if e.attrs.get("alpha", 1.0) != 1 else W
-        b = np.zeros(W.shape[0])
-        if c is not None:
-            b = e.attrs.get("beta", 1.0) * self._bias(c, W.shape[0], e)
-        return np.column_stack([b, W]), e.arg(0)
+    def _after(self, theta: Array, e: Node) -> Array:
+        """Θ followed by e, a bias or a scalar or per-unit ×, ÷ or − of its z."""
+        c = self._per_unit(self._constant_of(e), theta.shape[0], e)
+        if e.op == "Add":
+            return affine.after(theta, t=c)
+        if e.op == "Sub":
+            first = _numeric(e.arg(0))
+            return affine.after(theta, -1.0, c) if first else affine.after(theta, t=-c)
+        self.notes.append(
+            f"{_named(e)} {'multiplies' if e.op == 'Mul' else 'divides'} a layer's z by a "
+            "constant; nncalc folds it into that layer's Θ in float64, which rounds as the "
+            "model's own product does not exactly"
+        )
+        return theta * c[:, None] if e.op == "Mul" else theta / c[:, None]
 
-    def _bias(self, c: Array, units: int, e: Node) -> Array:
-        """c as one number per unit: of shape (K,) or (1, K) for K units, or one number for
-        all, (), (1,) or (1, 1). Any other shape adds across the examples."""
-        c = np.asarray(c, np.float64)
-        if (
-            c.ndim > 2
-            or (c.ndim == 2 and c.shape[0] != 1)
-            or c.shape[-1:] not in ((), (1,), (units,))
-        ):
-            raise self.error(
-                f"{_named(e)} adds an array of shape {c.shape} to {units} units",
-                hint=f"a bias has one number per unit, of shape ({units},) or (1, {units})",
-            )
-        return np.broadcast_to(c.reshape(-1), (units,))
+    def _front(self, e: Node) -> tuple[Any, Callable[[Array], Array]] | None:
+        """(what e reads, the map of a Θ reading e to one reading that) where e maps each
+        input of a layer by constants: a scaler in front of the first layer, a shift, a
+        scale or a BatchNormalization after an activation; None for any other node."""
+        if e.unknown or e.op not in (*AFFINE, "Neg", "Scaler", "BatchNormalization"):
+            return None
+        inner = e.arg(0) if e.op in ("Neg", "Scaler") else self._inner(e)
+        if not isinstance(inner, Node):
+            return None
 
-    def _normalized(self, theta: Array, e: Node) -> Array:
-        """Θ followed by the BatchNormalization e (inference), folded: unit k's row times
-        s_k = γ_k/√(σ²_k + ε), its bias (b_k − μ_k)·s_k + β_k; in float64, ε as stored."""
-        units = theta.shape[0]
+        def fold(theta: Array) -> Array:
+            n = theta.shape[1] - 1
+            if e.op == "Neg":
+                return affine.before(theta, -1.0)
+            if e.op == "BatchNormalization":
+                return affine.before(theta, *self._normalizer(e, n))
+            if e.op == "Scaler":  # (x − offset)·scale
+                offset, scale = (
+                    self._per_unit(np.float32(e.attrs.get(k, d)), n, e)
+                    for k, d in (("offset", 0.0), ("scale", 1.0))
+                )
+                return affine.before(affine.before(theta, scale), t=-offset)
+            c = self._per_unit(self._constant_of(e), n, e)
+            if e.op == "Sub" and _numeric(e.arg(0)):
+                return affine.before(theta, -1.0, c)
+            return {
+                "Add": lambda: affine.before(theta, t=c),
+                "Sub": lambda: affine.before(theta, t=-c),
+                "Mul": lambda: affine.before(theta, c),
+                "Div": lambda: affine.divided(theta, c),
+            }[e.op]()
+
+        self.notes.append(
+            f"{_named(e)} maps each input of the layer after it by constants (a scaler, a "
+            "shift or scale, a BatchNormalization: an affine map); nncalc folds it into "
+            "that layer's Θ in float64 (W·diag(s), b + W·t), which rounds as the model's "
+            "own computation does not exactly"
+        )
+        return inner, fold
+
+    def _normalizer(self, e: Node, units: int) -> tuple[Array, Array]:
+        """(s, t) of the BatchNormalization e (inference) of rows of units: s ⊙ v + t."""
         if e.attrs.get("training_mode", 0) or (self.opset < 7 and not e.attrs.get("is_test", 0)):
             raise self.error(f"{_named(e)} normalizes with each batch's own statistics (training)")
         shape = self._arg_shape(e)
@@ -417,13 +468,65 @@ class _Reader(Graph):
         if not np.all(var + epsilon > 0):
             k = int(np.argmin(var + epsilon > 0)) + 1
             raise self.error(f"{_named(e)} has σ² + ε ≤ 0 (or NaN) for unit {k}: no √ to divide by")
-        folded = affine.after_batchnorm(theta, gamma, beta, mean, var, epsilon)
+        return affine.batchnorm(gamma, beta, mean, var, epsilon)
+
+    def _product(self, e: Node) -> tuple[Array, Any] | None:
+        """(Θ, the node it reads) of a Gemm or a MatMul by a constant matrix."""
+        W = e.arg(1)
+        if e.unknown or not isinstance(e.arg(0), Node) or not _numeric(W):
+            return None
+        if e.attrs.get("transA", 0):
+            return None
+        if W.ndim == 1 and e.op == "MatMul":  # one unit, as a vector of one per example
+            W = W[:, None]
+            self.notes.append(
+                f"{_named(e)} multiplies by a vector, giving one number per example: nncalc "
+                "gives it as a row of one unit"
+            )
+        if W.ndim != 2:
+            raise self.error(f"{_named(e)} multiplies by a {W.ndim}-D array", SUPPORTED)
+        c = e.arg(2)
+        if c is not None and not _numeric(c):
+            return None
+        self.dtypes.append(W.dtype)
+        W = np.asarray(W, np.float64)
+        W = W if e.attrs.get("transB", 0) else W.T
+        W = W * e.attrs.get("alpha", 1.0) if e.attrs.get("alpha", 1.0) != 1 else W
+        b = np.zeros(W.shape[0])
+        if c is not None:
+            b = e.attrs.get("beta", 1.0) * self._per_unit(c, W.shape[0], e)
+        return np.column_stack([b, W]), e.arg(0)
+
+    def _per_unit(self, c: Any, units: int, e: Node) -> Array:
+        """c as one number per unit: of shape (K,) or (1, K) for K units, or one number for
+        all, (), (1,) or (1, 1). Any other shape reaches across the examples."""
+        c = np.asarray(c, np.float64)
+        if (
+            c.ndim > 2
+            or (c.ndim == 2 and c.shape[0] != 1)
+            or c.shape[-1:] not in ((), (1,), (units,))
+        ):
+            verb = {"Mul": "multiplies", "Div": "divides", "Sub": "subtracts"}.get(e.op, "adds")
+            raise self.error(
+                f"{_named(e)} {verb} an array of shape {c.shape} to {units} units",
+                hint=f"a bias has one number per unit, of shape ({units},) or (1, {units})",
+            )
+        if e.op in ("Mul", "Div", "Sub", "Add", "Scaler"):
+            self.dtypes.append(np.asarray(c).dtype)
+        return np.broadcast_to(c.reshape(-1), (units,)).copy()
+
+    def _normalized(self, theta: Array, e: Node) -> Array:
+        """Θ followed by the BatchNormalization e (inference), folded: unit k's row times
+        s_k = γ_k/√(σ²_k + ε), its bias (b_k − μ_k)·s_k + β_k; in float64, ε as stored."""
+        self._normalizer(e, theta.shape[0])  # checked
+        gamma, beta, mean, var = (np.asarray(e.arg(k), np.float64) for k in range(1, 5))
+        epsilon = float(e.attrs["epsilon"])
         self.notes.append(
             f"the BatchNormalization '{e.name}' is folded into the Θ before it: each unit's "
             f"row times γ/√(σ² + ε), its bias (b − μ)·γ/√(σ² + ε) + β, in float64 with "
             f"ε = {epsilon!r}, the float32 {np.float32(epsilon)} as the file stores it"
         )
-        return folded
+        return affine.after_batchnorm(theta, gamma, beta, mean, var, epsilon)
 
     def _unsupported(self, e: Node) -> NNCalcError:
         """The real reason no template matches the layer output e: the first node below it,
@@ -485,8 +588,21 @@ class _Reader(Graph):
             shape = self._arg_shape(n)
             of = f"of shape {_dims(shape)}" if shape else "of a shape ONNX cannot infer"
             return f"{_named(n)} {of} is not over each example's units (the last axis)"
+        if n.op == "PRelu" and _numeric(n.arg(1)) and np.unique(n.arg(1)).size > 1:
+            return (
+                f"{_named(n)} has a slope per unit ({n.arg(1).size}); nncalc's activations "
+                "take one set of parameters per layer"
+            )
+        if n.op == "com.microsoft:QuickGelu" and n.attrs.get("alpha") != 1.0:
+            return (
+                f"{_named(n)} is z·σ(αz) with α = {n.attrs.get('alpha')!r}: SiLU only when "
+                "α = 1, and no other activation nncalc has"
+            )
         if n.op == "BatchNormalization" and self._affine(n) is None:
-            return f"{_named(n)} does not follow a Gemm or MatMul + Add, into which it folds"
+            return (
+                f"{_named(n)} does not follow a Gemm or MatMul + Add, nor precede one, into "
+                "which it folds"
+            )
         return None
 
     def _metadata(self) -> metadata.Read:
@@ -507,8 +623,13 @@ class _Reader(Graph):
         return tuple(classes) if classes and len(classes) == units else None
 
 
-KNOWN = frozenset({*operators(), *PRODUCTS, *PASS_THROUGH, "BatchNormalization"})
+KNOWN = frozenset({*operators(), *PRODUCTS, *PASS_THROUGH, "BatchNormalization", "Scaler", "Neg"})
 """Every operator nncalc reads in a layer."""
+
+
+def _gate(layer: Layer, fold: Callable[[Array], Array]) -> tuple:
+    """(gate, β) of a layer, its gate folded too."""
+    return (None, None) if layer.gate is None else (fold(layer.gate), layer.beta)
 
 
 def narrowest(dtypes: list[np.dtype]) -> str:
