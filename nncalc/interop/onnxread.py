@@ -666,17 +666,27 @@ def _complement(first: Any, second: Any) -> bool:
 
 
 def _narrow(value: Any) -> bool:
-    """Is a parameter stored narrower than float64, and not the float64 number its
-    shortest decimal names (float32's 0.01 is 0.009999999776482582)?"""
-    shortest = str(value)
-    return value.dtype.itemsize < 8 and float(shortest) != float(value)
+    """Is a parameter stored narrower than float64, or as a float64 that is a float32's
+    value (PyTorch's dynamo exporter rounds a model's Python numbers so), and not the
+    float64 number its shortest decimal names (float32's 0.01 is 0.009999999776482582)?"""
+    return float(_shortest(value)) != float(value)
+
+
+def _shortest(value: Any) -> str:
+    """The shortest decimal of value in the narrowest type that holds it exactly."""
+    single = np.float32(value)
+    return (
+        str(single) if value.dtype.itemsize == 8 and float(single) == float(value) else str(value)
+    )
 
 
 def _stored_note(e: Node, name: str, value: Any) -> str:
     """What nncalc says about a parameter the file stores as float32 (or narrower)."""
-    v, written = float(value), float(str(value))
+    v, shortest = float(value), _shortest(value)
+    written = float(shortest)
+    kind = value.dtype if value.dtype.itemsize < 8 else "float64, a float32's value"
     return (
-        f"the node '{e.name}' ({e.op}) stores {name} as {value.dtype} {v!r}, which nncalc "
-        f"uses; the float64 {value!s} of a framework differs by {abs(v - written):.2g} "
+        f"the node '{e.name}' ({e.op}) stores {name} as {kind} {v!r}, which nncalc "
+        f"uses; the float64 {shortest} of a framework differs by {abs(v - written):.2g} "
         f"({abs(v - written) / abs(written):.1e} relative)"
     )
