@@ -17,7 +17,8 @@ import typer
 
 from nncalc import __version__, commands
 from nncalc.errors import NNCalcError
-from nncalc.process import EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_SOFTWARE
+from nncalc.files.outputs import inputs_guarded
+from nncalc.process import EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_SOFTWARE, say
 
 app = typer.Typer(
     name="nncalc",
@@ -43,6 +44,11 @@ class Dtype(StrEnum):
     float32 = "float32"
 
 
+class Style(StrEnum):
+    screen = "screen"
+    print = "print"
+
+
 class InputFormat(StrEnum):
     csv = "csv"
     npy = "npy"
@@ -50,12 +56,39 @@ class InputFormat(StrEnum):
 
 
 JsonOption = Annotated[bool, typer.Option("--json", help="One JSON document on stdout.")]
+
+
+try:  # Typer 0.28 vendors click, and its public API has no parameter type to subclass
+    from typer._click.types import StringParamType
+except ImportError:  # pragma: no cover - a Typer without it: help shows Typer's <str>
+    StringParamType = None
+
+
+if StringParamType is not None:
+
+    class _Placeholder(StringParamType):
+        """Text, shown in the Arguments panel by its placeholder (FILE, N…), as options are,
+        not by Typer's `<str>`."""
+
+        def __init__(self, placeholder: str) -> None:
+            self.placeholder = placeholder
+
+        def get_metavar(self, param, ctx=None) -> str:
+            return self.placeholder
+
+
+def _argument(metavar: str, placeholder: str, help: str):
+    """A text argument: its name in the usage line (metavar) and its placeholder in help."""
+    shown = None if StringParamType is None else _Placeholder(placeholder)
+    return typer.Argument(help=help, show_default=False, metavar=metavar, click_type=shown)
+
+
 NetworkArgument = Annotated[
     str,
-    typer.Argument(
-        help="The network file (YAML), an ONNX model, or - for YAML on standard input.",
-        show_default=False,
-        metavar="NETWORK",
+    _argument(
+        "NETWORK",
+        "FILE",
+        "The network file (YAML), an ONNX model, or - for YAML on standard input.",
     ),
 ]
 TrustPathsOption = Annotated[
@@ -116,7 +149,7 @@ def _load(path: str, trust_paths: bool = False):  # -> Network
 
 def _notes(notes) -> None:
     for note in notes:
-        print(f"nncalc: note: {note}", file=sys.stderr)
+        say(f"note: {note}")
 
 
 def _version(value: bool) -> None:
@@ -276,7 +309,7 @@ def forward(
     trace = net.forward(X)
     if output:
         outputs.write_matrix(output, trace.output, net.output_labels)
-        print(f"nncalc: wrote h_Θ(x) of {_count(len(trace))} to {output}", file=sys.stderr)
+        say(f"wrote h_Θ(x) of {_count(len(trace))} to {output}")
     checked = _expect(trace, expect, tolerance, layer, unit) if expect else None
     if json_output:
         from nncalc.render.json import dumps, forward_document
@@ -292,7 +325,9 @@ def forward(
 
         write = getattr(solution, report)
         if report == "markdown":
-            print(f"## {net.name or network}\n")
+            from nncalc.render.escape import markdown
+
+            print(f"## {markdown(net.name or network)}\n")
         print("\n\n".join(write(trace, k, names[k], precision) for k in range(len(trace))))
     else:
         from nncalc.render.forward import MAX_UNITS, View
@@ -336,12 +371,13 @@ def _expect_document(checked, layer: int | None, unit: int | None) -> dict:
 
 def _print_expect(checked, names, what: str) -> None:
     """One ✓ or ✗ line per example: the value, and the answer it was checked against."""
+    from nncalc.render.escape import terminal
     from nncalc.render.numbers import fmt
 
     for c, name in zip(checked, names, strict=True):
         shown = ", ".join(fmt(v, 6) for v in c.actual)
         given = ", ".join(f"{e:g} ± {t:g}" for e, t in zip(c.expected, c.tolerance, strict=True))
-        label = f"{name}: " if name else ""
+        label = f"{terminal(name)}: " if name else ""
         verdict = f"✓ {label}{what} = [{shown}]" if c.ok else f"✗ {label}{what} = [{shown}]"
         print(f"{verdict}, {'within' if c.ok else 'not'} [{given}]")
 
@@ -399,7 +435,7 @@ def _forward_to_file(net, xs, input_file, output, dtype, progress, fmt) -> None:
         for Y in _progress_bar(results, total, progress):
             writer.write(Y)
     if output != "-":
-        print(f"nncalc: wrote h_Θ(x) of {_count(writer.rows)} to {output}", file=sys.stderr)
+        say(f"wrote h_Θ(x) of {_count(writer.rows)} to {output}")
 
 
 def _progress_bar(items, total: int | None, wanted: bool | None, what: str = "forward", size=len):
@@ -459,6 +495,7 @@ def collapse(
     epilog=_examples(
         "nncalc draw samples/lecture-3-3-1.yaml -o net.svg",
         "nncalc draw samples/logic-xnor.yaml -x 1,0 > xnor.svg",
+        "nncalc draw samples/logic-xnor.yaml --weights --style print -o xnor.svg",
     )
 )
 def draw(
@@ -470,6 +507,16 @@ def draw(
         str | None,
         _text("-x", help="An example: every unit shows its activation.", metavar="LIST"),
     ] = None,
+    weights: Annotated[
+        bool, typer.Option("--weights", help="Label every edge with its weight.")
+    ] = False,
+    style: Annotated[
+        Style,
+        typer.Option(
+            "--style",
+            help="screen: edges coloured by sign; print: black and white, negative dashed.",
+        ),
+    ] = Style.screen,
     trust_paths: TrustPathsOption = False,
 ) -> None:
     """Draw the network as the lecture does: units, bias units, weights by sign and size."""
@@ -478,13 +525,15 @@ def draw(
 
     net = _load(network, trust_paths)
     trace = net.forward(choose(net, [x])[0]) if x else None
-    _document(svg(net, trace), output, ".svg", f"drew {net.name or network}")
+    figure = svg(net, trace, weights=weights, style=style.value)
+    _document(figure, output, ".svg", f"drew {net.name or network}")
 
 
 @app.command(
     epilog=_examples(
         "nncalc page samples/lecture-3-3-1.yaml -o page.html",
         "nncalc page samples/vehicles.yaml -x 1.2,2.1,2 > vehicles.html",
+        "nncalc page samples/logic-xnor.yaml -x 1,0 --present -o xnor.html",
     )
 )
 def page(
@@ -496,6 +545,10 @@ def page(
         str | None,
         _text("-x", help="The example entered (default: the file's first, or 0s).", metavar="LIST"),
     ] = None,
+    present: Annotated[
+        bool,
+        typer.Option("--present", help="Open in presentation mode, for a projector (or press P)."),
+    ] = False,
     trust_paths: TrustPathsOption = False,
 ) -> None:
     """One self-contained HTML page: edit x and every weight, watch every a_i^(j) change."""
@@ -503,7 +556,7 @@ def page(
     from nncalc.render.page import to_page
 
     net = _load(network, trust_paths)
-    document = to_page(net, choose(net, [x])[0][0] if x else None)
+    document = to_page(net, choose(net, [x])[0][0] if x else None, present)
     _document(document, output, ".html", f"wrote the page of {net.name or network}")
 
 
@@ -518,7 +571,7 @@ def _document(document: str, output: str | None, suffix: str, done: str) -> None
     check_path(output, (suffix,))
     with atomic(output) as f:
         f.write(document)
-    print(f"nncalc: {done} to {output}", file=sys.stderr)
+    say(f"{done} to {output}")
 
 
 @app.command(
@@ -532,10 +585,10 @@ def _document(document: str, output: str | None, suffix: str, done: str) -> None
 def import_(
     model: Annotated[
         str,
-        typer.Argument(
-            help="An ONNX model (.onnx) or a PyTorch state_dict (.safetensors, .pt, .pth, .bin).",
-            show_default=False,
-            metavar="MODEL",
+        _argument(
+            "MODEL",
+            "FILE",
+            "An ONNX model (.onnx) or a PyTorch state_dict (.safetensors, .pt, .pth, .bin).",
         ),
     ],
     output: Annotated[
@@ -600,7 +653,7 @@ def import_(
         return
     written = save(net, output, inline, header)
     extra = f", with {', '.join(p.name for p in written[1:])}" if written[1:] else ""
-    print(f"nncalc: wrote {output} ({net.L - 1} layers{extra})", file=sys.stderr)
+    say(f"wrote {output} ({net.L - 1} layers{extra})")
 
 
 @app.command(
@@ -628,7 +681,7 @@ def export(
     check_path(output, EXPORT_SUFFIXES)
     net = _load(network, trust_paths)
     _notes(save_model(net, output))
-    print(f"nncalc: exported {net.name or network} to {output}", file=sys.stderr)
+    say(f"exported {net.name or network} to {output}")
 
 
 @app.command(
@@ -641,10 +694,10 @@ def export(
 def params(
     network_or_sizes: Annotated[
         list[str],
-        typer.Argument(
-            help="A network file, or the layer sizes s_1 s_2 … (e.g. 3 5 10).",
-            show_default=False,
-            metavar="NETWORK|SIZES",
+        _argument(
+            "NETWORK|SIZES...",
+            "FILE|N...",
+            "A network file, or the layer sizes s_1 s_2 … (e.g. 3 5 10).",
         ),
     ],
     theta: Annotated[
@@ -713,9 +766,7 @@ def params(
 def onehot(
     labels: Annotated[
         list[str] | None,
-        typer.Argument(
-            help="Class labels: numbers (1-based) or names.", show_default=False, metavar="LABEL"
-        ),
+        _argument("LABEL...", "N|NAME", "Class labels: numbers (1-based) or names."),
     ] = None,
     classes: Annotated[
         str | None,
@@ -791,11 +842,13 @@ def onehot(
             document["expect"] = {"expected": _rows(expect), "ok": ok}
         print(dumps(document))
     elif not output or expect is not None:
+        from nncalc.render.escape import terminal
+
         for label, y in zip(given, Y, strict=True):
             e_k = f"e_{y.index(1) + 1} = "  # k counts the units of h_Θ(x), from 1
-            print(f"{label} → {e_k}[{' '.join(map(str, y))}]")
+            print(f"{terminal(label)} → {e_k}[{' '.join(map(str, y))}]")
         if expect is not None:
-            print("✓ as expected" if ok else f"✗ expected {expect}")
+            print("✓ as expected" if ok else f"✗ expected {terminal(expect)}")
     if not ok:
         raise typer.Exit(EXIT_CHECK_FAILED)
 
@@ -839,9 +892,11 @@ def _decode(
             document["expect"] = {"expected": expect, "ok": ok}
         print(dumps(document))
     else:
-        print(f"{found.label}    (unit {found.k}, {how})")
+        from nncalc.render.escape import terminal
+
+        print(f"{terminal(str(found.label))}    (unit {found.k}, {how})")
         if expect is not None:
-            print("✓ as expected" if ok else f"✗ expected {expect}")
+            print("✓ as expected" if ok else f"✗ expected {terminal(expect)}")
     if not ok:
         raise typer.Exit(EXIT_CHECK_FAILED)
 
@@ -878,9 +933,7 @@ def quiz(
     )
 )
 def variants(
-    sheet: Annotated[
-        str, typer.Argument(help="An answer sheet with a variants: section.", show_default=False)
-    ],
+    sheet: Annotated[str, _argument("SHEET", "FILE", "An answer sheet with a variants: section.")],
     students: Annotated[
         str | None, _text("--students", help="The roster: CSV with an id column (and name).")
     ] = None,
@@ -908,10 +961,9 @@ def variants(
         raise NNCalcError.at("give --students ROSTER -o DIR, or --student ID alone")
     made = core.write(spec, roster.read_roster(students), output)
     redrawn = sum(v.redraws > 0 for v in made)
-    print(
-        f"nncalc: {plural(len(made), 'variant', 'variants')} in {output}; {redrawn} redrawn "
-        f"to be well-posed ({plural(sum(v.redraws for v in made), 'redraw', 'redraws')})",
-        file=sys.stderr,
+    say(
+        f"{plural(len(made), 'variant', 'variants')} in {output}; {redrawn} redrawn "
+        f"to be well-posed ({plural(sum(v.redraws for v in made), 'redraw', 'redraws')})"
     )
 
 
@@ -923,9 +975,7 @@ def variants(
     )
 )
 def check(
-    sheet: Annotated[
-        str, typer.Argument(help="The answer sheet (YAML).", show_default=False, metavar="SHEET")
-    ],
+    sheet: Annotated[str, _argument("SHEET", "FILE", "The answer sheet (YAML).")],
     answers: Annotated[
         str | None, _text("--answers", "-a", help="A student's answers (YAML; -: stdin).")
     ] = None,
@@ -1017,12 +1067,10 @@ def _write_json(path: str, document) -> None:
     )
 )
 def grade(
-    sheet: Annotated[
-        str, typer.Argument(help="The answer sheet (YAML).", show_default=False, metavar="SHEET")
-    ],
+    sheet: Annotated[str, _argument("SHEET", "FILE", "The answer sheet (YAML).")],
     submissions: Annotated[
         list[str],
-        typer.Argument(help="Students' answer files.", show_default=False, metavar="FILE..."),
+        _argument("SUBMISSION...", "FILE...", "Students' answer files."),
     ],
     output: Annotated[
         str | None,
@@ -1063,11 +1111,7 @@ def grade(
     _write_grades(output, key, grades, json_output)
     broken = sum(g.error is not None for g in grades)
     where = f" to {output}" if output else ""
-    print(
-        f"nncalc: graded {plural(len(grades), 'submission', 'submissions')}{where}; "
-        f"{broken} unreadable",
-        file=sys.stderr,
-    )
+    say(f"graded {plural(len(grades), 'submission', 'submissions')}{where}; {broken} unreadable")
     if bugs:
         bugged = plural(bugs, "submission", "submissions")
         _error(f"{bugged} hit an internal error; this is a bug, please report it")
@@ -1105,7 +1149,7 @@ def _grade_variants(sheet: str, submissions: list[str], roster: str, path: str |
         write_rows(f, [q.id for q in rows[0][1].sheet.questions], top, rows)
     broken = sum(g.error is not None for _, g in rows)
     graded = plural(len(rows), "submission", "submissions")
-    print(f"nncalc: graded {graded}; {broken} with no grade", file=sys.stderr)
+    say(f"graded {graded}; {broken} with no grade")
 
 
 def _error(message: str) -> None:
@@ -1127,12 +1171,10 @@ def _run(argv: list[str] | None) -> int:
             return EXIT_BAD_INPUT
     args, debug = _without_debug(args)
     _debug = debug or bool(os.environ.get("NNCALC_DEBUG"))
-    for stream in (sys.stdout, sys.stderr):  # arguments' undecodable bytes print as they came
-        if hasattr(stream, "reconfigure"):
-            stream.reconfigure(errors="surrogateescape")
     command = commands.group(app)
     try:
-        result = command.main(args=args, prog_name="nncalc", standalone_mode=False)
+        with inputs_guarded():
+            result = command.main(args=args, prog_name="nncalc", standalone_mode=False)
     except NNCalcError as e:
         if _debug:
             raise
@@ -1157,6 +1199,10 @@ def _run(argv: list[str] | None) -> int:
             return process.stdout_failed(e)
         if _debug:
             raise
+        if isinstance(e, OSError) and "--install-completion" in args:  # Typer writes the file
+            where = f"{e.filename}: " if e.filename else ""
+            _error(f"{where}cannot install shell completion: {e.strerror or e}")
+            return EXIT_BAD_INPUT
         _error(
             f"internal error ({type(e).__name__}: {e}); this is a bug: please report it "
             "with the output of the same command run with --debug"

@@ -35,6 +35,9 @@ SPEC_KEYS = {
     "onehot": ("classes", "label", "zero_based"),
 }
 DEFAULT_TOLERANCE = 1e-4
+COLUMNS = ("id", "submission", "student", "score", "max_score", "error")
+"""The fixed columns of the grades CSV and the key (key.csv); no question id may be one
+of them (in any case, with any spaces around it), or a spreadsheet reads the wrong column."""
 MAX_ANSWER_BYTES = 1024 * 1024
 """Largest student answer file read, in bytes: answers are short."""
 
@@ -257,13 +260,15 @@ def _numbers(value: Any, n: int) -> list[float] | None:
 
 
 def _check_exact(expected: int | list[int], given: Any) -> tuple[bool, str | None]:
-    if isinstance(expected, list):
+    if isinstance(expected, list):  # a one-hot vector
         got = _numbers(given, len(expected))
-        ok = got is not None and got == [float(v) for v in expected]
+        ok = got is not None and got == expected
+        wanted = onehot.shown(expected)
     else:
         got = _number(given)
         ok = got is not None and got == expected
-    return ok, None if ok else f"expected {show(expected, None)}, given {show(given)}"
+        wanted = show(expected, None)
+    return ok, None if ok else f"expected {wanted}, given {show(given)}"
 
 
 def _check_numbers(
@@ -315,6 +320,7 @@ class _SheetReader(Checker):
         super().__init__(source)
         self.folder = Path(source).parent
         self.networks: dict[str, Network] = {}
+        self.onehot_entries = 0
 
     def sheet(self, doc: Any) -> Sheet:
         doc = self.document(doc, "questions", SHEET_KEYS, "the sheet")
@@ -361,6 +367,13 @@ class _SheetReader(Checker):
             self.problem(d.pos, f"{where} has no 'id'", "give it a short name such as q1")
             return None
         where = f"question {excerpt(qid)}"
+        if qid.strip().lower() in COLUMNS:
+            self.problem(
+                d.value_pos["id"],
+                f"question id {excerpt(qid)} is the name of a column of the grades CSV",
+                f"rename it, e.g. q_{qid.strip()}",
+            )
+            return None
         kinds = [key for key in KINDS if key in d]
         if len(kinds) != 1:
             found = " and ".join(kinds) if kinds else "none"
@@ -508,6 +521,9 @@ class _SheetReader(Checker):
         else:
             self.problem(pos, f"{where}: 'classes' should be K or a list of names")
             raise _QuestionError
+        self.onehot_entries += classes.K  # the sheet's one-hot vectors, bounded as one Y
+        what = f"{where} and the one-hot answers before it, {self.onehot_entries:,} entries,"
+        _or_problem(self, pos, lambda: onehot.within_limit(self.onehot_entries, what))
         label = spec["label"]
         (y,) = _or_problem(self, spec.value_pos["label"], lambda: onehot.encode([label], classes))
         return y, None
