@@ -74,7 +74,8 @@ def shown_output(fmt: str, out: str) -> list[str]:
     if fmt == "latex":
         return [row[0] for row in bmatrices(out)[-1]]
     if fmt == "explain":
-        return [block.splitlines()[-1].split(" = ")[-1] for block in out.strip().split("\n\n")[1:]]
+        blocks = [b for b in out.strip().split("\n\n")[1:] if not b.startswith("prediction:")]
+        return [block.splitlines()[-1].split(" = ")[-1] for block in blocks]
     line = next(line for line in out.splitlines() if "h_Θ(x) = a^(2) = [" in line)
     return line.split(" = [")[1].split("]")[0].split(", ")
 

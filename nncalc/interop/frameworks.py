@@ -7,6 +7,7 @@ library is imported until one of these is called.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from typing import Any
 
@@ -89,7 +90,7 @@ def from_torch(model: Any, name: str | None = None) -> Network:
     if not g:
         raise NNCalcError.at("the model has no Linear layer")
     layers, _ = read_steps(steps, g, "the model", explicit=True)
-    return Network(tuple(layers), name)
+    return Network(tuple(layers), name, framework="PyTorch")
 
 
 def _sequence(model: Any) -> list[tuple[str, Any]]:
@@ -215,7 +216,7 @@ def from_sklearn(model: Any, name: str | None = None) -> Network:
         for step_name, scaler in reversed(steps[:-1]):
             theta = _scaled(theta, step_name, scaler)
         first = Layer(theta, net.layers[0].activation)
-        return Network((first, *net.layers[1:]), net.name, net.classes)
+        return dataclasses.replace(net, layers=(first, *net.layers[1:]))
     for attribute in ("coefs_", "intercepts_", "out_activation_"):
         if not hasattr(model, attribute):
             raise NNCalcError.at(f"{type(model).__name__} has no {attribute}", hint="fit it first")
@@ -234,7 +235,7 @@ def from_sklearn(model: Any, name: str | None = None) -> Network:
     names = None
     if classes is not None and len(classes) == layers[-1].units:
         names = tuple(str(c) for c in classes)
-    return Network(layers, name or _estimator_name(model), names)
+    return Network(layers, name or _estimator_name(model), names, framework="scikit-learn")
 
 
 def _scaled(theta: np.ndarray, name: str, scaler: Any) -> np.ndarray:

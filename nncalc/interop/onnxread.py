@@ -51,6 +51,8 @@ TORCHSCRIPT_SOFTPLUS = (
 )
 PASS_THROUGH = frozenset({"Identity", "Dropout", "Cast", "Flatten", "Reshape"})
 PRODUCTS = frozenset({"Gemm", "MatMul"})
+PRODUCERS = {"pytorch": "PyTorch", "skl2onnx": "scikit-learn"}
+"""ONNX producer names of the frameworks nncalc names (any other: ONNX)."""
 AFFINE = frozenset({"Add", "Sub", "Mul", "Div"})
 """Operators that are affine maps of each unit where their other input is a constant."""
 COMPARISONS = frozenset({"Equal", "Greater", "GreaterOrEqual", "Less", "LessOrEqual", "Not"})
@@ -119,7 +121,8 @@ class _Reader(Graph):
             raise self.error("the graph's output is its input: no layer to read")
         layers.reverse()
         meta = self._metadata()
-        network = Network(tuple(layers), self._name(meta), self._classes(meta, layers[-1].units))
+        classes = self._classes(meta, layers[-1].units)
+        network = Network(tuple(layers), self._name(meta), classes, framework=self._framework())
         return Imported(network, tuple(dict.fromkeys(self.notes)), narrowest(self.dtypes))
 
     def _output(self) -> Node:
@@ -612,6 +615,10 @@ class _Reader(Graph):
         if not all(isinstance(v, str) for v in (*meta, *meta.values())):
             raise self.error("not a valid ONNX model (its metadata is not UTF-8 text)")
         return metadata.read(meta, self.source)
+
+    def _framework(self) -> str:
+        """The framework whose indices the model's outputs have: the one that wrote it."""
+        return PRODUCERS.get(self.producer, "ONNX")
 
     def _name(self, meta: metadata.Read) -> str:
         producer = f"{self.model.producer_name} {self.model.producer_version}".strip()

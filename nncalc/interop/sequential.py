@@ -111,7 +111,9 @@ def build(
     steps = _order(parts, order, source)
     layers, read = read_steps(steps, g, source, bool(order), bn_eps, "as --bn-eps gives it")
     try:
-        network = Network(tuple(layers), name or _name(source), classes and tuple(classes))
+        network = Network(
+            tuple(layers), name or _name(source), classes and tuple(classes), framework="PyTorch"
+        )
     except NNCalcError as e:
         raise e.within(source) from None
     return network, (*notes, *read)

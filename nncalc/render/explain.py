@@ -9,7 +9,15 @@ from __future__ import annotations
 from nncalc import activations
 from nncalc.network import Trace
 from nncalc.render.elide import elide
-from nncalc.render.forward import WHOLE, View, exact_layer, g_symbol, theta_symbol, z_layer
+from nncalc.render.forward import (
+    WHOLE,
+    View,
+    exact_layer,
+    g_symbol,
+    prediction,
+    theta_symbol,
+    z_layer,
+)
 from nncalc.render.numbers import fmt
 
 MAX_TERMS = 6
@@ -91,6 +99,8 @@ def example_lines(trace: Trace, k: int, precision: int = 6, view: View = WHOLE) 
                 lines += [f"⋮ {size - len(view.units(size)) + 1} more units of layer {j}", ""]
             else:
                 lines += [*_unit_lines(trace, k, j, i, precision, terms, shown), ""]
+    if view.whole and trace.network.sizes[-1] > 1:
+        lines += [f"prediction: {prediction(trace, k)}", ""]
     return lines
 
 
