@@ -273,7 +273,7 @@ def test_import_unsupported_operators(run, tmp_path, module, message):
     result = run("import", path, "-o", tmp_path / "old.yaml")
     assert result.code == 2
     assert message in result.err
-    assert "supported: Gemm, or MatMul + Add" in result.err
+    assert "supported: Gemm, MatMul (+ Add), FusedGemm or FusedMatMul" in result.err
     assert len(result.err.splitlines()) == 1
     assert (tmp_path / "old.yaml").read_text() == "kept\n"  # never clobbered
 

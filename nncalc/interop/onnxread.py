@@ -38,11 +38,10 @@ from nncalc.interop.onnxops import (
 from nncalc.network import Array, Layer, Network
 
 SUPPORTED = (
-    "supported: Gemm, or MatMul + Add, each followed by one of Sigmoid, Tanh, Relu, LeakyRelu, "
-    "Softmax and LogSoftmax (last axis), Softplus (β, threshold), Gelu (exact or tanh), Elu, "
-    "Clip(0, 6) (ReLU6), HardSwish, Mish, x·Sigmoid(x) (SiLU), SwiGLU, or nothing "
-    "(identity); Identity, Dropout, Cast, Flatten and Reshape to rows pass through; a "
-    "BatchNormalization (inference) after a Gemm or MatMul + Add is folded into its Θ"
+    "supported: Gemm, MatMul (+ Add), FusedGemm or FusedMatMul, each followed by one "
+    "activation nncalc has, in a spelling of docs/interop.md, or by none (identity); "
+    "Identity, Dropout, Cast, Flatten and Reshape to rows pass through; BatchNormalization "
+    "in inference and constant scales and shifts beside a layer fold into its Θ"
 )
 TORCHSCRIPT_SOFTPLUS = (
     "this Softplus has no threshold, as PyTorch's TorchScript exporter writes every "
