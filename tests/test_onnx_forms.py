@@ -281,14 +281,18 @@ def _pipeline(scaler):
     return model, data
 
 
-@pytest.mark.parametrize("kind", ["StandardScaler", "MinMaxScaler"])
+@pytest.mark.parametrize(
+    "kind", ["StandardScaler", "MinMaxScaler", "StandardScaler(with_mean=False)", "RobustScaler"]
+)
 def test_sklearn_pipelines_fold_their_scaler(kind):
     """from_sklearn(Pipeline) and skl2onnx's file (Sub and Div, or Mul and Add, of
     float64 constants) against predict_proba."""
     import sklearn.preprocessing
 
     skl2onnx = pytest.importorskip("skl2onnx")
-    model, data = _pipeline(getattr(sklearn.preprocessing, kind)())
+    name, _, options = kind.partition("(")
+    scaler = getattr(sklearn.preprocessing, name)(**({"with_mean": False} if options else {}))
+    model, data = _pipeline(scaler)  # with_mean=False: mean_ is fitted, but not subtracted
     expected = model.predict_proba(data)
     net = nncalc.from_sklearn(model)
     np.testing.assert_allclose(net(data), expected, rtol=1e-12, atol=1e-12)

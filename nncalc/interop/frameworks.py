@@ -247,8 +247,13 @@ def _scaled(theta: np.ndarray, name: str, scaler: Any) -> np.ndarray:
     if kind == "MinMaxScaler" and not get("clip"):
         return affine.before(theta, get("scale_"), get("min_"))  # x·scale + min
     if kind in ("StandardScaler", "RobustScaler", "MaxAbsScaler"):  # (x − center)/scale
+        centering, scaling = {
+            "StandardScaler": ("with_mean", "with_std"),
+            "RobustScaler": ("with_centering", "with_scaling"),
+        }.get(kind, ("", ""))
         center = get("mean_" if kind == "StandardScaler" else "center_")
-        scale = get("scale_")
+        center = center if get(centering) is not False else None  # fitted, but not used
+        scale = get("scale_") if get(scaling) is not False else None
         theta = theta if scale is None else affine.divided(theta, scale)
         return theta if center is None else affine.before(theta, t=-np.asarray(center))
     raise NNCalcError.at(
