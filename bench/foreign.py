@@ -31,7 +31,7 @@ import re
 import sys
 import tempfile
 import warnings
-from collections import Counter, defaultdict
+from collections import Counter, OrderedDict, defaultdict
 from functools import partial
 from pathlib import Path
 
@@ -47,6 +47,8 @@ from nncalc.interop import onnxread
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from test_onnx_exact import DTYPES, floats, layer_model, neighbours, spellings
+from test_onnx_forms import FORMS, Net
+from test_torch_rules import Residual
 
 from nncalc.interop.onnxops import TEMPLATES
 
@@ -171,6 +173,60 @@ def mlps(quick: bool) -> None:
             lambda model=model: torch64(model),
             lambda net, notes, model=model: torch64(as_file(model, net)),
         )
+
+
+def ordinary_code(tmp: Path) -> None:
+    """Activations and affine pieces written in a module's own forward, both exporters;
+    and forwards nncalc cannot see (a ModuleList, named modules)."""
+    X3 = X[:, :3]
+    for (name, (f, _)), dynamo in itertools.product(FORMS.items(), (False, True)):
+        module = Net(f).double()
+        x = torch.zeros(2, 3, dtype=torch.float64)
+        buffer = io.BytesIO()
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            torch.onnx.export(module.eval(), (x,), buffer, dynamo=dynamo, opset_version=18)
+        m = onnx.load_from_string(buffer.getvalue())
+        judge(
+            "activations in ordinary code",
+            f"{name} {'dynamo' if dynamo else 'TorchScript'}",
+            lambda m=m: _imported(onnxread.from_model(m)),
+            lambda module=module: torch64(module, X3),
+            lambda net, notes, module=module: _as_read(module, net, X3),
+            inputs=X3,
+        )
+    torch.manual_seed(5)
+    residual = Residual().double()
+    torch.save(residual.state_dict(), tmp / "r.pt")
+    judge(
+        "custom forwards",
+        "residual ModuleList",
+        lambda: _imported(nncalc.read_model(tmp / "r.pt", ["relu"])),
+        lambda: torch64(residual),
+    )
+    named = nn.Sequential(
+        OrderedDict(fc1=nn.Linear(4, 5), act=nn.ReLU(), fc2=nn.Linear(5, 3))
+    ).double()
+    torch.save(named.state_dict(), tmp / "n.pt")
+    judge(
+        "custom forwards",
+        "named modules",
+        lambda: _imported(nncalc.read_model(tmp / "n.pt", ["relu", "identity"])),
+        lambda: torch64(named),
+    )
+    judge(
+        "custom forwards",
+        "from_torch of a custom module",
+        lambda: (nncalc.from_torch(residual), ()),
+        lambda: torch64(residual),
+    )
+
+
+def _as_read(module, net, X3):
+    """A written-out LeakyReLU with the slope nncalc read (dynamo stores a float32's)."""
+    alpha = net.layers[0].g.value("alpha") if net.layers[0].g.name == "leaky_relu" else None
+    if alpha is None:
+        return np.full((len(X3), 2), np.nan)
+    return torch64(Net(lambda z: torch.where(z > 0, z, alpha * z)).double(), X3)
 
 
 def _imported(imported):
@@ -438,6 +494,7 @@ def main() -> None:
         mlps(quick)
         batchnorms(tmp)
         state_dicts(tmp)
+        ordinary_code(tmp)
         optimised(tmp)
         pipelines()
         hand_edited()
