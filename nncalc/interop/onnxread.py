@@ -183,7 +183,12 @@ class _Reader(Graph):
         source = e.arg(0)
         if e.op == "Cast":  # to a float, and not of a comparison (step's 0/1)
             if isinstance(source, Node) and source.op in COMPARISONS:
-                return f"casts a comparison ({source.op}) to numbers"
+                against = [str(c) for c in source.inputs if _numeric(c) and c.size == 1]
+                shown = f" with {', '.join(against)}" if against else ""
+                return (
+                    f"casts a comparison ({source.op}{shown}) to numbers; the one activation "
+                    "of that form is step, Cast(z ≥ 0)"
+                )
             if e.attrs.get("to") not in FLOAT_TYPES:
                 return "casts to a type not a float"
             self._rounding(e)
@@ -546,10 +551,14 @@ class _Reader(Graph):
         one = "a layer is a Gemm, or MatMul + Add, then one activation"
         if not any(self._affine(n) for n in below):
             return self.error(f"{_named(e)} has no Gemm or MatMul + Add before it", one)
-        inner = next((n for n in below[1:] if not self._affine(n) and self._template(n)), None)
-        if inner is not None and not any(self._affine(n) for n in self._below(e, inner)):
-            return self.error(f"{_named(e)} follows the activation {_named(inner)}", one)
         constants = [str(c) for n in below for c in n.inputs if _numeric(c) and c.size == 1]
+        inner = next((n for n in below[1:] if not self._affine(n) and self._template(n)), None)
+        if inner is not None:
+            around = list(self._below(e, inner))  # what e computes from inner's output
+            if not any(self._affine(n) for n in around) and not any(
+                _numeric(c) for n in around for c in n.inputs
+            ):
+                return self.error(f"{_named(e)} follows the activation {_named(inner)}", one)
         them = f" from the constants {', '.join(constants[:6])}" if constants else ""
         return self.error(f"{_named(e)} does not compute an activation nncalc has{them}", SUPPORTED)
 
