@@ -23,9 +23,7 @@ Prints the counts per kind and in all, and every wrong model.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import copy
-import io
 import itertools
 import re
 import sys
@@ -48,6 +46,7 @@ from nncalc.interop import onnxread
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from test_onnx_exact import DTYPES, floats, layer_model, neighbours, spellings
 from test_onnx_forms import FORMS, Net
+from test_onnx_forms import export as export_module
 from test_torch_rules import Residual
 
 from nncalc.interop.onnxops import TEMPLATES
@@ -93,16 +92,7 @@ def _reason(message: str) -> str:
 
 
 def export(model, dynamo, opset, dtype):
-    buffer = io.BytesIO()
-    x = torch.zeros(2, model[0].in_features if hasattr(model[0], "in_features") else 4).to(dtype)
-    with (
-        warnings.catch_warnings(),
-        contextlib.redirect_stdout(io.StringIO()),
-        contextlib.redirect_stderr(io.StringIO()),
-    ):
-        warnings.simplefilter("ignore")
-        torch.onnx.export(model.eval(), (x,), buffer, dynamo=dynamo, opset_version=opset)
-    return onnx.load_from_string(buffer.getvalue())
+    return export_module(model, dynamo, opset, torch.zeros(2, 4).to(dtype))
 
 
 def torch64(model, X=X):
@@ -181,11 +171,7 @@ def ordinary_code(tmp: Path) -> None:
     X3 = X[:, :3]
     for (name, (f, _)), dynamo in itertools.product(FORMS.items(), (False, True)):
         module = Net(f).double()
-        x = torch.zeros(2, 3, dtype=torch.float64)
-        buffer = io.BytesIO()
-        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-            torch.onnx.export(module.eval(), (x,), buffer, dynamo=dynamo, opset_version=18)
-        m = onnx.load_from_string(buffer.getvalue())
+        m = export_module(module, dynamo)
         judge(
             "activations in ordinary code",
             f"{name} {'dynamo' if dynamo else 'TorchScript'}",

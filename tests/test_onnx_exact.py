@@ -169,34 +169,33 @@ def test_a_float64_graph_with_float32_constants_is_refused_unless_pytorch_wrote_
 # -- domains and local functions -------------------------------------------------------
 
 
+def graph_model(nodes, initializers, opsets, functions=()):
+    """x (N × 2) → nodes → y (N × 3), with these initializers, opsets and functions."""
+    graph = helper.make_graph(
+        nodes,
+        "g",
+        [helper.make_tensor_value_info("x", TensorProto.DOUBLE, ["N", 2])],
+        [helper.make_tensor_value_info("y", TensorProto.DOUBLE, ["N", 3])],
+        [numpy_helper.from_array(np.array(v), k) for k, v in initializers.items()],
+    )
+    opsets = [helper.make_opsetid(domain, version) for domain, version in opsets]
+    return helper.make_model(graph, opset_imports=opsets, functions=list(functions))
+
+
 def function_model(body, attrs=None, domain="custom.ops", name="Relu", opset=18):
     """x → Gemm → a node domain:name (a local function whose body is ``body``) → y."""
     nodes = [
         helper.make_node("Gemm", ["x", "W", "b"], ["z"], "gemm"),
         helper.make_node(name, ["z"], ["y"], "act", domain=domain, **(attrs or {})),
     ]
-    graph = helper.make_graph(
-        nodes,
-        "g",
-        [helper.make_tensor_value_info("x", TensorProto.DOUBLE, ["N", 2])],
-        [helper.make_tensor_value_info("y", TensorProto.DOUBLE, ["N", 3])],
-        [numpy_helper.from_array(np.array(v), k) for k, v in W.items()],
-    )
-    opsets = [helper.make_opsetid("", opset), helper.make_opsetid(domain, 1)]
     functions = []
     if body is not None:
+        opsets = [helper.make_opsetid("", opset)]
+        slope = ["slope"] if attrs else []
         functions.append(
-            helper.make_function(
-                domain,
-                name,
-                ["t"],
-                ["out"],
-                body,
-                [helper.make_opsetid("", opset)],
-                attributes=["slope"] if attrs else [],
-            )
+            helper.make_function(domain, name, ["t"], ["out"], body, opsets, attributes=slope)
         )
-    return helper.make_model(graph, opset_imports=opsets, functions=functions)
+    return graph_model(nodes, W, [("", opset), (domain, 1)], functions)
 
 
 def reference(model, X):
@@ -291,14 +290,7 @@ def test_attributes_nncalc_does_not_read_are_refused():
         helper.make_node("MatMul", ["x", "W"], ["m"], "mm"),
         helper.make_node("Add", ["m", "b"], ["y"], "add", broadcast=1, axis=1),
     ]
-    graph = helper.make_graph(
-        nodes,
-        "g",
-        [helper.make_tensor_value_info("x", TensorProto.DOUBLE, ["N", 2])],
-        [helper.make_tensor_value_info("y", TensorProto.DOUBLE, ["N", 3])],
-        [numpy_helper.from_array(np.array(v), k) for k, v in W.items()],
-    )
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 6)])
+    model = graph_model(nodes, W, [("", 6)])
     with pytest.raises(NNCalcError, match="the attribute axis, broadcast, which nncalc does not"):
         onnxread.from_model(model)
 
@@ -310,17 +302,8 @@ def test_a_custom_operator_with_no_inputs_is_refused(run, tmp_path):
         helper.make_node("Cast", [], ["c"], "cast", domain="custom", to=11),
         helper.make_node("Add", ["z", "c"], ["y"], "add"),
     ]
-    graph = helper.make_graph(
-        nodes,
-        "g",
-        [helper.make_tensor_value_info("x", TensorProto.DOUBLE, ["N", 2])],
-        [helper.make_tensor_value_info("y", TensorProto.DOUBLE, ["N", 3])],
-        [numpy_helper.from_array(np.array(W["W"]), "W")],
-    )
-    opsets = [helper.make_opsetid("", 13), helper.make_opsetid("custom", 1)]
-    (tmp_path / "m.onnx").write_bytes(
-        helper.make_model(graph, opset_imports=opsets).SerializeToString()
-    )
+    model = graph_model(nodes, {"W": W["W"]}, [("", 13), ("custom", 1)])
+    (tmp_path / "m.onnx").write_bytes(model.SerializeToString())
     result = run("forward", tmp_path / "m.onnx", "-x", "1,2")
     assert result.code == 2
     assert "cannot represent the operator custom:Cast (node 'cast')" in result.err

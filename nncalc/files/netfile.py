@@ -21,16 +21,8 @@ from nncalc.network import Array, Layer, Network, framework, join_bias
 
 PARAM_KEYS = ("alpha", "beta", "threshold")
 """The activations' parameters, written beside ``activation:`` (docs/format.md)."""
-TOP_KEYS = (
-    "name",
-    "description",
-    "activation",
-    "classes",
-    "layers",
-    "inputs",
-    "framework",
-    *PARAM_KEYS,
-)
+TOP_KEYS = ("name", "description", "activation", "classes", "layers", "inputs", "framework")
+TOP_KEYS += PARAM_KEYS
 LAYER_KEYS = (
     "theta",
     "weights",
