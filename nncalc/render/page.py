@@ -21,9 +21,9 @@ import numpy as np
 
 from nncalc.activations import SWIGLU, Activation, over_layer
 from nncalc.errors import NNCalcError
-from nncalc.network import Layer, Network
+from nncalc.network import Layer, Network, Trace
 from nncalc.params import of_network
-from nncalc.render import escape, svg
+from nncalc.render import digits, escape, svg
 from nncalc.render.explain import MAX_TERMS
 from nncalc.render.forward import g_symbol
 
@@ -32,6 +32,8 @@ if TYPE_CHECKING:
 
 PRECISION = 6
 """Significant digits of each unit's arithmetic, as ``forward --explain``."""
+SHOWN = 3
+"""Significant digits of the values in the diagram, as ``nncalc draw``."""
 
 LAYER_FIELDS = frozenset({"theta", "activation", "gate", "beta"})
 """The Layer fields page.js reads; a layer using any other option is refused."""
@@ -85,7 +87,7 @@ def to_page(network: Network, x: ArrayLike | None = None, present: bool = False)
         more=_more(network),
         outputs=network.sizes[-1],
         classes=_classes(network),
-        data=_json(network, x),
+        data=_json(network, x, trace),
         style=style,
         script=script,
     )
@@ -152,9 +154,28 @@ def _more(network: Network) -> str:
     return "\n".join(blocks)
 
 
-def _json(network: Network, x: np.ndarray) -> str:
+def _shown(trace: Trace) -> dict[str, list[dict[str, list]]]:
+    """What the page shows before any edit, as --explain and draw show it (digits of the
+    exact values, nncalc.render.digits): per precision, per layer j = 2 … L, each unit's
+    z, a and gate u with their footnotes ("" for none)."""
+    out = {}
+    for p in (SHOWN, PRECISION):
+        layers = []
+        for units in digits.example(trace, 0, p).values():
+            layers.append(
+                {
+                    key: [getattr(u, key) or "" for u in units]
+                    for key in ("z", "z_note", "a", "a_note", "u", "u_note")
+                }
+            )
+        out[str(p)] = layers
+    return out
+
+
+def _json(network: Network, x: np.ndarray, trace: Trace) -> str:
     """The network for page.js, safe inside <script>: '<', '>' and '&' escaped as \\u00XX."""
     data = {
+        "shown": _shown(trace),
         "name": network.name,
         "sizes": network.sizes,
         "classes": list(network.classes) if network.classes else None,
