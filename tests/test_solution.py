@@ -88,7 +88,7 @@ def shown_output(fmt: str, out: str) -> list[str]:
         assert stated == [row[0] for row in bmatrices(out)[-1]]  # h_Θ(x) = a^(L)
         return stated
     if fmt == "explain":
-        blocks = out.strip().split("\n\n")[1:]
+        blocks = [b for b in out.strip().split("\n\n")[1:] if not b.startswith("prediction:")]
         lines = [[line for line in b.splitlines() if not line.startswith("*")] for b in blocks]
         return [block[-1].split(" = ")[-1] for block in lines]
     line = next(line for line in out.splitlines() if "h_Θ(x) = a^(2) = [" in line)
@@ -240,3 +240,12 @@ def test_latex_compiles(tmp_path, name):
     )
     assert done.returncode == 0, done.stdout[-2000:]
     assert (tmp_path / "s.pdf").stat().st_size > 1000
+
+
+def test_an_imported_network_s_prediction_gives_its_framework_index(run, write):
+    net = write("n.yaml", "framework: PyTorch\nlayers:\n  - theta: [[0, 1], [0, -1], [1, 0]]\n")
+    # h = σ(x), σ(−x), σ(1) for x = 2: unit 1 (σ(2) > σ(1)), PyTorch's index 0
+    tex = run("forward", net, "-x", "2", "--format", "latex").out
+    assert stated_output(tex)[1] == "unit 1 (index 0 in PyTorch)"
+    md = run("forward", net, "-x", "2", "--format", "markdown").out
+    assert "predicted class: unit 1 (index 0 in PyTorch)" in md

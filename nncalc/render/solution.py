@@ -122,9 +122,10 @@ def _latex_result(trace: Trace, k: int, precision: int) -> str:
     L = trace.network.L
     h = elide([latex_number(t) for t in _shown(trace, L, k, precision)], _dots)
     text = rf"\noindent\textbf{{Output:}} $h_\Theta(x) = a^{{({L})}} = \left[{', '.join(h)}\right]$"
-    unit, label = _prediction(trace, k)
+    unit, said = _prediction(trace, k)
     if unit is not None:
-        text += f"; predicted class: unit {unit}" + (f" ({escape.latex(label)})" if label else "")
+        text += f"; predicted class: unit {unit}"
+        text += f" ({', '.join(map(escape.latex, said))})" if said else ""
     return text + "."
 
 
@@ -132,13 +133,15 @@ def _dots(hidden: int) -> str:
     return rf"\ldots\text{{ ({hidden} more) }}\ldots"
 
 
-def _prediction(trace: Trace, k: int) -> tuple[int | None, str | None]:
-    """The predicted unit of example k and its class name (None: one output unit)."""
+def _prediction(trace: Trace, k: int) -> tuple[int | None, list[str]]:
+    """The predicted unit of example k (None: one output unit), and what is said of it:
+    its class name, and the framework's 0-based index for an imported network."""
     network = trace.network
     if network.sizes[-1] == 1:
-        return None, None
+        return None, []
     unit = int(trace.predictions[k])
-    return unit, network.classes[unit - 1] if network.classes else None
+    said = [network.classes[unit - 1]] if network.classes else []
+    return unit, said + ([network.index(unit)] if network.framework else [])
 
 
 def worked(
@@ -195,10 +198,10 @@ def markdown(trace: Trace, k: int, name: str | None, precision: int = 6) -> str:
         parts += [*_table_rows(trace, j + 1, k, precision), ""]
     h = vector(_shown(trace, network.L, k, precision), MAX_UNITS)[1:-1]
     output = f"**Output:** h_Θ(x) = a^({network.L}) = [{h}]"
-    unit, label = _prediction(trace, k)
+    unit, said = _prediction(trace, k)
     if unit is not None:
         output += f"; predicted class: unit {unit}"
-        output += f" ({escape.markdown(label)})" if label else ""
+        output += f" ({', '.join(map(escape.markdown, said))})" if said else ""
     return "\n".join([*parts, output, ""])
 
 
