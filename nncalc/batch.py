@@ -53,7 +53,7 @@ def outputs(
             a = step(a)
         return a
 
-    with _one_blas_thread(workers > 1), ThreadPoolExecutor(workers) as pool:
+    with one_blas_thread(workers > 1), ThreadPoolExecutor(workers) as pool:
         pending: deque = deque()
         for X in chunks:
             pending.append(pool.submit(run, X))
@@ -63,7 +63,7 @@ def outputs(
             yield pending.popleft().result()
 
 
-def _one_blas_thread(wanted: bool):
+def one_blas_thread(wanted: bool):
     """BLAS held to one thread: the workers are the parallelism."""
     if not wanted:
         return nullcontext()

@@ -20,6 +20,8 @@ from nncalc.errors import NNCalcError
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike, NDArray
 
+    from nncalc.backprop import Gradients
+
 
 @dataclass(frozen=True, eq=False)
 class Layer:
@@ -194,6 +196,22 @@ class Network(small.Shape):
     def __call__(self, x: ArrayLike) -> Array:
         """h_Θ(x), the output layer's activations."""
         return self.forward(x).output
+
+    def cost(self, X: ArrayLike, Y: ArrayLike, lam: float = 0.0, loss: str | None = None) -> float:
+        """J(Θ) on examples X (rows) with targets Y (a row y^(i) each), regularised by λ =
+        ``lam``; the loss is the output g's matching one (see nncalc.cost)."""
+        from nncalc.cost import cost
+
+        return cost(self.forward(X), Y, lam, loss).J
+
+    def backward(
+        self, X: ArrayLike, Y: ArrayLike, lam: float = 0.0, loss: str | None = None
+    ) -> Gradients:
+        """Backpropagation: δ^(j), Δ^(j) and D^(j) = ∂J/∂Θ^(j) as ``delta[j]``, ``Delta[j]``
+        and ``D[j]`` (see nncalc.backprop), from one forward pass over X."""
+        from nncalc.backprop import backward
+
+        return backward(self.forward(X), Y, lam, loss)
 
     def to_torch(self):  # -> torch.nn.Sequential
         """The same network as a float64 torch.nn.Sequential (see nncalc.interop)."""
