@@ -168,20 +168,15 @@ class Network(small.Shape):
     def forward(self, x: ArrayLike) -> Trace:
         """Forward propagation: every z^(j) and a^(j) for a batch (or one vector) x.
 
-        Small work goes through nncalc.small (each z exactly rounded), large through BLAS.
+        Small work goes through nncalc.small (each z exactly rounded), large through BLAS,
+        a chunk of examples per thread (nncalc.batch.trace).
         """
-        a = {1: self.batch(x)}
-        if self.small_work(len(a[1])):
-            return self._forward_small(a[1])
-        z: dict[int, Array] = {}
-        gate: dict[int, Array] = {}
-        with np.errstate(over="ignore", invalid="ignore"):
-            for j, layer in enumerate(self.layers, start=1):
-                z[j + 1], u, a[j + 1] = layer.forward(a[j])
-                if u is not None:
-                    gate[j + 1] = u
-                check_finite(z[j + 1], j + 1, self.source)
-                check_finite(a[j + 1], j + 1, self.source)
+        X = self.batch(x)
+        if self.small_work(len(X)):
+            return self._forward_small(X)
+        from nncalc.batch import trace
+
+        z, a, gate = trace(self, X)
         return Trace(self, a, z, gate)
 
     def _forward_small(self, X: Array) -> Trace:
