@@ -41,6 +41,7 @@ from nncalc.cost import (
 )
 from nncalc.errors import NNCalcError
 from nncalc.network import Network, Trace
+from nncalc.symbols import Symbol
 
 Product = Callable[[Array, Array], Array]
 
@@ -83,6 +84,36 @@ class Gradients:
         """J(Θ) at these parameters (from the same trace)."""
         return cost(self.trace, self.Y, self.lam, self.loss.name)
 
+    def back(self, j: int, k: int | slice = slice(None)) -> Array:
+        """What layer j+1 sends back to layer j for example(s) k: (Θ^(j))ᵀ δ^(j+1) without
+        the bias row (plus the gate's share, Θ_gate^(j)ᵀ δ_gate^(j+1)), so that
+        δ^(j) = back(j) .* g′(z^(j))."""
+        layer = self.network.layers[j - 1]
+        sent = self.delta[j + 1][k] @ layer.theta[:, 1:]
+        if layer.gate is not None:
+            sent = sent + self.delta_gate[j + 1][k] @ layer.gate[:, 1:]
+        return sent
+
+    def values(self, s: Symbol) -> list[list[float]]:
+        """The numbers symbol s names: δ_i^(j) of each example (a row each), or the entry
+        (i, m) of D^(j), Δ^(j) or Θ^(j) (one row); NNCalcError if it does not exist."""
+        network = self.network
+        if s.name == "delta":
+            if not 2 <= s.j <= network.L or not 1 <= s.i <= network.sizes[s.j - 1]:
+                raise NNCalcError.at(f"{s} does not exist", hint=_delta_range(network))
+            return [[float(v)] for v in self.delta[s.j][:, s.i - 1]]
+        matrices = {"D": self.D, "Delta": self.Delta}
+        if not 1 <= s.j < network.L:
+            raise NNCalcError.at(f"{s} does not exist", hint=f"Θ^(1) … Θ^({network.L - 1})")
+        M = matrices[s.name][s.j] if s.name in matrices else network.theta(s.j)
+        rows, columns = M.shape
+        if not (1 <= s.i <= rows and s.m is not None and 0 <= s.m < columns):
+            raise NNCalcError.at(
+                f"{s} does not exist",
+                hint=f"Θ^({s.j}) has rows 1 … {rows}, columns 0 … {columns - 1}",
+            )
+        return [[float(M[s.i - 1, s.m])]]
+
     def of(self, p: Parameter) -> float:
         """∂J/∂θ for one parameter θ."""
         if p.kind == "beta":
@@ -119,6 +150,10 @@ def parameters(network: Network) -> list[Parameter]:
         if layer.beta is not None:
             found.append(Parameter(j, "beta"))
     return found
+
+
+def _delta_range(network: Network) -> str:
+    return f"δ_i^(j) exists for layers j = 2 … {network.L}, units i = 1 … s_j"
 
 
 def backward(trace: Trace, Y: object, lam: float = 0.0, loss: str | None = None) -> Gradients:

@@ -117,6 +117,23 @@ def gradcheck(
     return Check(entries, len(every), epsilon, grads)
 
 
+def scan(
+    check: Check, factors: tuple[float, ...] = (10, 1, 0.1, 0.01)
+) -> list[tuple[float, float]]:
+    """(ε, relative difference) for the worst entry at ε times each factor: how the
+    difference moves with ε says whether truncation (∝ ε²) or rounding (∝ 1/ε) is it."""
+    worst = check.worst
+    if worst is None:
+        return []
+    found = []
+    for factor in factors:
+        epsilon = check.epsilon * factor
+        entry = _entry(check.gradients, worst.parameter, epsilon)
+        size = max(abs(entry.backprop), abs(entry.numeric))
+        found.append((epsilon, entry.difference / size if size else 0.0))
+    return found
+
+
 def _sample(every: list[Parameter], sample: int | None, seed: int) -> list[Parameter]:
     if sample is None:
         sample = len(every) if len(every) <= FULL else SAMPLE

@@ -11,7 +11,7 @@ from nncalc.params import ParamCount, of_network
 
 if TYPE_CHECKING:
     from nncalc.grading.marking import Grade, Mark, Sheet
-    from nncalc.network import Trace
+    from nncalc.network import Network, Trace
 
 
 def forward_document(trace: Trace, names: list[str | None]) -> dict[str, Any]:
@@ -36,14 +36,16 @@ def forward_document(trace: Trace, names: list[str | None]) -> dict[str, Any]:
             label = network.classes[unit - 1] if network.classes else None
             example["prediction"] = {"unit": unit, "label": label}
         examples.append(example)
+    return {"network": network_document(network), "examples": examples}
+
+
+def network_document(network: Network) -> dict[str, Any]:
+    """The network's part of a document: its name, sizes, activations and parameters."""
     return {
-        "network": {
-            "name": network.name,
-            "sizes": network.sizes,
-            "activations": network.activations,
-            "parameters": [t.total for t in of_network(network).thetas],
-        },
-        "examples": examples,
+        "name": network.name,
+        "sizes": network.sizes,
+        "activations": network.activations,
+        "parameters": [t.total for t in of_network(network).thetas],
     }
 
 
