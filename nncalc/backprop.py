@@ -99,8 +99,11 @@ class Gradients:
         (i, m) of D^(j), Δ^(j) or Θ^(j) (one row); NNCalcError if it does not exist."""
         network = self.network
         if s.name == "delta":
-            if not 2 <= s.j <= network.L or not 1 <= s.i <= network.sizes[s.j - 1]:
-                raise NNCalcError.at(f"{s} does not exist", hint=_delta_range(network))
+            if not 2 <= s.j <= network.L:
+                raise NNCalcError.at(f"{s} does not exist", hint=f"layers j = 2 … {network.L}")
+            if not 1 <= s.i <= network.sizes[s.j - 1]:
+                units = f"layer {s.j} has units 1 … {network.sizes[s.j - 1]}"
+                raise NNCalcError.at(f"{s} does not exist", hint=units)
             return [[float(v)] for v in self.delta[s.j][:, s.i - 1]]
         matrices = {"D": self.D, "Delta": self.Delta}
         if not 1 <= s.j < network.L:
@@ -150,10 +153,6 @@ def parameters(network: Network) -> list[Parameter]:
         if layer.beta is not None:
             found.append(Parameter(j, "beta"))
     return found
-
-
-def _delta_range(network: Network) -> str:
-    return f"δ_i^(j) exists for layers j = 2 … {network.L}, units i = 1 … s_j"
 
 
 def backward(trace: Trace, Y: object, lam: float = 0.0, loss: str | None = None) -> Gradients:

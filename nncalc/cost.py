@@ -24,6 +24,7 @@ import numpy as np
 from nncalc import activations
 from nncalc.activations import Array
 from nncalc.errors import NNCalcError
+from nncalc.files.checker import plural
 from nncalc.network import Network, Trace
 
 
@@ -146,7 +147,7 @@ def regularisation_lambda(lam: float) -> float:
     """λ, checked: a finite number ≥ 0."""
     lam = float(lam)
     if not math.isfinite(lam) or lam < 0:
-        raise NNCalcError.at(f"λ must be a finite number ≥ 0, found {lam}")
+        raise NNCalcError.at(f"λ must be a finite number ≥ 0, found {activations.number(lam)}")
     return lam
 
 
@@ -156,7 +157,8 @@ def batch_targets(trace: Trace, Y: object, loss: Loss) -> Array:
     Y = targets(trace.network, Y, loss, len(trace))
     if len(Y) != len(trace):
         raise NNCalcError.at(
-            f"{len(Y):,} labels for {len(trace):,} examples", hint="one label per example"
+            f"{plural(len(Y), 'label', 'labels')} for {plural(len(trace), 'example', 'examples')}",
+            hint="one label y per example",
         )
     return Y
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from nncalc.activations import number
 from nncalc.backprop import Gradients, backward
 from nncalc.errors import NNCalcError
 from nncalc.network import Network
@@ -31,7 +32,9 @@ def descend(
     given, the next one step of size α = ``alpha`` further, and so on; the cost J(Θ) of
     each is ``gradients.cost.J``."""
     if not (math.isfinite(alpha) and alpha > 0):
-        raise NNCalcError.at(f"the learning rate α must be a positive number, found {alpha}")
+        raise NNCalcError.at(
+            f"the learning rate α must be a positive number, found {number(alpha)}"
+        )
     X = network.batch(X)
     while True:
         grads = backward(network.forward(X), Y, lam, loss)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from nncalc.activations import Array
+from nncalc.activations import Array, number
 from nncalc.backprop import Gradients, Parameter, backward, parameters
 from nncalc.cost import evaluate
 from nncalc.errors import NNCalcError
@@ -108,7 +108,7 @@ def gradcheck(
     of them drawn at random (reproducibly, by ``seed``); by default every parameter of a
     network with at most FULL of them, else SAMPLE."""
     if not (math.isfinite(epsilon) and epsilon > 0):
-        raise NNCalcError.at(f"ε must be a positive number, found {epsilon}")
+        raise NNCalcError.at(f"ε must be a positive number, found {number(epsilon)}")
     trace = network.forward(X)
     grads = backward(trace, Y, lam, loss)
     every = parameters(network)

@@ -64,6 +64,11 @@ def parse(text: str) -> Symbol:
         return Symbol(name, j, int(sub))
     if "," in sub:
         i, m = (int(part) for part in sub.split(","))
+    elif len(sub) == 1:
+        raise NNCalcError.at(
+            f"{excerpt(text.strip())} has one index; {name} has two, row i and column m",
+            hint="write _i,m, as D_1,0^(1)",
+        )
     elif len(sub) == 2:
         i, m = int(sub[0]), int(sub[1])
     else:

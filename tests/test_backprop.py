@@ -443,7 +443,7 @@ def test_a_swiglu_output_is_refused():
     [
         ([[1.0, 0.0, 0.0]], "a label y has 3 entries, expected K = 2"),
         ([[1.5, 0.0]], r"cross-entropy takes targets y in \[0, 1\]; found 1.5"),
-        ([[1.0, 0.0], [0.0, 1.0]], "2 labels for 1 examples"),
+        ([[1.0, 0.0], [0.0, 1.0]], "2 labels for 1 example"),
         ([[math.nan, 0.0]], "finite numbers"),
         ([[1.0], [0.0, 1.0]], "rows of numbers"),
     ],

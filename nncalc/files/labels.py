@@ -18,6 +18,7 @@ import numpy as np
 
 from nncalc.errors import NNCalcError
 from nncalc.files import arrays
+from nncalc.files.checker import plural
 from nncalc.files.inputs import choose as choose_examples
 from nncalc.files.reader import Piped, max_bytes
 from nncalc.network import Array, Network
@@ -54,7 +55,8 @@ def choose(
         )
     if len(Y) != len(X):
         raise NNCalcError.at(
-            f"{len(Y):,} labels for {len(X):,} examples", hint="one label y per example"
+            f"{plural(len(Y), 'label', 'labels')} for {plural(len(X), 'example', 'examples')}",
+            hint="one label y per example",
         )
     return X, Y, names
 
