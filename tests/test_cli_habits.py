@@ -18,7 +18,7 @@ from conftest import ROOT, SAMPLES
 
 NEURON = SAMPLES / "slide-neuron.yaml"
 COMMANDS = ["forward", "collapse", "draw", "import", "export", "params", "onehot", "quiz"]
-COMMANDS += ["check", "grade"]
+COMMANDS += ["check", "grade", "cost", "backward", "gradcheck", "step"]
 
 
 def _nncalc(*args: str, stdin=None, **kw) -> subprocess.CompletedProcess:

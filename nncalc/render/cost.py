@@ -29,12 +29,12 @@ def report(cost: Cost, found: Classification | None, precision: int = 6) -> Grou
 
 def cost_lines(cost: Cost, precision: int = 6) -> list[str]:
     """J's formula (the loss, and λ's term when λ > 0), its parts and its value."""
-    formula = cost.loss.formula + (" + (λ/2m) Σ_j Σ_i Σ_(m≥1) (Θ_im^(j))²" if cost.lam else "")
     what = f"{cost.loss.title}, m = {cost.m:,}, λ = {fmt(cost.lam, precision)}"
-    lines = [f"J(Θ) = {formula}   ({what})"]
+    lines = [f"J(Θ) = {cost.loss.formula}"]
     if cost.lam:
+        lines.append("       + (λ/2m) Σ_j Σ_i Σ_(m≥1) (Θ_im^(j))²")
         lines.append(f"     = {fmt(cost.data, precision)} + {fmt(cost.regularisation, precision)}")
-    return [*lines, f"     = {fmt(cost.J, precision)}"]
+    return [*lines, f"     = {fmt(cost.J, precision)}   ({what})"]
 
 
 def ratio(part: int, whole: int) -> str:
@@ -44,7 +44,7 @@ def ratio(part: int, whole: int) -> str:
 
 def confusion(found: Classification):
     """C[t][p]: a row per true class, a column per predicted class."""
-    table = style.table("confusion matrix (rows: true class, columns: predicted)")
+    table = style.table("confusion matrix")
     table.add_column("true \\ predicted")
     for name in found.names:
         table.add_column(Text(name), justify="right")
