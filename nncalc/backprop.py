@@ -164,6 +164,7 @@ def backward(trace: Trace, Y: object, lam: float = 0.0, loss: str | None = None)
     _check_defined(trace)
     m = len(trace)
     delta = {network.L: output_delta(trace, Y, chosen)}
+    _check_finite(delta[network.L], "δ", network.L, network)
     delta_gate: dict[int, Array] = {}
     for j in range(2, network.L):
         delta[j] = np.empty_like(trace.z[j])
@@ -174,7 +175,8 @@ def backward(trace: Trace, Y: object, lam: float = 0.0, loss: str | None = None)
     else:
         sums = _threaded(trace, delta, delta_gate)
     Delta, Delta_gate, beta = sums
-    _check_finite(delta, delta_gate, Delta, network)
+    for j, value in Delta.items():
+        _check_finite(value, "Δ", j, network)
     D = {j: _d(Delta[j], network.theta(j), lam, m) for j in Delta}
     D_gate = {j: _d(Delta_gate[j], network.layers[j - 1].gate, lam, m) for j in Delta_gate}
     D_beta = {j: float(b) / m for j, b in beta.items()}
@@ -226,13 +228,16 @@ def _rows(
         below = network.layers[j - 2]  # the layer that made a^(j)
         z = trace.z[j][rows]
         if below.gate is None:
-            delta[j][rows] = derivatives.vjp(below.g, z, trace.a[j][rows], eps)
+            derivatives.vjp(below.g, z, trace.a[j][rows], eps, out=delta[j][rows])
+            _check_finite(delta[j][rows], "δ", j, network)
             continue
         u, b = trace.gate[j][rows], below.swish_beta
         with np.errstate(over="ignore"):
             bu = b * u
         delta[j][rows] = eps * activations.swish(u, b)
         delta_gate[j][rows] = eps * z * derivatives.silu_prime(bu)
+        _check_finite(delta[j][rows], "δ", j, network)
+        _check_finite(delta_gate[j][rows], "δ_gate", j, network)
         if below.beta is not None:
             beta[j - 1] = float(np.sum(eps * z * u * u * derivatives.sigmoid_prime(bu)))
     return Delta, Delta_gate, beta
@@ -299,14 +304,11 @@ def _check_defined(trace: Trace) -> None:
             )
 
 
-def _check_finite(
-    delta: dict[int, Array], delta_gate: dict[int, Array], Delta: dict[int, Array], network
-) -> None:
-    for name, values in (("δ", delta), ("δ_gate", delta_gate), ("Δ", Delta)):
-        for j, v in values.items():
-            if v.size and not (np.isfinite(v.max()) and np.isfinite(v.min())):
-                raise NNCalcError.at(
-                    f"{name}^({j}) overflows float64 (beyond ±1.8e308)",
-                    network.source,
-                    hint="the weights, inputs or labels are too large",
-                )
+def _check_finite(values: Array, name: str, j: int, network: Network) -> None:
+    """Refuse δ or Δ past float64's range (two reductions: NaN and ±inf show in them)."""
+    if values.size and not (np.isfinite(values.max()) and np.isfinite(values.min())):
+        raise NNCalcError.at(
+            f"{name}^({j}) overflows float64 (beyond ±1.8e308)",
+            network.source,
+            hint="the weights, inputs or labels are too large",
+        )

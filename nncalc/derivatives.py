@@ -36,9 +36,11 @@ _SPLIT = 134217729.0  # 2^27 + 1, Dekker's splitter
 
 def sigmoid_prime(z: Array) -> Array:
     """σ′(z) = σ(z)·σ(−z) = t/(1 + t)² with t = e^−|z| (σ′ is even; t never overflows)."""
-    t = np.exp(-np.abs(z))
-    d = 1.0 + t
-    d *= d
+    t = np.abs(z)
+    np.negative(t, out=t)
+    np.exp(t, out=t)
+    d = t + 1.0
+    np.square(d, out=d)
     t /= d
     return t
 
@@ -281,13 +283,13 @@ def prime(g: Activation | str, z: Array) -> Array:
     return PRIMES[g.name](np.asarray(z, dtype=np.float64), **dict(g.values))
 
 
-def vjp(g: Activation | str, z: Array, a: Array, eps: Array) -> Array:
-    """δ = (∂a/∂z)ᵀ·ε for each example (row): ε ⊙ g′(z) for an element-wise g, and the
-    Jacobian's product for the layer-wise ones: softmax p ⊙ (ε − Σ_k ε_k·p_k), log_softmax
-    ε − p·Σ_k ε_k (p = softmax(z))."""
+def vjp(g: Activation | str, z: Array, a: Array, eps: Array, out: Array | None = None) -> Array:
+    """δ = (∂a/∂z)ᵀ·ε for each example (row), into ``out`` when given: ε ⊙ g′(z) for an
+    element-wise g, and the Jacobian's product for the layer-wise ones: softmax
+    p ⊙ (ε − Σ_k ε_k·p_k), log_softmax ε − p·Σ_k ε_k (p = softmax(z))."""
     g = activations.get(g)
     if g.name == "softmax":
-        return a * (eps - np.einsum("ij,ij->i", eps, a)[:, None])
+        return np.multiply(a, eps - np.einsum("ij,ij->i", eps, a)[:, None], out=out)
     if g.name == "log_softmax":
-        return eps - activations.softmax(z) * eps.sum(axis=1, keepdims=True)
-    return eps * prime(g, z)
+        return np.subtract(eps, activations.softmax(z) * eps.sum(axis=1, keepdims=True), out=out)
+    return np.multiply(eps, prime(g, z), out=out)
