@@ -771,14 +771,15 @@ def step(
     header = f"Made by nncalc {__version__} step: {steps} × α = {alpha!r}, λ = {lam!r}"
     netsave.save(trained, output, header=f"{header}\nJ(Θ): {J[0]!r} before, {J[-1]!r} after")
     if curve:
-        _document(_curve_svg(J), curve, ".svg", "drew the learning curve")
+        title = f"J(Θ) over {steps} steps of gradient descent, α = {alpha:g}"
+        _document(_curve_svg(J, title), curve, ".svg", "drew the learning curve")
     _step_report(J, output, json_output)
 
 
-def _curve_svg(J: list[float]) -> str:
+def _curve_svg(J: list[float], title: str) -> str:
     from nncalc.render.curve import svg
 
-    return svg(J)
+    return svg(J, title)
 
 
 def _step_report(J: list[float], output: str, json_output: bool) -> None:

@@ -107,13 +107,18 @@ def latex(grads: Gradients, names: list[str | None], precision: int = 6) -> str:
     blocks = []
     for k in range(grads.m):
         title = f"% nncalc backpropagation: {network.name or 'network'}, example {k + 1}"
-        title += f" ({names[k]})" if names[k] else ""
+        title = _comment(title + (f" ({names[k]})" if names[k] else ""))
         blocks.append(_align(title, example_lines(grads, k, precision)))
     J = latex_number(fmt(grads.cost.J, precision))
     examples = "example" if grads.m == 1 else "examples"
     title = f"% Δ and D over the m = {grads.m} {examples}, λ = {fmt(grads.lam)}; J(Θ) = {J}"
     blocks.append(_align(title, gradient_lines(grads, precision)))
     return "\n\n".join(blocks)
+
+
+def _comment(text: str) -> str:
+    """A LaTeX comment line: text from files may not end it (no line breaks, no controls)."""
+    return "".join(c for c in text if c.isprintable())
 
 
 def _align(title: str, lines: list[str]) -> str:
