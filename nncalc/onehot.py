@@ -13,6 +13,7 @@ from functools import cached_property
 
 from nncalc.errors import EXCERPT, NNCalcError, cut, excerpt
 from nncalc.files.reader import max_bytes
+from nncalc.parsing import is_float
 
 MAX_CLASSES = 1_000_000
 """Most classes a one-hot vector may have (each label becomes a row of K numbers)."""
@@ -201,12 +202,4 @@ def cells(line: str) -> list[str]:
     if "," in text:
         return text.split(",")
     parts = text.split()
-    return parts if all(_numeric(p) for p in parts) else [text]
-
-
-def _numeric(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
+    return parts if all(is_float(p) for p in parts) else [text]
