@@ -45,6 +45,13 @@ from nncalc.symbols import Symbol
 
 Product = Callable[[Array, Array], Array]
 
+U = 2.0**-53
+"""The unit roundoff of float64."""
+
+G_ULPS = 8
+"""How many ulps of |δ| g′ (within a few ulps) and its product with what is sent back may
+cost, in the error bounds of Errors."""
+
 CHUNK_ROWS = 1024
 """Examples a thread takes through backward at a time."""
 
@@ -87,12 +94,40 @@ class Gradients:
     def back(self, j: int, k: int | slice = slice(None)) -> Array:
         """What layer j+1 sends back to layer j for example(s) k: (Θ^(j))ᵀ δ^(j+1) without
         the bias row (plus the gate's share, Θ_gate^(j)ᵀ δ_gate^(j+1)), so that
-        δ^(j) = back(j) .* g′(z^(j))."""
+        δ^(j) = back(j) .* g′(z^(j)); summed as backward summed it."""
         layer = self.network.layers[j - 1]
-        sent = self.delta[j + 1][k] @ layer.theta[:, 1:]
+        product = _product(self.network, self.m)
+        rows = self.delta[j + 1][k]
+        shape = (*rows.shape[:-1], layer.inputs)
+        sent = product(rows.reshape(-1, layer.units), layer.theta[:, 1:])
         if layer.gate is not None:
-            sent = sent + self.delta_gate[j + 1][k] @ layer.gate[:, 1:]
-        return sent
+            gated = self.delta_gate[j + 1][k].reshape(-1, layer.units)
+            sent = sent + product(gated, layer.gate[:, 1:])
+        return sent.reshape(shape)
+
+    @cached_property
+    def errors(self) -> Errors:
+        """Bounds on the rounding errors of back(j), δ^(j) and δ_gate^(j) (first order; see
+        Errors), for every example."""
+        return _errors(self)
+
+    def D_error(self, j: int, gate: bool = False, delta: bool = False) -> Array:
+        """A bound on the rounding error of each entry of D^(j) (or the gate's; with
+        ``delta``, of Δ^(j)): each is a sum of m products δ_i^(j+1)·a_m^(j) (and λ·Θ_im^(j)
+        for D, m ≥ 1), within γ_n of the sum of their sizes, plus what the errors of the
+        δ carry into it; D is that over m."""
+        layer = self.network.layers[j - 1]
+        d = (self.delta_gate if gate else self.delta)[j + 1]
+        e = (self.errors.delta_gate if gate else self.errors.delta)[j + 1]
+        a = np.abs(self.trace.a[j])
+        size = np.column_stack([np.abs(d).sum(axis=0), np.abs(d).T @ a])
+        carried = np.column_stack([e.sum(axis=0), e.T @ a])
+        if delta:
+            return small.gamma(self.m) * size + carried + U * np.abs(self.Delta[j])
+        theta = layer.gate if gate else layer.theta
+        size[:, 1:] += self.lam * np.abs(theta[:, 1:])
+        D = self.D_gate[j] if gate else self.D[j]
+        return (small.gamma(self.m + 1) * size + carried) / self.m + 2 * U * np.abs(D)
 
     def values(self, s: Symbol) -> list[list[float]]:
         """The numbers symbol s names: δ_i^(j) of each example (a row each), or the entry
@@ -170,7 +205,7 @@ def backward(trace: Trace, Y: object, lam: float = 0.0, loss: str | None = None)
         delta[j] = np.empty_like(trace.z[j])
         if j in trace.gate:
             delta_gate[j] = np.empty_like(trace.z[j])
-    if m * _work(network) <= small.WORK:
+    if _product(network, m) is _exact_product:
         sums = _rows(trace, delta, delta_gate, slice(None), _exact_product)
     else:
         sums = _threaded(trace, delta, delta_gate)
@@ -186,6 +221,63 @@ def backward(trace: Trace, Y: object, lam: float = 0.0, loss: str | None = None)
 def _work(network: Network) -> int:
     """Multiply-adds per example of backward: about twice forward's."""
     return 2 * sum(layer.theta.size for layer in network.layers)
+
+
+def _product(network: Network, m: int) -> Product:
+    """How backward sums products for m examples: exactly rounded for small work (as
+    forward's nncalc.small), through BLAS otherwise."""
+    return _exact_product if m * _work(network) <= small.WORK else np.matmul
+
+
+@dataclass(frozen=True)
+class Errors:
+    """First-order bounds on the rounding errors of backward, a row per example, by layer
+    j: of back(j) (``back``), δ^(j) (``delta``) and δ_gate^(j) (``delta_gate``).
+
+    δ^(L) = a^(L) − y is one rounding; each sum (Θ^(j))ᵀδ^(j+1) adds γ_n·Σ|terms| (n terms)
+    and carries the errors of δ^(j+1) along |Θ^(j)|; g′ and its product add G_ULPS ulps.
+    Forward propagation's own rounding is not counted, as forward's tables do not count it
+    in a^(j) (Trace.z_bound bounds each z's own sum).
+    """
+
+    back: dict[int, Array]
+    delta: dict[int, Array]
+    delta_gate: dict[int, Array]
+
+
+def _errors(grads: Gradients) -> Errors:
+    network, trace = grads.network, grads.trace
+    L = network.L
+    delta = {L: U * np.abs(grads.delta[L])}
+    gate: dict[int, Array] = {}
+    back: dict[int, Array] = {}
+    for j in range(L - 1, 1, -1):
+        above, below = network.layers[j - 1], network.layers[j - 2]
+        n = above.units * (1 if above.gate is None else 2)
+        carried = (small.gamma(n) * np.abs(grads.delta[j + 1]) + delta[j + 1]) @ np.abs(
+            above.theta[:, 1:]
+        )
+        if above.gate is not None:
+            sizes = small.gamma(n) * np.abs(grads.delta_gate[j + 1]) + gate[j + 1]
+            carried += sizes @ np.abs(above.gate[:, 1:])
+        back[j] = carried
+        own = G_ULPS * U * np.abs(grads.delta[j])
+        if below.gate is not None:
+            u, b = trace.gate[j], below.swish_beta
+            with np.errstate(over="ignore"):
+                bu = b * u
+            delta[j] = np.abs(activations.swish(u, b)) * carried + own
+            slope = np.abs(trace.z[j] * derivatives.silu_prime(bu))
+            gate[j] = slope * carried + G_ULPS * U * np.abs(grads.delta_gate[j])
+        elif below.activation == "softmax":
+            p = trace.a[j]
+            delta[j] = p * (carried + (carried * p).sum(axis=1, keepdims=True)) + own
+        elif below.activation == "log_softmax":
+            p = activations.softmax(trace.z[j])
+            delta[j] = carried + p * carried.sum(axis=1, keepdims=True) + own
+        else:
+            delta[j] = np.abs(derivatives.prime(below.g, trace.z[j])) * carried + own
+    return Errors(back, delta, gate)
 
 
 def _d(Delta: Array, theta: Array, lam: float, m: int) -> Array:

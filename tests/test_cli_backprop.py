@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 import shutil
 import subprocess
 
@@ -317,3 +318,26 @@ def test_step_never_overwrites_an_input_nor_leaves_a_partial_file(run, tmp_path)
     huge = run("step", VEHICLES, "--labels", LABELS, "-a", "1e308", "-n", "3", "-o", out)
     assert huge.code == 2 and "overflows float64" in huge.err
     assert not out.exists()
+
+
+def test_a_delta_that_is_0_to_rounding_shows_0(run, write):
+    """δ^(3) = (1, 1, 1) exactly; (Θ^(2))ᵀδ^(3) = 0.1 + 0.5 − 0.6, which is 0 in decimals
+    and 2.8e-17 as the exact sum of the doubles (nncalc sums small work exactly), below
+    the bound γ_3·(0.1 + 0.5 + 0.6) = 4e-16 of a float64 sum of three terms."""
+    net = write(
+        "zero.yaml",
+        "layers:\n  - {theta: [[0, 1]], activation: identity}\n"
+        "  - {theta: [[0, 0.1], [0, 0.5], [0, -0.6]], activation: identity}\n",
+    )
+    args = [net, "-x", "1", "--y", "-0.9,-0.5,-1.6"]
+    assert 0.1 - (-0.9) == 0.5 - (-0.5) == -0.6 - (-1.6) == 1.0
+    raw = run("backward", *args, "--json").json()["examples"][0]["layers"][1]["delta"][0]
+    exact = float(Fraction(0.1) + Fraction(0.5) - Fraction(0.6))
+    assert raw == exact != 0  # JSON keeps what was computed
+    table = run("backward", *args).out
+    assert "0 *" in table and "δ_1^(2) = 2.8e-17 is 0 to rounding" in table
+    assert "2.77556e-17" not in table
+    explain = run("backward", *args, "--explain").out
+    assert "= 0·1 = 0" in explain
+    latex = run("backward", *args, "--format", "latex").out
+    assert "e-17" not in latex and "10^{-17}" not in latex

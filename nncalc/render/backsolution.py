@@ -8,6 +8,7 @@ import numpy as np
 
 from nncalc import activations, derivatives
 from nncalc.backprop import Gradients
+from nncalc.render.backward import delta_shown, rounded, sent_shown
 from nncalc.render.numbers import fmt
 from nncalc.render.solution import _bmatrix, _column, latex_g, latex_number
 
@@ -16,21 +17,33 @@ def _vector(values, precision: int) -> str:
     return _column([latex_number(fmt(float(v), precision)) for v in values])
 
 
-def _matrix(M: np.ndarray, precision: int) -> str:
-    return _bmatrix([[latex_number(fmt(float(v), precision)) for v in row] for row in M])
+def _matrix(M: np.ndarray, precision: int, bounds: np.ndarray | None = None) -> str:
+    """M in LaTeX; with ``bounds``, entries below their rounding error bound shown as 0."""
+    if bounds is None:
+        bounds = np.zeros_like(M)
+    return _bmatrix(
+        [
+            [latex_number(rounded(v, b, precision)[0]) for v, b in zip(row, brow, strict=True)]
+            for row, brow in zip(M, bounds, strict=True)
+        ]
+    )
+
+
+def _shown(texts: list[tuple[str, bool]]) -> str:
+    return _column([latex_number(text) for text, _ in texts])
 
 
 def example_lines(grads: Gradients, k: int, precision: int) -> list[str]:
     """The align lines of example k's δ^(L), δ^(L−1), …, δ^(2)."""
     network = grads.network
     L = network.L
-    a, y, d = grads.trace.a[L][k], grads.Y[k], grads.delta[L][k]
+    a, y = grads.trace.a[L][k], grads.Y[k]
     if grads.loss.output == "log_softmax":
         p = activations.softmax(grads.trace.z[L][k])
         head = rf"\delta^{{({L})}} &= e^{{a^{{({L})}}}} - y = {_vector(p, precision)}"
     else:
         head = rf"\delta^{{({L})}} &= a^{{({L})}} - y = {_vector(a, precision)}"
-    lines = [f"{head} - {_vector(y, precision)} = {_vector(d, precision)}"]
+    lines = [f"{head} - {_vector(y, precision)} = {_shown(delta_shown(grads, L, k, precision))}"]
     for j in range(L - 1, 1, -1):
         lines += _hidden_lines(grads, k, j, precision)
     return lines
@@ -41,13 +54,12 @@ def _hidden_lines(grads: Gradients, k: int, j: int, precision: int) -> list[str]
     above, below = network.layers[j - 1], network.layers[j - 2]
     z = grads.trace.z[j][k]
     sent = rf"\left(\Theta^{{({j})}}_{{:,1:}}\right)^{{\mathsf T}} \delta^{{({j + 1})}}"
-    numbers = (
-        f"{_matrix(above.theta[:, 1:].T, precision)} {_vector(grads.delta[j + 1][k], precision)}"
-    )
-    d = _vector(grads.delta[j][k], precision)
+    above_delta = _shown(delta_shown(grads, j + 1, k, precision))
+    numbers = f"{_matrix(above.theta[:, 1:].T, precision)} {above_delta}"
+    d = _shown(delta_shown(grads, j, k, precision))
     if below.gate is not None or above.gate is not None or activations.over_layer(below.activation):
         eps = rf"\varepsilon^{{({j})}}"
-        lines = [rf"{eps} &= {sent} = {_vector(grads.back(j, k), precision)}"]
+        lines = [rf"{eps} &= {sent} = {_shown(sent_shown(grads, j, k, precision))}"]
         if below.gate is not None:
             beta = fmt(below.swish_beta, precision)
             u = rf"u^{{({j})}}"
@@ -57,7 +69,7 @@ def _hidden_lines(grads: Gradients, k: int, j: int, precision: int) -> list[str]
             lines.append(
                 rf"\delta_{{\text{{gate}}}}^{{({j})}} &= {eps} \odot z^{{({j})}} \odot "
                 rf"\operatorname{{Swish}}_{{{beta}}}'({u}) = "
-                f"{_vector(grads.delta_gate[j][k], precision)}"
+                f"{_shown(delta_shown(grads, j, k, precision, gate=True))}"
             )
             return lines
         if activations.over_layer(below.activation):
@@ -86,7 +98,8 @@ def gradient_lines(grads: Gradients, precision: int) -> list[str]:
     for j in range(1, grads.network.L):
         outer = rf"\delta^{{({j + 1})}} \left[1 \;\; a^{{({j})}}\right]"
         total = outer if m == 1 else rf"\sum_{{i=1}}^{{{m}}} {outer}"
-        lines.append(rf"\Delta^{{({j})}} &= {total} = {_matrix(grads.Delta[j], precision)}")
+        Delta = _matrix(grads.Delta[j], precision, grads.D_error(j, delta=True))
+        lines.append(rf"\Delta^{{({j})}} &= {total} = {Delta}")
         reg = (
             rf" + \tfrac{{{latex_number(fmt(lam))}}}{{{m}}}\,\Theta^{{({j})}}_{{m \ge 1}}"
             if lam
@@ -94,10 +107,11 @@ def gradient_lines(grads: Gradients, precision: int) -> list[str]:
         )
         lines.append(
             rf"D^{{({j})}} &= \tfrac{{1}}{{{m}}}\Delta^{{({j})}}{reg} = "
-            f"{_matrix(grads.D[j], precision)}"
+            f"{_matrix(grads.D[j], precision, grads.D_error(j))}"
         )
         if j in grads.D_gate:
-            lines.append(rf"D_{{\text{{gate}}}}^{{({j})}} &= {_matrix(grads.D_gate[j], precision)}")
+            gated = _matrix(grads.D_gate[j], precision, grads.D_error(j, gate=True))
+            lines.append(rf"D_{{\text{{gate}}}}^{{({j})}} &= {gated}")
     return lines
 
 

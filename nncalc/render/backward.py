@@ -35,6 +35,46 @@ from nncalc.render.numbers import fmt, vector
 from nncalc.render.style import Fitted
 
 
+def rounded(value: float, bound: float, precision: int) -> tuple[str, bool]:
+    """value as shown: 0 (and True) where it is below the bound of its rounding error."""
+    value, bound = float(value), float(bound)
+    if value != 0 and abs(value) < bound:
+        return "0", True
+    return fmt(value, precision), False
+
+
+def sent_shown(grads: Gradients, j: int, k: int, precision: int) -> list[tuple[str, bool]]:
+    """(Θ^(j))ᵀδ^(j+1) of example k as shown (Gradients.errors): 0 where it is 0 to rounding."""
+    bounds = grads.errors.back[j][k]
+    return [rounded(v, b, precision) for v, b in zip(grads.back(j, k), bounds, strict=True)]
+
+
+def delta_shown(
+    grads: Gradients, j: int, k: int, precision: int, gate: bool = False
+) -> list[tuple[str, bool]]:
+    """δ^(j) (or δ_gate^(j)) of example k as shown: 0 where it is 0 to rounding."""
+    values = (grads.delta_gate if gate else grads.delta)[j][k]
+    bounds = (grads.errors.delta_gate if gate else grads.errors.delta)[j][k]
+    return [rounded(v, b, precision) for v, b in zip(values, bounds, strict=True)]
+
+
+def notes(grads: Gradients, j: int, k: int, precision: int) -> list[str]:
+    """The footnotes of layer j's table for example k: the δ that are 0 to rounding."""
+    found = []
+    for i, (_, zero) in enumerate(delta_shown(grads, j, k, precision), start=1):
+        if zero:
+            v, b = grads.delta[j][k][i - 1], grads.errors.delta[j][k][i - 1]
+            found.append(
+                f"* δ_{i}^({j}) = {fmt(v, 2)} is 0 to rounding: below the float64 error bound "
+                f"{fmt(b, 2)} of its sums"
+            )
+    return found
+
+
+def _marked(shown_values: list[tuple[str, bool]]) -> list[str]:
+    return [text + (" *" if zero else "") for text, zero in shown_values]
+
+
 def show(grads: Gradients, names: list[str | None], precision: int, view: View) -> None:
     """Print J, each example's δ tables (for at most COMPACT_AFTER examples, or the view's
     layer / unit) and every Θ^(j)'s D (and Δ)."""
@@ -70,6 +110,7 @@ def example(grads: Gradients, k: int, name: str | None, precision: int, view: Vi
     for j in range(network.L, 1, -1):
         if view.layer is None or view.layer == j:
             parts.append(Fitted(delta_table(grads, j, k, precision, view)))
+            parts += [Text(f"  {note}", style="dim") for note in notes(grads, j, k, precision)]
     return Group(*parts, Text(""))
 
 
@@ -95,74 +136,90 @@ def _output(grads: Gradients, j: int, k: int, precision: int):
     """δ^(L) = a^(L) − y (p − y after a log_softmax, whose a is log p)."""
     shown_a = [text for text, _ in exact_layer(grads.trace, j, k, precision)]
     y = grads.Y[k]
-    d = grads.delta[j][k]
+    d = _marked(delta_shown(grads, j, k, precision))
     if grads.loss.output == "log_softmax":
         p = activations.softmax(grads.trace.z[j][k])
         columns = [f"a_i^({j}) = log p_i", "p_i", "y_i", f"δ_i^({j}) = p_i − y_i"]
         rows = [
-            [shown_a[i], fmt(p[i], precision), fmt(y[i], precision), fmt(d[i], precision)]
-            for i in range(len(d))
+            [shown_a[i], fmt(p[i], precision), fmt(y[i], precision), d[i]] for i in range(len(d))
         ]
         return columns, rows
     columns = [f"a_i^({j})", "y_i", f"δ_i^({j}) = a_i^({j}) − y_i"]
-    rows = [[shown_a[i], fmt(y[i], precision), fmt(d[i], precision)] for i in range(len(d))]
+    rows = [[shown_a[i], fmt(y[i], precision), d[i]] for i in range(len(d))]
     return columns, rows
 
 
 def _hidden(grads: Gradients, j: int, k: int, precision: int):
-    """δ^(j) = (Θ^(j))ᵀδ^(j+1) .* g′(z^(j)), or SwiGLU's pair, or a softmax's product."""
+    """δ^(j) = (Θ^(j))ᵀδ^(j+1) .* g′(z^(j)), or SwiGLU's pair, or a softmax's product;
+    what is 0 to rounding shows 0, marked *."""
     layer = grads.network.layers[j - 2]
-    z = grads.trace.z[j][k]
-    sent = grads.back(j, k)
-    d = grads.delta[j][k]
+    z = [fmt(v, precision) for v in grads.trace.z[j][k]]
+    sent = _marked(sent_shown(grads, j, k, precision))
+    d = _marked(delta_shown(grads, j, k, precision))
     back = f"(Θ^({j}))ᵀδ^({j + 1})"
     if layer.gate is not None:
-        u = grads.trace.gate[j][k]
+        u = [fmt(v, precision) for v in grads.trace.gate[j][k]]
+        gate = _marked(delta_shown(grads, j, k, precision, gate=True))
         columns = [f"z_i^({j})", f"u_i^({j})", back, f"δ_i^({j})", f"δ_gate,i^({j})"]
-        dg = grads.delta_gate[j][k]
-        values = zip(z, u, sent, d, dg, strict=True)
-        return columns, [[fmt(v, precision) for v in row] for row in values]
+        return columns, [list(row) for row in zip(z, u, sent, d, gate, strict=True)]
     g = g_symbol(layer.activation)
     if activations.over_layer(layer.activation):
         columns = [f"z_i^({j})", back, f"δ_i^({j}) (the {g} Jacobian)"]
-        return columns, [[fmt(v, precision) for v in row] for row in zip(z, sent, d, strict=True)]
-    prime = derivatives.prime(layer.g, z)
+        return columns, [list(row) for row in zip(z, sent, d, strict=True)]
+    prime = [fmt(v, precision) for v in derivatives.prime(layer.g, grads.trace.z[j][k])]
     columns = [f"z_i^({j})", back, f"{g}′(z_i^({j}))", f"δ_i^({j})"]
-    rows = zip(z, sent, prime, d, strict=True)
-    return columns, [[fmt(v, precision) for v in row] for row in rows]
+    return columns, [list(row) for row in zip(z, sent, prime, d, strict=True)]
 
 
-def gradient_tables(grads: Gradients, j: int, precision: int, limit: int | None) -> list[Fitted]:
+def gradient_tables(
+    grads: Gradients, j: int, precision: int, limit: int | None
+) -> list[RenderableType]:
     """D^(j) (and Δ^(j) when it differs: m > 1 or λ > 0), and the gate's, as matrices."""
-    tables = []
-    plain = grads.m == 1 and not grads.lam
-    what = " = Δ^({j}) (m = 1, λ = 0)" if plain else ""
-    pairs = [("D", grads.D, f"D^({j}) = ∂J/∂Θ^({j}){what.format(j=j)}")]
-    if not plain:
-        pairs.append(("Δ", grads.Delta, f"Δ^({j}) = Σ_examples δ^({j + 1})(a^({j}))ᵀ"))
+    pairs = [("D", f"D^({j}) = ∂J/∂Θ^({j})")]
+    if grads.m > 1 or grads.lam:  # else Δ^(j) = D^(j)
+        pairs.append(("Δ", f"Δ^({j}) = Σ δ^({j + 1})(a^({j}))ᵀ"))
     if j in grads.D_gate:
-        pairs.append(("D_gate", grads.D_gate, f"D_gate^({j}) = ∂J/∂Θ_gate^({j})"))
-    for _, matrices, title in pairs:
-        tables.append(Fitted(matrix_table(title, matrices[j], precision, limit)))
+        pairs.append(("D_gate", f"D_gate^({j}) = ∂J/∂Θ_gate^({j})"))
+    tables: list[RenderableType] = []
+    for name, title in pairs:
+        table, zero = matrix_table(grads, name, j, title, precision, limit)
+        tables.append(Fitted(table))
+        if zero:
+            note = "* 0 to rounding: below the float64 error bound of its sum"
+            tables.append(Text(f"  {note}", style="dim"))
     if j in grads.D_beta:
         tables.append(Text(f"∂J/∂β of Θ^({j})'s SwiGLU layer = {fmt(grads.D_beta[j], precision)}"))
     return tables
 
 
-def matrix_table(title: str, M: np.ndarray, precision: int, limit: int | None) -> Table:
-    """A matrix with rows i = 1 … and columns m = 0 … (the bias column first), elided."""
+def matrix_table(
+    grads: Gradients, name: str, j: int, title: str, precision: int, limit: int | None
+) -> tuple[Table, bool]:
+    """A matrix with rows i = 1 … and columns m = 0 … (the bias column first), elided;
+    and whether an entry shown is 0 to rounding (marked *)."""
+    rows, columns = grads.network.theta(j).shape
+    M = {"D": grads.D, "Δ": grads.Delta, "D_gate": grads.D_gate}[name][j]
+    bounds = grads.D_error(j, gate=name == "D_gate", delta=name == "Δ")
     table = style.table(title, title_style="italic")
     table.add_column("i \\ m", justify="right")
-    columns = shown(M.shape[1], limit)
-    for m in columns:
+    shown_columns = shown(columns, limit)
+    for m in shown_columns:
         table.add_column("⋯" if m is None else str(m - 1), justify="right")
-    for i in shown(M.shape[0], limit):
+    zero = False
+    for i in shown(rows, limit):
         if i is None:
-            table.add_row("⋮", *["⋮"] * len(columns))
+            table.add_row("⋮", *["⋮"] * len(shown_columns))
             continue
-        row = M[i - 1]
-        table.add_row(str(i), *("⋯" if m is None else fmt(row[m - 1], precision) for m in columns))
-    return table
+        cells = []
+        for m in shown_columns:
+            if m is None:
+                cells.append("⋯")
+                continue
+            text, below = rounded(M[i - 1, m - 1], bounds[i - 1, m - 1], precision)
+            zero = zero or below
+            cells.append(text + (" *" if below else ""))
+        table.add_row(str(i), *cells)
+    return table, zero
 
 
 # --- --explain -------------------------------------------------------------------------
@@ -192,15 +249,16 @@ def unit_lines(
     network = grads.network
     head = f"δ_{i}^({j})"
     pad = " " * len(head)
-    d = fmt(grads.delta[j][k][i - 1], precision)
+    d, zero = delta_shown(grads, j, k, precision)[i - 1]
+    note = [n for n in notes(grads, j, k, precision) if n.startswith(f"* δ_{i}^")] if zero else []
     if j == network.L:
         a = exact_layer(grads.trace, j, k, precision)[i - 1][0]
         y = fmt(grads.Y[k][i - 1], precision)
         if grads.loss.output == "log_softmax":
             p = fmt(activations.softmax(grads.trace.z[j][k])[i - 1], precision)
-            return [f"{head} = p_{i} − y_{i} = e^a_{i}^({j}) − y_{i} = {p} − {y} = {d}"]
+            return [f"{head} = p_{i} − y_{i} = e^a_{i}^({j}) − y_{i} = {p} − {y} = {d}", *note]
         a = f"({a})" if " " in a else a
-        return [f"{head} = a_{i}^({j}) − y_{i} = {a} − {_paren(y)} = {d}"]
+        return [f"{head} = a_{i}^({j}) − y_{i} = {a} − {_paren(y)} = {d}", *note]
     below = network.layers[j - 2]
     above = network.layers[j - 1]
     nxt = network.sizes[j]
@@ -217,7 +275,7 @@ def unit_lines(
                 above.gate[:, i].tolist(), grads.delta_gate[j + 1][k].tolist(), strict=True
             )
         ]
-    sent = fmt(grads.back(j, k)[i - 1], precision)
+    sent = sent_shown(grads, j, k, precision)[i - 1][0]
     if below.gate is not None:
         return _swiglu_lines(grads, k, j, i, precision, symbols, products, limit)
     g = g_symbol(below.activation)
@@ -226,6 +284,7 @@ def unit_lines(
             f"{head} = ε_{i}·… with ε = (Θ^({j}))ᵀδ^({j + 1}): ε_{i} = {_sum(symbols, limit)}",
             f"{pad}   ε_{i} = {_sum(products, limit)} = {sent}",
             f"{pad} = {_jacobian(below.activation, i)} = {d}",
+            *note,
         ]
     z = grads.trace.z[j][k][i - 1]
     prime = fmt(derivatives.prime(below.g, np.array([z]))[0], precision)
@@ -233,6 +292,7 @@ def unit_lines(
         f"{head} = ({_sum(symbols, limit)})·g′(z_{i}^({j}))",
         f"{pad} = ({_sum(products, limit)})·{g}′({fmt(z, precision)})",
         f"{pad} = {_paren(sent)}·{_paren(prime)} = {d}",
+        *note,
     ]
 
 
