@@ -4,9 +4,9 @@
 from __future__ import annotations
 
 import math
-from fractions import Fraction
 import shutil
 import subprocess
+from fractions import Fraction
 
 import numpy as np
 import pytest
