@@ -17,7 +17,7 @@ import typer
 
 from nncalc import __version__, commands
 from nncalc.errors import NNCalcError
-from nncalc.process import EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_SOFTWARE
+from nncalc.process import EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_SOFTWARE, say
 
 app = typer.Typer(
     name="nncalc",
@@ -116,7 +116,7 @@ def _load(path: str, trust_paths: bool = False):  # -> Network
 
 def _notes(notes) -> None:
     for note in notes:
-        print(f"nncalc: note: {note}", file=sys.stderr)
+        say(f"note: {note}")
 
 
 def _version(value: bool) -> None:
@@ -276,7 +276,7 @@ def forward(
     trace = net.forward(X)
     if output:
         outputs.write_matrix(output, trace.output, net.output_labels)
-        print(f"nncalc: wrote h_Θ(x) of {_count(len(trace))} to {output}", file=sys.stderr)
+        say(f"wrote h_Θ(x) of {_count(len(trace))} to {output}")
     checked = _expect(trace, expect, tolerance, layer, unit) if expect else None
     if json_output:
         from nncalc.render.json import dumps, forward_document
@@ -292,7 +292,9 @@ def forward(
 
         write = getattr(solution, report)
         if report == "markdown":
-            print(f"## {net.name or network}\n")
+            from nncalc.render.escape import markdown
+
+            print(f"## {markdown(net.name or network)}\n")
         print("\n\n".join(write(trace, k, names[k], precision) for k in range(len(trace))))
     else:
         from nncalc.render.forward import MAX_UNITS, View
@@ -336,12 +338,13 @@ def _expect_document(checked, layer: int | None, unit: int | None) -> dict:
 
 def _print_expect(checked, names, what: str) -> None:
     """One ✓ or ✗ line per example: the value, and the answer it was checked against."""
+    from nncalc.render.escape import terminal
     from nncalc.render.numbers import fmt
 
     for c, name in zip(checked, names, strict=True):
         shown = ", ".join(fmt(v, 6) for v in c.actual)
         given = ", ".join(f"{e:g} ± {t:g}" for e, t in zip(c.expected, c.tolerance, strict=True))
-        label = f"{name}: " if name else ""
+        label = f"{terminal(name)}: " if name else ""
         verdict = f"✓ {label}{what} = [{shown}]" if c.ok else f"✗ {label}{what} = [{shown}]"
         print(f"{verdict}, {'within' if c.ok else 'not'} [{given}]")
 
@@ -399,7 +402,7 @@ def _forward_to_file(net, xs, input_file, output, dtype, progress, fmt) -> None:
         for Y in _progress_bar(results, total, progress):
             writer.write(Y)
     if output != "-":
-        print(f"nncalc: wrote h_Θ(x) of {_count(writer.rows)} to {output}", file=sys.stderr)
+        say(f"wrote h_Θ(x) of {_count(writer.rows)} to {output}")
 
 
 def _progress_bar(items, total: int | None, wanted: bool | None, what: str = "forward", size=len):
@@ -917,7 +920,7 @@ def _document(document: str, output: str | None, suffix: str, done: str) -> None
     check_path(output, (suffix,))
     with atomic(output) as f:
         f.write(document)
-    print(f"nncalc: {done} to {output}", file=sys.stderr)
+    say(f"{done} to {output}")
 
 
 @app.command(
@@ -989,7 +992,7 @@ def import_(
         return
     written = save(net, output, inline, header)
     extra = f", with {', '.join(p.name for p in written[1:])}" if written[1:] else ""
-    print(f"nncalc: wrote {output} ({net.L - 1} layers{extra})", file=sys.stderr)
+    say(f"wrote {output} ({net.L - 1} layers{extra})")
 
 
 @app.command(
@@ -1017,7 +1020,7 @@ def export(
     check_path(output, EXPORT_SUFFIXES)
     net = _load(network, trust_paths)
     _notes(save_model(net, output))
-    print(f"nncalc: exported {net.name or network} to {output}", file=sys.stderr)
+    say(f"exported {net.name or network} to {output}")
 
 
 @app.command(
@@ -1180,11 +1183,13 @@ def onehot(
             document["expect"] = {"expected": _rows(expect), "ok": ok}
         print(dumps(document))
     elif not output or expect is not None:
+        from nncalc.render.escape import terminal
+
         for label, y in zip(given, Y, strict=True):
             e_k = f"e_{y.index(1) + 1} = "  # k counts the units of h_Θ(x), from 1
-            print(f"{label} → {e_k}[{' '.join(map(str, y))}]")
+            print(f"{terminal(label)} → {e_k}[{' '.join(map(str, y))}]")
         if expect is not None:
-            print("✓ as expected" if ok else f"✗ expected {expect}")
+            print("✓ as expected" if ok else f"✗ expected {terminal(expect)}")
     if not ok:
         raise typer.Exit(EXIT_CHECK_FAILED)
 
@@ -1228,9 +1233,11 @@ def _decode(
             document["expect"] = {"expected": expect, "ok": ok}
         print(dumps(document))
     else:
-        print(f"{found.label}    (unit {found.k}, {how})")
+        from nncalc.render.escape import terminal
+
+        print(f"{terminal(str(found.label))}    (unit {found.k}, {how})")
         if expect is not None:
-            print("✓ as expected" if ok else f"✗ expected {expect}")
+            print("✓ as expected" if ok else f"✗ expected {terminal(expect)}")
     if not ok:
         raise typer.Exit(EXIT_CHECK_FAILED)
 
@@ -1297,10 +1304,9 @@ def variants(
         raise NNCalcError.at("give --students ROSTER -o DIR, or --student ID alone")
     made = core.write(spec, roster.read_roster(students), output)
     redrawn = sum(v.redraws > 0 for v in made)
-    print(
-        f"nncalc: {plural(len(made), 'variant', 'variants')} in {output}; {redrawn} redrawn "
-        f"to be well-posed ({plural(sum(v.redraws for v in made), 'redraw', 'redraws')})",
-        file=sys.stderr,
+    say(
+        f"{plural(len(made), 'variant', 'variants')} in {output}; {redrawn} redrawn "
+        f"to be well-posed ({plural(sum(v.redraws for v in made), 'redraw', 'redraws')})"
     )
 
 
@@ -1452,11 +1458,7 @@ def grade(
     _write_grades(output, key, grades, json_output)
     broken = sum(g.error is not None for g in grades)
     where = f" to {output}" if output else ""
-    print(
-        f"nncalc: graded {plural(len(grades), 'submission', 'submissions')}{where}; "
-        f"{broken} unreadable",
-        file=sys.stderr,
-    )
+    say(f"graded {plural(len(grades), 'submission', 'submissions')}{where}; {broken} unreadable")
     if bugs:
         bugged = plural(bugs, "submission", "submissions")
         _error(f"{bugged} hit an internal error; this is a bug, please report it")
@@ -1494,7 +1496,7 @@ def _grade_variants(sheet: str, submissions: list[str], roster: str, path: str |
         write_rows(f, [q.id for q in rows[0][1].sheet.questions], top, rows)
     broken = sum(g.error is not None for _, g in rows)
     graded = plural(len(rows), "submission", "submissions")
-    print(f"nncalc: graded {graded}; {broken} with no grade", file=sys.stderr)
+    say(f"graded {graded}; {broken} with no grade")
 
 
 def _error(message: str) -> None:

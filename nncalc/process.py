@@ -16,6 +16,8 @@ import sys
 import threading
 from collections.abc import Iterator
 
+from nncalc.render.escape import terminal
+
 EXIT_CHECK_FAILED = 1
 EXIT_BAD_INPUT = 2
 EXIT_SOFTWARE = 70
@@ -25,9 +27,15 @@ FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
 """Errors of writing to a full disk or device."""
 
 
+def say(message: str) -> None:
+    """One line on stderr, ``nncalc: message``, shown as the terminal shows text from
+    outside (escape.terminal): a name that holds a newline cannot forge a line."""
+    print(f"nncalc: {terminal(message)}", file=sys.stderr)
+
+
 def error(message: str) -> None:
     """One line on stderr: ``nncalc: error: message``."""
-    print(f"nncalc: error: {message}", file=sys.stderr)
+    say(f"error: {message}")
 
 
 def unusable(arg: str) -> str | None:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from nncalc import small
 from nncalc.params import of_network
+from nncalc.render.escape import terminal
 
 if TYPE_CHECKING:
     from nncalc.network import Network
@@ -60,7 +61,7 @@ def text(network: Network) -> str:
         return "  ".join(cells).rstrip()
 
     rule = "─" * len(line(tuple("─" * w for w in widths)))
-    title = network.name or "Network"
-    classes = f"classes: {', '.join(network.classes)}" if network.classes else None
+    title = terminal(network.name or "Network")
+    classes = f"classes: {terminal(', '.join(network.classes))}" if network.classes else None
     out = [title, line(HEADERS), rule, *map(line, body), rule, line(lines[-1])]
     return "\n".join(out + ([classes] if classes else []))

@@ -336,3 +336,31 @@ def test_bad_sheets_exit_2(run, sheet_file, text, message):
     assert message in r.err
     assert r.err.startswith("nncalc: error: ")
     assert run("grade", sheet_file(text), CORRECT).code == 2
+
+
+@pytest.mark.parametrize("column", marking.COLUMNS)
+@pytest.mark.parametrize("spelled", [str, str.upper, lambda c: f" {c.title()} "])
+def test_a_question_id_that_names_a_grades_column_is_refused(
+    run, sheet_file, tmp_path, column, spelled
+):
+    """An id such as 'score' would repeat a fixed column of the grades CSV (or key.csv's
+    'id'), and a spreadsheet or an LMS would read the wrong one: refused at the sheet's line."""
+    qid = spelled(column)
+    question = "params: {sizes: [1, 2]}"
+    text = f"questions:\n  - {{id: q1, {question}}}\n  - {{id: '{qid}', {question}}}\n"
+    path = sheet_file(text)
+    for args in (("check", path), ("grade", path, CORRECT)):
+        r = run(*args)
+        assert r.code == 2, r.err
+        assert r.err == (
+            f"nncalc: error: {path}:3: question id {qid!r} is the name of a column of the "
+            f"grades CSV; rename it, e.g. q_{qid.strip()}\n"
+        )
+    roster = tmp_path / "roster.csv"
+    roster.write_text("id\nalice\n", encoding="utf-8")
+    variants = sheet_file(
+        "variants: {seed: s, random: {x: {vector: {size: 1, integers: [1, 2]}}}}\n" + text
+    )
+    r = run("variants", variants, "--students", roster, "-o", tmp_path / "out")
+    assert r.code == 2 and "is the name of a column of the grades CSV" in r.err
+    assert not (tmp_path / "out" / "key.csv").exists()

@@ -128,3 +128,16 @@ def test_a_name_that_is_not_utf8_is_refused(run, tmp_path):
     assert result.code == 2
     assert "'bad\\udcffname' is not UTF-8 text" in result.err
     assert not (tmp_path / "n.yaml").exists()
+
+
+def test_a_model_s_file_name_in_the_header_comment_keeps_the_yaml_readable(run, tmp_path):
+    """The header names the model's file; whatever that name holds (a newline, a control
+    YAML refuses), the comment stays a comment and the file reads back."""
+    model = tmp_path / "m\x1b[2J\nname: evil\u2028\x85.onnx"
+    nncalc.save_onnx(nncalc.load(SAMPLES / "slide-neuron.yaml"), model)
+    r = run("import", model, "-o", tmp_path / "n.yaml")
+    assert r.code == 0, r.err
+    text = (tmp_path / "n.yaml").read_text(encoding="utf-8")
+    assert text.startswith("# Imported by nncalc") and "\\x1b[2J\\nname: evil\\u2028\\u0085" in text
+    back = nncalc.load(tmp_path / "n.yaml")
+    assert back.name == nncalc.load(SAMPLES / "slide-neuron.yaml").name

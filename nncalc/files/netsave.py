@@ -16,6 +16,7 @@ from nncalc.activations import number
 from nncalc.errors import NNCalcError
 from nncalc.files.outputs import atomic_files, check_path
 from nncalc.network import Array, Network
+from nncalc.render.escape import terminal
 
 INLINE_LIMIT = 256
 """Matrices with more numbers than this go to .npy files (unless inline)."""
@@ -25,10 +26,10 @@ SUFFIXES = (".yaml", ".yml")
 def dumps(
     network: Network, files: dict[tuple[int, str], str] | None = None, header: str = ""
 ) -> str:
-    """The network file's text; ``files[(j, "theta" | "gate")]`` names a .npy file that
-    holds that matrix instead of the text."""
+    """The network file's text, under ``header`` as a comment of one line; ``files[(j,
+    "theta" | "gate")]`` names a .npy file that holds that matrix instead of the text."""
     files = files or {}
-    lines = [f"# {line}" for line in header.splitlines()]
+    lines = [f"# {terminal(header)}"] if header else []  # one line, nothing YAML refuses
     if network.name:
         lines.append(f"name: {_quote(network.name)}")
     if network.classes:

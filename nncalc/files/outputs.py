@@ -17,6 +17,7 @@ import numpy as np
 
 from nncalc.errors import NNCalcError
 from nncalc.network import Array
+from nncalc.render.escape import CsvWriter
 
 SUFFIXES = (".csv", ".npy")
 STDOUT = "-"
@@ -207,8 +208,8 @@ class MatrixWriter:
             if self.npy:
                 self._npy_header()
             else:
-                self.csv = csv.writer(self.file, lineterminator="\n")
-                self.csv.writerow(self.header)
+                CsvWriter(self.file).writerow(self.header)
+                self.csv = csv.writer(self.file, lineterminator="\n")  # numbers only
             self._atomic = stack.pop_all()
         return self
 

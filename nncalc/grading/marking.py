@@ -35,6 +35,9 @@ SPEC_KEYS = {
     "onehot": ("classes", "label", "zero_based"),
 }
 DEFAULT_TOLERANCE = 1e-4
+COLUMNS = ("id", "submission", "student", "score", "max_score", "error")
+"""The fixed columns of the grades CSV and the key (key.csv); no question id may be one
+of them (in any case, with any spaces around it), or a spreadsheet reads the wrong column."""
 MAX_ANSWER_BYTES = 1024 * 1024
 """Largest student answer file read, in bytes: answers are short."""
 
@@ -361,6 +364,13 @@ class _SheetReader(Checker):
             self.problem(d.pos, f"{where} has no 'id'", "give it a short name such as q1")
             return None
         where = f"question {excerpt(qid)}"
+        if qid.strip().lower() in COLUMNS:
+            self.problem(
+                d.value_pos["id"],
+                f"question id {excerpt(qid)} is the name of a column of the grades CSV",
+                f"rename it, e.g. q_{qid.strip()}",
+            )
+            return None
         kinds = [key for key in KINDS if key in d]
         if len(kinds) != 1:
             found = " and ".join(kinds) if kinds else "none"

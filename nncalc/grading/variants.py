@@ -36,6 +36,7 @@ from nncalc.files.outputs import atomic_files
 from nncalc.files.yamlfile import Pos, YDict, YList, load_file, parse
 from nncalc.grading import marking
 from nncalc.network import Layer, Network, Trace
+from nncalc.render.escape import terminal
 
 if TYPE_CHECKING:
     from nncalc.grading.roster import Student
@@ -674,7 +675,8 @@ def variant_yaml(variants: Variants, variant: Variant, key: marking.Sheet) -> st
             if isinstance(spec, dict) and str(spec.get("x", "")).startswith("$"):
                 spec["x"] = variant.values[spec["x"][1:]].vector()
         q["answer"] = answers.get(str(q.get("id")), q.get("answer"))
-    header = f"# nncalc variant of {Path(variants.source).name} for student {variant.student}\n"
+    source = terminal(Path(variants.source).name)  # a comment of one line
+    header = f"# nncalc variant of {source} for student {variant.student}\n"
     return header + yaml.safe_dump(
         doc, sort_keys=False, allow_unicode=True, default_flow_style=None, width=100
     )

@@ -10,7 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from nncalc import small
-from nncalc.render import style
+from nncalc.render import escape, style
 from nncalc.render.elide import MAX_UNITS, shown
 from nncalc.render.numbers import exact, fmt, vector
 from nncalc.render.style import Fitted
@@ -89,7 +89,7 @@ def theta_symbol(layer: Layer, i: int, m: int, j: int) -> str:
 
 def heading(trace: Trace, k: int, name: str | None, precision: int, limit: int | None) -> str:
     """Example k's heading: its number, its name and x, elided when long."""
-    title = f"Example {k + 1}" + (f": {name}" if name else "")
+    title = f"Example {k + 1}" + (f": {escape.terminal(name)}" if name else "")
     return f"{title}   x = {vector(trace.a[1][k], limit, precision=precision)}"
 
 
@@ -120,7 +120,7 @@ def prediction(trace: Trace, k: int, of: bool = True) -> str:
     """unit 4 of 4 (truck): the predicted class of example k (``of``: out of how many)."""
     network = trace.network
     unit = int(trace.predictions[k])
-    label = f" ({network.classes[unit - 1]})" if network.classes else ""
+    label = f" ({escape.terminal(network.classes[unit - 1])})" if network.classes else ""
     return f"unit {unit}" + (f" of {network.sizes[-1]}" if of else "") + label
 
 
@@ -149,7 +149,7 @@ def examples(
         cells += [vector(x, width, "…", precision), vector(y, width, "…")]
         if classes:
             cells.append(prediction(trace, k, of=False))
-        table.add_row(*(Text(c) for c in cells))
+        table.add_row(*cells)
     return Fitted(table)
 
 

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable, Sequence
 from typing import IO, Any
 
 from rich.console import Group
-from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
 from nncalc.errors import excerpt
 from nncalc.grading.marking import Grade, Mark, Question, Sheet, show, students
 from nncalc.render import style
+from nncalc.render.escape import CsvWriter, terminal
 
 IGNORED_SHOWN = 10
 """Most ignored answer ids listed under a student's marks."""
@@ -39,7 +38,7 @@ def key_report(sheet: Sheet, marks: list[Mark]) -> Table:
         mark = checked.get(q.id)
         verdict = style.mark(mark.ok) if mark else ""
         cells = (q.id, q.text or "", show(q.answer), _computed(q))
-        table.add_row(verdict, *map(escape, cells))
+        table.add_row(verdict, *cells)
     return table
 
 
@@ -58,11 +57,12 @@ def grade_report(grade: Grade) -> Group:
     for m in grade.marks:
         q = m.question
         cells = (q.id, q.text or "", f"{m.score:g}/{q.points:g}", show(m.given), m.reason or "")
-        table.add_row(style.mark(m.ok), *map(escape, cells))
+        table.add_row(style.mark(m.ok), *cells)
     total = Text(f"total: {grade.score:g} of {grade.sheet.max_score:g} points", style="bold")
     parts: list[Any] = [table, total]
     if grade.ignored:
-        parts.append(Text("not on the sheet, ignored: " + _ignored(grade.ignored), style="dim"))
+        ignored = terminal(_ignored(grade.ignored))
+        parts.append(Text(f"not on the sheet, ignored: {ignored}", style="dim"))
     return Group(*parts)
 
 
@@ -84,7 +84,7 @@ def write_rows(
     f: IO[str], ids: Sequence[str], max_score: float, rows: Iterable[tuple[str, Grade]]
 ) -> None:
     """The grades CSV of (student, grade) rows, with a column per question id."""
-    writer = csv.writer(f, lineterminator="\n")
+    writer = CsvWriter(f)
     writer.writerow(["submission", "student", "score", "max_score", *ids, "error"])
     for student, g in rows:
         scores = {m.question.id: m.score for m in g.marks}

@@ -3,47 +3,16 @@ answers, never the seed), the class's key and its grades as CSV."""
 
 from __future__ import annotations
 
-import csv
 import json
-import re
 from collections.abc import Sequence
 from typing import IO, Any
 
 from nncalc.grading.marking import KINDS, Question, Sheet
 from nncalc.grading.roster import Student
 from nncalc.grading.variants import Value, Variant, Variants
+from nncalc.render import escape
 from nncalc.render.solution import latex_g
 
-_LATEX_TEXT = {
-    "\\": r"\textbackslash{}",
-    "&": r"\&",
-    "%": r"\%",
-    "$": r"\$",
-    "#": r"\#",
-    "_": r"\_",
-    "{": r"\{",
-    "}": r"\}",
-    "~": r"\textasciitilde{}",
-    "^": r"\textasciicircum{}",
-    "Θ": r"$\Theta$",
-    "θ": r"$\theta$",
-    "σ": r"$\sigma$",
-    "Σ": r"$\Sigma$",
-    "·": r"$\cdot$",
-    "−": "-",
-    "×": r"$\times$",
-    "…": r"\ldots{}",
-    "≤": r"$\leq$",
-    "≥": r"$\geq$",
-    "→": r"$\to$",
-    "≈": r"$\approx$",
-    "–": "--",
-    "—": "---",
-    "‘": "`",
-    "’": "'",
-    "“": "``",
-    "”": "''",
-}
 LATEX_PREAMBLE = r"""\documentclass[11pt]{article}
 \usepackage[utf8]{inputenc}
 \usepackage{amsmath}
@@ -54,13 +23,16 @@ LATEX_PREAMBLE = r"""\documentclass[11pt]{article}
 
 def markdown(variants: Variants, variant: Variant, student: Student) -> str:
     """The handout in Markdown: $$ math for every matrix and vector."""
-    lines = [f"# {_title(variants)}", "", f"Student: {_who(student)}", "", "## Your values", ""]
+    md = escape.markdown
+    lines = [f"# {md(_title(variants))}", "", f"Student: {md(_who(student))}", ""]
+    lines += ["## Your values", ""]
     for value in _used(variants, variant):
-        lines += [f"**{value.random.name}**: {_summary(value)}", "", "$$", _math(value), "$$", ""]
+        name, summary = md(value.random.name), md(_summary(value))
+        lines += [f"**{name}**: {summary}", "", "$$", _math(value), "$$", ""]
     lines += ["## Questions", ""]
     for k, (qid, points, text, asked) in enumerate(_questions(variants), start=1):
-        head = f"{k}. **{qid}** ({_points(points)})" + (f" {text}" if text else "")
-        lines += [head + "  ", f"   Give {asked}.", ""]
+        head = f"{k}. **{md(qid)}** ({_points(points)})" + (f" {md(text)}" if text else "")
+        lines += [head + "  ", f"   Give {_markdown_parts(asked)}.", ""]
     return "\n".join(lines)
 
 
@@ -78,7 +50,7 @@ def latex(variants: Variants, variant: Variant, student: Student) -> str:
     lines += [r"\subsection*{Questions}", r"\begin{enumerate}"]
     for qid, points, text, asked in _questions(variants):
         body = f"({_points(points)}) {_tex(text or '')}"
-        lines += [rf"\item \textbf{{{_tex(qid)}}} {body}\\", f"Give {_tex_asked(asked)}."]
+        lines += [rf"\item \textbf{{{_tex(qid)}}} {body}\\", f"Give {_latex_parts(asked)}."]
     lines += [r"\end{enumerate}", r"\end{document}", ""]
     return "\n".join(lines)
 
@@ -114,9 +86,10 @@ def _summary(value: Value) -> str:
 def _math(value: Value) -> str:
     """x as a column, or Θ^(1), Θ^(2), … each with its g."""
     if value.random.kind == "vector":
-        name = value.random.name.replace("_", r"\_")
+        name = value.random.name  # one letter is a symbol, a longer name a word
         column = _bmatrix([[value.text(k)] for k in value.matrices[0][0]])
-        return (name if len(name) == 1 else rf"\text{{{name}}}") + " = " + column
+        shown = name if name.isalpha() and len(name) == 1 else rf"\text{{{_tex(name)}}}"
+        return f"{shown} = {column}"
     parts = []
     for j, (matrix, g) in enumerate(zip(value.matrices, value.random.activations, strict=True), 1):
         rows = [[value.text(k) for k in row] for row in matrix]
@@ -134,7 +107,13 @@ def _bmatrix(rows: list[list[str]]) -> str:
     return rf"\begin{{bmatrix}} {body} \end{{bmatrix}}"
 
 
-def _questions(variants: Variants) -> list[tuple[str, Any, str | None, str]]:
+Parts = list[tuple[str, str]]
+"""Text in parts, each (kind, text): "math" (nncalc's LaTeX), "value" (a random value's
+name), "file" (a file name) or "text" (words or numbers); all but math from the sheet are
+escaped for their output."""
+
+
+def _questions(variants: Variants) -> list[tuple[str, Any, str | None, Parts]]:
     """(id, points, text, what to give) of each question."""
     found = []
     for q in variants.doc.get("questions") or ():
@@ -147,21 +126,26 @@ def _questions(variants: Variants) -> list[tuple[str, Any, str | None, str]]:
     return found
 
 
-def _asked(what: str, spec: dict) -> str:
-    """What a question asks for, with $…$ math and where its values come from."""
+def _asked(what: str, spec: dict) -> Parts:
+    """What a question asks for, with its math and where its values come from."""
     unit = f"_{{{spec['unit']}}}" if "unit" in spec else ""
     layer = spec.get("layer")
-    asked = {
-        "z": f"$z^{{({layer})}}{unit}$",
-        "activation": f"$a^{{({layer})}}{unit}$",
-        "output": f"$h_\\Theta(x){unit}$",
-        "prediction": "the predicted class",
-        "params": "the number of parameters"
-        + (f" in $\\Theta^{{({spec['theta']})}}$" if "theta" in spec else ""),
-        "onehot": f"the one-hot vector of label {spec.get('label')} of {_classes(spec)}",
+    theta = (
+        [("text", " in "), ("math", f"\\Theta^{{({spec['theta']})}}")] if "theta" in spec else []
+    )
+    asked: Parts = {
+        "z": [("math", f"z^{{({layer})}}{unit}")],
+        "activation": [("math", f"a^{{({layer})}}{unit}")],
+        "output": [("math", f"h_\\Theta(x){unit}")],
+        "prediction": [("text", "the predicted class")],
+        "params": [("text", "the number of parameters"), *theta],
+        "onehot": [
+            ("text", f"the one-hot vector of label {spec.get('label')} of {_classes(spec)}")
+        ],
     }[what]
-    sources = [f"{key} {_source(spec[key])}" for key in ("network", "x") if key in spec]
-    return asked + (" for " + " and ".join(sources) if sources else "")
+    for n, key in enumerate(key for key in ("network", "x") if key in spec):
+        asked += [("text", f" {'and' if n else 'for'} {key} "), _source(spec[key])]
+    return asked
 
 
 def _classes(spec: dict) -> str:
@@ -169,51 +153,41 @@ def _classes(spec: dict) -> str:
     return f"{len(classes)} classes" if isinstance(classes, list) else f"{classes} classes"
 
 
-def _source(value: Any) -> str:
+def _source(value: Any) -> tuple[str, str]:
     if isinstance(value, str) and value.startswith("$"):
-        return f"**{value[1:]}**"
+        return "value", value[1:]
     if isinstance(value, str):
-        return f"`{value}`"
+        return "file", value
     if isinstance(value, list):
-        return "(" + ", ".join(map(str, value)) + ")"
-    return "(given)" if not isinstance(value, int | float) else str(value)
+        return "text", "(" + ", ".join(map(str, value)) + ")"
+    return "text", "(given)" if not isinstance(value, int | float) else str(value)
 
 
 def _tex(text: str) -> str:
-    """Text for LaTeX: its special characters escaped, the usual symbols as math, and any
-    other character that pdflatex's default fonts lack as its code point."""
+    """Text from outside for the handout's LaTeX (pdflatex: letters it lacks as U+XXXX)."""
+    return escape.latex(text, pdflatex=True)
+
+
+def _markdown_parts(parts: Parts) -> str:
+    """Parts as Markdown: $math$, **value**, and the rest escaped."""
+    shown = {"math": "${}$", "value": "**{}**"}
     return "".join(
-        _LATEX_TEXT.get(c, c if _plain_tex(c) else rf"\texttt{{U+{ord(c):04X}}}") for c in text
+        shown.get(kind, "{}").format(text if kind == "math" else escape.markdown(text))
+        for kind, text in parts
     )
 
 
-def _plain_tex(c: str) -> bool:
-    """ASCII, or a Latin-1 letter that inputenc composes from an accent."""
-    return " " <= c < "\x7f" or ("\xc0" <= c <= "\xff" and c not in "ÐðÞþ×÷")
-
-
-_MARKUP = re.compile(r"(\$[^$]*\$|\*\*[^*]*\*\*|`[^`]*`)")
-
-
-def _tex_asked(asked: str) -> str:
-    """_asked's Markdown as LaTeX: $…$ math kept, **name** bold, `file` typewriter."""
-    out = []
-    for k, part in enumerate(_MARKUP.split(asked)):
-        if k % 2 == 0:
-            out.append(_tex(part))
-        elif part.startswith("$"):
-            out.append(part)
-        else:
-            macro, inner = (
-                (r"\textbf", part[2:-2]) if part.startswith("**") else (r"\texttt", part[1:-1])
-            )
-            out.append(f"{macro}{{{_tex(inner)}}}")
-    return "".join(out)
+def _latex_parts(parts: Parts) -> str:
+    """Parts as LaTeX: $math$, \\textbf{value}, \\texttt{file}, and the rest escaped."""
+    shown = {"math": "${}$", "value": r"\textbf{{{}}}", "file": r"\texttt{{{}}}"}
+    return "".join(
+        shown.get(kind, "{}").format(text if kind == "math" else _tex(text)) for kind, text in parts
+    )
 
 
 def write_key(f: IO[str], rows: Sequence[tuple[str, Sheet]]) -> None:
     """One row per student: id and the answer of each question."""
-    writer = csv.writer(f, lineterminator="\n")
+    writer = escape.CsvWriter(f)
     ids = [q.id for q in rows[0][1].questions] if rows else []
     writer.writerow(["id", *ids])
     for student, key in rows:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from nncalc.errors import cut
 from nncalc.params import ParamCount, of_network
+from nncalc.render import escape
 
 if TYPE_CHECKING:
     from nncalc.grading.marking import Grade, Mark, Sheet
@@ -49,14 +50,22 @@ def network_document(network: Network) -> dict[str, Any]:
     }
 
 
-def dumps(value: Any, indent: str = "") -> str:
-    """Strict JSON (no NaN or Infinity), indented, with lists of numbers kept on one line."""
+def dumps(value: Any) -> str:
+    """Strict JSON (no NaN or Infinity), indented, with lists of numbers kept on one line;
+    its strings valid UTF-8 and free of controls (escape.json)."""
+    return escape.json(_dumps(value, ""))
+
+
+def _dumps(value: Any, indent: str) -> str:
     inner = indent + "  "
     if isinstance(value, dict) and value:
-        items = (f"{inner}{json.dumps(k)}: {dumps(v, inner)}" for k, v in value.items())
+        items = (
+            f"{inner}{json.dumps(k, ensure_ascii=False)}: {_dumps(v, inner)}"
+            for k, v in value.items()
+        )
         return "{\n" + ",\n".join(items) + f"\n{indent}}}"
     if isinstance(value, list) and any(isinstance(v, dict | list) for v in value):
-        items = (f"{inner}{dumps(v, inner)}" for v in value)
+        items = (f"{inner}{_dumps(v, inner)}" for v in value)
         return "[\n" + ",\n".join(items) + f"\n{indent}]"
     return json.dumps(value, ensure_ascii=False, allow_nan=False)
 

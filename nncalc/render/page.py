@@ -14,7 +14,6 @@ import functools
 import hashlib
 import json
 import re
-from html import escape
 from importlib import resources
 from typing import TYPE_CHECKING
 
@@ -24,7 +23,7 @@ from nncalc.activations import SWIGLU, Activation, over_layer
 from nncalc.errors import NNCalcError
 from nncalc.network import Layer, Network
 from nncalc.params import of_network
-from nncalc.render import svg
+from nncalc.render import escape, svg
 from nncalc.render.explain import MAX_TERMS
 from nncalc.render.forward import g_symbol
 
@@ -65,12 +64,12 @@ def to_page(network: Network, x: ArrayLike | None = None) -> str:
     x = network.batch(x)[0]
     trace = network.forward(x)
     script, style = asset("page.js"), asset("page.css")
-    name = escape(network.name or "network")
+    name = escape.html(network.name or "network")
     return TEMPLATE.format(
         csp=f"default-src 'none'; script-src {_hash(script)}; style-src {_hash(style)}; "
         "base-uri 'none'; form-action 'none'",
         name=name,
-        summary=escape(_summary(network)),
+        summary=escape.html(_summary(network)),
         inputs="\n".join(
             f'<label>x{svg.sub(i)} <input data-input="{i}" value="{_number(v)}" '
             f'inputmode="decimal" aria-label="x_{i}"></label>'
@@ -123,7 +122,7 @@ def _classes(network: Network) -> str:
     """The output units' class names, when the network has them."""
     if not network.classes:
         return ""
-    names = ", ".join(f"{i} = {escape(c)}" for i, c in enumerate(network.classes, start=1))
+    names = ", ".join(f"{i} = {escape.html(c)}" for i, c in enumerate(network.classes, start=1))
     return f"<br>classes: {names}"
 
 
@@ -170,7 +169,7 @@ def _json(network: Network, x: np.ndarray) -> str:
             for layer in network.layers
         ],
     }
-    text = json.dumps(data, separators=(",", ":"), allow_nan=False)
+    text = escape.json(json.dumps(data, separators=(",", ":"), ensure_ascii=False, allow_nan=False))
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 

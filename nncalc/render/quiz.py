@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from rich.markup import escape
 from rich.table import Table
 
 from nncalc.grading.quiz import Answer
@@ -20,5 +19,5 @@ def report(answers: list[Answer]) -> Table:
     table.add_column("the lecture says", ratio=1)
     table.add_column("nncalc computes", ratio=1)
     for a in answers:
-        table.add_row(style.mark(a.ok), escape(a.statement), escape(a.shown))
+        table.add_row(style.mark(a.ok), a.statement, a.shown)
     return table

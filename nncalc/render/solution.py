@@ -10,6 +10,7 @@ from __future__ import annotations
 from nncalc import activations
 from nncalc.activations import number
 from nncalc.network import Trace
+from nncalc.render import escape
 from nncalc.render.elide import MAX_UNITS, elide, shown
 from nncalc.render.forward import exact_layer, g_symbol, z_layer
 from nncalc.render.numbers import fmt, vector
@@ -99,11 +100,13 @@ def latex(trace: Trace, k: int, name: str | None, precision: int = 6) -> str:
     lines = [rf"a^{{(1)}} &= x = {_column(x)}"]
     for j in range(1, network.L):
         lines += _layer_lines(trace, k, j, precision)
-    title = f"% nncalc worked solution: {network.name or 'network'}, example {k + 1}"
-    title += f" ({name})" if name else ""
+    title = f"{network.name or 'network'}, example {k + 1}" + (f" ({name})" if name else "")
     notes = "".join(f"\n% {note}" for note in _zero_notes(trace, k, precision))
     body = " \\\\\n".join(lines)
-    return f"{title}{notes}\n\\begin{{align*}}\n{body}\n\\end{{align*}}"
+    return (
+        f"% nncalc worked solution{notes}\n\\noindent\\textbf{{{escape.latex(title)}}}\n"
+        f"\\begin{{align*}}\n{body}\n\\end{{align*}}"
+    )
 
 
 def markdown(trace: Trace, k: int, name: str | None, precision: int = 6) -> str:
@@ -111,7 +114,7 @@ def markdown(trace: Trace, k: int, name: str | None, precision: int = 6) -> str:
     network = trace.network
     x = vector(trace.a[1][k], MAX_UNITS, precision=precision)[1:-1].replace("−", "-")
     parts = [
-        f"### Example {k + 1}" + (f": {name}" if name else ""),
+        f"### Example {k + 1}" + (f": {escape.markdown(name)}" if name else ""),
         "",
         f"$a^{{(1)}} = x = ({x})$",
         "",
@@ -135,7 +138,7 @@ def markdown(trace: Trace, k: int, name: str | None, precision: int = 6) -> str:
     output = f"**Output:** h_Θ(x) = a^({network.L}) = [{h}]"
     if network.sizes[-1] > 1:
         unit = int(trace.predictions[k])
-        label = f" ({network.classes[unit - 1]})" if network.classes else ""
+        label = f" ({escape.markdown(network.classes[unit - 1])})" if network.classes else ""
         output += f"; predicted class: unit {unit}{label}"
     return "\n".join([*parts, output, ""])
 

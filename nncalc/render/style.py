@@ -9,12 +9,11 @@ from typing import TextIO
 from rich import box
 from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, RenderResult
-from rich.markup import escape
 from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
-OK, FAIL = "[green]✓[/green]", "[red]✗[/red]"
+from nncalc.render import escape
 
 _TRAILING = re.compile(r"[ \t]+\n")
 UNBOUNDED = 1_000_000
@@ -22,9 +21,20 @@ UNBOUNDED = 1_000_000
 
 
 def table(title: str | None = None, **kw) -> Table:
-    """A table in nncalc's style; the title is text, never Rich markup."""
-    title = None if title is None else escape(title)
-    return Table(title=title, box=box.SIMPLE_HEAD, title_justify="left", **kw)
+    """A table in nncalc's style whose title and text cells are Text (never Rich markup,
+    whatever console prints them), shown as the terminal shows text from outside."""
+    title = None if title is None else text(title)
+    return _Table(title=title, box=box.SIMPLE_HEAD, title_justify="left", **kw)
+
+
+class _Table(Table):
+    def add_row(self, *cells, **kw) -> None:
+        super().add_row(*(text(c) if isinstance(c, str) else c for c in cells), **kw)
+
+
+def text(plain: str, style: str = "") -> Text:
+    """Text from outside (or not) as Rich Text: unseen characters as escapes, no markup."""
+    return Text(escape.terminal(plain), style=style)
 
 
 class _Console(Console):
@@ -39,7 +49,7 @@ def console(stderr: bool = False) -> Console:
     file = sys.stderr if stderr else sys.stdout
     if not file.isatty():
         file = _Stripped(file)
-    return _Console(highlight=False, emoji=False, file=file)  # names print as written
+    return _Console(highlight=False, emoji=False, markup=False, file=file)  # names as written
 
 
 class _Stripped:
@@ -66,8 +76,9 @@ class _Stripped:
         return self.file.fileno()
 
 
-def mark(ok: bool) -> str:
-    return OK if ok else FAIL
+def mark(ok: bool) -> Text:
+    """✓ in green or ✗ in red."""
+    return Text("✓", style="green") if ok else Text("✗", style="red")
 
 
 class Fitted:
@@ -100,8 +111,8 @@ def _natural_width(table: Table) -> int:
     total = (2 if table.box and table.show_edge else 0) + len(table.columns) - 1
     for column in table.columns:
         texts = [c.plain if isinstance(c, Text) else c for c in (column.header, *column.cells)]
-        if not all(isinstance(t, str) and "[" not in t for t in texts):
-            return UNBOUNDED  # markup or another renderable: Rich measures it
+        if not all(isinstance(t, str) for t in texts):
+            return UNBOUNDED  # another renderable: Rich measures it
         total += left + right + max(cell_len(line) for t in texts for line in t.split("\n"))
     return total
 
@@ -121,7 +132,7 @@ def _wrapped(table: Table, console: Console, options: ConsoleOptions, slack: int
 
 def _stacked(table: Table) -> list[Text]:
     """The table's rows as lines: the first cell, then 'header = cell' for the others."""
-    lines = [] if table.title is None else [Text.from_markup(str(table.title), style="italic")]
+    lines = [] if table.title is None else [Text(str(table.title), style="italic")]
     headers = [_plain(c.header) for c in table.columns]
     for row in zip(*(c.cells for c in table.columns), strict=True):
         cells = [_plain(c) for c in row]
@@ -134,4 +145,4 @@ def _stacked(table: Table) -> list[Text]:
 
 
 def _plain(cell) -> str:
-    return cell.plain if isinstance(cell, Text) else Text.from_markup(str(cell)).plain
+    return cell.plain if isinstance(cell, Text) else str(cell)

@@ -5,10 +5,9 @@ units marked, every weight an edge coloured by its sign and as wide as its size,
 
 from __future__ import annotations
 
-from xml.sax.saxutils import escape
-
 from nncalc.network import Network, Trace
 from nncalc.render.elide import shown
+from nncalc.render.escape import xml
 from nncalc.render.forward import g_symbol, theta_symbol
 from nncalc.render.numbers import fmt
 
@@ -43,7 +42,7 @@ def draw(
         f"<svg{'' if inline else XMLNS} "
         f'width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="12">',
-        f"<title>{escape(network.name or 'network')}</title>",
+        f"<title>{xml(network.name or 'network')}</title>",
         f'<rect width="{width}" height="{height}" fill="white"/>',
     ]
     parts += _edges(network, place)
@@ -55,7 +54,7 @@ def draw(
         parts.append(
             f'<text x="{x}" y="24" text-anchor="middle" font-weight="bold">layer {j}</text>'
         )
-        parts.append(f'<text x="{x}" y="40" text-anchor="middle" fill="#555">{escape(role)}</text>')
+        parts.append(f'<text x="{x}" y="40" text-anchor="middle" fill="#555">{xml(role)}</text>')
         if None in column:
             hidden = network.sizes[j - 1] - (len(column) - 1)
             y = place[j, column[column.index(None) - 1]][1] + GAP_Y
@@ -118,7 +117,7 @@ def _units(
         if j == network.L and network.classes:
             out.append(
                 f'<text class="class" x="{x + RADIUS + 6}" y="{y + 4}" fill="#555">'
-                f"{escape(network.classes[i - 1])}</text>"
+                f"{xml(network.classes[i - 1])}</text>"
             )
         if trace is None:
             out.append(f'<text x="{x}" y="{y + 4}" text-anchor="middle">{label(j, i)}</text></g>')
@@ -128,7 +127,7 @@ def _units(
                 f'<text x="{x}" y="{y - 3}" text-anchor="middle" font-size="10">'
                 f"{label(j, i)}</text>"
                 f'<text class="value" x="{x}" y="{y + 11}" text-anchor="middle" '
-                f'font-size="10" font-weight="bold">{escape(value)}</text></g>'
+                f'font-size="10" font-weight="bold">{xml(value)}</text></g>'
             )
     return out
 
