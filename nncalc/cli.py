@@ -799,7 +799,7 @@ def _step_report(J: list[float], output: str, json_output: bool) -> None:
     print(f"J(Θ) after {len(J) - 1} step{'s' * (len(J) > 2)}: {fmt(J[-1], 10)}")
     if len(J) > 2:
         print("\n".join(text(J)))
-    print(f"nncalc: wrote {output}", file=sys.stderr)
+    say(f"wrote {output}")
 
 
 def _not_an_input(output: str, *inputs: str | None) -> None:

@@ -8,6 +8,7 @@ import numpy as np
 
 from nncalc import activations, derivatives
 from nncalc.backprop import Gradients
+from nncalc.render import escape
 from nncalc.render.backward import delta_shown, rounded, sent_shown
 from nncalc.render.numbers import fmt
 from nncalc.render.solution import _bmatrix, _column, latex_g, latex_number
@@ -120,31 +121,34 @@ def latex(grads: Gradients, names: list[str | None], precision: int = 6) -> str:
     network = grads.network
     blocks = []
     for k in range(grads.m):
-        title = f"% nncalc backpropagation: {network.name or 'network'}, example {k + 1}"
-        title = _comment(title + (f" ({names[k]})" if names[k] else ""))
+        title = f"{network.name or 'network'}, example {k + 1}"
+        title = escape.latex(title + (f" ({names[k]})" if names[k] else ""))
         blocks.append(_align(title, example_lines(grads, k, precision)))
     J = latex_number(fmt(grads.cost.J, precision))
     examples = "example" if grads.m == 1 else "examples"
-    title = f"% Δ and D over the m = {grads.m} {examples}, λ = {fmt(grads.lam)}; J(Θ) = {J}"
+    lam = latex_number(fmt(grads.lam))
+    title = (
+        rf"$\Delta$ and $D$ over the $m = {grads.m}$ {examples}, $\lambda = {lam}$; "
+        rf"$J(\Theta) = {J}$"
+    )
     blocks.append(_align(title, gradient_lines(grads, precision)))
     return "\n\n".join(blocks)
 
 
-def _comment(text: str) -> str:
-    """A LaTeX comment line: text from files may not end it (no line breaks, no controls)."""
-    return "".join(c for c in text if c.isprintable())
-
-
 def _align(title: str, lines: list[str]) -> str:
+    """A block of the worked solution: its bold title (LaTeX), then the align* lines."""
     body = " \\\\\n".join(lines)
-    return f"{title}\n\\begin{{align*}}\n{body}\n\\end{{align*}}"
+    return (
+        f"% nncalc backpropagation\n\\noindent\\textbf{{{title}}}\n"
+        f"\\begin{{align*}}\n{body}\n\\end{{align*}}"
+    )
 
 
 def markdown(grads: Gradients, names: list[str | None], precision: int = 6) -> str:
     """The same for notes: a section per example and one for the gradients, $$ math."""
     parts = []
     for k in range(grads.m):
-        head = f"### Example {k + 1}" + (f": {names[k]}" if names[k] else "")
+        head = f"### Example {k + 1}" + (f": {escape.markdown(names[k])}" if names[k] else "")
         parts += [head, "", *_math(example_lines(grads, k, precision))]
     J = fmt(grads.cost.J, precision)
     parts += [

@@ -47,9 +47,9 @@ def confusion(found: Classification):
     table = style.table("confusion matrix")
     table.add_column("true \\ predicted")
     for name in found.names:
-        table.add_column(Text(name), justify="right")
+        table.add_column(style.text(name), justify="right")
     for name, row in zip(found.names, found.confusion, strict=True):
-        table.add_row(Text(name), *(f"{c:,}" for c in row))
+        table.add_row(name, *(f"{c:,}" for c in row))
     return table
 
 
@@ -64,7 +64,7 @@ def per_class(found: Classification):
         hit = found.confusion[k][k]
         p = ratio(hit, predicted) if predicted else "— (never predicted)"
         r = ratio(hit, actual) if actual else "— (no example)"
-        table.add_row(Text(name), p, r)
+        table.add_row(name, p, r)
     return table
 
 
