@@ -341,3 +341,24 @@ def test_a_delta_that_is_0_to_rounding_shows_0(run, write):
     assert "= 0·1 = 0" in explain
     latex = run("backward", *args, "--format", "latex").out
     assert "e-17" not in latex and "10^{-17}" not in latex
+
+
+def test_step_progress_bar_on_request(run, tmp_path):
+    r = run(
+        "step",
+        VEHICLES,
+        "--labels",
+        LABELS,
+        "-a",
+        "1",
+        "-n",
+        "3",
+        "--progress",
+        "-o",
+        tmp_path / "t.yaml",
+    )
+    assert r.code == 0 and "descent" in r.err and "100%" in r.err
+    quiet = run(
+        "step", VEHICLES, "--labels", LABELS, "-a", "1", "-n", "3", "-o", tmp_path / "t.yaml"
+    )
+    assert "descent" not in quiet.err  # off a terminal, no bar unless asked
