@@ -17,6 +17,7 @@ import typer
 
 from nncalc import __version__, commands
 from nncalc.errors import NNCalcError
+from nncalc.files.outputs import inputs_guarded
 from nncalc.process import EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_SOFTWARE, say
 
 app = typer.Typer(
@@ -43,6 +44,11 @@ class Dtype(StrEnum):
     float32 = "float32"
 
 
+class Style(StrEnum):
+    screen = "screen"
+    print = "print"
+
+
 class InputFormat(StrEnum):
     csv = "csv"
     npy = "npy"
@@ -50,12 +56,39 @@ class InputFormat(StrEnum):
 
 
 JsonOption = Annotated[bool, typer.Option("--json", help="One JSON document on stdout.")]
+
+
+try:  # Typer 0.28 vendors click, and its public API has no parameter type to subclass
+    from typer._click.types import StringParamType
+except ImportError:  # pragma: no cover - a Typer without it: help shows Typer's <str>
+    StringParamType = None
+
+
+if StringParamType is not None:
+
+    class _Placeholder(StringParamType):
+        """Text, shown in the Arguments panel by its placeholder (FILE, N…), as options are,
+        not by Typer's `<str>`."""
+
+        def __init__(self, placeholder: str) -> None:
+            self.placeholder = placeholder
+
+        def get_metavar(self, param, ctx=None) -> str:
+            return self.placeholder
+
+
+def _argument(metavar: str, placeholder: str, help: str):
+    """A text argument: its name in the usage line (metavar) and its placeholder in help."""
+    shown = None if StringParamType is None else _Placeholder(placeholder)
+    return typer.Argument(help=help, show_default=False, metavar=metavar, click_type=shown)
+
+
 NetworkArgument = Annotated[
     str,
-    typer.Argument(
-        help="The network file (YAML), an ONNX model, or - for YAML on standard input.",
-        show_default=False,
-        metavar="NETWORK",
+    _argument(
+        "NETWORK",
+        "FILE",
+        "The network file (YAML), an ONNX model, or - for YAML on standard input.",
     ),
 ]
 TrustPathsOption = Annotated[
@@ -761,7 +794,6 @@ def step(
     from nncalc.files.outputs import check_path
 
     check_path(output, netsave.SUFFIXES)
-    _not_an_input(output, network, input_file, labels)
     if curve:
         check_path(curve, (".svg",))
     net, X, Y, _ = _labelled(
@@ -800,25 +832,6 @@ def _step_report(J: list[float], output: str, json_output: bool) -> None:
     if len(J) > 2:
         print("\n".join(text(J)))
     say(f"wrote {output}")
-
-
-def _not_an_input(output: str, *inputs: str | None) -> None:
-    """Refuse an output file that is one of the inputs: no output destroys an input."""
-    from pathlib import Path
-
-    target = Path(output)
-    for path in inputs:
-        if (
-            path
-            and path != "-"
-            and target.exists()
-            and Path(path).exists()
-            and target.samefile(path)
-        ):
-            raise NNCalcError.at(
-                f"-o {output} is an input; it would be overwritten",
-                hint="write the result to another file",
-            )
 
 
 @app.command(
@@ -861,6 +874,7 @@ def collapse(
     epilog=_examples(
         "nncalc draw samples/lecture-3-3-1.yaml -o net.svg",
         "nncalc draw samples/logic-xnor.yaml -x 1,0 > xnor.svg",
+        "nncalc draw samples/logic-xnor.yaml --weights --style print -o xnor.svg",
     )
 )
 def draw(
@@ -872,6 +886,16 @@ def draw(
         str | None,
         _text("-x", help="An example: every unit shows its activation.", metavar="LIST"),
     ] = None,
+    weights: Annotated[
+        bool, typer.Option("--weights", help="Label every edge with its weight.")
+    ] = False,
+    style: Annotated[
+        Style,
+        typer.Option(
+            "--style",
+            help="screen: edges coloured by sign; print: black and white, negative dashed.",
+        ),
+    ] = Style.screen,
     trust_paths: TrustPathsOption = False,
 ) -> None:
     """Draw the network as the lecture does: units, bias units, weights by sign and size."""
@@ -880,13 +904,15 @@ def draw(
 
     net = _load(network, trust_paths)
     trace = net.forward(choose(net, [x])[0]) if x else None
-    _document(svg(net, trace), output, ".svg", f"drew {net.name or network}")
+    figure = svg(net, trace, weights=weights, style=style.value)
+    _document(figure, output, ".svg", f"drew {net.name or network}")
 
 
 @app.command(
     epilog=_examples(
         "nncalc page samples/lecture-3-3-1.yaml -o page.html",
         "nncalc page samples/vehicles.yaml -x 1.2,2.1,2 > vehicles.html",
+        "nncalc page samples/logic-xnor.yaml -x 1,0 --present -o xnor.html",
     )
 )
 def page(
@@ -898,6 +924,10 @@ def page(
         str | None,
         _text("-x", help="The example entered (default: the file's first, or 0s).", metavar="LIST"),
     ] = None,
+    present: Annotated[
+        bool,
+        typer.Option("--present", help="Open in presentation mode, for a projector (or press P)."),
+    ] = False,
     trust_paths: TrustPathsOption = False,
 ) -> None:
     """One self-contained HTML page: edit x and every weight, watch every a_i^(j) change."""
@@ -905,7 +935,7 @@ def page(
     from nncalc.render.page import to_page
 
     net = _load(network, trust_paths)
-    document = to_page(net, choose(net, [x])[0][0] if x else None)
+    document = to_page(net, choose(net, [x])[0][0] if x else None, present)
     _document(document, output, ".html", f"wrote the page of {net.name or network}")
 
 
@@ -934,10 +964,10 @@ def _document(document: str, output: str | None, suffix: str, done: str) -> None
 def import_(
     model: Annotated[
         str,
-        typer.Argument(
-            help="An ONNX model (.onnx) or a PyTorch state_dict (.safetensors, .pt, .pth, .bin).",
-            show_default=False,
-            metavar="MODEL",
+        _argument(
+            "MODEL",
+            "FILE",
+            "An ONNX model (.onnx) or a PyTorch state_dict (.safetensors, .pt, .pth, .bin).",
         ),
     ],
     output: Annotated[
@@ -1033,10 +1063,10 @@ def export(
 def params(
     network_or_sizes: Annotated[
         list[str],
-        typer.Argument(
-            help="A network file, or the layer sizes s_1 s_2 … (e.g. 3 5 10).",
-            show_default=False,
-            metavar="NETWORK|SIZES",
+        _argument(
+            "NETWORK|SIZES...",
+            "FILE|N...",
+            "A network file, or the layer sizes s_1 s_2 … (e.g. 3 5 10).",
         ),
     ],
     theta: Annotated[
@@ -1105,9 +1135,7 @@ def params(
 def onehot(
     labels: Annotated[
         list[str] | None,
-        typer.Argument(
-            help="Class labels: numbers (1-based) or names.", show_default=False, metavar="LABEL"
-        ),
+        _argument("LABEL...", "N|NAME", "Class labels: numbers (1-based) or names."),
     ] = None,
     classes: Annotated[
         str | None,
@@ -1274,9 +1302,7 @@ def quiz(
     )
 )
 def variants(
-    sheet: Annotated[
-        str, typer.Argument(help="An answer sheet with a variants: section.", show_default=False)
-    ],
+    sheet: Annotated[str, _argument("SHEET", "FILE", "An answer sheet with a variants: section.")],
     students: Annotated[
         str | None, _text("--students", help="The roster: CSV with an id column (and name).")
     ] = None,
@@ -1318,9 +1344,7 @@ def variants(
     )
 )
 def check(
-    sheet: Annotated[
-        str, typer.Argument(help="The answer sheet (YAML).", show_default=False, metavar="SHEET")
-    ],
+    sheet: Annotated[str, _argument("SHEET", "FILE", "The answer sheet (YAML).")],
     answers: Annotated[
         str | None, _text("--answers", "-a", help="A student's answers (YAML; -: stdin).")
     ] = None,
@@ -1412,12 +1436,10 @@ def _write_json(path: str, document) -> None:
     )
 )
 def grade(
-    sheet: Annotated[
-        str, typer.Argument(help="The answer sheet (YAML).", show_default=False, metavar="SHEET")
-    ],
+    sheet: Annotated[str, _argument("SHEET", "FILE", "The answer sheet (YAML).")],
     submissions: Annotated[
         list[str],
-        typer.Argument(help="Students' answer files.", show_default=False, metavar="FILE..."),
+        _argument("SUBMISSION...", "FILE...", "Students' answer files."),
     ],
     output: Annotated[
         str | None,
@@ -1518,12 +1540,10 @@ def _run(argv: list[str] | None) -> int:
             return EXIT_BAD_INPUT
     args, debug = _without_debug(args)
     _debug = debug or bool(os.environ.get("NNCALC_DEBUG"))
-    for stream in (sys.stdout, sys.stderr):  # arguments' undecodable bytes print as they came
-        if hasattr(stream, "reconfigure"):
-            stream.reconfigure(errors="surrogateescape")
     command = commands.group(app)
     try:
-        result = command.main(args=args, prog_name="nncalc", standalone_mode=False)
+        with inputs_guarded():
+            result = command.main(args=args, prog_name="nncalc", standalone_mode=False)
     except NNCalcError as e:
         if _debug:
             raise
@@ -1548,6 +1568,10 @@ def _run(argv: list[str] | None) -> int:
             return process.stdout_failed(e)
         if _debug:
             raise
+        if isinstance(e, OSError) and "--install-completion" in args:  # Typer writes the file
+            where = f"{e.filename}: " if e.filename else ""
+            _error(f"{where}cannot install shell completion: {e.strerror or e}")
+            return EXIT_BAD_INPUT
         _error(
             f"internal error ({type(e).__name__}: {e}); this is a bug: please report it "
             "with the output of the same command run with --debug"

@@ -109,14 +109,31 @@ def e(k: int, K: int) -> list[int]:
 def encode(labels: Sequence[str | int], classes: Classes) -> list[list[int]]:
     """Y: one row e_k per label; refused up front if its m × K entries, 8 bytes each,
     would pass NNCALC_MAX_BYTES."""
-    size, limit = 8 * len(labels) * classes.K, max_bytes()
+    within_limit(len(labels) * classes.K, f"{len(labels):,} labels × {classes.K:,} classes")
+    return [e(classes.index(label), classes.K) for label in labels]
+
+
+def within_limit(entries: int, what: str) -> None:
+    """Refuse up front one-hot vectors of ``entries`` entries in all, 8 bytes each, past
+    NNCALC_MAX_BYTES (``what`` makes them)."""
+    size, limit = 8 * entries, max_bytes()
     if size > limit:
         raise NNCalcError.at(
-            f"{len(labels):,} labels × {classes.K:,} classes make a Y of {size:,} bytes, "
-            f"over the limit of {limit:,}",
+            f"{what} make a Y of {size:,} bytes, over the limit of {limit:,}",
             hint="fewer labels or classes, or raise NNCALC_MAX_BYTES",
         )
-    return [e(classes.index(label), classes.K) for label in labels]
+
+
+SHOWN = 30
+"""Most entries of a one-hot vector a report writes out; a longer one is written e_k."""
+
+
+def shown(y: Sequence[int]) -> str:
+    """y as reports write it: [0, 0, 1] while it is short, else 'e_3 of length 1,000,000',
+    which says as much exactly."""
+    if len(y) <= SHOWN:
+        return f"[{', '.join(map(str, y))}]"
+    return f"e_{y.index(1) + 1} of length {len(y):,}"
 
 
 @dataclass(frozen=True)

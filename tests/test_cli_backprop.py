@@ -312,7 +312,7 @@ def test_step_never_overwrites_an_input_nor_leaves_a_partial_file(run, tmp_path)
     copy = tmp_path / "net.yaml"
     copy.write_text(VEHICLES.read_text())
     r = run("step", copy, "--labels", LABELS, "--alpha", "1", "-o", copy)
-    assert r.code == 2 and "is an input" in r.err
+    assert r.code == 2 and "is also an input" in r.err
     assert copy.read_text() == VEHICLES.read_text()
     out = tmp_path / "out.yaml"
     huge = run("step", VEHICLES, "--labels", LABELS, "-a", "1e308", "-n", "3", "-o", out)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import math
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -14,15 +15,16 @@ import xml.etree.ElementTree as ET
 import numpy as np
 import pytest
 
+from nncalc.cli import app
+
 from conftest import ROOT, SAMPLES
 
 NEURON = SAMPLES / "slide-neuron.yaml"
-COMMANDS = ["forward", "collapse", "draw", "import", "export", "params", "onehot", "quiz"]
-COMMANDS += ["check", "grade", "cost", "backward", "gradcheck", "step"]
+COMMANDS = [info.name or info.callback.__name__ for info in app.registered_commands]
 
 
-def _nncalc(*args: str, stdin=None, **kw) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "100"}
+def _nncalc(*args: str, stdin=None, env=None, **kw) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "100", **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "nncalc", *map(str, args)],
         input=stdin,
@@ -221,12 +223,25 @@ def test_forward_expect_needs_one_number_per_unit(run):
 
 @pytest.mark.parametrize("command", COMMANDS)
 def test_help_ends_with_examples_and_shows_placeholders(run, command):
+    """Every option and argument shows a placeholder (FILE, LIST, N…), never Typer's type
+    (<str>, TEXT); each argument is named in the usage line as in its panel."""
+    import typer
+
     out = run(command, "--help").out
     examples = out[out.index("Examples:") :].splitlines()[1:]
     assert sum(line.strip().startswith("nncalc ") for line in examples) >= 2
-    for placeholder in ("<str>", "<list[str]>", "TEXT"):
-        options = out[out.index("Options") : out.index("Examples:")]
-        assert placeholder not in options
+    panels = out[out.index("Usage:") : out.index("Examples:")]
+    assert not re.search(r"<(str|int|float|list|path)\b|\b(TEXT|INTEGER|FLOAT)\b", panels)
+    usage = out[out.index("Usage:") :].splitlines()[0]
+    click_command = typer.main.get_command(app).commands[command]
+    for param in click_command.params:
+        if param.param_type_name == "argument":
+            placeholder = param.type.get_metavar(param, None)
+            assert placeholder and placeholder.isupper(), param.name
+            assert re.search(
+                rf"│ [ *]\s+{re.escape(param.metavar)}\s+{re.escape(placeholder)} ", out
+            )
+            assert param.metavar.isupper() and param.metavar in usage
 
 
 def test_choices_are_listed(run, monkeypatch):
@@ -298,3 +313,37 @@ def test_unreadable_stdin_is_one_line(run, monkeypatch):
     r = run("forward", "-")
     assert r.code == 2
     assert r.err.startswith("nncalc: error: <stdin>: cannot read: ")
+
+
+@pytest.fixture(params=["a file", "a read-only file system"])
+def unwritable_home(request, tmp_path):
+    """A HOME no shell's start-up file can be written in (root writes through modes)."""
+    if request.param == "a file":
+        home = tmp_path / "home"
+        home.write_text("")
+        yield home
+        return
+    home = tmp_path / "ro"
+    home.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "ro,size=4k", "tmpfs", home],
+        check=False,
+        capture_output=True,
+    )
+    if mounted.returncode != 0:
+        pytest.skip("no file system can be mounted read-only here")
+    try:
+        yield home
+    finally:
+        subprocess.run(["umount", home], check=False)
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
+def test_install_completion_where_it_cannot_write_is_one_line(unwritable_home, shell):
+    done = _nncalc(
+        "--install-completion", env={"HOME": str(unwritable_home), "SHELL": f"/bin/{shell}"}
+    )
+    assert done.returncode == 2, done.stderr
+    (line,) = done.stderr.decode().splitlines()
+    assert line.startswith(f"nncalc: error: {unwritable_home}")
+    assert "cannot install shell completion: " in line

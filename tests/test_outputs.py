@@ -101,3 +101,34 @@ def test_a_signal_removes_the_temporary_file(tmp_path, signum):
         assert process.wait(timeout=60) == 128 + signum
     assert sorted(p.name for p in tmp_path.iterdir()) == before
     assert out.read_text() == "old\n"
+
+
+LONG_NAMED = {  # every command with -o, and the suffix of its output
+    "forward": (["forward", NEURON, "-x", "1,2,3"], ".csv"),
+    "onehot": (["onehot", "2", "-k", "3"], ".npy"),
+    "draw": (["draw", NEURON], ".svg"),
+    "page": (["page", NEURON], ".html"),
+    "import": (["import", SAMPLES / "interop" / "iris-sklearn.onnx"], ".yaml"),
+    "export": (["export", NEURON], ".onnx"),
+    "check": (["check", GRADING / "sheet.yaml"], ".json"),
+    "grade": (["grade", GRADING / "sheet.yaml", GRADING / "answers-correct.yaml"], ".csv"),
+}
+
+
+@pytest.mark.parametrize("command", LONG_NAMED)
+def test_a_name_the_file_system_takes_is_written_and_one_it_refuses_is_exit_2(
+    run, tmp_path, command
+):
+    """A 250-byte name is written (its temporary is short); a 300-byte one is one line."""
+    args, suffix = LONG_NAMED[command]
+    limit = os.pathconf(tmp_path, "PC_NAME_MAX")
+    fits = tmp_path / ("é" * ((limit - len(suffix)) // 2) + suffix)  # 2 bytes a character
+    assert len(os.fsencode(fits.name)) > 240
+    r = run(*args, "-o", fits)
+    assert r.code in (0, 1), r.err
+    assert [p.name for p in tmp_path.iterdir()] == [fits.name]
+    too_long = "the name is too long for the file system; give a shorter name"
+    for name in (tmp_path / ("x" * limit + suffix), tmp_path / ("x" * limit + "x") / f"y{suffix}"):
+        r = run(*args, "-o", name)
+        assert (r.code, r.err) == (2, f"nncalc: error: {name}: {too_long}\n")
+    assert [p.name for p in tmp_path.iterdir()] == [fits.name]

@@ -10,7 +10,8 @@ import hashlib
 import json
 import math
 import re
-import shutil
+import struct
+import tempfile
 from itertools import pairwise
 from pathlib import Path
 
@@ -21,22 +22,12 @@ import nncalc
 from nncalc.activations import ACTIVATIONS, SWIGLU
 from nncalc.network import Layer, Network
 from nncalc.render import page as page_module
+from nncalc.render import svg
 from nncalc.render.explain import unit_lines
 from nncalc.render.page import known, to_page
 
 from conftest import SAMPLES
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 LECTURE = SAMPLES / "lecture-3-3-1.yaml"
 EVERY = [*ACTIVATIONS, SWIGLU]
 
@@ -188,28 +179,27 @@ def test_the_api_and_default_inputs():
 # ---- In the browser ----
 
 
-@pytest.fixture(scope="module")
-def browser():
-    sync = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-    executable = CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium")
-    if not executable:
-        pytest.skip(f"no chromium at {CHROMIUM} or on PATH (Debian's chromium package)")
-    with sync.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=executable, args=ARGS)
-        yield b
-        b.close()
+# Screens: width and height in device pixels, and the browser's zoom. At 175 % a
+# 1280×720 window shows 731×411 CSS pixels, each 1.75 device pixels wide.
+SCREEN = (1280, 720, 1.0)
+ZOOMED = (1280, 720, 1.75)
 
 
 @pytest.fixture
 def open_page(browser, tmp_path):
-    """open_page(html) -> a Playwright page of the file; on teardown, asserts that no request
-    left the file and that nothing was logged as an error."""
+    """open_page(html, screen=SCREEN) -> a Playwright page of the file, in a window of that
+    size and zoom; on teardown, asserts that no request left the file and that nothing was
+    logged as an error."""
     pages = []
 
-    def _open(html: str, name: str = "page.html"):
+    def _open(html: str, name: str = "page.html", screen: tuple = SCREEN):
         path = tmp_path / name
         path.write_text(html, encoding="utf-8")
-        tab = browser.new_page()
+        width, height, zoom = screen
+        tab = browser.new_context(
+            viewport={"width": round(width / zoom), "height": round(height / zoom)},
+            device_scale_factor=zoom,
+        ).new_page()
         tab.outside, tab.errors = [], []
         tab.on("console", lambda m: m.type in ("error", "warning") and tab.errors.append(m.text))
         tab.on("pageerror", lambda e: tab.errors.append(str(e)))
@@ -231,7 +221,7 @@ def open_page(browser, tmp_path):
     for tab in pages:
         assert tab.outside == []
         assert tab.errors == []
-        tab.close()
+        tab.context.close()
 
 
 def page_values(tab) -> dict[tuple[int, int], tuple[float, float | None]]:
@@ -452,3 +442,290 @@ def test_screenshot_of_the_lecture_network(open_page, tmp_path):
     screenshot(tab, out)
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "= 1 − 1.5e-41" in tab.text_content("#arithmetic")  # σ(94), honestly
+
+
+def test_an_edited_weight_is_drawn_as_draw_draws_it(open_page):
+    """Its line changes colour, dashes and width (and its layer's others their width), as
+    svg.stroke draws the edited network."""
+    net = nncalc.load(LECTURE)
+    tab = open_page(to_page(net))
+    tab.fill('[data-theta="1,2,1"]', "-6")  # now the largest |weight| of Θ^(1), and negative
+    theta = net.theta(1).copy()
+    theta[1, 1] = -6
+    for i in range(1, 4):
+        for m in range(4):
+            line = tab.locator(f'line[data-edge="1,{i},{m}"]')
+            colour, width, dashes = svg.stroke(theta[i - 1, m], 6.0, svg.STYLES["screen"])
+            assert line.get_attribute("stroke") == colour
+            assert abs(float(line.get_attribute("stroke-width")) - width) <= 0.005
+            got = line.get_attribute("stroke-dasharray")
+            assert (got is None) == (dashes is None)
+            if dashes:
+                pairs = zip(got.split(), dashes.split(), strict=True)
+                assert all(abs(float(a) - float(b)) <= 0.06 for a, b in pairs), (got, dashes)
+
+
+# ---- The page, projected: presentation mode, editing in place, MathML ----
+
+# The lecture's networks, each with the example shown.
+PROJECTED = {
+    "logic-xnor": [1, 0],
+    "lecture-3-3-1": [66, 39, 12],
+    "vehicles": [1.2, 2.1, 2],
+    "slide-neuron": [66, 39, 12],
+}
+
+BOX = """const box = (e) => {
+  const b = (typeof e === "string" ? document.querySelector(e) : e).getBoundingClientRect();
+  return [b.left, b.top, b.right, b.bottom];
+};"""
+
+GEOMETRY = f"""() => {{
+  {BOX}
+  const svg = document.querySelector("figure.diagram svg");
+  const scale = svg.getScreenCTM().a;
+  const all = (selector) => [...svg.querySelectorAll(selector)];
+  const unit = (e) => Number(e.closest("g").dataset.unit);
+  return {{
+    window: [innerWidth, innerHeight, scrollX, scrollY],
+    svg: box(svg),
+    units: all("g[data-unit] circle.unit").map(box),
+    texts: all("text").map(box),
+    values: all("text.value").map((t) => Number(t.getAttribute("font-size")) * scale),
+    output: box("#output"),
+    prediction: box(".prediction"),
+    ringed: all("circle.ring").filter((c) => c.getAttribute("visibility") === "visible").map(unit),
+    highlighted: all("g.predicted").map(unit),
+  }};
+}}"""
+
+
+def inside(box, outer, slack=0.5) -> bool:
+    left, top, right, bottom = outer
+    return (
+        box[0] >= left - slack
+        and box[1] >= top - slack
+        and box[2] <= right + slack
+        and box[3] <= bottom + slack
+    )
+
+
+def overlap(a, b) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def presented(open_page, name: str, screen: tuple, toggled: bool):
+    """The page of a sample in presentation mode: made with present=True (--present), or
+    switched to by its toggle."""
+    net = nncalc.load(SAMPLES / f"{name}.yaml")
+    tab = open_page(to_page(net, PROJECTED[name], present=not toggled), screen=screen)
+    if toggled:
+        assert tab.get_attribute("html", "data-mode") == "page"
+        tab.click("#present-toggle")
+    assert tab.get_attribute("html", "data-mode") == "present"
+    assert tab.get_attribute("#present-toggle", "aria-pressed") == "true"
+    return net, tab
+
+
+# Each network at 1280×720 and at 175 %, made with --present; two switched by the toggle.
+FITS = [(name, screen, False) for name in PROJECTED for screen in (SCREEN, ZOOMED)]
+FITS += [("vehicles", ZOOMED, True), ("logic-xnor", SCREEN, True)]
+
+
+@pytest.mark.parametrize(
+    ("name", "screen", "toggled"),
+    FITS,
+    ids=[f"{n}-{'175%' if s[2] > 1 else '1280x720'}{'-toggled' * t}" for n, s, t in FITS],
+)
+def test_presented_the_diagram_h_and_the_prediction_fit_together(open_page, name, screen, toggled):
+    """At 1280×720, and zoomed to 175 %: the whole diagram, h_Θ(x) and the prediction in
+    the window at once, without scrolling, one above the other; every unit's value at
+    least 14 px; the predicted unit (of several) ringed and highlighted."""
+    net, tab = presented(open_page, name, screen, toggled)
+    g = tab.evaluate(GEOMETRY)
+    width, height, scroll_x, scroll_y = g["window"]
+    window = [0, 0, width, height]
+    assert (scroll_x, scroll_y) == (0, 0)
+    for part in ("svg", "output", "prediction"):
+        assert inside(g[part], window), (part, g[part], window)
+    assert g["svg"][3] <= g["output"][1] + 0.5  # h_Θ(x) under the diagram, not over it
+    assert all(inside(unit, g["svg"]) for unit in g["units"])
+    assert all(inside(text, g["svg"]) for text in g["texts"])
+    assert len(g["values"]) == sum(net.sizes) and min(g["values"]) >= 14
+    predicted = [int(net.forward(PROJECTED[name]).predictions[0])] if net.sizes[-1] > 1 else []
+    assert g["ringed"] == g["highlighted"] == predicted
+
+
+def test_the_presentation_toggle_and_its_key(open_page):
+    net = nncalc.load(SAMPLES / "vehicles.yaml")
+    tab = open_page(to_page(net, PROJECTED["vehicles"]))
+    normal = tab.evaluate(GEOMETRY)["values"]
+    assert max(normal) < 14  # as drawn: the page's own size
+    tab.keyboard.press("p")
+    assert tab.get_attribute("html", "data-mode") == "present"
+    assert min(tab.evaluate(GEOMETRY)["values"]) >= 14
+    tab.focus('[data-input="1"]')
+    tab.keyboard.press("p")  # typed into a field: not a toggle
+    assert tab.get_attribute("html", "data-mode") == "present"
+    tab.click("#present-toggle")
+    assert tab.get_attribute("html", "data-mode") == "page"
+    assert tab.evaluate(GEOMETRY)["values"] == normal
+
+
+def test_the_prediction_moves_its_ring(open_page):
+    net = nncalc.load(SAMPLES / "vehicles.yaml")
+    tab = open_page(to_page(net, [1.2, 2.1, 2], present=True))
+    for x in net.inputs:
+        for i, v in enumerate(x, start=1):
+            tab.fill(f'fieldset.x [data-input="{i}"]', repr(float(v)))
+        k = int(net.forward(x).predictions[0])
+        g = tab.evaluate(GEOMETRY)
+        assert g["ringed"] == g["highlighted"] == [k]
+        assert tab.text_content("[data-prediction]") == str(k)
+
+
+EDITOR = f"""() => {{
+  {BOX}
+  const e = document.querySelector("#editor");
+  const focused = document.activeElement.dataset;
+  return {{
+    hidden: e.hidden,
+    box: box(e),
+    fields: [...e.querySelectorAll("input")].map((f) => f.dataset.theta ?? `x${{f.dataset.input}}`),
+    focused: focused.theta ?? focused.input,
+  }};
+}}"""
+
+
+@pytest.mark.parametrize(
+    ("present", "screen"),
+    [(False, SCREEN), (True, SCREEN), (True, ZOOMED)],
+    ids=["page-1280x720", "present-1280x720", "present-175%"],
+)
+def test_editing_in_place_beside_the_unit(open_page, present, screen):
+    """Clicking a unit opens its row of Θ beside it (an input unit: its x_i), in the window,
+    over no part of the unit; an edited weight recomputes everything, its table's field
+    too, and scrolls nothing; clicking an edge opens its weight; Escape closes."""
+    net = nncalc.load(SAMPLES / "vehicles.yaml")
+    x = [1.2, 2.1, 2]
+    tab = open_page(to_page(net, x, present=present), screen=screen)
+    before = tab.evaluate(GEOMETRY)
+    assert tab.evaluate(EDITOR)["hidden"]
+    tab.click('g[data-layer="3"][data-unit="2"]')
+    e = tab.evaluate(EDITOR)
+    assert not e["hidden"]
+    assert e["fields"] == ["2,2,0", "2,2,1", "2,2,2", "2,2,3"] and e["focused"] == "2,2,0"
+    unit = tab.evaluate(f'() => {{ {BOX} return box(\'g[data-layer="3"][data-unit="2"]\'); }}')
+    width, height = before["window"][:2]
+    assert inside(e["box"], [0, 0, width, height])
+    assert not overlap(e["box"], unit)
+    tab.keyboard.press("Control+a")
+    tab.keyboard.type("-9")  # Θ_20^(2), typed as a user types it
+    theta = net.theta(2).copy()
+    theta[1, 0] = -9
+    edited = Network((net.layers[0], Layer(theta, net.layers[1].activation)))
+    assert_agrees(tab, edited.forward(x))
+    assert tab.input_value('#thetas [data-theta="2,2,0"]') == "-9"
+    after = tab.evaluate(GEOMETRY)
+    assert after["window"] == before["window"] and after["svg"] == before["svg"]
+    tab.keyboard.press("Escape")
+    assert tab.evaluate(EDITOR)["hidden"]
+    assert tab.evaluate("document.activeElement.dataset.unit") == "2"
+    tab.click('line[data-edge="2,4,2"]', force=True)
+    assert tab.evaluate(EDITOR)["focused"] == "2,4,2"
+    tab.click('g[data-layer="1"][data-unit="3"]')  # an input unit: its x_3
+    assert tab.evaluate(EDITOR)["fields"] == ["x3"]
+    tab.keyboard.press("Control+a")
+    tab.keyboard.type("5")
+    tab.keyboard.press("Enter")  # the editor is a <form> of one field: nothing is submitted
+    assert tab.input_value('fieldset.x [data-input="3"]') == "5"
+    assert_agrees(tab, edited.forward([1.2, 2.1, 5]))
+
+
+def test_formulas_are_mathml(open_page):
+    """The derivation, h_Θ(x), the editor and the headings are MathML, laid out by the
+    browser itself (no script or font fetched), with no ASCII _ or ^ left; the text of
+    --explain stays beside them."""
+    net = nncalc.load(SAMPLES / "slide-neuron.yaml")
+    tab = open_page(to_page(net))
+    tab.focus('[data-layer="2"][data-unit="1"]')
+    tab.click('g[data-layer="2"][data-unit="1"]')
+    found = tab.evaluate("""() => {
+      const ns = document.querySelector("#derivation math").namespaceURI;
+      const shown = (s) => [...document.querySelectorAll(s)].map((m) =>
+        [m.namespaceURI === ns, m.getBoundingClientRect().width > 0, m.textContent]);
+      return {
+        ns,
+        derivation: shown("#derivation math"),
+        output: shown("#output math"),
+        editor: shown("#editor math"),
+        headings: shown("h2 math, summary math, fieldset math"),
+        sub: [...document.querySelectorAll("#derivation msubsup")].map((m) => m.textContent),
+      };
+    }""")
+    assert found["ns"] == "http://www.w3.org/1998/Math/MathML"
+    for part in ("derivation", "output", "editor", "headings"):
+        assert found[part], part
+        for native, laid_out, text in found[part]:
+            assert native and laid_out
+            assert "_" not in text and "^" not in text, text
+    assert "Θ1\u20630(1)" in found["sub"]  # Θ_10^(1): indices 1 and 0, layer (1)
+    assert tab.text_content("#arithmetic").startswith("a_1^(2) = g(Θ_10^(1)·a_0^(1)")
+
+
+# The README's pictures of the page presented: docs/NAME is the screenshot of the page
+# of the sample with x, presented in a window of that screen, with that unit clicked (its
+# editor open). `python tests/test_page.py` writes them, and docs/page.png.
+PICTURES = {
+    "page-present-1280x720.png": ("vehicles", SCREEN, 'g[data-layer="3"][data-unit="2"]'),
+    "page-present-175.png": ("logic-xnor", ZOOMED, None),
+}
+
+
+def picture(open_page, name: str, path: Path):
+    sample, screen, click = PICTURES[name]
+    net = nncalc.load(SAMPLES / f"{sample}.yaml")
+    tab = open_page(to_page(net, PROJECTED[sample], present=True), screen=screen)
+    if click:
+        tab.click(click)
+    tab.screenshot(path=str(path))
+    return screen
+
+
+@pytest.mark.parametrize("name", PICTURES)
+def test_the_readme_s_pictures_of_the_page_presented(open_page, tmp_path, name):
+    width, height, _ = picture(open_page, name, tmp_path / name)
+    png = (tmp_path / name).read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    shown = struct.unpack(">II", png[16:24])  # the whole window (to a pixel, zoomed)
+    assert abs(shown[0] - width) <= 1 and abs(shown[1] - height) <= 1
+
+
+def _pictures(folder: Path) -> None:
+    """Write the README's pictures of the page into folder."""
+    from playwright.sync_api import sync_playwright
+
+    from conftest import ARGS, CHROMIUM
+
+    with sync_playwright() as p, tempfile.TemporaryDirectory() as tmp:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+
+        def open_page(html: str, screen: tuple = SCREEN):
+            width, height, zoom = screen
+            path = Path(tmp) / "page.html"
+            path.write_text(html, encoding="utf-8")
+            size = {"width": round(width / zoom), "height": round(height / zoom)}
+            tab = browser.new_context(viewport=size, device_scale_factor=zoom).new_page()
+            tab.goto(path.as_uri())
+            tab.wait_for_selector("html[data-ready]", state="attached")
+            return tab
+
+        screenshot(open_page(to_page(nncalc.load(LECTURE), [66, 39, 12])), folder / "page.png")
+        for name in PICTURES:
+            picture(open_page, name, folder / name)
+            print(f"wrote {folder / name}")
+        browser.close()
+
+
+if __name__ == "__main__":
+    _pictures(SAMPLES.parent / "docs")

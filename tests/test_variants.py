@@ -8,6 +8,7 @@ import hmac
 import itertools
 import json
 import math
+import re
 import shutil
 import subprocess
 import textwrap
@@ -189,7 +190,81 @@ def test_a_sheet_that_cannot_be_well_posed_names_the_question(run, sheet_file):
     r = run("variants", sheet_file(text), "--student", "alice")
     assert r.code == 2
     assert r.err.count("\n") == 1
-    assert ":7: no well-posed variant in 1001 draws for student alice: question 'tie'" in r.err
+    assert re.search(
+        r":7: no well-posed variant for student alice in 1001 draws \(\d+\.\d s\): question 'tie'",
+        r.err,
+    )
+
+
+@pytest.mark.parametrize(
+    ("lo", "hi"),
+    [(0, 1), (-3, 3), (0, 255), (-300, 300), (1, 70_000), (0, 2**24), (-(10**12), 10**12)],
+)
+def test_integers_drawn_in_bulk_are_the_derivation_s(lo, hi):
+    """A run of integers read at once is the documented one-at-a-time rejection sampling,
+    for tries of 1 to 6 bytes, and leaves the stream where it would be."""
+    section = {"random": {}}
+    reader = variants.Bytes(variants.stream("seed", section, "alice", 3))
+    drawn = variants.integers(reader, lo, hi, 500) + variants.integers(reader, lo, hi, 7)
+    assert drawn == _spec_draws("seed", section, "alice", 3, lo, hi, 507)
+
+
+IMPOSSIBLE = """\
+    variants:
+      seed: {seed}
+      random:
+        a: {{network: {{sizes: [4, 4], integers: [{lo}, 9]}}}}
+        b: {{network: {{sizes: [4, 32, 32, 32, 32], integers: [1, 2]}}}}
+    questions:
+      - {{id: hot, output: {{network: $a, x: [9, 9, 9, 9]}}}}
+      - {{id: b, output: {{network: $b, x: [1, 1, 1, 1]}}}}
+"""
+
+
+def _counting(monkeypatch) -> list[tuple[int, int, int]]:
+    """The (lo, hi, count) of every run of integers drawn from now on."""
+    runs: list[tuple[int, int, int]] = []
+    bulk = variants.integers
+
+    def counted(reader, lo, hi, count):
+        runs.append((lo, hi, count))
+        return bulk(reader, lo, hi, count)
+
+    monkeypatch.setattr(variants, "integers", counted)
+    return runs
+
+
+def test_a_draw_stops_at_its_first_ill_posed_question(sheet_file, monkeypatch):
+    """'hot' saturates every draw (z ≥ 1 + 4·81): the values after its own, the large
+    network b, are never drawn; the sheet is refused after 1,001 draws."""
+    spec = variants.load(sheet_file(IMPOSSIBLE.replace("{lo}", "1")))
+    runs = _counting(monkeypatch)
+    with pytest.raises(
+        marking.NNCalcError, match=r"alice in 1001 draws \(\d+\.\d s\): question 'hot'"
+    ):
+        variants.draw(spec, "alice")
+    assert {(lo, hi) for lo, hi, _ in runs} == {(1, 9)}  # a's entries only
+    assert len(runs) == 1001  # one run per matrix: a's Θ^(1), once a draw
+
+
+def test_a_question_whose_values_have_one_choice_is_refused_at_once(sheet_file, monkeypatch):
+    spec = variants.load(sheet_file(IMPOSSIBLE.replace("{lo}", "9")))
+    runs = _counting(monkeypatch)
+    with pytest.raises(
+        marking.NNCalcError, match=r"alice in any draw \(each of its values has one"
+    ):
+        variants.draw(spec, "alice")
+    assert len(runs) == 1
+
+
+def test_drawing_stops_after_max_seconds_and_says_how_long(sheet_file, monkeypatch):
+    monkeypatch.setattr(variants, "MAX_SECONDS", 0.0)
+    spec = variants.load(sheet_file(IMPOSSIBLE.replace("{lo}", "1")))
+    with pytest.raises(marking.NNCalcError) as e:
+        variants.draw(spec, "alice")
+    message = str(e.value)
+    assert "alice in 1 draw (0.0 s, the most one student's draws may take)" in message
+    assert "question 'hot': a_1^(2) rounds to 1 at 4 decimals" in message
 
 
 def test_saturated_answers_are_redrawn_unless_allowed(sheet_file):

@@ -1,31 +1,102 @@
-"""Output files, written atomically: a failed run never leaves a partial or clobbered file."""
+"""Output files, written atomically: a failed run never leaves a partial or clobbered file,
+and no output replaces a file the run reads.
+
+Every file nncalc reads is opened by nncalc.files.reader, which records it here
+(read_from) while a run guards its inputs (inputs_guarded); an output that is the same
+file (the same device and inode, whatever link or name leads to it) is refused when it
+is checked, when it opens and again before it is renamed into place.
+"""
 
 from __future__ import annotations
 
 import contextlib
-import csv
+import errno
 import os
-import signal
 import stat
 import sys
-import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import IO
-
-import numpy as np
+from typing import IO, TYPE_CHECKING
 
 from nncalc.errors import NNCalcError
-from nncalc.network import Array
+from nncalc.process import signals_held
 from nncalc.render.escape import CsvWriter
+
+if TYPE_CHECKING:
+    from nncalc.network import Array
 
 SUFFIXES = (".csv", ".npy")
 STDOUT = "-"
 """The output path that means standard output (as CSV, for matrices)."""
+TEMPORARY_NAME = 32
+"""Most characters of an output's name that its temporary repeats (``.NAME.XXXXXXXX.tmp``):
+a temporary must not be refused for a name the file system takes."""
+
+_read: dict[tuple[int, int], str] | None = None
+"""While inputs are guarded: each file read, by (device, inode), and the name it was read by."""
+_stdout: tuple[int, int] | None = None
+"""While inputs are guarded: the regular file standard output writes to, if it is one."""
+
+
+@contextlib.contextmanager
+def inputs_guarded() -> Iterator[None]:
+    """For one run of the command line: every file read is recorded, and an output that is
+    the same file as one of them is refused (the Python API, which may save a network
+    over the file it loaded, runs unguarded)."""
+    global _read, _stdout
+    before = _read, _stdout
+    _read, _stdout = {}, _identity(sys.stdout)
+    try:
+        yield
+    finally:
+        _read, _stdout = before
+
+
+def _identity(stream) -> tuple[int, int] | None:
+    """(device, inode) of the regular file a stream writes to, else None."""
+    try:
+        st = os.fstat(stream.fileno())
+    except (AttributeError, OSError, ValueError):  # closed, or not a file (in tests)
+        return None
+    return (st.st_dev, st.st_ino) if stat.S_ISREG(st.st_mode) else None
+
+
+def read_from(st: os.stat_result, name: str) -> None:
+    """Record that the run reads the file of ``st`` (its fstat), by ``name``; refuse it if
+    standard output is being written to it (``nncalc … FILE >> FILE``)."""
+    if _read is None:
+        return
+    key = (st.st_dev, st.st_ino)
+    if key == _stdout:
+        raise NNCalcError.at(
+            "is also standard output, which would write over it as it is read",
+            name,
+            hint="redirect the output to another file",
+        )
+    _read.setdefault(key, name)
+
+
+def not_an_input(p: Path, source: str) -> None:
+    """Refuse an output path that is the same file as one the run reads."""
+    if not _read:
+        return
+    try:
+        st = os.stat(p)
+    except OSError:
+        return  # no file there (yet): nothing to replace
+    name = _read.get((st.st_dev, st.st_ino))
+    if name is not None:
+        which = "also an input" if name == source else f"the same file as the input {name}"
+        raise NNCalcError.at(
+            f"the output is {which} of this command, which it would replace",
+            source,
+            hint="write the output to another file",
+        )
 
 
 def check_path(path: str | os.PathLike[str], suffixes: Sequence[str] = SUFFIXES) -> Path:
-    """Fail early (before any work) on an output path that cannot be written."""
+    """Fail early (before any work) on an output path that cannot be written, or that is
+    a file the run reads."""
     p = Path(path)
     if p.suffix.lower() not in suffixes:
         raise NNCalcError.at(
@@ -34,11 +105,24 @@ def check_path(path: str | os.PathLike[str], suffixes: Sequence[str] = SUFFIXES)
             hint="use " + ", ".join(suffixes),
         )
     folder = p.parent
-    if not folder.is_dir():
+    if not _is_dir(folder, str(path)):
         raise NNCalcError.at("the folder does not exist", str(path), hint=f"create {folder} first")
-    if p.is_dir():
+    if _is_dir(p, str(path)):
         raise NNCalcError.at("is a directory", str(path), hint="give a file name")
+    not_an_input(p, str(path))
     return p
+
+
+def _is_dir(p: Path, source: str) -> bool:
+    """Whether p is a folder; a name the file system refuses is an error of its own."""
+    try:
+        return stat.S_ISDIR(os.stat(p).st_mode)
+    except OSError as e:
+        if e.errno == errno.ENAMETOOLONG:
+            raise NNCalcError.at(
+                "the name is too long for the file system", source, hint="give a shorter name"
+            ) from None
+        return False
 
 
 @contextlib.contextmanager
@@ -77,11 +161,13 @@ class _Files:
         self.path: Path | None = None  # the file at work, for messages
 
     def open(self, path: str | os.PathLike[str], mode: str = "w") -> IO:
+        import tempfile
+
         self.path = p = check_path(path, (Path(path).suffix.lower(),))
         try:
-            with _signals_held():  # a signal now would leave a temporary nobody knows of
+            with signals_held():  # a signal now would leave a temporary nobody knows of
                 fd, self.temps[p] = tempfile.mkstemp(
-                    prefix=f".{p.name}.", suffix=".tmp", dir=p.parent
+                    prefix=f".{p.name[:TEMPORARY_NAME]}.", suffix=".tmp", dir=p.parent
                 )
         except OSError as e:
             raise NNCalcError.at(f"cannot write here: {e.strerror or e}", str(path)) from None
@@ -94,10 +180,13 @@ class _Files:
         return self.open_files[p]
 
     def commit(self) -> None:
-        """Close every file, then rename every temporary over its path, or none."""
+        """Close every file, then rename every temporary over its path, or none (none if
+        one of the paths became a file the run reads)."""
         for p, f in self.open_files.items():
             self.path = p
             f.close()
+        for p in self.temps:
+            not_an_input(p, str(p))
         backups: dict[Path, str] = {}  # the previous files, under a second name until the end
         renamed: list[Path] = []
         try:
@@ -121,20 +210,6 @@ class _Files:
                 f.close()
         for tmp in self.temps.values():
             _remove(tmp)
-
-
-@contextlib.contextmanager
-def _signals_held() -> Iterator[None]:
-    """Ctrl-C, SIGTERM and SIGHUP wait until the block ends (where the platform allows)."""
-    if not hasattr(signal, "pthread_sigmask"):
-        yield
-        return
-    held = {getattr(signal, n) for n in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, n)}
-    before = signal.pthread_sigmask(signal.SIG_BLOCK, held)
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, before)
 
 
 def _roll_back(backups: dict[Path, str], renamed: list[Path]) -> None:
@@ -193,13 +268,17 @@ class MatrixWriter:
 
     _HEADER = 118  # bytes of the .npy header dict: 10 + 118 is a multiple of 64
 
-    def __init__(self, path: str | os.PathLike[str], header: Sequence[str], dtype=np.float64):
+    def __init__(self, path: str | os.PathLike[str], header: Sequence[str], dtype="float64"):
+        import numpy as np
+
         self.path = None if str(path) == STDOUT else check_path(path)
         self.header, self.dtype = list(header), np.dtype(dtype)
         self.npy = self.path is not None and self.path.suffix.lower() == ".npy"
         self.rows = 0
 
     def __enter__(self) -> MatrixWriter:
+        import csv
+
         with contextlib.ExitStack() as stack:  # a failure before the end removes the file
             if self.path is None:
                 self.file = sys.stdout
@@ -216,6 +295,8 @@ class MatrixWriter:
     def write(self, Y: Array) -> None:
         """Append rows."""
         if self.npy:
+            import numpy as np
+
             np.ascontiguousarray(Y, dtype=self.dtype).tofile(self.file)
         else:
             self.csv.writerows([v if type(v) is int else repr(float(v)) for v in row] for row in Y)

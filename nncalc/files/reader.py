@@ -8,6 +8,7 @@ no further than the limit.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import io
 import os
@@ -18,6 +19,7 @@ from contextlib import contextmanager
 from typing import BinaryIO
 
 from nncalc.errors import NNCalcError
+from nncalc.files import outputs
 
 MAX_BYTES = 64 * 1024 * 1024
 """The default limit, in bytes, on what a file holds or expands to (NNCALC_MAX_BYTES)."""
@@ -80,6 +82,10 @@ def read_stdin() -> bytes:
             "nothing piped to standard input", STDIN, hint="pipe a file in: ... - < FILE"
         )
     limit = max_bytes()
+    with contextlib.suppress(OSError, ValueError, AttributeError):  # not a file (in tests)
+        st = os.fstat(sys.stdin.fileno())
+        if stat.S_ISREG(st.st_mode):  # nncalc … -o FILE < FILE
+            outputs.read_from(st, STDIN)
     try:
         data = read_at_most(sys.stdin.buffer, limit + 1)
     except (OSError, ValueError) as e:  # closed, or not readable (EBADF, EIO)
@@ -115,9 +121,10 @@ def open_file(path: str | os.PathLike[str]) -> BinaryIO:
     except ValueError:  # a NUL in the name
         raise FileNotFoundError(errno.ENOENT, "no such file") from None
     try:
-        mode = os.fstat(fd).st_mode
-        if not stat.S_ISREG(mode):
-            raise _not_regular(mode)
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise _not_regular(st.st_mode)
+        outputs.read_from(st, os.fsdecode(path))
         return os.fdopen(fd, "rb")
     except BaseException:
         os.close(fd)

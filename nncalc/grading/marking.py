@@ -260,13 +260,15 @@ def _numbers(value: Any, n: int) -> list[float] | None:
 
 
 def _check_exact(expected: int | list[int], given: Any) -> tuple[bool, str | None]:
-    if isinstance(expected, list):
+    if isinstance(expected, list):  # a one-hot vector
         got = _numbers(given, len(expected))
-        ok = got is not None and got == [float(v) for v in expected]
+        ok = got is not None and got == expected
+        wanted = onehot.shown(expected)
     else:
         got = _number(given)
         ok = got is not None and got == expected
-    return ok, None if ok else f"expected {show(expected, None)}, given {show(given)}"
+        wanted = show(expected, None)
+    return ok, None if ok else f"expected {wanted}, given {show(given)}"
 
 
 def _check_numbers(
@@ -318,6 +320,7 @@ class _SheetReader(Checker):
         super().__init__(source)
         self.folder = Path(source).parent
         self.networks: dict[str, Network] = {}
+        self.onehot_entries = 0
 
     def sheet(self, doc: Any) -> Sheet:
         doc = self.document(doc, "questions", SHEET_KEYS, "the sheet")
@@ -518,6 +521,9 @@ class _SheetReader(Checker):
         else:
             self.problem(pos, f"{where}: 'classes' should be K or a list of names")
             raise _QuestionError
+        self.onehot_entries += classes.K  # the sheet's one-hot vectors, bounded as one Y
+        what = f"{where} and the one-hot answers before it, {self.onehot_entries:,} entries,"
+        _or_problem(self, pos, lambda: onehot.within_limit(self.onehot_entries, what))
         label = spec["label"]
         (y,) = _or_problem(self, spec.value_pos["label"], lambda: onehot.encode([label], classes))
         return y, None

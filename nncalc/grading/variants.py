@@ -18,6 +18,7 @@ import json
 import math
 import os
 import re
+import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -26,13 +27,14 @@ from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import yaml
 
 from nncalc import activations
 from nncalc.errors import NNCalcError, cut
 from nncalc.files import netfile, netsave
-from nncalc.files.checker import Checker, is_number
-from nncalc.files.outputs import atomic_files
+from nncalc.files.checker import Checker, is_number, plural
+from nncalc.files.outputs import atomic_files, not_an_input
 from nncalc.files.yamlfile import Pos, YDict, YList, load_file, parse
 from nncalc.grading import marking
 from nncalc.network import Layer, Network, Trace
@@ -45,6 +47,8 @@ FORMAT = 1
 """The derivation's version; part of every HMAC message, so a change is never silent."""
 MAX_REDRAWS = 1000
 """Ill-posed draws tolerated per student before the sheet is refused."""
+MAX_SECONDS = 10.0
+"""Most time spent drawing one student's variant before the sheet is refused."""
 MAX_UNITS = 32
 """Most units in a layer of a random network (and entries in a random vector)."""
 MAX_LAYERS = 8
@@ -119,6 +123,11 @@ class Use:
     rel_tolerance: float
     line: int
 
+    @property
+    def randoms(self) -> tuple[str, ...]:
+        """The names of the random values the question uses."""
+        return tuple(r for r in (self.network, self.x) if isinstance(r, str))
+
 
 @dataclass(frozen=True)
 class Variants:
@@ -153,7 +162,7 @@ def stream(seed: str, section: Any, student: str, counter: int) -> Iterator[byte
     key = seed.encode("utf-8")
     head = _json(["nncalc-variants", FORMAT, section, student, counter])[:-1]
     for block in itertools.count():
-        yield hmac.new(key, f"{head},{block}]".encode(), hashlib.sha256).digest()
+        yield hmac.digest(key, f"{head},{block}]".encode(), hashlib.sha256)
 
 
 class Bytes:
@@ -164,38 +173,62 @@ class Bytes:
         self.buffer = b""
 
     def take(self, n: int) -> bytes:
-        while len(self.buffer) < n:
-            self.buffer += next(self.blocks)
+        if len(self.buffer) < n:
+            more = -(-(n - len(self.buffer)) // BLOCK)
+            self.buffer += b"".join(next(self.blocks) for _ in range(more))
         taken, self.buffer = self.buffer[:n], self.buffer[n:]
         return taken
+
+
+BLOCK = hashlib.sha256().digest_size
+"""Bytes in a block of a stream."""
 
 
 def integer(reader: Bytes, lo: int, hi: int) -> int:
     """A whole number in lo … hi, unbiased: with n = hi − lo + 1 and m the bit length of
     n − 1, read ceil(m / 8) bytes big-endian, keep the low m bits, accept if below n (else
     read again); lo + that. n = 1 reads nothing."""
+    (k,) = integers(reader, lo, hi, 1)
+    return k
+
+
+def integers(reader: Bytes, lo: int, hi: int, count: int) -> list[int]:
+    """``count`` integers(lo, hi) in a row, as many calls of ``integer`` draw them, read a
+    run of bytes at a time: each try takes the next ceil(m / 8) bytes, and as many tries
+    as integers are still wanted are read at once (so no byte is read that would not be)."""
     n = hi - lo + 1
+    if n == 1:
+        return [lo] * count
     bits = (n - 1).bit_length()
     size, mask = (bits + 7) // 8, (1 << bits) - 1
-    while True:
-        u = int.from_bytes(reader.take(size), "big") & mask
-        if u < n:
-            return lo + u
+    drawn: list[int] = []
+    while len(drawn) < count:
+        wanted = count - len(drawn)
+        tries = np.zeros((wanted, 8), np.uint8)  # each try big-endian in 8 bytes
+        tries[:, 8 - size :] = np.frombuffer(reader.take(wanted * size), np.uint8).reshape(
+            wanted, size
+        )
+        u = tries.view(">u8").ravel() & np.uint64(mask)
+        drawn += (u[u < n].astype(np.int64) + lo).tolist()
+    return drawn
 
 
 def values(variants: Variants, student: str, counter: int) -> dict[str, Value]:
     """Draw ``counter``'s values: names in code-point order, each matrix row by row (the
     bias column first), every entry ``integer(lo, hi)`` of one stream."""
+    return dict(_values(variants, student, counter))
+
+
+def _values(variants: Variants, student: str, counter: int) -> Iterator[tuple[str, Value]]:
+    """``values``, one name at a time, each drawn only when the one before is wanted."""
     reader = Bytes(stream(variants.seed, variants.section, student, counter))
-    drawn = {}
     for name in sorted(variants.randoms):
         r = variants.randoms[name]
-        matrices = tuple(
-            tuple(tuple(integer(reader, r.lo, r.hi) for _ in range(cols)) for _ in range(rows))
-            for rows, cols in r.shapes
-        )
-        drawn[name] = Value(r, matrices)
-    return drawn
+        matrices = []
+        for rows, cols in r.shapes:
+            flat = integers(reader, r.lo, r.hi, rows * cols)
+            matrices.append(tuple(tuple(flat[i * cols : (i + 1) * cols]) for i in range(rows)))
+        yield name, Value(r, tuple(matrices))
 
 
 def _json(value: Any) -> str:
@@ -206,24 +239,57 @@ def _json(value: Any) -> str:
 
 
 def draw(variants: Variants, student: str) -> Variant:
-    """The student's variant: the first draw (counter 0, 1, …) that is well-posed.
+    """The student's variant: the first draw (counter 0, 1, …) that is well-posed. A draw
+    stops at its first ill-posed question, before the values that come after it.
 
-    Raises NNCalcError naming the question when MAX_REDRAWS redraws are not enough.
+    Raises NNCalcError naming the question when MAX_REDRAWS redraws are not enough, when
+    the question can never be well-posed (its values have one choice each), or after
+    MAX_SECONDS of drawing, saying how many draws took how long.
     """
+    start = time.monotonic()
+    deadline = start + MAX_SECONDS
     reasons: Counter[tuple[int, str]] = Counter()
     for counter in range(MAX_REDRAWS + 1):
-        drawn = values(variants, student, counter)
-        why = ill_posed(variants, drawn)
-        if why is None:
+        drawn, use, why = _first_ill_posed(variants, student, counter)
+        if use is None:
             return Variant(student, drawn, counter)
-        reasons[why] += 1
+        reasons[use.line, why] += 1
+        fixed = all(variants.randoms[r].lo == variants.randoms[r].hi for r in use.randoms)
+        if fixed or time.monotonic() > deadline:
+            break
     (line, why), _ = reasons.most_common(1)[0]
+    draws = sum(reasons.values())
+    seconds = f"{time.monotonic() - start:.1f} s"
+    if draws <= MAX_REDRAWS:
+        seconds += ", the most one student's draws may take"
+    spent = f"in {plural(draws, 'draw', 'draws')} ({seconds})"
+    if fixed:
+        spent = "in any draw (each of its values has one choice)"
     raise NNCalcError.at(
-        f"no well-posed variant in {MAX_REDRAWS + 1} draws for student {shown(student)}: {why}",
+        f"no well-posed variant for student {shown(student)} {spent}: {why}",
         variants.source,
         line,
         hint="widen the ranges, or set allow_saturated: true",
     )
+
+
+def _first_ill_posed(
+    variants: Variants, student: str, counter: int
+) -> tuple[dict[str, Value], Use | None, str]:
+    """Draw ``counter``'s values, checking each question as soon as its values are drawn:
+    (the values, the first ill-posed question or None, why), stopping at that question."""
+    drawn: dict[str, Value] = {}
+    waiting = list(variants.uses)
+    traces: dict[tuple[int, int], Trace] = {}
+    for name, value in _values(variants, student, counter):
+        drawn[name] = value
+        ready = [use for use in waiting if set(use.randoms) <= drawn.keys()]
+        waiting = [use for use in waiting if use not in ready]
+        for use in ready:
+            why = _why_ill_posed(use, drawn, traces, variants.allow_saturated)
+            if why:
+                return drawn, use, f"question '{use.id}': {why}"
+    return drawn, None, ""
 
 
 # --- well-posedness --------------------------------------------------------------------
@@ -233,24 +299,26 @@ def ill_posed(variants: Variants, drawn: dict[str, Value]) -> tuple[int, str] | 
     """(line, why) of the first question the values make ill-posed, or None."""
     traces: dict[tuple[int, int], Trace] = {}
     for use in variants.uses:
-        net = drawn[use.network].network if isinstance(use.network, str) else use.network
-        x = drawn[use.x].vector() if isinstance(use.x, str) else use.x
-        if use.kind not in VALUE_KINDS or net is None or x is None:
-            continue
-        pair = (id(net), id(use.x))
-        if pair not in traces:
-            traces[pair] = net.forward(x)
-            why = _zero_z(traces[pair], _exact(use.network, drawn), _exact(use.x, drawn))
-        else:
-            why = None
-        why = (
-            why
-            or _saturated(traces[pair], use, variants.allow_saturated)
-            or _tie(traces[pair], use)
-        )
+        why = _why_ill_posed(use, drawn, traces, variants.allow_saturated)
         if why:
             return use.line, f"question '{use.id}': {why}"
     return None
+
+
+def _why_ill_posed(
+    use: Use, drawn: dict[str, Value], traces: dict[tuple[int, int], Trace], saturated: bool
+) -> str | None:
+    """Why the values make a question ill-posed, or None (traces: forward passes done)."""
+    net = drawn[use.network].network if isinstance(use.network, str) else use.network
+    x = drawn[use.x].vector() if isinstance(use.x, str) else use.x
+    if use.kind not in VALUE_KINDS or net is None or x is None:
+        return None
+    pair = (id(net), id(use.x))
+    why = None
+    if pair not in traces:
+        traces[pair] = net.forward(x)
+        why = _zero_z(traces[pair], _exact(use.network, drawn), _exact(use.x, drawn))
+    return why or _saturated(traces[pair], use, saturated) or _tie(traces[pair], use)
 
 
 def _exact(
@@ -701,6 +769,9 @@ def write(
     from nncalc.render import handout
 
     top = Path(folder)
+    files = ("variant.yaml", "questions.md", "questions.tex")
+    for path in [top / "key.csv", *(top / s.id / name for s in roster for name in files)]:
+        not_an_input(path, str(path))  # before any is written
     made = []
     keys = []
     for student in roster:
@@ -712,13 +783,13 @@ def write(
             raise NNCalcError.at(
                 f"cannot make a folder: {e.strerror or e}", str(top / student.id)
             ) from None
-        texts = {
-            "variant.yaml": variant_yaml(variants, variant, key),
-            "questions.md": handout.markdown(variants, variant, student),
-            "questions.tex": handout.latex(variants, variant, student),
-        }
+        texts = (
+            variant_yaml(variants, variant, key),
+            handout.markdown(variants, variant, student),
+            handout.latex(variants, variant, student),
+        )
         with atomic_files() as open_:
-            for name, text in texts.items():
+            for name, text in zip(files, texts, strict=True):
                 open_(top / student.id / name, "w").write(text)
         made.append(variant)
         keys.append((student.id, key))

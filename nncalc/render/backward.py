@@ -32,7 +32,6 @@ from nncalc.render.forward import (
 )
 from nncalc.render.json import network_document
 from nncalc.render.numbers import fmt, vector
-from nncalc.render.style import Fitted
 
 
 def rounded(value: float, bound: float, precision: int) -> tuple[str, bool]:
@@ -109,7 +108,7 @@ def example(grads: Gradients, k: int, name: str | None, precision: int, view: Vi
     ]
     for j in range(network.L, 1, -1):
         if view.layer is None or view.layer == j:
-            parts.append(Fitted(delta_table(grads, j, k, precision, view)))
+            parts.append(delta_table(grads, j, k, precision, view))
             parts += [Text(f"  {note}", style="dim") for note in notes(grads, j, k, precision)]
     return Group(*parts, Text(""))
 
@@ -183,7 +182,7 @@ def gradient_tables(
     tables: list[RenderableType] = []
     for name, title in pairs:
         table, zero = matrix_table(grads, name, j, title, precision, limit)
-        tables.append(Fitted(table))
+        tables.append(table)
         if zero:
             note = "* 0 to rounding: below the float64 error bound of its sum"
             tables.append(Text(f"  {note}", style="dim"))

@@ -12,7 +12,6 @@ from nncalc.cost import Cost
 from nncalc.metrics import Classification
 from nncalc.render import style
 from nncalc.render.numbers import fmt
-from nncalc.render.style import Fitted
 
 
 def report(cost: Cost, found: Classification | None, precision: int = 6) -> Group:
@@ -23,7 +22,7 @@ def report(cost: Cost, found: Classification | None, precision: int = 6) -> Grou
         parts.append(Text("no accuracy: the labels are not classes (one-hot rows or class labels)"))
         return Group(*parts)
     parts.append(Text(f"accuracy: {ratio(found.correct, found.m)}", style="bold"))
-    parts += [Text(""), Fitted(confusion(found)), Fitted(per_class(found))]
+    parts += [Text(""), confusion(found), per_class(found)]
     return Group(*parts)
 
 

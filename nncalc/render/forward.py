@@ -44,7 +44,7 @@ def summary(network: Network) -> Fitted:
         table.add_row(*row)
     table.add_section()
     table.add_row("total", "", "", "", total)
-    return Fitted(table)
+    return table
 
 
 @dataclass(frozen=True)
@@ -101,10 +101,10 @@ def example(trace: Trace, k: int, name: str | None, precision: int, view: View =
     ]
     for j in view.layers(network.L):
         if j == 1:
-            parts.append(Fitted(_input_table(trace.a[1][k], precision, view)))
+            parts.append(_input_table(trace.a[1][k], precision, view))
             continue
         table, notes = _layer_table(trace, j, k, precision, view)
-        parts.append(Fitted(table))
+        parts.append(table)
         parts.extend(Text(f"  {note}", style="dim") for note in notes)
     if view.whole:
         outputs = [text for text, _ in exact_layer(trace, network.L, k, precision)]
@@ -150,7 +150,7 @@ def examples(
         if classes:
             cells.append(prediction(trace, k, of=False))
         table.add_row(*cells)
-    return Fitted(table)
+    return table
 
 
 def _input_table(x: Array, precision: int, view: View) -> Table:

@@ -13,7 +13,6 @@ from nncalc.network import Network
 from nncalc.render import style
 from nncalc.render.forward import theta_symbol
 from nncalc.render.numbers import fmt
-from nncalc.render.style import Fitted
 
 SHOWN = 12
 """Entries a report lists (the largest relative differences first) unless --all."""
@@ -46,7 +45,7 @@ def report(check: Check, scan: list[tuple[float, float]], tolerance: float, ever
             fmt(e.numeric, 10),
             "0 to rounding" if e.relative is None else fmt(e.relative, 2),
         )
-    parts: list[RenderableType] = [Fitted(table)]
+    parts: list[RenderableType] = [table]
     if len(listed) < len(entries):
         parts.append(Text(f"  … {len(entries) - len(listed):,} more (--all lists them)"))
     parts += [Text(""), *verdict(check, tolerance)]

@@ -9,6 +9,7 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
+from nncalc import onehot
 from nncalc.errors import excerpt
 from nncalc.grading.marking import Grade, Mark, Question, Sheet, show, students
 from nncalc.render import style
@@ -46,6 +47,8 @@ def _computed(q: Question) -> str:
     """What nncalc computes for a question; a predicted class by name when it has one."""
     if q.kind == "prediction" and q.labels:
         return f"{q.labels[q.computed - 1]} (unit {q.computed})"
+    if q.kind == "onehot":
+        return onehot.shown(q.computed)
     return show(q.computed, None)
 
 

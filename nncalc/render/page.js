@@ -321,7 +321,172 @@
     return null;
   }
 
-  // ---- Each unit's arithmetic, as explain.unit_lines writes it ----
+  // ---- Formulas: one model, written as text (as --explain writes it) or in MathML ----
+  // A formula is a list of tokens. A derivation is a list of lines: {head, rhs} (head: the
+  // tokens left of the first " = ", or null on the lines aligned under it) or {note}.
+
+  const op = (text) => ({ op: text }); // " = ", " + ", "·", "(", …
+  const num = (text) => ({ num: text }); // a number as shown: "−0.5", "1 − 9.5e-19"
+  const prose = (text) => ({ prose: text }); // "… (5 more terms) …"
+  const fn = (name) => ({ fn: name }); // g's symbol: "σ", "LeakyReLU_(α=0.2)"
+  const indent = { indent: "   " }; // a line under a line, indented (SwiGLU's z and u)
+  /** base_sub^(sup): a_1^(2), x_3, h_Θ, a^(3); sub [i, m] for Θ_im (Θ_i,m when comma). */
+  const sym = (base, sub = null, sup = null, comma = false) => ({ base, sub, sup, comma });
+  /** tokens_index: the i-th unit of a layer-wise g, LogSoftmax(z^(4))_2. */
+  const indexed = (tokens, index) => ({ tokens, index });
+
+  function subText(t) {
+    return Array.isArray(t.sub) ? t.sub.join(t.comma ? "," : "") : String(t.sub);
+  }
+
+  function asText(tokens) {
+    return tokens
+      .map((t) => {
+        if (t.tokens) return `${asText(t.tokens)}_${t.index}`;
+        const text = t.op ?? t.num ?? t.prose ?? t.fn ?? t.indent;
+        if (text !== undefined) return text;
+        return (
+          t.base + (t.sub === null ? "" : `_${subText(t)}`) + (t.sup === null ? "" : `^(${t.sup})`)
+        );
+      })
+      .join("");
+  }
+
+  /** The derivation as --explain writes it (explain.unit_lines). */
+  function derivationText(lines) {
+    const pad = " ".repeat(asText(lines[0].head).length);
+    return lines
+      .map((line) =>
+        line.note
+          ? `* ${asText(line.note)}`
+          : (line.head ? asText(line.head) : pad) + asText(line.rhs),
+      )
+      .join("\n");
+  }
+
+  /** MathML's namespace, as the HTML parser gives it to <math> (the page holds no URL). */
+  const MATHML = (() => {
+    const parsed = document.createElement("template");
+    parsed.innerHTML = "<math></math>";
+    return parsed.content.firstChild.namespaceURI;
+  })();
+
+  function leaf(name, text) {
+    const e = document.createElementNS(MATHML, name);
+    e.textContent = text;
+    return e;
+  }
+
+  const TIGHT = { stretchy: "false", lspace: "0", rspace: "0" };
+
+  /** An operator; brackets and a number's sign (tight) keep their size and no space. */
+  function mo(text, tight = /^[()[\]]$/.test(text)) {
+    const e = leaf("mo", text);
+    if (tight) for (const [k, v] of Object.entries(TIGHT)) e.setAttribute(k, v);
+    return e;
+  }
+
+  function node(name, ...children) {
+    const e = document.createElementNS(MATHML, name);
+    e.append(...children);
+    return e;
+  }
+
+  /** A number as shown, typeset: its signs as operators, 9.5e-19 as 9.5×10^−19, e^x. */
+  function numberMath(text) {
+    const out = [];
+    for (let part of text.split(/ ([−+]) /)) {
+      if (part === "−" || part === "+") {
+        out.push(mo(part));
+        continue;
+      }
+      if (part.startsWith("−")) {
+        out.push(mo("−", true));
+        part = part.slice(1);
+      }
+      if (part.startsWith("e^")) {
+        out.push(node("msup", leaf("mi", "e"), node("mrow", ...numberMath(part.slice(2)))));
+        continue;
+      }
+      const e = /^(\d+(?:\.\d+)?)e([+-])(\d+)$/.exec(part);
+      if (!e) {
+        out.push(leaf("mn", part));
+        continue;
+      }
+      const exponent = node(
+        "mrow",
+        ...(e[2] === "-" ? [mo("−", true)] : []),
+        leaf("mn", String(Number(e[3]))),
+      );
+      out.push(leaf("mn", e[1]), mo("×"), node("msup", leaf("mn", "10"), exponent));
+    }
+    return out;
+  }
+
+  /** An index: 2, or the two of Θ_im, 10 read as 1 and 0 (Θ_1,10 with its comma). */
+  function indexMath(t) {
+    if (!Array.isArray(t.sub))
+      return /^\d+$/.test(String(t.sub)) ? leaf("mn", String(t.sub)) : leaf("mi", String(t.sub));
+    return node(
+      "mrow",
+      leaf("mn", String(t.sub[0])),
+      mo(t.comma ? "," : "\u2063"),
+      leaf("mn", String(t.sub[1])),
+    );
+  }
+
+  function symbolMath(t) {
+    const base = leaf("mi", t.base);
+    const sup = t.sup === null ? null : node("mrow", mo("("), leaf("mn", String(t.sup)), mo(")"));
+    if (t.sub === null) return sup ? node("msup", base, sup) : base;
+    return sup ? node("msubsup", base, indexMath(t), sup) : node("msub", base, indexMath(t));
+  }
+
+  /** g's symbol: σ, tanh, or LeakyReLU with its parameters as a subscript. */
+  function fnMath(name) {
+    const p = /^(.*?)_\((.*)\)$/.exec(name);
+    if (!p) return leaf("mi", name);
+    return node("msub", leaf("mi", p[1]), node("mrow", mo("("), leaf("mtext", p[2]), mo(")")));
+  }
+
+  function asMath(tokens) {
+    return tokens.flatMap((t) => {
+      if (t.tokens)
+        return [node("msub", node("mrow", ...asMath(t.tokens)), leaf("mn", String(t.index)))];
+      if (t.op !== undefined) return [mo(t.op.trim() || t.op)];
+      if (t.num !== undefined) return numberMath(t.num);
+      if (t.prose !== undefined) return [leaf("mtext", t.prose.replace(/^ | $/g, "\u00a0"))];
+      if (t.fn !== undefined) return [fnMath(t.fn)];
+      if (t.indent !== undefined) return [];
+      return [symbolMath(t)];
+    });
+  }
+
+  const math = (tokens) => node("math", node("mrow", ...asMath(tokens)));
+
+  /** The derivation typeset: each line's left side right-aligned, its = under the first. */
+  function derivationMath(lines) {
+    const out = document.createElement("div");
+    out.className = "lines";
+    for (const line of lines) {
+      if (line.note) {
+        const note = document.createElement("p");
+        note.className = "note";
+        note.append("* ", math(line.note));
+        out.append(note);
+        continue;
+      }
+      const head = line.head ? math(line.head) : document.createElement("span");
+      const rhs = math(line.rhs);
+      if (line.rhs[0]?.indent) rhs.classList.add("indent");
+      out.append(head, rhs);
+    }
+    return out;
+  }
+
+  // ---- The forward view: what the diagram shows, each unit's derivation, h_Θ(x) ----
+  // A view computes from the network and x, gives the values the diagram shows and
+  // derives a unit; the page draws whichever view is shown (forward propagation here).
 
   /** a^(j) as shown: exact() with the layer's gaps and logs, and g(0) where z is 0 to
    *  rounding and g takes each unit alone (forward.exact_layer). */
@@ -336,21 +501,30 @@
     return shown.map((text, i) => (shownZ(j, i + 1)[1] && text !== atZero ? atZero : text));
   }
 
-  /** t_0 + t_1 − t_2 …, the middle left out (and counted) when there are many terms. */
+  /** t_0 + t_1 − t_2 …, the middle left out (and counted) when there are many terms; each
+   *  term a list of tokens, a negative first number subtracted. */
   function sum(count, term) {
     const terms =
       count <= MAX_TERMS
         ? Array.from({ length: count }, (_, m) => term(m))
-        : [0, 1, 2].map(term).concat(`… (${count - 5} more terms) …`, term(count - 2), term(count - 1));
-    return terms
-      .map((t, m) => (m === 0 ? t : t.startsWith("−") ? ` − ${t.slice(1)}` : ` + ${t}`))
-      .join("");
+        : [0, 1, 2]
+            .map(term)
+            .concat(
+              [[prose(`… (${count - 5} more terms) …`)]],
+              [term(count - 2)],
+              [term(count - 1)],
+            );
+    return terms.flatMap((t, m) => {
+      if (m === 0) return t;
+      const first = t[0].num;
+      if (first?.startsWith("−")) return [op(" − "), num(first.slice(1)), ...t.slice(1)];
+      return [op(" + "), ...t];
+    });
   }
 
   /** Θ_im^(j), or Θ_i,m^(j) when an index can have two digits (Θ_7,30^(2)). */
-  function thetaSymbol(layer, i, m, j) {
-    const comma = Math.max(layer.units, layer.inputs) >= 10 ? "," : "";
-    return `Θ_${i}${comma}${m}^(${j})`;
+  function thetaSymbol(layer, i, m, j, base = "Θ") {
+    return sym(base, [i, m], j, Math.max(layer.units, layer.inputs) >= 10);
   }
 
   /** z_i^(j) as shown, and why when it is 0 to rounding: below γ_n·Σ|Θ_im·a_m|, the float64
@@ -364,79 +538,176 @@
     const bound = ((n * 2 ** -53) / (1 - n * 2 ** -53)) * (size + Math.abs(layer.theta[row]));
     const z = Z[j][i - 1];
     if (z === 0 || Math.abs(z) >= bound) return [fmt(z, P), null];
-    const why = `z_${i}^(${j}) = ${fmt(z, 2)} is 0 to rounding: below the float64 error bound`;
-    return ["0", `${why} ${fmt(bound, 2)} of its sum`];
+    const why = [
+      sym("z", i, j),
+      op(" = "),
+      num(fmt(z, 2)),
+      prose(" is 0 to rounding: below the float64 error bound "),
+      num(fmt(bound, 2)),
+      prose(" of its sum"),
+    ];
+    return ["0", why];
   }
 
-  function unitLines(j, i) {
+  /** Unit i of layer j, derived as --explain derives it. */
+  function derivation(j, i) {
+    const a = sym("a", i, j);
+    if (j === 1)
+      return [{ head: [a], rhs: [op(" = "), sym("x", i), op(" = "), num(fmt(A[1][i - 1], P))] }];
     const layer = layers[j - 2];
     const n = layer.inputs + 1;
     const aPrev = (m) => (m === 0 ? 1 : A[j - 1][m - 1]);
-    const products = (w) => (m) => `${fmt(w[(i - 1) * n + m], P)}·${fmt(aPrev(m), P)}`;
-    const head = `a_${i}^(${j})`;
-    const pad = " ".repeat(head.length);
+    const products = (w) => (m) => [
+      num(fmt(w[(i - 1) * n + m], P)),
+      op("·"),
+      num(fmt(aPrev(m), P)),
+    ];
     const shown = shownLayer(j, P)[i - 1];
     const [z, why] = shownZ(j, i);
-    const notes = why ? [`* ${why}`] : [];
+    const notes = why ? [{ note: why }] : [];
     if (layer.gate) {
-      const u = `u_${i}^(${j})`;
+      const u = sym("u", i, j);
       return [
-        `${head} = z_${i}^(${j})·${u}·σ(${fmt(layer.beta ?? 1, P)}·${u})`,
-        `${pad}   z_${i}^(${j}) = ${sum(n, products(layer.theta))} = ${z}`,
-        `${pad}   ${u} = ${sum(n, products(layer.gate))} = ${fmt(U[j][i - 1], P)}`,
-        `${pad} = ${shown}`,
+        {
+          head: [a],
+          rhs: [
+            op(" = "),
+            sym("z", i, j),
+            op("·"),
+            u,
+            op("·"),
+            fn("σ"),
+            op("("),
+            num(fmt(layer.beta ?? 1, P)),
+            op("·"),
+            u,
+            op(")"),
+          ],
+        },
+        {
+          rhs: [
+            indent,
+            sym("z", i, j),
+            op(" = "),
+            ...sum(n, products(layer.theta)),
+            op(" = "),
+            num(z),
+          ],
+        },
+        {
+          rhs: [
+            indent,
+            u,
+            op(" = "),
+            ...sum(n, products(layer.gate)),
+            op(" = "),
+            num(fmt(U[j][i - 1], P)),
+          ],
+        },
+        { rhs: [op(" = "), num(shown)] },
         ...notes,
       ];
     }
-    const argument = layer.layerwise ? `z^(${j})` : z;
-    const symbols = (m) => `${thetaSymbol(layer, i, m, j - 1)}·a_${m}^(${j - 1})`;
+    const symbols = (m) => [thetaSymbol(layer, i, m, j - 1), op("·"), sym("a", m, j - 1)];
+    const g = [fn(layer.symbol), op("("), layer.layerwise ? sym("z", null, j) : num(z), op(")")];
     return [
-      `${head} = g(${sum(n, symbols)})`,
-      `${pad} = ${layer.symbol}(${sum(n, products(layer.theta))})`,
-      `${pad} = ${layer.symbol}(${argument})${layer.layerwise ? `_${i}` : ""} = ${shown}`,
+      { head: [a], rhs: [op(" = "), fn("g"), op("("), ...sum(n, symbols), op(")")] },
+      { rhs: [op(" = "), fn(layer.symbol), op("("), ...sum(n, products(layer.theta)), op(")")] },
+      { rhs: [op(" = "), ...(layer.layerwise ? [indexed(g, i)] : g), op(" = "), num(shown)] },
       ...notes,
     ];
   }
+
+  /** h_Θ(x) = a^(L) = [h_1, …], as forward prints it. */
+  function output() {
+    const h = shownLayer(L, P).flatMap((v, k) => (k ? [op(", "), num(v)] : [num(v)]));
+    return [
+      sym("h", "Θ"),
+      op("("),
+      sym("x"),
+      op(")"),
+      op(" = "),
+      sym("a", null, L),
+      op(" = "),
+      op("["),
+      ...h,
+      op("]"),
+    ];
+  }
+
+  const FORWARD = {
+    compute: forward,
+    /** Every unit's value as the diagram shows it, by layer. */
+    values() {
+      const shown = [null, Array.from(A[1], (v) => fmt(v, SHOWN))];
+      for (let j = 2; j <= L; j++) shown[j] = shownLayer(j, SHOWN);
+      return shown;
+    },
+    derivation,
+    output,
+    /** The predicted output unit: the first largest, as argmax. */
+    prediction: () => A[L].indexOf(largest(A[L])) + 1,
+  };
+  const view = FORWARD;
 
   // ---- The page ----
 
   const $ = (selector) => document.querySelector(selector);
   const units = [...document.querySelectorAll("[data-layer][data-unit]")];
-  const arithmetic = $("#arithmetic");
+  const drawn = units.filter((unit) => unit.matches("g"));
+  const diagram = $("figure.diagram svg");
+  const editor = $("#editor");
   const status = $("#status");
   let current = null; // the unit whose arithmetic is shown
 
   function show(unit) {
     if (!unit || !A.length) return;
-    const j = Number(unit.dataset.layer);
-    const i = Number(unit.dataset.unit);
-    arithmetic.textContent =
-      j === 1 ? `a_${i}^(1) = x_${i} = ${fmt(A[1][i - 1], P)}` : unitLines(j, i).join("\n");
+    const lines = view.derivation(Number(unit.dataset.layer), Number(unit.dataset.unit));
+    $("#arithmetic").textContent = derivationText(lines);
+    $("#derivation").replaceChildren(derivationMath(lines));
   }
 
+  /** Each unit of the diagram (and of the lists of those it leaves out) with its parts. */
+  const cells = units.map((unit) => {
+    const circle = unit.querySelector("circle.unit");
+    const at = (a) => Number(circle?.getAttribute(a));
+    return {
+      unit,
+      j: Number(unit.dataset.layer),
+      i: Number(unit.dataset.unit),
+      value: unit.querySelector(".value"),
+      name: unit.querySelector(".name"),
+      ring: unit.querySelector(".ring"),
+      label: unit.querySelector(".class"),
+      circle,
+      cx: at("cx"),
+      cy: at("cy"),
+      r: at("r"),
+    };
+  });
+
   function render() {
-    const shown = [null, Array.from(A[1], (v) => fmt(v, SHOWN))];
-    for (let j = 2; j <= L; j++) shown[j] = shownLayer(j, SHOWN);
-    for (const unit of units) {
-      const j = Number(unit.dataset.layer);
-      const i = Number(unit.dataset.unit);
+    const shown = view.values();
+    const k = view.prediction();
+    for (const { unit, j, i, value, ring } of cells) {
       unit.dataset.a = String(A[j][i - 1]);
       if (j > 1) unit.dataset.z = String(Z[j][i - 1]);
-      const value = unit.querySelector(".value");
       value.textContent = shown[j][i - 1];
-      value.classList.toggle("long", shown[j][i - 1].length > 7);
+      if (ring) {
+        unit.classList.toggle("predicted", i === k);
+        ring.setAttribute("visibility", i === k ? "visible" : "hidden");
+      }
     }
-    const h = shownLayer(L, P);
-    $("#output").textContent = `h_Θ(x) = a^(${L}) = [${h.join(", ")}]`;
-    const k = A[L].indexOf(largest(A[L])) + 1; // the first largest, as argmax
+    $("#output").replaceChildren(math(view.output()));
     $("[data-prediction]").textContent = String(k);
     $("#class").textContent = net.classes ? ` (${net.classes[k - 1]})` : "";
+    fit();
     show(current);
   }
 
   function recompute() {
     if (invalid.size) return say(`not a number: ${[...invalid].join(", ")}`);
-    const error = forward();
+    const error = view.compute();
     if (error) return say(error);
     say("");
     render();
@@ -447,27 +718,139 @@
     status.hidden = !message;
   }
 
-  /** A weight's edge, coloured by sign and as wide as its size (as `nncalc draw`). */
+  /** A weight's edge as `nncalc draw` draws it (svg.stroke): coloured by sign, dashed when
+   *  negative, as wide as its size in its layer. */
   function restyle(j) {
     const layer = layers[j - 1];
+    const { colours, thinnest, widest, dash } = net.drawing;
     const biggest = layer.theta.reduce((b, w) => Math.max(b, Math.abs(w)), 0) || 1;
     for (const edge of document.querySelectorAll(`line[data-edge^="${j},"]`)) {
       const [, i, m] = edge.dataset.edge.split(",").map(Number);
       const w = layer.theta[(i - 1) * (layer.inputs + 1) + m];
+      const width = thinnest + ((widest - thinnest) * Math.abs(w)) / biggest;
       edge.dataset.weight = String(w);
-      edge.setAttribute("stroke", w >= 0 ? net.colours[0] : net.colours[1]);
-      edge.setAttribute("stroke-width", (0.5 + (4.5 * Math.abs(w)) / biggest).toFixed(2));
-      edge.querySelector("title").textContent = `Θ_${i}${m}^(${j}) = ${fmt(w, 6)}`;
+      edge.setAttribute("stroke", w >= 0 ? colours[0] : colours[1]);
+      edge.setAttribute("stroke-width", width.toFixed(2));
+      if (w < 0) {
+        const [a, b, c, d] = dash;
+        edge.setAttribute(
+          "stroke-dasharray",
+          `${(a + b * width).toFixed(2)} ${(c + d * width).toFixed(2)}`,
+        );
+      } else edge.removeAttribute("stroke-dasharray");
+      edge.querySelector("title").textContent =
+        `${asText([thetaSymbol(layer, i, m, j)])} = ${fmt(w, 6)}`;
     }
   }
 
+  // ---- Fitting the diagram: unit values at least 14 px in presentation mode ----
+
+  const MIN_VALUE_PX = 14; // the least size of a unit's value on screen, presenting
+  const NAME_SIZE = 10; // a_i^(j)'s size in the drawing
+  const LEAST = 8; // the least size of a value shrunk to fit its unit (a longer one overflows)
+  let scale = 1; // CSS px per unit of the drawing, as last measured
+
+  /** An upper bound of the width of text (svg.text_width). */
+  function widthOf(text, size, bold = false) {
+    const { em, bold: wider } = net.drawing;
+    let sum = 0;
+    for (const c of text) sum += em[c] ?? em[""];
+    return size * sum * (bold ? wider : 1);
+  }
+
+  /** The drawing's viewBox for the mode, and its scale on screen (a layout). */
+  function measure() {
+    const present = document.documentElement.dataset.mode === "present";
+    diagram.setAttribute("viewBox", diagram.dataset[present ? "tight" : "viewBox"]);
+    scale = diagram.getScreenCTM()?.a || 1;
+    fit();
+  }
+
+  /** Each unit's a_i^(j) and value sized to the drawing's scale, its unit as wide as the
+   *  value, short of the next unit: the value at least MIN_VALUE_PX on screen when
+   *  presenting, else as drawn, shrunk (down to LEAST) to fit. Only writes: no layout. */
+  function fit() {
+    const present = document.documentElement.dataset.mode === "present";
+    const least = Math.ceil((MIN_VALUE_PX / scale) * 100) / 100; // as written, to 2 decimals
+    const size = present ? Math.max(net.drawing.valueSize, least) : net.drawing.valueSize;
+    const nameSize = present ? Math.max(NAME_SIZE, 11 / scale) : NAME_SIZE;
+    const room = Number(diagram.dataset.gapY) / 2 - 4; // the largest radius
+    for (const { circle, value, name, ring, label, cx, cy, r: r0 } of cells) {
+      if (!circle) continue;
+      const wide = widthOf(value.textContent, size, true) + 6;
+      const r = Math.min(Math.max(r0, wide / 2), Math.max(room, r0));
+      const shown = present || wide <= 2 * r ? size : Math.max(LEAST, (size * 2 * r) / wide);
+      set(value, "font-size", shown);
+      set(value, "y", cy + 0.75 * shown + 1);
+      set(name, "font-size", nameSize);
+      set(name, "y", cy - 0.3 * shown - 1);
+      set(circle, "r", r);
+      if (ring) set(ring, "r", r + 5);
+      if (label) set(label, "x", cx + r + 6);
+    }
+  }
+
+  /** An attribute of the drawing set to a number, if it changes (else nothing to redo). */
+  function set(element, name, v) {
+    const text = v.toFixed(2);
+    if (element.getAttribute(name) !== text) element.setAttribute(name, text);
+  }
+
+  /** The drawing's viewBox around what it shows, without its margins, with room for its
+   *  units (and the class names beside them) grown as large as fit() can make them. */
+  function tight() {
+    const grow =
+      Number(diagram.dataset.gapY) / 2 +
+      1 -
+      Number(diagram.querySelector("circle.unit").getAttribute("r"));
+    const boxes = [...diagram.querySelectorAll("line, circle, text")].map((e) => {
+      const b = e.getBBox();
+      if (e.matches("circle.unit"))
+        return [b.x - grow, b.y - grow, b.width + 2 * grow, b.height + 2 * grow];
+      return [b.x, b.y, b.width + (e.matches("text.class") ? grow : 0), b.height];
+    });
+    const left = Math.min(...boxes.map((b) => b[0])) - 6;
+    const top = Math.min(...boxes.map((b) => b[1])) - 6;
+    const right = Math.max(...boxes.map((b) => b[0] + b[2])) + 6;
+    const bottom = Math.max(...boxes.map((b) => b[1] + b[3])) + 6;
+    return [left, top, right - left, bottom - top].map((v) => v.toFixed(1)).join(" ");
+  }
+
+  /** Presentation mode on or off: the stage fills the window (page.css), values grow. */
+  function presentation(on) {
+    document.documentElement.dataset.mode = on ? "present" : "page";
+    $("#present-toggle").setAttribute("aria-pressed", String(on));
+    if (!A.length) return;
+    measure();
+    if (!editor.hidden) placeEditor();
+  }
+
+  // ---- Editing x and the weights ----
+
   const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+
+  /** The data-* key naming what a field edits: data-input, data-theta or data-gate. */
+  const keyOf = (field) => ["input", "theta", "gate"].find((k) => field.dataset[k] !== undefined);
+
+  /** The other field of the same number: the editor's of a field in x or a table, and the
+   *  other way round (looked for in the editor alone when it is closed or elsewhere). */
+  function twinOf(field) {
+    const key = keyOf(field);
+    const selector = `input[data-${key}="${field.dataset[key]}"]`;
+    if (!editor.contains(field)) return editor.hidden ? null : editor.querySelector(selector);
+    return [...document.querySelectorAll(selector)].find((f) => !editor.contains(f)) ?? null;
+  }
 
   function edit(field) {
     const text = field.value.trim().replace(/^−/, "-");
     const v = NUMBER.test(text) ? Number(text) : NaN;
     const ok = Number.isFinite(v);
     field.setAttribute("aria-invalid", String(!ok));
+    const twin = twinOf(field);
+    if (twin) {
+      twin.value = field.value;
+      twin.setAttribute("aria-invalid", String(!ok));
+    }
     const name = nameOf(field);
     if (!ok) return invalid.add(name);
     invalid.delete(name);
@@ -485,8 +868,117 @@
   function nameOf(field) {
     const d = field.dataset;
     if (d.input) return `x_${d.input}`;
-    const [j, i, m] = (d.theta || d.gate).split(",");
-    return `${d.theta ? "Θ" : "V"}_${i}${m}^(${j})`;
+    const [j, i, m] = (d.theta || d.gate).split(",").map(Number);
+    return asText([thetaSymbol(layers[j - 1], i, m, j, d.theta ? "Θ" : "V")]);
+  }
+
+  // ---- Editing in place: a unit's row of Θ beside it ----
+
+  let editing = null; // the unit whose row the editor shows
+
+  /** A row of the editor: the symbol it edits, its field, and what it multiplies. */
+  function editorField(key, value, label, times) {
+    const field = document.createElement("label");
+    const input = document.createElement("input");
+    input.dataset[key] = value;
+    input.value = textOf(key, value);
+    input.inputMode = "decimal";
+    input.setAttribute("aria-label", asText(label) + (times ? `, times ${asText(times)}` : ""));
+    const after = document.createElement("span");
+    if (times) after.append(math([op("·"), ...times]));
+    else after.textContent = label[0].base === "x" ? "" : "bias";
+    field.append(math(label), input, after);
+    return field;
+  }
+
+  /** What a field of x or Θ holds: as typed in its table, or the value computed with. */
+  function textOf(key, value) {
+    const typed = document.querySelector(`input[data-${key}="${value}"]`);
+    if (typed) return typed.value;
+    const [j, i, m] = value.split(",").map(Number);
+    const layer = layers[j - 1];
+    return String((key === "theta" ? layer.theta : layer.gate)[(i - 1) * (layer.inputs + 1) + m]);
+  }
+
+  /** The editor of unit (j, i): x_i for an input unit, else row i of Θ^(j−1) (and of V^(j−1)
+   *  for SwiGLU), each weight over the activation it multiplies. */
+  function fillEditor(j, i) {
+    const title = document.createElement("p");
+    title.className = "title";
+    const close = document.createElement("button");
+    close.type = "button";
+    close.className = "close";
+    close.textContent = "×";
+    close.setAttribute("aria-label", "close");
+    close.addEventListener("click", () => closeEditor());
+    const fields = document.createElement("div");
+    fields.className = "fields";
+    if (j === 1) {
+      title.append(math([sym("a", i, 1), op(" = "), sym("x", i)]));
+      fields.append(editorField("input", String(i), [sym("x", i)], null));
+    } else {
+      const layer = layers[j - 2];
+      title.append(
+        math([
+          sym("a", i, j),
+          op(" = "),
+          fn("g"),
+          op("("),
+          sym("Θ", i, j - 1),
+          op("·"),
+          sym("a", null, j - 1),
+          op(")"),
+        ]),
+      );
+      for (const [key, base] of layer.gate
+        ? [
+            ["theta", "Θ"],
+            ["gate", "V"],
+          ]
+        : [["theta", "Θ"]]) {
+        for (let m = 0; m <= layer.inputs; m++) {
+          const times = m === 0 ? null : [sym("a", m, j - 1)];
+          fields.append(
+            editorField(key, `${j - 1},${i},${m}`, [thetaSymbol(layer, i, m, j - 1, base)], times),
+          );
+        }
+      }
+    }
+    editor.replaceChildren(close, title, fields);
+    editor.setAttribute("aria-label", `the weights of ${asText([sym("a", i, j)])}`);
+  }
+
+  /** Open the editor beside a unit and focus one of its fields (default: the first). */
+  function openEditor(unit, selector = "input") {
+    editing = unit;
+    fillEditor(Number(unit.dataset.layer), Number(unit.dataset.unit));
+    editor.hidden = false;
+    placeEditor();
+    editor.querySelector(selector)?.focus({ preventScroll: true });
+  }
+
+  function closeEditor(refocus = true) {
+    if (editor.hidden) return;
+    editor.hidden = true;
+    editor.replaceChildren();
+    if (refocus) editing?.focus({ preventScroll: true });
+    editing = null;
+  }
+
+  /** The editor (fixed in the window) right of its unit, else left of it, else over it,
+   *  within the window; closed when its unit is scrolled out of sight. */
+  function placeEditor() {
+    const unit = editing.getBoundingClientRect();
+    if (unit.bottom < 0 || unit.top > innerHeight) return closeEditor(false);
+    const own = editor.getBoundingClientRect();
+    const margin = 6;
+    let x = unit.right + margin;
+    if (x + own.width > innerWidth - margin) x = unit.left - margin - own.width;
+    x = Math.max(margin, Math.min(x, innerWidth - margin - own.width));
+    let y = unit.top + unit.height / 2 - own.height / 2;
+    y = Math.max(margin, Math.min(y, innerHeight - margin - own.height));
+    editor.style.left = `${x.toFixed(1)}px`;
+    editor.style.top = `${y.toFixed(1)}px`;
   }
 
   // The weight tables: small ones at once, open; the rows of large ones (in closed
@@ -508,9 +1000,10 @@
     details.className = "weights";
     details.open = rows * (n + 1) <= OPEN_UP_TO;
     details.innerHTML =
-      `<summary>${symbol}^(${j}): layer ${j} → layer ${j + 1}, ${rows} × ${n + 1}</summary>` +
+      `<summary>: layer ${j} → layer ${j + 1}, ${rows} × ${n + 1}</summary>` +
       '<form autocomplete="off"><div class="scroll"><table><thead><tr><th scope="col">i \\ m</th>' +
       `${head.join("")}</tr></thead><tbody></tbody></table></div></form>`;
+    details.querySelector("summary").prepend(math([sym(symbol, null, j)]));
     const row = (i) => {
       const cells = [];
       for (let m = 0; m <= n; m++) {
@@ -540,7 +1033,7 @@
 
   /** Add a slice of fields, then yield to the page; all of them when ``now``. */
   function fill(now = false) {
-    for (let budget = now ? Infinity : SLICE; pending.length && budget > 0; ) {
+    for (let budget = now ? Infinity : SLICE; pending.length && budget > 0;) {
       budget -= addRows(pending[0], budget);
       if (pending[0].next > pending[0].rows) pending.shift();
     }
@@ -557,12 +1050,6 @@
     if (details) details.open = true;
     field.focus();
     field.scrollIntoView({ block: "nearest" });
-  }
-
-  /** The weights of a unit (its row of Θ), or the input field of an input unit. */
-  function reachUnit(unit) {
-    const { layer, unit: i } = unit.dataset;
-    reach(layer === "1" ? `input[data-input="${i}"]` : `input[data-theta="${layer - 1},${i},0"]`);
   }
 
   function unitOf(field) {
@@ -592,6 +1079,8 @@
   }
 
   function start() {
+    diagram.dataset.viewBox = diagram.getAttribute("viewBox");
+    diagram.dataset.tight = tight();
     for (const layer of layers) {
       $("#thetas").append(table(layer, "theta", "Θ"));
       if (layer.gate) $("#thetas").append(table(layer, "gate", "V"));
@@ -602,25 +1091,66 @@
       edit(event.target);
       recompute();
     });
+    document.addEventListener("submit", (event) => event.preventDefault()); // Enter in a field
     document.addEventListener("focusin", (event) => {
       const unit = event.target.closest("[data-unit]") || unitOf(event.target);
       highlight(event.target);
       if (unit) show((current = unit));
     });
+    document.addEventListener("keydown", (event) => {
+      if (event.key === "Escape") closeEditor();
+      const typing = event.target.matches("input, textarea");
+      if (
+        !typing &&
+        (event.key === "p" || event.key === "P") &&
+        !event.ctrlKey &&
+        !event.metaKey &&
+        !event.altKey
+      ) {
+        presentation(document.documentElement.dataset.mode !== "present");
+      }
+    });
     for (const unit of units) {
       unit.addEventListener("mouseenter", () => show(unit));
       unit.addEventListener("mouseleave", () => show(current));
-      unit.addEventListener("click", () => reachUnit(unit));
+      const open = () =>
+        unit.matches("g")
+          ? openEditor(unit)
+          : reach(
+              unit.dataset.layer === "1"
+                ? `input[data-input="${unit.dataset.unit}"]`
+                : `input[data-theta="${unit.dataset.layer - 1},${unit.dataset.unit},0"]`,
+            );
+      unit.addEventListener("click", open);
       unit.addEventListener("keydown", (event) => {
-        if (event.key === "Enter") reachUnit(unit);
+        if (event.key === "Enter") open();
       });
     }
     for (const edge of document.querySelectorAll("line[data-edge]")) {
-      edge.addEventListener("click", () => reach(`input[data-theta="${edge.dataset.edge}"]`));
+      edge.addEventListener("click", () => {
+        const [j, i] = edge.dataset.edge.split(",").map(Number);
+        openEditor(
+          $(`g[data-layer="${j + 1}"][data-unit="${i}"]`),
+          `input[data-theta="${edge.dataset.edge}"]`,
+        );
+      });
     }
+    $("#present-toggle").addEventListener("click", () =>
+      presentation(document.documentElement.dataset.mode !== "present"),
+    );
+    if (location.hash === "#present") presentation(true);
+    addEventListener("resize", () => {
+      measure();
+      if (!editor.hidden) placeEditor();
+    });
+    addEventListener("scroll", () => editor.hidden || placeEditor(), { passive: true });
     current = units.find((unit) => unit.dataset.layer === String(L)) || null;
     recompute();
-    addEventListener("load", () => setTimeout(fill, 0));
+    measure();
+    addEventListener("load", () => {
+      measure(); // with the fonts loaded
+      setTimeout(fill, 0);
+    });
   }
 
   // for scripts and tests: erfc, the number formats, and each activation's parameters

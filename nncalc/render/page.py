@@ -55,8 +55,9 @@ def known() -> dict[str, frozenset[str]]:
     return {**names, SWIGLU: frozenset()}
 
 
-def to_page(network: Network, x: ArrayLike | None = None) -> str:
-    """The HTML page of the network, with x (default: its first example, or zeros) entered."""
+def to_page(network: Network, x: ArrayLike | None = None, present: bool = False) -> str:
+    """The HTML page of the network, with x (default: its first example, or zeros) entered;
+    ``present``: opened in presentation mode (a toggle on the page)."""
     _check(network)
     if x is None:
         first = network.inputs is not None and len(network.inputs)
@@ -68,11 +69,16 @@ def to_page(network: Network, x: ArrayLike | None = None) -> str:
     return TEMPLATE.format(
         csp=f"default-src 'none'; script-src {_hash(script)}; style-src {_hash(style)}; "
         "base-uri 'none'; form-action 'none'",
+        mode="present" if present else "page",
+        paren=_TIGHT.format("("),
+        closing=_TIGHT.format(")"),
+        pressed=str(present).lower(),
         name=name,
         summary=escape.html(_summary(network)),
         inputs="\n".join(
-            f'<label>x{svg.sub(i)} <input data-input="{i}" value="{_number(v)}" '
-            f'inputmode="decimal" aria-label="x_{i}"></label>'
+            f"<label><math><msub><mi>x</mi><mn>{i}</mn></msub></math> "
+            f'<input data-input="{i}" value="{_number(v)}" inputmode="decimal" '
+            f'aria-label="x_{i}"></label>'
             for i, v in enumerate(x.tolist(), start=1)
         ),
         diagram=svg.draw(network, trace, inline=True).rstrip("\n"),
@@ -123,7 +129,7 @@ def _classes(network: Network) -> str:
     if not network.classes:
         return ""
     names = ", ".join(f"{i} = {escape.html(c)}" for i, c in enumerate(network.classes, start=1))
-    return f"<br>classes: {names}"
+    return f'<span class="classes"><br>classes: {names}</span>'
 
 
 def _more(network: Network) -> str:
@@ -155,7 +161,7 @@ def _json(network: Network, x: np.ndarray) -> str:
         "x": x.tolist(),
         "precision": PRECISION,
         "maxTerms": MAX_TERMS,
-        "colours": [svg.POSITIVE, svg.NEGATIVE],
+        "drawing": _drawing(),
         "layers": [
             {
                 "activation": SWIGLU if layer.g is None else layer.g.name,
@@ -173,6 +179,21 @@ def _json(network: Network, x: np.ndarray) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
+def _drawing() -> dict:
+    """What page.js needs of svg.py's drawing: how an edited weight's line is drawn (as
+    svg.stroke draws it, in the screen style), and the sizes and widths of text."""
+    ink = svg.STYLES["screen"]
+    return {
+        "colours": [ink.positive, ink.negative],
+        "thinnest": ink.thinnest,
+        "widest": svg.WIDEST,
+        "dash": svg.DASH,
+        "em": svg.EM,
+        "bold": svg.BOLD,
+        "valueSize": svg.VALUE_SIZE,
+    }
+
+
 def _params(g: Activation) -> dict[str, float | None]:
     """Every parameter of g with its value here, the defaults included (None: absent)."""
     return {p.name: g.value(p.name) for p in g.params}
@@ -188,8 +209,11 @@ def _hash(text: str) -> str:
     return f"'sha256-{digest}'"
 
 
+_TIGHT = '<mo stretchy="false" lspace="0" rspace="0">{}</mo>'
+"""A bracket in MathML, spaced as page.js's mo() spaces one."""
+
 TEMPLATE = """<!DOCTYPE html>
-<html lang="en">
+<html lang="en" data-mode="{mode}">
 <head>
 <meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="{csp}">
@@ -199,27 +223,38 @@ TEMPLATE = """<!DOCTYPE html>
 <style>{style}</style>
 </head>
 <body>
+<main>
+<section class="stage" aria-label="the network">
 <header>
 <h1>{name}</h1>
 <p class="summary">{summary}</p>
-</header>
-<main>
-<p id="refusal" class="alert" role="alert" hidden></p>
-<p id="status" class="alert" role="status" hidden></p>
 <fieldset class="x"><legend>x, the input</legend>
 {inputs}
 </fieldset>
-<p class="hint">Edit x or any weight and every z and a is recomputed, in float64. Hover or
-focus a unit (Tab) to see its arithmetic; click a unit or an edge to edit its weights.</p>
+</header>
+<p id="refusal" class="alert" role="alert" hidden></p>
+<p id="status" class="alert" role="status" hidden></p>
 <figure class="diagram">
 {diagram}
+<button id="present-toggle" type="button" aria-pressed="{pressed}" title="presentation mode (P)">\
+Present</button>
+<form id="editor" class="editor" autocomplete="off" hidden></form>
 </figure>
+<p class="result"><span id="output"></span> <span class="prediction">prediction: unit \
+<span data-prediction></span> of {outputs}<span id="class"></span></span>{classes}</p>
+</section>
+<section class="side" aria-label="the arithmetic and the weights">
+<p class="hint">Edit x or any weight and every z and a is recomputed, in float64. Hover or
+focus a unit (Tab) to see its arithmetic; click a unit or an edge to edit its weights beside
+it (Escape closes).</p>
+<div id="derivation" aria-live="polite"></div>
+<details class="text"><summary>as text (nncalc forward --explain)</summary>
+<pre id="arithmetic"></pre></details>
 {more}
-<pre id="arithmetic" aria-live="polite"></pre>
-<p class="result"><span id="output"></span><br>prediction: unit <span data-prediction></span>
-of {outputs}<span id="class"></span>{classes}</p>
-<h2>The weights Θ^(j) (bias in column 0)</h2>
+<h2>The weights <math><msup><mi>Θ</mi><mrow>{paren}<mi>j</mi>{closing}</mrow></msup></math>
+(bias in column 0)</h2>
 <div id="thetas"></div>
+</section>
 </main>
 <script type="application/json" id="network">{data}</script>
 <script>{script}</script>
