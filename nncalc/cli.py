@@ -913,6 +913,7 @@ def draw(
         "nncalc page samples/lecture-3-3-1.yaml -o page.html",
         "nncalc page samples/vehicles.yaml -x 1.2,2.1,2 > vehicles.html",
         "nncalc page samples/logic-xnor.yaml -x 1,0 --present -o xnor.html",
+        "nncalc page samples/backprop-2-2-2-1.yaml --y 1 --backward -o backprop.html",
     )
 )
 def page(
@@ -928,14 +929,29 @@ def page(
         bool,
         typer.Option("--present", help="Open in presentation mode, for a projector (or press P)."),
     ] = False,
+    y: Annotated[
+        str | None,
+        _text(
+            "--y",
+            help="The label y of the backward view: a class (3, car) or a row (default: e_1).",
+            metavar="LABEL",
+        ),
+    ] = None,
+    backward: Annotated[
+        bool,
+        typer.Option("--backward", help="Open in the backward view: δ and ∂J/∂Θ (or press B)."),
+    ] = False,
+    zero_based: ZeroBasedOption = False,
     trust_paths: TrustPathsOption = False,
 ) -> None:
-    """One self-contained HTML page: edit x and every weight, watch every a_i^(j) change."""
+    """One self-contained HTML page: edit x and every weight, watch every a_i^(j) (or δ) change."""
     from nncalc.files.inputs import choose
+    from nncalc.files.labels import label
     from nncalc.render.page import to_page
 
     net = _load(network, trust_paths)
-    document = to_page(net, choose(net, [x])[0][0] if x else None, present)
+    given = label(net, y, zero_based) if y is not None else None
+    document = to_page(net, choose(net, [x])[0][0] if x else None, present, given, backward)
     _document(document, output, ".html", f"wrote the page of {net.name or network}")
 
 

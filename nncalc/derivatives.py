@@ -182,9 +182,9 @@ def _mish_second(z: Array) -> Array:
 
 # --- near a zero of g′ ---------------------------------------------------------------
 
-_NODES, _WEIGHTS = np.polynomial.legendre.leggauss(8)
-_NODES = (_NODES + 1) / 2  # Gauss–Legendre on [0, 1]
-_WEIGHTS = _WEIGHTS / 2
+NODES, WEIGHTS = np.polynomial.legendre.leggauss(8)
+NODES = (NODES + 1) / 2  # Gauss–Legendre on [0, 1]
+WEIGHTS = WEIGHTS / 2
 
 
 class _Crossing:
@@ -213,8 +213,8 @@ class _Crossing:
         near = np.abs(z - self.hi) < self.radius
         if near.any():
             d = (z[near] - self.hi) - self.lo
-            nodes = self.hi + (d[:, None] * _NODES + self.lo)
-            out[near] = d * (self.second(nodes) @ _WEIGHTS)
+            nodes = self.hi + (d[:, None] * NODES + self.lo)
+            out[near] = d * (self.second(nodes) @ WEIGHTS)
         return out
 
 

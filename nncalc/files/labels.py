@@ -61,6 +61,11 @@ def choose(
     return X, Y, names
 
 
+def label(network: Network, text: str, zero_based: bool = False) -> list[float]:
+    """One label y as written on the command line (--y): a class, or a row of K numbers."""
+    return _target(text, classes_of(network, zero_based), "--y")
+
+
 def _target(text: str, classes: Classes, where: str) -> list[float]:
     if not text.strip():
         raise NNCalcError.at(f"{where} is empty", hint="a class, or a row of K numbers")
