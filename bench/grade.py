@@ -4,9 +4,10 @@ and `nncalc check SHEET --answers FILE` (one autograder run).
     python bench/grade.py [--runs 3] [--check-runs 20]
 
 Submissions are written to a temporary folder: the samples' right and partly right
-answers, answers with random numbers (most marked wrong), and one in fifty unreadable
-(not YAML). Prints the median wall time of each run, submissions per second, and the
-cost of each submission beyond the first hundred.
+answers, answers with random numbers (most marked wrong) in the forms students write
+(decimal commas, percentages, MATLAB vectors, class names, answer lines), and one in
+fifty broken (an unclosed bracket). Prints the median wall time of each run, submissions
+per second, and the cost of each submission beyond the first hundred.
 """
 
 from __future__ import annotations
@@ -33,13 +34,22 @@ def submission(k: int, rng: random.Random) -> str:
         return "q1: [unclosed\n"
     if k % 3 < 2:
         return (GRADING / ("answers-correct.yaml", "answers-partial.yaml")[k % 3]).read_text()
-    return (
-        f"q1: {rng.randint(40, 80)}\nq2: 80\nq3: {rng.uniform(40, 43):.4f}\n"
-        f"q4: {rng.choice(['0.99999', '1', '0.9'])}\n"
-        f"q5: [{', '.join(f'{rng.uniform(0.7, 1):.5f}' for _ in range(3))}]\n"
-        f"q6: {rng.uniform(0.4, 0.5):.5f}\nq7: {rng.choice(['car', 'motorcycle', '3'])}\n"
-        f"q8: {[int(i == rng.randint(0, 9)) for i in range(10)]}\nq9: 0\n"
-    )
+    a5 = [rng.uniform(0.7, 1) for _ in range(3)]
+    answers = {
+        "q1": str(rng.randint(40, 80)),
+        "q2": "80",
+        "q3": f"{rng.uniform(40, 43):.4f}".replace(".", ","),  # a decimal comma
+        "q4": rng.choice(["0.99999", "1", "0.9", "99.99%"]),
+        "q5": rng.choice(["[{}; {}; {}]", "({}, {}, {})", "{} {} {}"]).format(
+            *(f"{v:.5f}" for v in a5)
+        ),
+        "q6": f"{rng.uniform(0.4, 0.5):.5f}",
+        "q7": rng.choice(["car", "Motorcycle", "3", "motorcycle (unit 3)"]),
+        "q8": "[" + " ".join(str(int(i == rng.randint(0, 9))) for i in range(10)) + "]",
+        "q9": "0",
+    }
+    separator = ": " if k % 2 else " = "  # YAML, or answer lines
+    return "".join(f"{q}{separator}{v}\n" for q, v in answers.items())
 
 
 def main() -> None:

@@ -18,7 +18,7 @@ from contextlib import nullcontext
 import numpy as np
 
 from nncalc import activations
-from nncalc.network import Array, Layer, Network, check_finite
+from nncalc.network import Array, Layer, Network, check_finite, exact_where_overflowed
 
 CHUNK_BYTES = 16 * 1024 * 1024
 """About how much of the widest layer one chunk of examples holds."""
@@ -124,39 +124,42 @@ class _Step:
     def forward(self, a: Array) -> Array:
         z = a @ self.Wt
         if self.layer.gate is None:
-            self.activate(z)
+            self.activate(z, a)
             return z
         u = a @ self.Vt
         u += self.c
         z += self.b
-        self.check(z)
-        self.check(u)
-        return np.multiply(z, activations.swish(u, self.layer.swish_beta), out=z)
+        self.check(z, self.layer.theta, a)
+        self.check(u, self.layer.gate, a)
+        z[...] = activations.swiglu(z, u, self.layer.swish_beta)
+        return z
 
-    def activate(self, z: Array) -> None:
+    def activate(self, z: Array, a: Array) -> None:
         """z += b, then g(z) in place, a cache-sized block of rows at a time."""
         rows = max(1, BLOCK_BYTES // (z.itemsize * z.shape[1]))
         g = self.layer.g
         for start in range(0, z.shape[0], rows):
             block = z[start : start + rows]
             block += self.b
-            self.check(block)
+            self.check(block, self.layer.theta, a[start : start + rows])
             g(block, out=block)
 
     def into(self, a: Array, z: Array, out: Array, gate: dict[int, Array], rows: slice) -> None:
         """z and a^(j) of one chunk of examples into z and out (and the gate's u)."""
         np.matmul(a, self.Wt, out=z)
         z += self.b
-        self.check(z)
+        self.check(z, self.layer.theta, a)
         if self.layer.gate is None:
             self.layer.g(z, out=out)
         else:
             u = gate[self.j][rows]
             np.matmul(a, self.Vt, out=u)
             u += self.c
-            self.check(u)
-            np.multiply(z, activations.swish(u, self.layer.swish_beta), out=out)
-        self.check(out)
+            self.check(u, self.layer.gate, a)
+            out[...] = activations.swiglu(z, u, self.layer.swish_beta)
+        check_finite(out, self.j, self.source)
 
-    def check(self, z: Array) -> None:
-        check_finite(z, self.j, self.source)
+    def check(self, z: Array, theta: Array, a: Array) -> None:
+        """A z whose sum overflowed on the way is recomputed exactly; one whose value
+        overflows raises (network.exact_where_overflowed)."""
+        exact_where_overflowed(z, theta, a, self.j, self.source)

@@ -198,6 +198,13 @@ def forward(
         ),
     ] = None,
     json_output: JsonOption = False,
+    exact: Annotated[
+        bool,
+        typer.Option(
+            "--exact",
+            help="With --json: each z and a's exact value (17 digits) and float64's error bound.",
+        ),
+    ] = False,
     output: Annotated[
         str | None,
         _text(
@@ -281,6 +288,8 @@ def forward(
         raise NNCalcError.at(
             "-o - writes to standard output, and so do --json and --expect", hint="give one"
         )
+    if exact and not json_output:
+        raise NNCalcError.at("--exact adds to --json's document", hint="add --json")
     worked = report != "table" and not explain  # a worked solution in LaTeX or Markdown
     only_file = output and not (json_output or expect)  # -o alone prints no table
     if (layer is not None or unit is not None) and (
@@ -314,12 +323,12 @@ def forward(
     if json_output:
         from nncalc.render.json import dumps, forward_document
 
-        document = forward_document(trace, names)
+        document = forward_document(trace, names, exact)
         if checked is not None:
             document["expect"] = _expect_document(checked, layer, unit)
         print(dumps(document))
     elif checked is not None:
-        _print_expect(checked, names, _expected_what(net, layer, unit))
+        _print_expect(checked, names, _expected_what(net, layer, unit), _shown(trace, layer, unit))
     elif worked:
         from nncalc.render import solution
 
@@ -369,17 +378,27 @@ def _expect_document(checked, layer: int | None, unit: int | None) -> dict:
     }
 
 
-def _print_expect(checked, names, what: str) -> None:
-    """One ✓ or ✗ line per example: the value, and the answer it was checked against."""
-    from nncalc.render.escape import terminal
-    from nncalc.render.numbers import fmt
+def _shown(trace, layer: int | None, unit: int | None) -> list[list[str]]:
+    """What --expect checks, of each example, as the tables show it (true digits)."""
+    from nncalc.render.forward import exact_layer
 
-    for c, name in zip(checked, names, strict=True):
-        shown = ", ".join(fmt(v, 6) for v in c.actual)
+    j = layer or trace.network.L
+    rows = [[text for text, _ in exact_layer(trace, j, k, 6)] for k in range(len(trace))]
+    return [row if unit is None else row[unit - 1 : unit] for row in rows]
+
+
+def _print_expect(checked, names, what: str, texts: list[list[str]]) -> None:
+    """One ✓ or ✗ line per example: the value (as the tables show it), and the answer it
+    was checked against."""
+    from nncalc.render.escape import terminal
+
+    for c, name, row in zip(checked, names, texts, strict=True):
+        shown = ", ".join(row)
         given = ", ".join(f"{e:g} ± {t:g}" for e, t in zip(c.expected, c.tolerance, strict=True))
         label = f"{terminal(name)}: " if name else ""
         verdict = f"✓ {label}{what} = [{shown}]" if c.ok else f"✗ {label}{what} = [{shown}]"
-        print(f"{verdict}, {'within' if c.ok else 'not'} [{given}]")
+        why = next((f": {h}" for h in c.hints if h), "")
+        print(f"{verdict}, {'within' if c.ok else 'not'} [{given}]{why}")
 
 
 def _count(n: int) -> str:
@@ -636,7 +655,11 @@ def backward(
         found = document(grads, names) | ({"expect": checked[1]} if checked else {})
         print(dumps(found))
     elif checked is not None:
-        _print_expect(checked[0], names if len(checked[0]) > 1 else [None], checked[2])
+        from nncalc.render.numbers import fmt
+
+        texts = [[fmt(v, 6) for v in c.actual] for c in checked[0]]
+        labels = names if len(checked[0]) > 1 else [None]
+        _print_expect(checked[0], labels, checked[2], texts)
     elif report != "table" and not explain:
         from nncalc.render import backsolution
 
@@ -1310,6 +1333,27 @@ def quiz(
         raise typer.Exit(EXIT_CHECK_FAILED)
 
 
+RosterOption = Annotated[
+    str | None,
+    _text(
+        "--students",
+        help="The roster: an LMS's export (Canvas, Moodle, Blackboard, Gradescope) or CSV.",
+        metavar="ROSTER",
+    ),
+]
+IdColumnOption = Annotated[
+    str | None, _text("--id-column", help="The roster's column of student ids.", metavar="NAME")
+]
+NameColumnOption = Annotated[
+    str | None, _text("--name-column", help="The roster's column of names.", metavar="NAME")
+]
+
+
+Feedback = StrEnum("Feedback", ["none", "correctness", "key"])  # render.gradescope.FEEDBACK
+Keep = StrEnum("Keep", ["latest", "best"])  # grading.pipeline.KEEP
+GradesFormat = StrEnum("GradesFormat", ["csv", "json", "moodle", "canvas"])  # render.grading
+
+
 @app.command(
     epilog=_examples(
         "nncalc variants samples/grading/variants-sheet.yaml --student alice",
@@ -1319,15 +1363,15 @@ def quiz(
 )
 def variants(
     sheet: Annotated[str, _argument("SHEET", "FILE", "An answer sheet with a variants: section.")],
-    students: Annotated[
-        str | None, _text("--students", help="The roster: CSV with an id column (and name).")
-    ] = None,
+    students: RosterOption = None,
     output: Annotated[
         str | None, _text("--output", "-o", help="The folder for each student's files.")
     ] = None,
     student: Annotated[
         str | None, _text("--student", help="Print this student's handout (Markdown).")
     ] = None,
+    id_column: IdColumnOption = None,
+    name_column: NameColumnOption = None,
 ) -> None:
     """Per-student variants of a sheet: each student's handout, sheet and key."""
     from nncalc.files.checker import plural
@@ -1344,7 +1388,7 @@ def variants(
         return
     if student is not None or students is None or output is None:
         raise NNCalcError.at("give --students ROSTER -o DIR, or --student ID alone")
-    made = core.write(spec, roster.read_roster(students), output)
+    made = core.write(spec, roster.read_roster(students, id_column, name_column).students, output)
     redrawn = sum(v.redraws > 0 for v in made)
     say(
         f"{plural(len(made), 'variant', 'variants')} in {output}; {redrawn} redrawn "
@@ -1372,41 +1416,78 @@ def check(
     gradescope: Annotated[
         str | None, _text("--gradescope", help="Also write Gradescope's results.json here.")
     ] = None,
+    feedback: Annotated[
+        Feedback,
+        typer.Option(
+            "--feedback", help="What results.json shows students: key only after the due date."
+        ),
+    ] = Feedback.correctness,
     student: Annotated[
-        str | None, _text("--student", help="The student whose variant to mark against.")
+        str | None, _text("--student", help="Whose answers (and variant) these are.", metavar="ID")
     ] = None,
+    students: RosterOption = None,
     gradescope_metadata: Annotated[
         str | None,
         _text("--gradescope-metadata", help="The student from Gradescope's metadata file."),
     ] = None,
+    id_column: IdColumnOption = None,
+    name_column: NameColumnOption = None,
 ) -> None:
     """Check a sheet's answers against nncalc, or mark a student's answers."""
     from nncalc.files.outputs import check_path
-    from nncalc.grading import marking
+    from nncalc.grading import pipeline, roster
     from nncalc.render import json as documents
 
     if output == "-":  # the JSON document to standard output, as --json
         output, json_output = None, True
-    key = _sheet_of(sheet, student, gradescope_metadata)
     if gradescope and answers is None:
         raise NNCalcError.at("--gradescope needs --answers", hint="the student's answer file")
     for path in (output, gradescope):
         if path:
             check_path(path, (".json",))
+    key = pipeline.Key.load(sheet)
+    ids = roster.read_roster(students, id_column, name_column) if students else None
     if answers is None:
-        marks = marking.key_marks(key)
-        _report(documents.key_document(key, marks), json_output, output, "key_report", key, marks)
-        if not all(m.ok for m in marks):
-            raise typer.Exit(EXIT_CHECK_FAILED)
+        _check_key(
+            key.for_student(roster.whose(student, gradescope_metadata, ids)), json_output, output
+        )
         return
-    result = marking.grade_file(key, _stdin_or(answers))
-    if gradescope:
-        _write_json(gradescope, documents.gradescope_document(result))
-    if result.error:
-        raise NNCalcError.at(result.error)
-    _report(documents.grade_document(result), json_output, output, "grade_report", result)
-    if result.score < key.max_score:
+    row = _marked_for_gradescope(
+        key, _stdin_or(answers), ids, student, gradescope_metadata, gradescope, feedback
+    )
+    if row.error:
+        raise NNCalcError.at(row.error)
+    _report(documents.grade_document(row), json_output, output, "grade_report", row)
+    if row.score < row.grade.sheet.max_score:
         raise typer.Exit(EXIT_CHECK_FAILED)
+
+
+def _check_key(sheet, json_output: bool, output: str | None) -> None:
+    """check SHEET: the sheet's own answers against nncalc's; exit 1 if one disagrees."""
+    from nncalc.grading import marking
+    from nncalc.render.json import key_document
+
+    marks = marking.key_marks(sheet)
+    _report(key_document(sheet, marks), json_output, output, "key_report", sheet, marks)
+    if not all(m.ok for m in marks):
+        raise typer.Exit(EXIT_CHECK_FAILED)
+
+
+def _marked_for_gradescope(key, path, ids, student, metadata, results, feedback):  # -> Row
+    """One submission's row; with --gradescope, its results.json, written even when whose
+    it is cannot be told (score 0 and why)."""
+    from nncalc.grading import pipeline, roster
+    from nncalc.render import gradescope
+
+    try:
+        row = pipeline.mark_one(key, path, ids, roster.whose(student, metadata, ids))
+    except NNCalcError as e:
+        if results:
+            _write_json(results, gradescope.failed(e))
+        raise
+    if results:
+        _write_json(results, gradescope.results(row, feedback.value))
+    return row
 
 
 def _report(document, json_output: bool, output: str | None, table: str, *args) -> None:
@@ -1424,19 +1505,6 @@ def _report(document, json_output: bool, output: str | None, table: str, *args) 
         style.console().print(getattr(report, table)(*args))
 
 
-def _sheet_of(sheet: str, student: str | None, metadata: str | None):  # -> Sheet
-    """The sheet, or the student's variant of it (--student, or Gradescope's metadata)."""
-    from nncalc.grading import marking, roster, variants
-
-    if student is None and metadata is None:
-        return marking.load_sheet(sheet)
-    if student is not None and metadata is not None:
-        raise NNCalcError.at("give --student or --gradescope-metadata, not both")
-    student = roster.gradescope_student(metadata) if metadata else roster.checked_id(student)
-    spec = variants.load(sheet)
-    return variants.sheet(spec, variants.draw(spec, student))
-
-
 def _write_json(path: str, document) -> None:
     from nncalc.files.outputs import atomic
     from nncalc.render.json import dumps
@@ -1448,7 +1516,8 @@ def _write_json(path: str, document) -> None:
 @app.command(
     epilog=_examples(
         "nncalc grade samples/grading/sheet.yaml samples/grading/answers-*.yaml",
-        "nncalc grade sheet.yaml */answers.yaml -o grades.csv",
+        "nncalc grade sheet.yaml */answers.yaml --students roster.csv -o grades.csv",
+        "nncalc grade sheet.yaml submissions/* --students moodle.csv --format moodle -o import.csv",
     )
 )
 def grade(
@@ -1462,79 +1531,46 @@ def grade(
         _text("--output", "-o", "--csv", help="Write the grades here (default, or -: stdout)."),
     ] = None,
     json_output: Annotated[
-        bool, typer.Option("--json", help="Every submission's marks as one JSON document.")
+        bool, typer.Option("--json", help="Every student's marks as one JSON document.")
     ] = False,
-    students: Annotated[
-        str | None, _text("--students", help="The roster: grade against each student's variant.")
+    fmt: Annotated[
+        GradesFormat | None,
+        typer.Option(
+            "--format", help="csv (default), json, or an LMS's grade import.", show_default=False
+        ),
     ] = None,
+    students: RosterOption = None,
+    keep: Annotated[
+        Keep, typer.Option("--keep", help="Of several files of one student, which counts.")
+    ] = Keep.latest,
+    assignment: Annotated[
+        str | None,
+        _text(
+            "--assignment",
+            help="The LMS's grade column (default: the sheet's title).",
+            metavar="NAME",
+        ),
+    ] = None,
+    id_column: IdColumnOption = None,
+    name_column: NameColumnOption = None,
 ) -> None:
-    """Grade a whole class: one CSV row per submission, in the order given."""
-    from nncalc.files.checker import plural
-
-    if students is not None:
-        _grade_variants(sheet, submissions, students, None if output == "-" else output)
-        return
-    from nncalc.grading import marking
+    """Grade a whole class: one row per student (every roster student with --students)."""
+    from nncalc.files.outputs import atomic, check_path
+    from nncalc.grading import pipeline, roster
+    from nncalc.render import grading as report
 
     output = None if output == "-" else output  # standard output, as without -o
-    key = marking.load_sheet(sheet)
+    chosen = report.format_of(output, json_output, fmt.value if fmt else None)
+    key = pipeline.Key.load(sheet)
+    ids = roster.read_roster(students, id_column, name_column) if students else None
     if output:
-        from nncalc.files.outputs import check_path
-
-        check_path(output, (".json",) if json_output else (".csv",))
-    grades, bugs = [], 0
+        check_path(output, (".json",) if chosen == "json" else (".csv",))
     large = None if len(submissions) >= 20 else False
-    for path in _progress_bar(submissions, len(submissions), large, "grading", lambda _: 1):
-        try:
-            grades.append(marking.grade_file(key, path))
-        except Exception as e:  # a bug must not stop the class; it is reported below
-            if _debug:
-                raise
-            bugs += 1
-            error = f"internal error ({type(e).__name__}: {e}); please report it"
-            grades.append(marking.Grade(key, path, error=error))
-    _write_grades(output, key, grades, json_output)
-    broken = sum(g.error is not None for g in grades)
-    where = f" to {output}" if output else ""
-    say(f"graded {plural(len(grades), 'submission', 'submissions')}{where}; {broken} unreadable")
-    if bugs:
-        bugged = plural(bugs, "submission", "submissions")
-        _error(f"{bugged} hit an internal error; this is a bug, please report it")
-        raise typer.Exit(EXIT_SOFTWARE)
-
-
-def _write_grades(output: str | None, key, grades, json_output: bool) -> None:
-    """The class's grades as CSV or JSON, to the file or stdout."""
-    from nncalc.files.outputs import atomic
-    from nncalc.render.grading import write_csv
-    from nncalc.render.json import class_document, dumps
-
+    paths = _progress_bar(submissions, len(submissions), large, "grading", lambda _: 1)
+    marks = pipeline.mark_class(key, paths, ids, keep.value)
     with atomic(output) if output else contextlib.nullcontext(sys.stdout) as f:
-        if json_output:
-            f.write(dumps(class_document(key, grades)) + "\n")
-        else:
-            write_csv(f, key, grades)
-
-
-def _grade_variants(sheet: str, submissions: list[str], roster: str, path: str | None) -> None:
-    """grade --students: each submission against its own student's variant."""
-    from nncalc.files.checker import plural
-    from nncalc.files.outputs import atomic, check_path
-    from nncalc.grading import roster as students
-    from nncalc.grading import variants
-    from nncalc.render.grading import write_rows
-
-    spec = variants.load(sheet)
-    ids = students.read_roster(roster)
-    if path:
-        check_path(path, (".csv",))
-    rows = students.grade_submissions(spec, ids, submissions)
-    with atomic(path) if path else contextlib.nullcontext(sys.stdout) as f:
-        top = max(g.sheet.max_score for _, g in rows)
-        write_rows(f, [q.id for q in rows[0][1].sheet.questions], top, rows)
-    broken = sum(g.error is not None for _, g in rows)
-    graded = plural(len(rows), "submission", "submissions")
-    say(f"graded {graded}; {broken} with no grade")
+        report.write_marks(f, marks, chosen, assignment)
+    say(report.summary(marks, output))
 
 
 def _error(message: str) -> None:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from nncalc import activations, small
+from nncalc import activations, bounds, small
 from nncalc.activations import Array
 from nncalc.errors import NNCalcError
 
@@ -85,17 +85,37 @@ class Layer:
         return None if self.gate is not None else activations.get(self.activation)
 
     @property
+    def g_name(self) -> str:
+        """g's name without its parameters ('leaky_relu'), or 'swiglu'."""
+        return (
+            activations.SWIGLU if self.gate is not None else activations.get(self.activation).name
+        )
+
+    @property
+    def params(self) -> dict[str, float]:
+        """g's parameters that differ from their defaults ({'alpha': 0.2})."""
+        return {} if self.gate is not None else dict(activations.get(self.activation).values)
+
+    @property
     def swish_beta(self) -> float:
         """β of Swish_β in a SwiGLU layer: the given one, or 1."""
         return 1.0 if self.beta is None else self.beta
 
-    def forward(self, a: Array) -> tuple[Array, Array | None, Array]:
-        """(z, gate pre-activation or None, a) of the next layer, from a^(j)."""
-        z = a @ self.theta[:, 1:].T + self.theta[:, 0]
-        if self.gate is None:
-            return z, None, self.g(z)
-        u = a @ self.gate[:, 1:].T + self.gate[:, 0]
-        return z, u, z * activations.swish(u, self.swish_beta)
+    def forward(
+        self, a: Array, j: int | None = None, source: str | None = None
+    ) -> tuple[Array, Array | None, Array]:
+        """(z, gate pre-activation or None, a) of layer j (this layer's output), from
+        a^(j−1); a sum whose float64 evaluation overflowed is recomputed exactly
+        (exact_where_overflowed), and one whose value overflows raises."""
+        with np.errstate(over="ignore", invalid="ignore"):
+            z = exact_where_overflowed(
+                a @ self.theta[:, 1:].T + self.theta[:, 0], self.theta, a, j, source
+            )
+            if self.gate is None:
+                return z, None, self.g(z)
+            u = a @ self.gate[:, 1:].T + self.gate[:, 0]
+            u = exact_where_overflowed(u, self.gate, a, j, source)
+            return z, u, activations.swiglu(z, u, self.swish_beta)
 
 
 @dataclass(frozen=True, eq=False)
@@ -186,7 +206,7 @@ class Network(small.Shape):
         for j, (layer, zj, aj) in enumerate(zip(self.layers, zs, as_, strict=True), start=2):
             z[j] = np.array(zj, dtype=np.float64).reshape(len(X), layer.units)
             a[j] = np.array(aj, dtype=np.float64).reshape(len(X), layer.units)
-        return Trace(self, a, z, {})
+        return Trace(self, a, z, {}, rounded=True)
 
     def __call__(self, x: ArrayLike) -> Array:
         """h_Θ(x), the output layer's activations."""
@@ -234,6 +254,39 @@ class Trace:
     a: dict[int, Array]
     z: dict[int, Array]
     gate: dict[int, Array]
+    rounded: bool = False
+    """Whether every z is exactly rounded (nncalc.small's path), not only within γ_n."""
+    _bounds: dict = field(default_factory=dict, init=False, repr=False)
+    shown: dict = field(default_factory=dict, init=False, repr=False)
+    """The examples as the renderers show them (nncalc.render.digits), once worked out."""
+
+    def bounds(self) -> dict[int, tuple[Array, Array, Array, Array | None]]:
+        """For each layer j = 2 … L, (|δz|, spread, |δa|, |δu| or None), one row per
+        example: how far each computed z, a and gate u may be from its exact value, and
+        how far δz alone may move a (nncalc.bounds, here over whole arrays)."""
+        if not self._bounds:
+            with np.errstate(all="ignore"):  # a bound may be inf: the digits then come exactly
+                self._bound_layers()
+        return self._bounds
+
+    def _bound_layers(self) -> None:
+        da = np.zeros_like(self.a[1])
+        for j, layer in enumerate(self.network.layers, start=2):
+            dz = self._z_bound(layer.theta, j, da, self.z[j])
+            du = None if layer.gate is None else self._z_bound(layer.gate, j, da, self.gate[j])
+            moved = _spread(layer, self.z[j], dz, self.a[j], self.gate.get(j), du)
+            exact = layer.g_name in bounds.EXACT
+            own = 0.0 if exact else 16 * bounds.U * np.abs(self.a[j]) + 8 * bounds.TINY
+            da = (moved + own) * bounds.MARGIN
+            self._bounds[j] = (dz, moved, da, du)
+
+    def _z_bound(self, theta: Array, j: int, da: Array, z: Array) -> Array:
+        W = np.abs(theta[:, 1:])
+        if self.rounded:
+            own = bounds.U * np.abs(z) + bounds.TINY
+        else:
+            own = small.gamma(theta.shape[1]) * (np.abs(self.a[j - 1]) @ W.T + np.abs(theta[:, 0]))
+        return (da @ W.T + own) * bounds.MARGIN
 
     @property
     def output(self) -> Array:
@@ -262,6 +315,21 @@ class Trace:
         return self.a[1].shape[0]
 
 
+def _spread(
+    layer: Layer, z: Array, dz: Array, a: Array, u: Array | None, du: Array | None
+) -> Array:
+    """bounds.spread (or its layer-wise and SwiGLU forms) over whole arrays."""
+    if u is not None:
+        f = np.frompyfunc(lambda *v: bounds.swiglu_spread(*v, layer.swish_beta), 4, 1)
+        return f(z, dz, u, du).astype(np.float64)
+    if small.over_layer(layer.g_name):
+        rows = zip(z.tolist(), dz.tolist(), a.tolist(), strict=True)
+        return np.array([bounds.layer_spread(layer.g_name, *row) for row in rows]).reshape(z.shape)
+    params = layer.params
+    f = np.frompyfunc(lambda v, d: bounds.spread(layer.g_name, params, v, d), 2, 1)
+    return f(z, dz).astype(np.float64)
+
+
 def join_bias(weights: ArrayLike, bias: ArrayLike) -> Array:
     """Θ = [b | W] from W (rows × inputs) and b (rows)."""
     W = np.array(weights, dtype=np.float64, ndmin=2)
@@ -280,6 +348,19 @@ def _matrix(m: ArrayLike, what: str) -> Array:
     if not np.isfinite(M).all():
         raise NNCalcError.at(f"{what} must hold finite numbers, not NaN or infinity")
     return M
+
+
+def exact_where_overflowed(
+    z: Array, theta: Array, a: Array, j: int | None, source: str | None
+) -> Array:
+    """z = a @ Θ[:, 1:]ᵀ + Θ[:, 0] with each entry that is not finite recomputed exactly:
+    BLAS overflows on the way to a representable sum (1e308 + 1e308 − 1e308); the exact
+    sum is rounded once (small.exact_dot), and raises if it too overflows."""
+    if z.size and np.isfinite(z.max()) and np.isfinite(z.min()):
+        return z
+    for k, i in zip(*np.nonzero(~np.isfinite(z)), strict=True):
+        z[k, i] = small.exact_dot(theta[i].tolist(), a[k].tolist(), j or 0, source)
+    return z
 
 
 def check_finite(values: Array, j: int, source: str | None) -> None:

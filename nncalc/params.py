@@ -5,6 +5,7 @@ Pure Python (no NumPy), so counting from layer sizes starts instantly.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
@@ -135,28 +136,39 @@ def of_network(network: Network) -> ParamCount:
 
 
 def parse_sizes(texts: Sequence[str]) -> list[int]:
-    """Layer sizes from the command line: '3 5 10' or '3,5,10'."""
+    """Layer sizes from the command line: '3 5 10' or '3,5,10', in ASCII digits only
+    (Python's int() would also read '5_0' as 50 and the Arabic-Indic '٥' as 5)."""
     sizes = []
     for text in (t for arg in texts for t in arg.replace(",", " ").split()):
         if len(text) > MAX_DIGITS:
             raise NNCalcError.at(
                 f"layer size '{text[:10]}…' has {len(text):,} digits", hint=_SHORTER
             )
-        try:
-            sizes.append(int(text))
-        except ValueError:
+        if not _DIGITS.fullmatch(text):
             raise NNCalcError.at(
-                f"layer size '{text}' is not a whole number", hint="e.g. nncalc params 3 5 10"
-            ) from None
+                f"layer size '{text}' is not a whole number in the digits 0-9",
+                hint="e.g. nncalc params 3 5 10",
+            )
+        sizes.append(int(text))
     return sizes
 
 
+_DIGITS = re.compile(r"[0-9]+")
+_NUMBER = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
+
+
 def parse_count(text: str, option: str) -> int:
-    """A count from the command line, exact however long (up to COUNT_DIGITS digits)."""
-    try:
-        return int(text)
-    except ValueError:
-        raise NNCalcError.at(
-            f"{option} '{text[:20]}' is not a whole number",
-            hint=f"at most {COUNT_DIGITS:,} digits" if len(text) > COUNT_DIGITS else "e.g. 60",
-        ) from None
+    """A count from the command line, exact however long (up to COUNT_DIGITS digits): a
+    whole number, written as one pleases ('60', '60.0', '6e1'), in the digits 0-9."""
+    from decimal import Decimal
+
+    long = len(text) > COUNT_DIGITS
+    if not long and _NUMBER.fullmatch(text.strip()):
+        number = Decimal(text.strip())
+        long = number.adjusted() >= COUNT_DIGITS
+        if not long and number == number.to_integral_value():
+            return int(number)
+    raise NNCalcError.at(
+        f"{option} '{text[:20]}' is not a whole number",
+        hint=f"at most {COUNT_DIGITS:,} digits" if long else "e.g. 60",
+    )

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from itertools import pairwise
 from typing import Any
 
-from nncalc import small
+from nncalc import bounds, small
 from nncalc.files.checker import is_number
 from nncalc.files.yamlfile import YDict, YList, load_file
 
@@ -32,9 +32,12 @@ class QuickLayer:
     (Plain classes here, not dataclasses: those take a millisecond to define.)"""
 
     gate = beta = None
+    params: dict = {}  # noqa: RUF012 (small's activations take the defaults)
+    swish_beta = 1.0
 
     def __init__(self, theta: list[small.Units], activation: str) -> None:
         self.theta, self.activation = theta, activation
+        self.g_name = activation
 
     @property
     def units(self) -> int:
@@ -71,16 +74,29 @@ class QuickTrace:
         self.network = network
         self.a = {1: X, **dict(enumerate(as_, 2))}
         self.z = dict(enumerate(zs, 2))
+        self.rounded = True
+        self._bounds: dict = {}
+        self.shown: dict = {}
 
-    def z_bound(self, j: int, k: int) -> list[float]:
-        """Trace.z_bound of example k, in lists: γ_n·Σ_m |Θ_im·a_m| for each unit i."""
-        theta = self.network.layers[j - 2].theta
-        a = [abs(v) for v in self.a[j - 1][k]]
-        bound = small.gamma(len(theta[0]))
-        return [
-            bound * (sum(abs(w) * v for w, v in zip(row[1:], a, strict=True)) + abs(row[0]))
-            for row in theta
-        ]
+    def bounds(self) -> dict[int, tuple[list, list, list, None]]:
+        """Trace.bounds in lists (nncalc.bounds): for each layer j, (|δz|, spread, |δa|,
+        None), a list of units per example."""
+        if not self._bounds:
+            da = [[0.0] * len(x) for x in self.a[1]]
+            for j, layer in enumerate(self.network.layers, start=2):
+                dz = [
+                    bounds.z_bounds(layer.theta, a, d, z, rounded=True)
+                    for a, d, z in zip(self.a[j - 1], da, self.z[j], strict=True)
+                ]
+                moved, da = zip(
+                    *(
+                        bounds.a_bounds(layer.activation, {}, z, d, a)
+                        for z, d, a in zip(self.z[j], dz, self.a[j], strict=True)
+                    ),
+                    strict=True,
+                )
+                self._bounds[j] = (dz, list(moved), list(da), None)
+        return self._bounds
 
     @property
     def predictions(self) -> list[int]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 
+from nncalc import floats
 from nncalc.errors import NNCalcError
 from nncalc.params import of_network
 
@@ -41,8 +42,8 @@ ALIASES = {"logistic": "sigmoid", "linear": "identity", "swish": "silu", "heavis
 SWIGLU = "swiglu"
 """The activation name of a layer with a gate: (Θ·[1; a]) * Swish_β(Θ_gate·[1; a])."""
 
-_EXP_EDGE = -708.0  # e^−z overflows float64 for z below about −709.78
-_SPLITTER = 134217729.0  # 2^27 + 1, Dekker's splitter
+EXP_EDGE = -708.0
+"""Below it e^−z overflows (near −709.78) and e^z is no longer a normal float64."""
 _HUGE = 2.0**995  # below it, splitting and the partial products cannot overflow
 _TINY = 2.0**-969  # above it, a product's rounding error is a float64 (not subnormal)
 
@@ -75,11 +76,16 @@ def gamma(n: int) -> float:
 
 
 def sigmoid(z: float) -> float:
-    """σ(z) = 1 / (1 + e^−z); where e^−z would overflow, e^z / (1 + e^z) instead."""
-    if z < _EXP_EDGE:
-        e = math.exp(z)
-        return e / (1 + e)
+    """σ(z) = 1 / (1 + e^−z); where e^−z would overflow, e^z (1 + e^z is then 1), scaled
+    so that a subnormal σ is rounded once (floats.times_exp)."""
+    if z < EXP_EDGE:
+        return floats.times_exp((), z)
     return 1 / (1 + math.exp(-z))
+
+
+def silu(z: float) -> float:
+    """z·σ(z); where σ(z) is below float64's normal range, z·e^z rounded once."""
+    return floats.times_exp((z,), z) if z < EXP_EDGE else z * sigmoid(z)
 
 
 def softplus(z: float) -> float:
@@ -88,10 +94,13 @@ def softplus(z: float) -> float:
 
 
 def softmax(z: Units) -> Units:
-    """e^z_i / Σ_k e^z_k, shifted by max z so nothing overflows."""
-    e = [math.exp(v) for v in _shifted(z)]
-    total = math.fsum(e)
-    return [v / total for v in e]
+    """e^z_i / Σ_k e^z_k, with z_i − max z carried exactly (see _shifted) and the sum of
+    the exponentials rounded once; a p_i below float64's normal range is rounded once."""
+    shifted = _shifted(z)
+    total = math.fsum(e for _, _, e in shifted)
+    return [
+        floats.times_exp((), hi, lo, total) if hi < EXP_EDGE else e / total for hi, lo, e in shifted
+    ]
 
 
 def _each(f: Callable[[float], float]) -> Callable[[Units], Units]:
@@ -106,7 +115,7 @@ G: dict[str, Callable[[Units], Units]] = {
     "identity": _each(lambda v: v),
     "softmax": softmax,
     "softplus": _each(softplus),
-    "silu": _each(lambda v: v * sigmoid(v)),
+    "silu": _each(silu),
     "step": _each(lambda v: 1.0 if v >= 0 else 0.0),
 }
 """g(z) of one layer for one example, for the activations taken in plain Python."""
@@ -117,23 +126,33 @@ G: dict[str, Callable[[Units], Units]] = {
 
 def _softmax_gap(z: Units) -> Units:
     """1 − p_i as the sum of the other p_k, so a p_i that rounds to 1 keeps its gap."""
-    e = [math.exp(v) for v in _shifted(z)]
+    e = [v for _, _, v in _shifted(z)]
     total = math.fsum(e)
     return [min(math.fsum(e[:i] + e[i + 1 :]) / total, 1.0) for i in range(len(e))]
 
 
 def _softmax_log(z: Units) -> Units:
-    """ln p_i = (z_i − max z) − ln(1 + Σ of the other e^(z_k − max z)), with log1p."""
+    """ln p_i = (z_i − max z) − ln(1 + Σ of the other e^(z_k − max z)), with log1p and
+    z_i − max z carried exactly."""
     shifted = _shifted(z)
     top = z.index(max(z))
-    rest = math.fsum(math.exp(v) for k, v in enumerate(shifted) if k != top)
-    return [v - math.log1p(rest) for v in shifted]
+    rest = math.log1p(math.fsum(e for k, (_, _, e) in enumerate(shifted) if k != top))
+    return [hi + (lo - rest) for hi, lo, _ in shifted]
 
 
-def _shifted(z: Units) -> Units:
-    """z − max z; −inf where that overflows, so e^ of it is exactly 0."""
+def _shifted(z: Units) -> list[tuple[float, float, float]]:
+    """(hi, lo, e) for each z_i: z_i − max z = hi + lo exactly (TwoSum), and e its
+    exponential e^hi·(1 + lo), 0 where it underflows; hi is −inf where z_i − max z
+    overflows (lo is then 0), so e^ of it is exactly 0. Rounding z_i − max z before the
+    exponential would cost up to |z_i − max z|·2^−53 of relative error."""
     top = max(z)
-    return [v - top for v in z]
+    out = []
+    for v in z:
+        hi, lo = floats.two_sum(v, -top)
+        lo = lo if math.isfinite(hi) else 0.0
+        e = math.exp(hi)
+        out.append((hi, lo, e + e * lo))
+    return out
 
 
 def _silu_log(v: float) -> float:
@@ -233,26 +252,18 @@ def _dot(row: Units, x: Units, j: int, source: str | None) -> float:
         p = w * v
         if not (_TINY <= abs(p) <= _HUGE and abs(w) <= _HUGE and abs(v) <= _HUGE):
             if w and v:  # near float64's ends, where the split is not exact
-                return _exact_dot(row, x, j, source)
+                return exact_dot(row, x, j, source)
             continue
-        w_hi, w_lo = _split(w)
-        v_hi, v_lo = _split(v)
-        terms += (p, ((w_hi * v_hi - p) + w_hi * v_lo + w_lo * v_hi) + w_lo * v_lo)
+        terms += floats.two_product(w, v)
     try:
         return math.fsum(terms)
     except OverflowError:  # fsum gives up if a partial sum passes ±1.8e308
-        return _exact_dot(row, x, j, source)
+        return exact_dot(row, x, j, source)
 
 
-def _split(v: float) -> tuple[float, float]:
-    """v as hi + lo, each with at most 26 significant bits, so hi·hi etc. are exact."""
-    c = _SPLITTER * v
-    hi = c - (c - v)
-    return hi, v - hi
-
-
-def _exact_dot(row: Units, x: Units, j: int, source: str | None) -> float:
-    """The same sum in exact rationals (slow, for values near float64's ends)."""
+def exact_dot(row: Units, x: Units, j: int, source: str | None) -> float:
+    """θ_i0 + Σ_k θ_ik·x_k in exact rationals, rounded once (slow: for values near
+    float64's ends); the overflow error of layer j if the exact value overflows."""
     from fractions import Fraction
 
     exact = Fraction(row[0]) + sum(

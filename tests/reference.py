@@ -9,6 +9,7 @@ above float64's smallest subnormal (2^−1074) still comes out with over 100 cor
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 
 from mpmath import mp, mpf
@@ -57,7 +58,7 @@ def elu(z: mpf, alpha: float = 1.0) -> mpf:
     """z for z > 0, α·(e^z − 1) below, at WIDE_BITS so that e^z − 1 keeps its digits."""
     if z > 0:
         return z
-    with mp.workprec(WIDE_BITS):
+    with mp.workprec(max(WIDE_BITS, mp.prec)):
         value = _mpf(alpha) * (mp.exp(z) - 1)
     return +value
 
@@ -89,8 +90,8 @@ def softplus(z: mpf, beta: float = 1.0, threshold: float | None = None) -> mpf:
     b = _mpf(beta)
     if threshold is not None and b * z > threshold:
         return z
-    with mp.workprec(WIDE_BITS):
-        value = mp.log(1 + mp.exp(b * z)) / b
+    with mp.workprec(max(WIDE_BITS, mp.prec)):
+        value = mp.log1p(mp.exp(b * z)) / b  # log1p: e^(βz) may be e^−1e308
     return +value  # round back to mp.dps
 
 
@@ -137,7 +138,7 @@ def softmax(z: Sequence[mpf]) -> Vector:
 
 def log_softmax(z: Sequence[mpf]) -> Vector:
     """z_i − log Σ_k e^z_k, at WIDE_BITS: the top unit's value can be as small as e^−1000."""
-    with mp.workprec(WIDE_BITS):
+    with mp.workprec(max(WIDE_BITS, mp.prec)):
         total = mp.log(mp.fsum(mp.exp(_mpf(v)) for v in z))
         values = [_mpf(v) - total for v in z]
     return [+v for v in values]
@@ -175,7 +176,7 @@ def activate(name: str, z: Sequence[float | mpf], **params: float) -> Vector:
 
 def gap(name: str, z: Sequence[float | mpf]) -> Vector:
     """1 − |g(z)| for one layer, at WIDE_BITS so the subtraction loses nothing that matters."""
-    with mp.workprec(WIDE_BITS):
+    with mp.workprec(max(WIDE_BITS, mp.prec)):
         values = [1 - abs(v) for v in activate(name, z)]
     return [+v for v in values]
 
@@ -220,6 +221,21 @@ def forward(
             a = [zi * swish(ui, beta) for zi, ui in zip(z, u, strict=True)]
         out.append((z, a))
     return out
+
+
+def ulps(got: float, exact: mpf) -> float:
+    """|got − exact| in ulps of exact: 2^(e − 52) for 2^e ≤ |exact| < 2^(e+1), and 2^−1074
+    (the subnormal spacing) below 2^−1022; inf when got is not finite and exact does not
+    overflow (0 when both do)."""
+    if exact == 0:
+        return abs(got) / 2.0**-1074 if math.isfinite(got) else math.inf
+    _, exponent = mp.frexp(exact)  # |exact| = m·2^exponent, 1/2 ≤ m < 1
+    if exponent - 1 > 1023:
+        return 0.0 if math.isinf(got) else math.inf
+    if not math.isfinite(got):
+        return math.inf
+    spacing = mp.ldexp(1, max(int(exponent) - 1 - 52, -1074))
+    return float(abs(mpf(got) - exact) / spacing)
 
 
 def to_float(values: Sequence[mpf]) -> list[float]:
@@ -291,3 +307,68 @@ def backward(
         delta[j] = [s * prime(g, v) for s, v in zip(sent, z[j], strict=True)]
     D = {j: [[d * v for v in [mpf(1), *a[j]]] for d in delta[j + 1]] for j in range(1, L)}
     return delta, D
+
+
+# -- checking printed digits against the exact value -------------------------------------
+
+GAP_DIGITS = 2
+"""Digits nncalc prints of a gap (1 − 9.5e-19) and of a value below float64's smallest."""
+LOG_DIGITS = 3
+"""Digits of the logarithm in e^L, nncalc's form of a value whose exponent is huge."""
+
+
+def plain_text(text: str) -> str:
+    """A printed number in ASCII: true minus signs and LaTeX's \\times 10^{n} undone."""
+    text = text.replace("−", "-").replace(r"\times 10^", "e").replace("{", "").replace("}", "")
+    return text.strip()
+
+
+def complement(name: str, z: Sequence[float | mpf]) -> Vector:
+    """1 − |g(z)| of one layer, from formulas that do not cancel where they can (σ, tanh,
+    softmax: 1 − σ(z) = σ(−z), 1 − tanh|z| = 2/(e^(2|z|) + 1), 1 − p_i = Σ_(k≠i) p_k), so
+    that a gap of e^−1e308 is there at any precision; 1 − |g(z)| otherwise."""
+    zs = [_mpf(v) for v in z]
+    if name == "sigmoid":
+        return [sigmoid(-v) for v in zs]
+    if name == "tanh":
+        return [2 / (mp.exp(2 * abs(v)) + 1) for v in zs]
+    if name == "softmax":
+        top = max(zs)
+        e = [mp.exp(v - top) for v in zs]
+        total = mp.fsum(e)
+        return [mp.fsum(e[:i] + e[i + 1 :]) / total for i in range(len(e))]
+    return [1 - abs(v) for v in activate(name, zs)]
+
+
+def holds(text: str, exact: mpf, p: int, gap: mpf | None = None) -> bool:
+    """Whether ``text`` (a number as nncalc prints it at p significant digits) is ``exact``
+    correctly rounded to the digits it shows: '0.731059' (p digits, trailing zeros left
+    out), '1 − 9.5e-19' and '−1 + 2e-30' (the gap 1 − |exact| to 2 digits), '3.7e-348'
+    (below float64's smallest: 2 digits), 'e^-1e+308' (ln |exact| to 3 digits), '0'.
+
+    ``gap`` is 1 − |exact| where the caller has it without cancellation (complement).
+    Works at the caller's mpmath precision, which must hold exact well enough."""
+    text = plain_text(text)
+    if " " in text:  # 1 - gap, or -1 + gap
+        first, _, shown = text.split(" ")
+        sign = 1 if first == "1" else -1
+        gap = 1 - abs(exact) if gap is None else gap
+        return exact * sign > 0 and holds(shown, gap, GAP_DIGITS)
+    negative = text.startswith("-")
+    body = text.lstrip("-")
+    if body.startswith("e^"):
+        log = mp.log(abs(exact)) if exact else None
+        return log is not None and (exact < 0) == negative and holds(body[2:], log, LOG_DIGITS)
+    value = mpf(body)
+    if value == 0:
+        return exact == 0
+    if (exact < 0) != negative or exact == 0:
+        return False
+    digits = p if abs(value) >= mpf(2) ** -1075 else GAP_DIGITS
+    e = int(mp.floor(mp.log10(value)))
+    if mpf(10) ** e > value:  # log10's own rounding at exact powers of ten
+        e -= 1
+    half = mpf(10) ** (e - digits + 1) / 2
+    below = half / 10 if value == mpf(10) ** e else half  # the smaller spacing below 10^e
+    size = abs(exact)
+    return value - below <= size <= value + half

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from mpmath import mp, mpf
 
-from nncalc import activations
+from nncalc import activations, small
 from nncalc.activations import ACTIVATIONS
 
 import reference as ref
@@ -555,3 +555,98 @@ def test_unknown_name_without_a_close_match_lists_the_names():
 
 def test_reference_covers_every_activation():
     assert set(ref.NAMES) == set(ACTIVATIONS)
+
+
+# -- a few ulps over the whole float64 range (issue 22) ---------------------------------
+
+ULPS = 3
+"""The promise of docs/format.md: within 3 ulps of the exact value, subnormals included."""
+
+SPECS = [*ELEMENTWISE, "softplus(beta=0.3)", "softplus(beta=2, threshold=1)", "elu(alpha=0.5)"]
+
+
+def random_z(seed: int, n: int) -> np.ndarray:
+    """n numbers m·2^e, random signs: a third with e anywhere in [−1074, 1023] (subnormals
+    included), a third with e in [−8, 11], a third uniform on [−1100, 1100]."""
+    rng = np.random.default_rng(seed)
+    third = n // 3
+    e = np.concatenate([rng.integers(-1074, 1024, third), rng.integers(-8, 12, third)])
+    z = np.concatenate([np.ldexp(rng.uniform(1, 2, 2 * third), e), rng.uniform(0, 1100, third)])
+    return np.where(rng.random(len(z)) < 0.5, -z, z)
+
+
+def worst_ulps(got, expected) -> tuple[float, int]:
+    errors = [ref.ulps(float(g), e) for g, e in zip(np.ravel(got), expected, strict=True)]
+    return max(errors), int(np.argmax(errors))
+
+
+@pytest.mark.parametrize("spec", SPECS)
+def test_within_three_ulps_on_random_exponents(spec):
+    act = activations.get(spec)
+    z = random_z(SPECS.index(spec), 300)
+    expected = ref.activate(act.name, z, **dict(act.values))
+    worst, i = worst_ulps(act(z), expected)
+    assert worst <= ULPS, (spec, z[i])
+    if spec in small.G:
+        got = [small.G[spec]([v])[0] for v in z.tolist()]
+        worst, i = worst_ulps(got, expected)
+        assert worst <= ULPS, ("small", spec, z[i])
+
+
+@pytest.mark.parametrize("beta", [1.0, 1.7, 0.3])
+def test_swiglu_within_three_ulps(beta):
+    """a = z·u·σ(βu), subnormal u and σ(βu) included (a float64 z·Swish(u) can be
+    2e13 ulps off where u is subnormal and z large)."""
+    z, u = random_z(50, 300), random_z(51, 300)
+    expected = [mpf(a) * ref.swish(mpf(b), beta) for a, b in zip(z, u, strict=True)]
+    worst, i = worst_ulps(activations.swiglu(z, u, beta), expected)
+    assert worst <= ULPS, (z[i], u[i])
+    worst, i = worst_ulps(activations.swish(u, beta), [ref.swish(mpf(b), beta) for b in u])
+    assert worst <= ULPS, u[i]
+
+
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+def test_layerwise_within_three_ulps_on_wide_spreads(name):
+    """Rows whose max − min reaches 1e308: z_i − max z is carried exactly."""
+    rng = np.random.default_rng(60)
+    z = random_z(61, 400)
+    rows, start = [], 0
+    while start < len(z):
+        size = int(rng.integers(2, 9))
+        row = z[start : start + size]
+        rows.append(np.clip(row, -700, 700) if rng.random() < 0.5 else row)
+        start += size
+    for row in rows:
+        expected = ref.activate(name, row)
+        worst, i = worst_ulps(ACTIVATIONS[name](row), expected)
+        assert worst <= ULPS, (row.tolist(), i)
+        if name in small.G:
+            worst, i = worst_ulps(small.G[name](row.tolist()), expected)
+            assert worst <= ULPS, ("small", row.tolist(), i)
+
+
+@pytest.mark.parametrize(
+    ("name", "z"),
+    [("silu", -745.133), ("gelu_tanh", -20.0), ("mish", -745.133), ("gelu", -38.2)],
+)
+def test_the_audits_worst_points(name, z):
+    """silu(−745.133) was −3.68e-321 (the truth is −1.84e-321); gelu_tanh was 1,280 ulps
+    off near −20."""
+    got = ACTIVATIONS[name](np.array([z]))
+    assert ref.ulps(float(got[0]), ref.activate(name, [z])[0]) <= 1
+
+
+def test_softplus_threshold_compares_the_float64_product():
+    """β = 0.1, z = 10: the exact product of the stored β and z is 1 + 5.6e-17 > t = 1, but
+    fl(β·z) = 1 is not: PyTorch (and nncalc) take log(1 + e^(βz))/β, not z."""
+    act = activations.get("softplus(beta=0.1, threshold=1)")
+    z = np.array([10.0, 10.000000000000002])
+    assert 0.1 * 10.0 == 1.0 and mpf(0.1) * 10 > 1
+    got = act(z)
+    expected = ref.activate("softplus", [10.0], beta=0.1)[0]
+    assert ref.ulps(float(got[0]), expected) <= ULPS
+    assert got[1] == z[1]  # fl(β·z) > 1: z itself
+    torch = pytest.importorskip("torch")
+    softplus = torch.nn.functional.softplus(torch.from_numpy(z), 0.1, 1.0).numpy()
+    assert got[1] == softplus[1]
+    assert abs(got[0] - softplus[0]) <= 1e-12 * got[0]

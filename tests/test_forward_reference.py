@@ -316,3 +316,48 @@ def test_lecture_3_3_1():
     z3 = -1.5 + a2[0] + a2[1] + a2[2]
     assert math.isclose(trace.z[3][0, 0], z3, rel_tol=1e-15)
     assert math.isclose(trace.output[0, 0], sigma(z3), rel_tol=1e-15)
+
+
+# -- sums that overflow on the way but not in value (issue 22 §3) -------------------------
+
+
+@pytest.mark.parametrize("examples", [1, 5000])
+def test_a_representable_sum_is_not_an_overflow(examples):
+    """θ = [0, 1e308, 1e308, −1e308], x = [1, 1, 1]: the exact z is 1e308, though BLAS's
+    1e308 + 1e308 overflows; the NumPy path (5000 examples) recomputes it exactly, as the
+    plain path's exact sums do, and the streaming path too."""
+    from nncalc import batch
+
+    net = Network.from_thetas([[0, 1e308, 1e308, -1e308]], activation="identity")
+    X = np.ones((examples, 3))
+    assert net.small_work(examples) == (examples == 1)
+    assert net.forward(X).z[2].ravel().tolist() == [1e308] * examples
+    assert next(batch.outputs(net, [X], workers=1)).ravel().tolist() == [1e308] * examples
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_overflow_on_the_way_recomputed_exactly_on_every_path(seed):
+    """Random huge weights whose sums cancel: every path gives the exact sum rounded once
+    where it is finite, and refuses (the same error) where it is not."""
+    from fractions import Fraction
+
+    from nncalc import batch
+    from nncalc.errors import NNCalcError
+
+    rng = np.random.default_rng(seed)
+    theta = rng.choice([-1.0, 1.0], size=(3, 5)) * rng.uniform(0.5, 1.7, size=(3, 5)) * 1e308
+    X = rng.choice([0.0, 1.0], size=(2500, 4))
+    exact = [
+        [Fraction(row[0]) + sum(Fraction(w) * Fraction(v) for w, v in zip(row[1:], x, strict=True))
+         for row in theta]
+        for x in X[:40]
+    ]  # fmt: skip
+    finite = all(abs(v) <= Fraction(np.finfo(np.float64).max) for r in exact for v in r)
+    net = Network.from_thetas(theta, activation="identity")
+    for run in (lambda: net.forward(X[:40]).z[2], lambda: net.forward(X).z[2][:40],
+                lambda: next(batch.outputs(net, [X], workers=1))[:40]):  # fmt: skip
+        if finite:
+            assert run().tolist() == [[float(v) for v in r] for r in exact]
+        else:
+            with pytest.raises(NNCalcError, match="values overflow float64"):
+                run()

@@ -75,21 +75,25 @@ def test_every_kind_is_computed(sheet_file):
     ("answer", "ok"),
     [
         ("41.5", True),
-        ("41.50009", True),  # within the default 1e-4
-        ("41.5002", False),
+        ("41.50009", False),  # as written it claims 5 decimals: 9e-5 off is more than 5e-6
+        ("41.50000", True),  # trailing zeros: right to 5 decimals
+        ("42", True),  # 41.5 rounded to units: a tie, both neighbours are right
+        ("4e1", False),  # one significant figure is not an answer
         ("'41.5'", True),  # quoted text that reads as a number
+        ("41,5", True),  # a decimal comma
         ("[41.5]", True),
+        ("83/2", True),  # exactly 41.5
         ("forty", False),
         ("yes", False),
         ("[41.5, 1]", False),
     ],
 )
-def test_default_absolute_tolerance(sheet_file, answer, ok):
+def test_the_default_is_right_as_written(sheet_file, answer, ok):
     sheet = marking.load_sheet(
         sheet_file("questions: [{id: z, z: {network: neuron.yaml, x: [66, 39, 12], layer: 2}}]")
     )
-    value = yamlfile.parse(f"z: {answer}")["z"]  # as a student's file would give it
-    assert sheet.questions[0].check(value)[0] is ok
+    ((_, value, _),) = yamlfile.parse_raw(f"z: {answer}")  # as a student's file gives it
+    assert sheet.questions[0].mark(value).ok is ok
 
 
 def test_question_tolerances(sheet_file):
@@ -101,35 +105,46 @@ def test_question_tolerances(sheet_file):
               - {id: wide, z: {network: neuron.yaml, x: [66, 39, 12], layer: 2}}
               - {id: tight, z: {network: neuron.yaml, x: [66, 39, 12], layer: 2}, tolerance: 0}
               - {id: rel, z: {network: neuron.yaml, x: [66, 39, 12], layer: 2}, rel_tolerance: 0.01}
+              - {id: sig, z: {network: neuron.yaml, x: [66, 39, 12], layer: 2}, sigfigs: 2}
+              - {id: dec, z: {network: neuron.yaml, x: [66, 39, 12], layer: 2}, decimals: 1}
             """
         )
     )
-    wide, tight, rel = sheet.questions
-    assert wide.check(41.9)[0] and not wide.check(42.1)[0]
-    assert tight.check(41.5)[0] and not tight.check(41.500001)[0]
+    wide, tight, rel, sig, dec = sheet.questions
+    assert wide.mark(41.9).ok and not wide.mark(42.1).ok
+    assert tight.mark(41.5).ok and not tight.mark(41.500001).ok
     # 1 % of 41.5 is 0.415; a question's rel_tolerance replaces the sheet's absolute one
-    assert rel.check(41.9)[0] and not rel.check(41.95)[0]
-    assert rel.check(41.95)[1] == (
-        "expected 41.5, given 41.95: off by 0.45, more than the tolerance 0.415"
+    assert rel.mark(41.9).ok and not rel.mark(41.95).ok
+    assert rel.mark(41.95).reason == (
+        "expected 41.5, given 41.95: off by 0.45, more than 0.415 (±1 %)"
     )
+    # 2 significant figures of 41.5: within half a unit of 42's last digit
+    assert sig.mark(41.0).ok and sig.mark(42.0).ok and not sig.mark(42.01).ok
+    assert dec.mark(41.55).ok and not dec.mark(41.56).ok
 
 
 def test_vectors_prediction_and_onehot_answers(sheet_file):
     sheet = marking.load_sheet(sheet_file(EVERY_KIND))
     q = {question.id: question for question in sheet.questions}
-    assert q["a"].check([0.7310586, 0.8807971, 0.9525741])[0]
-    assert q["a"].check("0.7310586, 0.8807971, 0.9525741")[0]
-    ok, why = q["a"].check([0.7310586, 0.8807971, 0.95])
-    assert not ok
-    assert why.startswith("entry 3: expected 0.9525741268, given 0.95")
-    assert q["a"].check([0.73, 0.88])[1] == "expected 3 numbers, given [0.73, 0.88]"
-    assert q["c"].check(4)[0] and q["c"].check("truck")[0] and q["c"].check("4")[0]
-    assert q["c"].check("car")[1] == "expected unit 4 (truck), given car"
-    assert q["y"].check([0, 0, 1, 0, 0, 0, 0, 0, 0, 0])[0]
-    assert q["y"].check([0, 0, 1.0, 0, 0, 0, 0, 0, 0, 0])[0]
-    assert not q["y"].check([0, 1, 0, 0, 0, 0, 0, 0, 0, 0])[0]
-    assert q["p"].check(60)[0] and q["p"].check(60.0)[0] and not q["p"].check(60.5)[0]
-    assert q["p"].check(None) == (False, "no answer")
+    assert q["a"].mark([0.7310586, 0.8807971, 0.9525741]).ok
+    assert q["a"].mark("0.7310586, 0.8807971, 0.9525741").ok
+    assert q["a"].mark("[0,7311; 0,8808; 0,9526]").ok
+    assert q["a"].mark([0.73, 0.88, 0.95]).ok  # each σ(k) rounded where it stops
+    wrong = q["a"].mark([0.7310586, 0.8807971, 0.96])
+    assert wrong.score == pytest.approx(2 / 3)  # two entries of three: per-entry credit
+    assert wrong.reason.startswith("entry 3: expected 0.9525741268, given 0.96")
+    assert q["a"].mark([0.73, 0.88]).reason == "3 numbers expected, 2 given: [0.73, 0.88]"
+    assert q["c"].mark(4).ok and q["c"].mark("truck").ok and q["c"].mark("4").ok
+    assert q["c"].mark("Truck").ok and q["c"].mark("truck (unit 4)").ok
+    assert q["c"].mark("unit 4").ok
+    assert q["c"].mark("car").reason == "expected unit 4 (truck), given car"
+    assert q["c"].mark("car (unit 4)").problem  # a name and a unit that disagree
+    assert q["y"].mark([0, 0, 1, 0, 0, 0, 0, 0, 0, 0]).ok
+    assert q["y"].mark([0, 0, 1.0, 0, 0, 0, 0, 0, 0, 0]).ok
+    assert q["y"].mark("[0 0 1 0 0 0 0 0 0 0]").ok
+    assert q["y"].mark([0, 1, 0, 0, 0, 0, 0, 0, 0, 0]).score == 0  # one-hot: all or nothing
+    assert q["p"].mark(60).ok and q["p"].mark(60.0).ok and not q["p"].mark(60.5).ok
+    assert (q["p"].mark(None).ok, q["p"].mark(None).reason) == (False, "no answer")
 
 
 def test_check_the_key(run):
@@ -196,13 +211,22 @@ def test_gradescope_results(run, tmp_path):
     assert results["score"] == 3
     tests = results["tests"]
     assert [t["number"] for t in tests] == [f"q{k}" for k in range(1, 10)]
-    assert {"name", "score", "max_score", "output"} <= set(tests[0])
-    assert (tests[0]["score"], tests[0]["max_score"], tests[0]["output"]) == (
-        0,
-        2,
-        "expected 60, given 50",
-    )
+    assert {"name", "score", "max_score", "output", "visibility"} <= set(tests[0])
+    assert (tests[0]["score"], tests[0]["max_score"], tests[0]["output"]) == (0, 2, "✗ not right")
     assert sum(t["max_score"] for t in tests) == 11
+    assert {t["visibility"] for t in tests} == {"visible"}
+    assert results["stdout_visibility"] == "hidden"  # the table on stdout has the key
+    text = out.read_text(encoding="utf-8")
+    for key in ("60", "0.4694", "motorcycle", "0.00004"):  # nothing of the key, by default
+        assert key not in text
+    run("check", SHEET, "--answers", PARTIAL, "--gradescope", out, "--feedback", "key")
+    keyed = json.loads(out.read_text(encoding="utf-8"))
+    assert keyed["tests"][0]["output"] == "expected 60, given 50"
+    assert {t["visibility"] for t in keyed["tests"]} == {"after_due_date"}
+    run("check", SHEET, "--answers", PARTIAL, "--gradescope", out, "--feedback", "none")
+    hidden = json.loads(out.read_text(encoding="utf-8"))
+    assert {t["visibility"] for t in hidden["tests"]} == {"hidden"}
+    assert hidden["visibility"] == "hidden" and all(t["output"] == "" for t in hidden["tests"])
 
 
 def test_gradescope_for_an_unreadable_submission(run, write, tmp_path):
@@ -225,7 +249,9 @@ def test_grade_a_class(run, write, tmp_path):
     submissions = [CORRECT, PARTIAL, hostile, broken, big, listed, tmp_path / "missing.yaml"]
     r = run("grade", SHEET, *submissions, "--csv", out)
     assert r.code == 0
-    assert "graded 7 submissions" in r.err
+    assert r.err == (
+        f"nncalc: 7 students to {out}: 3 graded, 4 unreadable; 1 flagged, 1 with format problems\n"
+    )
     lines = out.read_text().splitlines()
     rows = list(csv.DictReader(lines))
     assert [row["submission"] for row in rows] == [str(s) for s in submissions]
@@ -235,26 +261,35 @@ def test_grade_a_class(run, write, tmp_path):
     assert [row["q7"] for row in rows[:2]] == ["2", "0"]
     assert rows[0]["error"] == rows[1]["error"] == ""
     assert "not allowed" in rows[2]["error"]
-    assert "invalid YAML" in rows[3]["error"]
+    # "q1: [" is not YAML, but reads as an answer line: q1's format problem, not a lost file
+    assert rows[3]["status"] == "graded" and rows[3]["error"] == ""
+    assert rows[3]["warnings"] == "q1: read '[': '[' is never closed; end it with ']'"
     assert "over the limit of 1,048,576" in rows[4]["error"]
     assert "expected a mapping of question ids" in rows[5]["error"]
     assert "no such file" in rows[6]["error"]
+    assert [row["status"] for row in rows] == ["graded"] * 2 + ["unreadable"] + ["graded"] + [
+        "unreadable"
+    ] * 3
     assert not (tmp_path / "pwned").exists()
     assert next(csv.reader(lines)) == [
-        "submission",
         "student",
+        "name",
+        "email",
         "score",
         "max_score",
         *[f"q{k}" for k in range(1, 10)],
+        "status",
+        "submission",
         "error",
+        "warnings",
     ]
 
 
 def test_grade_to_stdout(run):
     r = run("grade", SHEET, CORRECT)
     assert r.code == 0
-    assert r.out.splitlines()[1].startswith(f"{CORRECT},answers-correct,11,11,")
-    assert "graded 1 submission;" in r.err
+    assert r.out.splitlines()[1] == f"answers-correct,,,11,11,2,1,1,1,1,1,2,1,1,graded,{CORRECT},,"
+    assert "1 student: 1 graded" in r.err
 
 
 def test_grade_as_json_and_the_output_options(run, tmp_path):
@@ -267,13 +302,16 @@ def test_grade_as_json_and_the_output_options(run, tmp_path):
     assert r.code == 0
     doc = r.json()
     assert (doc["sheet"], doc["max_score"]) == ("Week 3 quiz: forward propagation", 11)
-    alice, bob = doc["submissions"]
+    alice, bob = doc["students"]
     assert (alice["student"], alice["score"], alice["error"]) == ("alice", 3, None)
     assert alice["questions"][0]["reason"] == "expected 60, given 50"
     assert (bob["student"], bob["score"], bob["questions"]) == ("bob", 0, [])
     assert bob["error"].endswith("answers.yaml: no such file")
-    assert "graded 2 submissions; 1 unreadable" in r.err
+    assert doc["summary"]["graded"] == 1 and doc["summary"]["unreadable"] == 1
+    assert "2 students: 1 graded, 1 unreadable" in r.err
     out = tmp_path / "grades.json"
+    assert run("grade", SHEET, *submissions, "-o", out).code == 0  # .json: JSON
+    assert json.loads(out.read_text(encoding="utf-8")) == doc
     assert run("grade", SHEET, *submissions, "--json", "-o", out).code == 0
     assert json.loads(out.read_text(encoding="utf-8")) == doc
     csvs = [tmp_path / "a.csv", tmp_path / "b.csv"]

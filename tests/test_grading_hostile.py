@@ -106,11 +106,12 @@ def test_aliased_answers_stay_small(run, write, tmp_path):
     assert len(r.out) + len(r.err) < 20_000
 
 
-def test_answers_that_are_not_finite_are_shown_as_text_in_json(run, write):
+def test_answers_that_are_not_finite_are_format_problems(run, write):
     answers = write("answers.yaml", "q1: .nan\nq3: [.inf]\n")
     questions = run("check", SHEET, "--answers", answers, "--json").json()["questions"]
-    assert [q["given"] for q in questions[:3]] == ["nan", None, "[inf]"]  # JSON has no NaN
-    assert questions[0]["reason"] == "expected 60, given nan"
+    assert [q["given"] for q in questions[:3]] == [".nan", None, "[.inf]"]  # as written
+    assert questions[0]["problem"].startswith("read '.nan': not a number")
+    assert questions[2]["score"] == 0 and questions[2]["problem"]
 
 
 # --- the excerpt rule, as a property over every place a file's text is echoed --------------
@@ -223,7 +224,14 @@ def test_show_is_bounded_without_expanding():
         (["alice/answers.yaml", "bob/answers.yaml", "carol.yaml"], ["alice", "bob", "carol"]),
         (["subs/alice.yaml", "subs/bob.yml"], ["alice", "bob"]),
         (["alice/answers.yaml"], ["answers"]),
+        (["alice/answers.yaml", "alice/answers-1.yaml", "bob/answers.yaml"], ["alice", "bob"]),
+        (["subs/alice.yaml", "subs/alice (1).yaml"], ["alice"]),
     ],
 )
-def test_students_are_named_by_folder_or_file(paths, names):
-    assert marking.students(paths) == names
+def test_students_are_named_by_folder_or_file(run, tmp_path, monkeypatch, paths, names):
+    monkeypatch.chdir(tmp_path)
+    for path in paths:
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text("q1: 60\n", encoding="utf-8")
+    doc = run("grade", SHEET, *paths, "--json").json()
+    assert [s["student"] for s in doc["students"]] == names

@@ -13,6 +13,7 @@ text. The LaTeX of every case is compiled in one document with pdflatex -no-shel
 from __future__ import annotations
 
 import contextlib
+import csv
 import io
 import json
 import os
@@ -360,6 +361,35 @@ def submission_folders(folder: Path, texts: list[str]) -> list[Run]:
     ]
 
 
+def class_names_and_folders(folder: Path, texts: list[str]) -> list[Run]:
+    """A class: the roster's names (and emails) as Moodle's download names its folders,
+    each student's answers saying 'student:' a payload; every output grade writes."""
+    (folder / "sheet.yaml").write_text(sheet(["q1"]), encoding="utf-8")
+    students = [f"s{k}" for k in range(len(texts))]
+    path = folder / "roster.csv"
+    with path.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["id", "name", "email"])
+        writer.writerows((s, t, f"{t}@x") for s, t in zip(students, texts, strict=True))
+    paths = []
+    for k, text in enumerate(texts):
+        moodle = folder / f"{as_name(text)}_{180 + k}_assignsubmission_file_"
+        moodle.mkdir()
+        (moodle / "answers.yaml").write_text(
+            f"student: {yaml(text)}\n" + answers(["q1"], ["8O"]), encoding="utf-8"
+        )
+        paths.append(str(moodle / "answers.yaml"))
+    grade = ("grade", str(folder / "sheet.yaml"), *paths, "--students", str(path))
+    check = ("check", str(folder / "sheet.yaml"), "--students", str(path), "-a", paths[0])
+    return [
+        Run("CSV", grade),
+        Run("CSV", (*grade, "--format", "moodle")),
+        Run("CSV", (*grade, "--format", "canvas")),
+        Run("JSON", (*grade, "--json")),
+        Run("terminal", check, codes=(1, 2)),
+    ]
+
+
 def network_path(folder: Path, texts: list[str]) -> list[Run]:
     path = folder / f"{texts[0]}.yaml"
     path.write_text(network(), encoding="utf-8")
@@ -500,6 +530,9 @@ SOURCES: dict[str, Source] = {
     "random network classes": Source(variant_classes, many=True, holds=in_file),
     "roster names": Source(roster_names, many=True, holds=in_file),
     "submission folders": Source(submission_folders, many=True, holds=in_argument, adapt=as_name),
+    "a class's names and folders": Source(
+        class_names_and_folders, many=True, holds=lambda t: in_file(t) and in_argument(t)
+    ),
     "network path": Source(network_path, holds=in_argument, adapt=as_name),
     "-o path": Source(output_path, holds=in_argument, adapt=as_name),
     "{file:} paths": Source(file_references, holds=in_file),

@@ -364,8 +364,7 @@ def test_unit_arithmetic_is_explain_s(open_page):
     assert "LogSoftmax(z^(4))_2 = " in every
     assert "Θ_1,10^(1)·a_10^(1)" in every  # 11 columns: the indices are split by a comma
     assert " − " in shown[0]  # −2·66 is subtracted: σ(−0.5·1 − 2·66 + …)
-    assert shown[-1].endswith("is 0 to rounding: below the float64 error bound 4e-16 of its sum")
-    assert "= id(0) = 0\n" in shown[-1]  # a of a z that is 0 to rounding: g(0)
+    assert shown[-1].endswith("= id(2.77556e-17) = 2.77556e-17")  # 0.1 + 0.5 − 0.6, exactly
 
 
 def test_keyboard_and_clicks_reach_units_and_weights(open_page):
@@ -442,6 +441,17 @@ def test_screenshot_of_the_lecture_network(open_page, tmp_path):
     screenshot(tab, out)
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "= 1 − 1.5e-41" in tab.text_content("#arithmetic")  # σ(94), honestly
+
+
+def test_the_page_opens_with_the_exact_digits(open_page):
+    """z_1^(2) = −0.3 + 0.1 + 0.2 is 2^−55; float64 in the browser (products first, then
+    the bias) computes 2^−54, and z_1^(3) = 2^60·z_1^(2) − 100 as −36 instead of −68. The
+    page opens with nncalc's digits (those of the exact values), as --explain prints them."""
+    net = nncalc.Network.from_thetas([[-0.3, 0.1, 0.2]], [[-100.0, 2.0**60]], activation="identity")
+    tab = open_page(to_page(net, [1.0, 1.0]))
+    assert tab.text_content("#output").endswith("=[−68]")  # h_Θ(x) = a^(3) = [−68], in MathML
+    assert_arithmetic(tab, net.forward([1.0, 1.0]))
+    assert float(tab.get_attribute('[data-layer="3"][data-unit="1"]', "data-z")) == -36.0
 
 
 def test_an_edited_weight_is_drawn_as_draw_draws_it(open_page):

@@ -144,3 +144,45 @@ def test_bad_sizes_exit_2(run, args, message):
     assert r.code == 2
     assert message in r.err
     assert r.out == ""
+
+
+@pytest.mark.parametrize("spelling", ["60", "60.0", "6e1", "6E+1", "0.6e2", "600e-1", "+60"])
+def test_expect_takes_a_whole_number_however_written(run, spelling):
+    r = run("params", "3", "5", "10", "--theta", "2", "--expect", spelling)
+    assert (r.code, r.out) == (0, "✓ Θ^(2): 5·10 weights + 10 biases = 60\n")
+
+
+@pytest.mark.parametrize(("spelling", "code"), [("6.5e1", 1), ("60.5", 2), ("6_0", 2), ("٦٠", 2)])
+def test_expect_refuses_what_is_not_a_whole_number(run, spelling, code):
+    """6.5e1 is the whole number 65 (a wrong answer); the others are not whole numbers."""
+    r = run("params", "3", "5", "10", "--theta", "2", "--expect", spelling)
+    assert r.code == code
+    assert (r.code == 1) == ("not 65" in r.out)
+
+
+def unicode_digits() -> list[str]:
+    """Every character Python's int() reads as a digit that is not 0-9."""
+    import unicodedata
+
+    return [c for c in map(chr, range(0x80, 0x110000)) if unicodedata.decimal(c, None) is not None]
+
+
+def test_layer_sizes_are_ascii_digits_only():
+    """int() reads '5_0' as 50 and every Unicode decimal digit ('٥', '５', …) as a digit;
+    a layer size is written in 0-9 alone, everywhere parse_sizes reads one."""
+    from nncalc.errors import NNCalcError
+    from nncalc.params import parse_sizes
+
+    digits = unicode_digits()
+    assert len(digits) > 600
+    for text in ["5_0", "1_000", *digits, *(f"1{d}" for d in digits[::37])]:
+        with pytest.raises(NNCalcError, match="not a whole number in the digits 0-9"):
+            parse_sizes(["3", text, "10"])
+    assert parse_sizes(["3", "50,10"]) == [3, 50, 10]
+
+
+@pytest.mark.parametrize("size", ["5_0", "٥", "５"])
+def test_cli_refuses_non_ascii_layer_sizes(run, size):
+    r = run("params", "3", size, "10")
+    assert (r.code, r.out) == (2, "")
+    assert f"layer size '{size}' is not a whole number in the digits 0-9" in r.err

@@ -38,7 +38,7 @@ def test_a_question_of_a_million_classes_is_reported_in_a_line(run, sheet, write
     assert "expected e_3 of length 1,000,000, given [0, 0, 1]" in marked.out
     graded = run("grade", path, answers, "--json")
     assert graded.code == 0, graded.err
-    (mark,) = graded.json()["submissions"][0]["questions"]
+    (mark,) = graded.json()["students"][0]["questions"]
     assert mark["reason"] == "expected e_3 of length 1,000,000, given [0, 0, 1]"
 
 

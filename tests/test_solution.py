@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-import math
 import re
 import shutil
 import subprocess
 
 import numpy as np
 import pytest
+from mpmath import mp, mpf
 
 import nncalc
 from nncalc.activations import ACTIVATIONS
 from nncalc.render.solution import latex, latex_number, markdown
 
+import reference as ref
 from conftest import SAMPLES
 
 
@@ -55,18 +56,18 @@ def test_latex_numbers():
     assert latex_number("−e^−1e+308") == r"-e^{-1\times 10^{308}}"
 
 
-def shown_value(text: str) -> float:
-    """A number as shown (text or LaTeX) back as the float64 it stands for:
+def shown_value(text: str) -> mpf:
+    """A number as shown (text or LaTeX) back as the number it stands for:
     '1 − 9.5e-19', '−e^−1e+308', '-5.1\\times 10^{-432}'."""
     text = re.sub(r"\\times 10\^\{(-?\d+)\}", r"e\1", text.replace("−", "-"))
     text = text.replace("{", "").replace("}", "")
     if " " in text:  # 1 - gap, or -1 + gap
         first, op, gap = text.split(" ")
-        return float(first) + (1 if op == "+" else -1) * float(gap)
-    if "e^" in text:  # stored as 0, shown by its logarithm
+        return mpf(first) + (1 if op == "+" else -1) * shown_value(gap)
+    if "e^" in text:  # beyond float64's smallest, shown by its logarithm
         sign, log = text.split("e^")
-        return math.copysign(math.exp(float(log)), -1.0 if sign == "-" else 1.0)
-    return float(text)
+        return (-1 if sign == "-" else 1) * mp.exp(mpf(log))
+    return mpf(text)
 
 
 def shown_output(fmt: str, out: str) -> list[str]:
@@ -74,18 +75,21 @@ def shown_output(fmt: str, out: str) -> list[str]:
     if fmt == "latex":
         return [row[0] for row in bmatrices(out)[-1]]
     if fmt == "explain":
-        return [block.splitlines()[-1].split(" = ")[-1] for block in out.strip().split("\n\n")[1:]]
+        blocks = out.strip().split("\n\n")[1:]
+        lines = [[line for line in b.splitlines() if not line.startswith("*")] for b in blocks]
+        return [block[-1].split(" = ")[-1] for block in lines]
     line = next(line for line in out.splitlines() if "h_Θ(x) = a^(2) = [" in line)
     return line.split(" = [")[1].split("]")[0].split(", ")
 
 
 @pytest.mark.parametrize("g", sorted(ACTIVATIONS))
 @pytest.mark.parametrize("fmt", ["table", "explain", "latex", "markdown"])
-def test_every_activation_renders_extreme_z_as_its_json_value(run, write, g, fmt):
+def test_every_activation_renders_extreme_z_as_its_exact_value(run, write, g, fmt):
     """z = x, −x, x + 0.5 at ±1e308, ±1000, ±1 and 0: every format shows h_Θ(x) as the
-    JSON has it, trace.output (to the digits shown; values stored as 0 may be shown in full).
-    Where the answer itself is beyond float64 (log_softmax's −2e308), every format refuses
-    it as --json does."""
+    exact value (mpmath, at 4,000 bits) correctly rounded to the digits shown, values that
+    round to ±1 and values below float64's smallest included (reference.holds). Where the
+    answer itself is beyond float64 (log_softmax's −2e308), every format refuses it as
+    --json does."""
     net = write("n.yaml", f"layers:\n  - activation: {g}\n    theta: [[0, 1], [0, -1], [0.5, 1]]\n")
     how = ["--explain"] if fmt == "explain" else ["--format", fmt]
     for x in ("-1e308", "-1000", "-1", "0", "1", "1000", "1e308"):
@@ -95,9 +99,12 @@ def test_every_activation_renders_extreme_z_as_its_json_value(run, write, g, fmt
             assert (result.code, result.err) == (2, as_json.err)
             continue
         assert result.code == 0, (x, result.err)
-        expected = nncalc.load(net).forward([float(x)]).output[0]
-        shown = [shown_value(t) for t in shown_output(fmt, result.out)]
-        assert shown == pytest.approx(expected, rel=1e-5, abs=0), (x, result.out)
+        theta = [[0.0, 1.0], [0.0, -1.0], [0.5, 1.0]]
+        with mp.workprec(4000):
+            z, expected = ref.forward([theta], [g], [float(x)])[-1]
+            gaps = ref.complement(g, z)
+            for text, want, gap in zip(shown_output(fmt, result.out), expected, gaps, strict=True):
+                assert ref.holds(text, want, 6, gap), (x, text, want)
 
 
 def test_large_matrices_are_elided():

@@ -14,7 +14,7 @@ import nncalc
 from nncalc.errors import NNCalcError
 from nncalc.files import bulk, netfile, yamlfile
 from nncalc.files.checker import MAX_PROBLEMS
-from nncalc.grading import marking
+from nncalc.grading import marking, submission
 
 # --- long lists of numbers read in bulk ------------------------------------------------
 
@@ -163,8 +163,8 @@ def test_a_string_alias_bomb_is_refused_by_its_characters(run, write):
 
 def test_an_answer_file_expands_to_at_most_its_own_limit(write):
     path = write("answers.yaml", _string_bomb(2))  # 10 MB of text from 6 KB: too much here
-    with pytest.raises(NNCalcError, match=f"more than {marking.MAX_ANSWER_BYTES:,} characters"):
-        marking.read_answers(path)
+    with pytest.raises(NNCalcError, match=f"more than {submission.MAX_ANSWER_BYTES:,} characters"):
+        submission.read(path, ["q1"])
 
 
 # --- problems capped -------------------------------------------------------------------

@@ -8,6 +8,7 @@ alias bomb cannot eat memory, and files are capped in size.
 
 from __future__ import annotations
 
+import codecs
 import os
 import re
 from collections.abc import Mapping
@@ -48,6 +49,10 @@ class Pos:
         return NNCalcError.at(message, self.source, self.line, None, hint)
 
 
+class YAMLSyntaxError(NNCalcError):
+    """Text that is not YAML (as opposed to YAML that breaks a limit or has a tag)."""
+
+
 class YDict(dict):
     """A mapping read from YAML, with the position of itself, its keys and its values."""
 
@@ -64,20 +69,42 @@ class YList(list):
 
 
 def read_text(path: str | os.PathLike[str], limit: int | None = None) -> str:
-    """Read a UTF-8 text file of at most ``limit`` bytes (default: max_bytes()), with a
-    clear error for every way that can fail."""
-    source = str(path)
+    """Read a text file of at most ``limit`` bytes (default: max_bytes()), with a clear
+    error for every way that can fail (see decode for the encodings read)."""
     hint = "it should be a few lines" if limit is not None else _LARGE
-    data = read_bytes(path, limit, hint)
-    if b"\0" in data:
+    return decode(read_bytes(path, limit, hint), str(path))
+
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),  # before UTF-16's, which it starts with
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+
+def decode(data: bytes, source: str, nul: bool = False) -> str:
+    """Text as editors save it: UTF-8 with or without a byte-order mark, or UTF-16 or
+    UTF-32 with one (Windows' Notepad); any line endings. Anything else is refused, and a
+    NUL (a binary file, or UTF-16 without its mark) unless ``nul``."""
+    encoding, bom = next(((e, b) for b, e in _BOMS if data.startswith(b)), ("utf-8", b""))
+    if not bom and not nul and b"\0" in data:
         raise NNCalcError.at("binary file, expected YAML text", source)
     try:
-        return data.decode("utf-8-sig")
+        text = data[len(bom) :].decode(encoding)
     except UnicodeDecodeError as e:
-        line = data[: e.start].count(b"\n") + 1
+        line = data[: e.start + len(bom)].count(b"\n") + 1
+        what = f"not {encoding.upper()} text" if bom else "not UTF-8 text"
         raise NNCalcError.at(
-            f"not UTF-8 text (byte 0x{data[e.start]:02x})", source, line, hint="save it as UTF-8"
+            f"{what} (byte 0x{data[e.start + len(bom)]:02x})",
+            source,
+            line,
+            hint="save it as UTF-8",
         ) from None
+    if "\0" in text and not nul:
+        raise NNCalcError.at("binary file, expected YAML text", source)
+    return text
 
 
 def load_file(
@@ -120,20 +147,20 @@ def parse(
     return _Converter(source, budget).run(_compose(text, source))
 
 
-def _compose(text: str, source: str) -> yaml.Node:
+def _compose(text: str, source: str, loader: Any = _Loader) -> yaml.Node:
     """The node graph of the text's one document (of at most MAX_NODES values)."""
     try:
         if len(text) > 2 * MAX_NODES:  # a value takes two characters at least: ``1,``
             _count_nodes(text, source)
-        node = yaml.compose(text, Loader=_Loader)
+        node = yaml.compose(text, Loader=loader)
     except yaml.MarkedYAMLError as e:
         raise _yaml_error(e, text, source) from None
     except yaml.reader.ReaderError as e:
         line = text[: e.position].count("\n") + 1
         what = f"character #x{e.character:04x} is not allowed: {e.reason}"
-        raise NNCalcError.at(f"invalid YAML: {what}", source, line) from None
+        raise YAMLSyntaxError.at(f"invalid YAML: {what}", source, line) from None
     except yaml.YAMLError as e:
-        raise NNCalcError.at(f"invalid YAML: {e}", source) from None
+        raise YAMLSyntaxError.at(f"invalid YAML: {e}", source) from None
     except RecursionError:
         raise NNCalcError.at("invalid YAML: nested too deeply", source) from None
     if node is None:
@@ -171,7 +198,7 @@ def _yaml_error(e: yaml.MarkedYAMLError, text: str, source: str) -> NNCalcError:
     lines = text.splitlines()
     tabbed = line is not None and line <= len(lines) and "\t" in lines[line - 1]
     hint = "YAML indents with spaces, not tabs" if tabbed else None
-    return NNCalcError.at(f"invalid YAML: {what}", source, line, hint=hint)
+    return YAMLSyntaxError.at(f"invalid YAML: {what}", source, line, hint=hint)
 
 
 class _NotInBulkError(Exception):
@@ -349,3 +376,58 @@ def _children(node: yaml.Node) -> list[yaml.Node]:
     if isinstance(node, yaml.SequenceNode):
         return node.value
     return [child for pair in node.value for child in pair]
+
+
+# --- raw mode: text as written, for students' answers ---------------------------------------
+
+
+class RawMap(list):
+    """A mapping read in raw mode: its (key, value, line) entries in order, repeated keys
+    kept (the reader of answers says what a repeat means)."""
+
+
+_NULLS = frozenset(("", "~", "null", "Null", "NULL"))
+_RAW_LOADER = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
+"""Resolves no plain scalar's type (each stays text); explicit tags are kept, and refused."""
+
+
+def parse_raw(text: str, source: str = "<string>", budget: int | None = None) -> Any:
+    """Parse YAML with every scalar kept as the text written (``00123``, ``0,5``,
+    ``1e3`` and ``yes`` stay text; a plain empty scalar or null is None), a mapping as a
+    RawMap, and a flow list of plain scalars (``[0,7742; 0,8115]``) as its source text;
+    with parse's safety (no tags, bounded aliases and size)."""
+    budget = max_bytes() if budget is None else budget
+    return _RawConverter(source, budget, text).run(_compose(text, source, _RAW_LOADER))
+
+
+class _RawConverter(_Converter):
+    def __init__(self, source: str, budget: int, text: str) -> None:
+        super().__init__(source, budget)
+        self.text = text
+
+    def size(self, node: yaml.Node) -> tuple[int, int]:
+        if "*" not in self.text:  # no alias: the document is no larger than its text
+            return 1, 1
+        return super().size(node)
+
+    def scalar(self, node: yaml.ScalarNode) -> Any:
+        self.check_tag(node, ("str", "int", "float", "bool", "null", "timestamp"))
+        return None if not node.style and node.value in _NULLS else node.value
+
+    def sequence(self, node: yaml.SequenceNode) -> Any:
+        self.check_tag(node, ("seq",))
+        start, end = node.start_mark.index, node.end_mark.index
+        written = self.text[start:end] if node.flow_style else ""
+        plain = all(isinstance(c, yaml.ScalarNode) and not c.style for c in node.value)
+        if plain and written.startswith("[") and written.endswith("]"):
+            return written
+        return [self.value(child) for child in node.value]
+
+    def mapping(self, node: yaml.MappingNode) -> RawMap:
+        self.check_tag(node, ("map",))
+        entries = RawMap()
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise self.pos(key_node).error("keys must be names", "write q1: 0.5")
+            entries.append((key_node.value, self.value(value_node), key_node.start_mark.line + 1))
+        return entries

@@ -8,38 +8,51 @@ from __future__ import annotations
 import json
 import math
 import os
-import stat
-from collections import Counter
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from nncalc import onehot, params
 from nncalc.errors import EXCERPT, NNCalcError, cut, excerpt
+from nncalc.expect import AS_WRITTEN, Tolerance
 from nncalc.files import netfile
-from nncalc.files.checker import Checker, is_number, kind
-from nncalc.files.reader import not_regular
+from nncalc.files.checker import Checker, kind
 from nncalc.files.yamlfile import Pos, YDict, YList, load_file
+from nncalc.grading import answers, submission
 from nncalc.network import Network
 
-KINDS = ("params", "z", "activation", "output", "prediction", "onehot")
-SHEET_KEYS = ("title", "tolerance", "rel_tolerance", "questions")
-QUESTION_KEYS = ("id", "text", "points", "tolerance", "rel_tolerance", "answer", *KINDS)
-SPEC_KEYS = {
-    "params": ("sizes", "network", "theta"),
-    "z": ("network", "x", "layer", "unit"),
-    "activation": ("network", "x", "layer", "unit"),
-    "output": ("network", "x", "unit"),
-    "prediction": ("network", "x"),
-    "onehot": ("classes", "label", "zero_based"),
-}
-DEFAULT_TOLERANCE = 1e-4
-COLUMNS = ("id", "submission", "student", "score", "max_score", "error")
+TOLERANCE_KEYS = {"atol": "atol", "tolerance": "atol", "rtol": "rtol", "rel_tolerance": "rtol"}
+"""The keys of a tolerance and what each sets (tolerance and rel_tolerance: older names)."""
+RULE_KEYS = (*TOLERANCE_KEYS, "sigfigs", "decimals")
+SHEET_KEYS = ("title", "strict", "partial", *RULE_KEYS, "questions")
+MAX_ANSWER_BYTES = submission.MAX_ANSWER_BYTES
+GRADES_COLUMNS = (
+    "student",
+    "name",
+    "email",
+    "score",
+    "max_score",
+    "status",
+    "submission",
+    "error",
+    "warnings",
+)
+"""The fixed columns of the grades CSV (render.grading writes them in this order)."""
+COLUMNS = ("id", *GRADES_COLUMNS)
 """The fixed columns of the grades CSV and the key (key.csv); no question id may be one
 of them (in any case, with any spaces around it), or a spreadsheet reads the wrong column."""
-MAX_ANSWER_BYTES = 1024 * 1024
-"""Largest student answer file read, in bytes: answers are short."""
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A kind of question: the keys of its spec, how nncalc computes its answer (a method
+    of the sheet's reader: (spec, where) → (answer, class names or None)), and how a
+    student's answer is read and judged (a key of answers.ANSWERS)."""
+
+    keys: tuple[str, ...]
+    compute: Callable[[Any, YDict, str], tuple[Any, tuple[str, ...] | None]]
+    answer: str
 
 
 @dataclass(frozen=True)
@@ -52,19 +65,22 @@ class Question:
     points: float = 1.0
     text: str | None = None
     answer: Any = None
-    tolerance: float = DEFAULT_TOLERANCE
-    rel_tolerance: float = 0.0
+    tolerance: Tolerance = AS_WRITTEN
     labels: tuple[str, ...] | None = None
+    partial: bool = True
+    strict: bool = False
 
-    def check(self, given: Any) -> tuple[bool, str | None]:
-        """(whether ``given`` is right, and if not, why)."""
-        if given is None:
-            return False, "no answer"
-        if self.kind in ("params", "onehot"):
-            return _check_exact(self.computed, given)
-        if self.kind == "prediction":
-            return _check_prediction(self.computed, self.labels, given)
-        return _check_numbers(self.computed, given, self.tolerance, self.rel_tolerance)
+    def mark(self, given: Any) -> Mark:
+        """``given`` (as written in a file: text, or a list of texts) marked."""
+        asked = answers.Asked(
+            KIND[self.kind].answer,
+            self.computed,
+            self.labels,
+            self.tolerance,
+            self.strict,
+            self.partial,
+        )
+        return Mark(self, given, answers.judged(asked, given))
 
 
 @dataclass(frozen=True)
@@ -72,24 +88,40 @@ class Sheet:
     title: str | None
     questions: tuple[Question, ...]
     source: str
+    strict: bool = False
 
     @property
     def max_score(self) -> float:
         return sum(q.points for q in self.questions)
 
+    @property
+    def ids(self) -> list[str]:
+        return [q.id for q in self.questions]
+
 
 @dataclass(frozen=True)
 class Mark:
-    """One question of one submission."""
+    """One question of one submission: the answer as given, and how it was judged."""
 
     question: Question
     given: Any
-    ok: bool
-    reason: str | None
+    judged: answers.Judged
 
     @property
     def score(self) -> float:
-        return self.question.points if self.ok else 0.0
+        return self.question.points * self.judged.credit
+
+    @property
+    def ok(self) -> bool:
+        return self.judged.credit == 1.0
+
+    @property
+    def reason(self) -> str | None:
+        return self.judged.reason
+
+    @property
+    def problem(self) -> str | None:
+        return self.judged.problem
 
 
 @dataclass(frozen=True)
@@ -106,6 +138,11 @@ class Grade:
     def score(self) -> float:
         return sum(m.score for m in self.marks)
 
+    @property
+    def problems(self) -> list[Mark]:
+        """The marks with a format problem."""
+        return [m for m in self.marks if m.problem]
+
 
 def load_sheet(path: str | os.PathLike[str]) -> Sheet:
     """Read a sheet and compute every answer. Raises NNCalcError listing its problems."""
@@ -113,7 +150,7 @@ def load_sheet(path: str | os.PathLike[str]) -> Sheet:
     if isinstance(doc, YDict) and "variants" in doc:
         raise doc.key_pos["variants"].error(
             "this sheet has variants: each student has their own key",
-            "give --student ID (check), --students ROSTER (grade), or use nncalc variants",
+            "give --student ID or --students ROSTER, or use nncalc variants",
         )
     return from_yaml(doc, str(path))
 
@@ -123,55 +160,46 @@ def from_yaml(doc: Any, source: str) -> Sheet:
     return _SheetReader(source).sheet(doc)
 
 
+def question_rule(doc: YDict, question: YDict) -> Tolerance:
+    """A question's tolerance as its sheet gives it (the sheet's reader reports problems)."""
+    reader = _SheetReader(doc.pos.source)
+    return reader.rule(question, reader.rule(doc, AS_WRITTEN))
+
+
 def key_marks(sheet: Sheet) -> list[Mark]:
     """The sheet's own ``answer:`` of each question (if any) checked against nncalc."""
-    return [Mark(q, q.answer, *q.check(q.answer)) for q in sheet.questions if q.answer is not None]
+    return [q.mark(_key_text(q.answer)) for q in sheet.questions if q.answer is not None]
 
 
-def grade(sheet: Sheet, answers: dict[str, Any], submission: str = "") -> Grade:
-    """Mark a student's answers (question id → answer); a missing answer scores 0."""
-    marks = tuple(Mark(q, answers.get(q.id), *q.check(answers.get(q.id))) for q in sheet.questions)
-    ids = {q.id for q in sheet.questions}
-    ignored = tuple(k for k in answers if k not in ids)
-    return Grade(sheet, submission, marks, None, ignored)
+def _key_text(value: Any) -> Any:
+    """The sheet's answer as text: a number as its shortest decimal, a list item by item."""
+    if isinstance(value, list):
+        return [_key_text(v) for v in value]
+    return value if isinstance(value, str) or value is None else repr(value)
 
 
-def read_answers(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """A student's file: a mapping of question ids to answers, at most MAX_ANSWER_BYTES.
-
-    It must be a regular file itself, not a symbolic link (to the sheet, say), a FIFO or a
-    device: that is checked with lstat, before the file is opened. Its folders may be links.
-    """
-    source = str(path)
-    check_regular(source)
-    doc = load_file(path, MAX_ANSWER_BYTES)
-    if not isinstance(doc, YDict):
-        raise NNCalcError.at(
-            f"expected a mapping of question ids to answers, found {kind(doc)}",
-            source,
-            1,
-            hint="write q1: 60",
-        )
-    return dict(doc)
+def grade(sheet: Sheet, given: dict[str, Any], source: str = "") -> Grade:
+    """Mark a student's answers (question id → answer as written); a missing answer
+    scores 0, ids not on the sheet are listed as ignored."""
+    entries = [(str(k), v, 0) for k, v in given.items()]
+    return grade_submission(sheet, submission.matched(source, entries, sheet.ids, sheet.strict))
 
 
-def check_regular(source: str) -> None:
-    """Refuse a submission that is not a regular file, without opening it (lstat)."""
-    try:
-        mode = os.lstat(source).st_mode
-    except OSError:
-        return  # missing or out of reach: reading it says which
-    if not stat.S_ISREG(mode):
-        what = "a symbolic link" if stat.S_ISLNK(mode) else not_regular(mode)
-        raise NNCalcError.at(what, source, hint="submissions must be regular files")
+def grade_submission(sheet: Sheet, read: submission.Submission) -> Grade:
+    """Mark what a submission file answers."""
+    marks = []
+    for q in sheet.questions:
+        if q.id in read.twice:
+            twice = answers.format_problem(f"{q.id} {read.twice[q.id]}; give one answer")
+            marks.append(Mark(q, read.answers.get(q.id), twice))
+        else:
+            marks.append(q.mark(read.answers.get(q.id)))
+    return Grade(sheet, read.path, tuple(marks), None, read.unknown)
 
 
-def students(submissions: Sequence[str]) -> list[str]:
-    """Each submission's student: its folder's name when other submissions have the same
-    file name (FOLDER/answers.yaml), else its file name without the extension."""
-    paths = [Path(s) for s in submissions]
-    names = Counter(p.name for p in paths)
-    return [(p.parent.name if names[p.name] > 1 else "") or p.stem or str(p) for p in paths]
+def error_text(e: NNCalcError) -> str:
+    """An error's problems as one line."""
+    return "; ".join(str(p) for p in e.problems)
 
 
 def show(value: Any, limit: int | None = EXCERPT) -> str:
@@ -221,95 +249,6 @@ def bounded(value: Any) -> Any:
     return value if short else text
 
 
-def grade_file(sheet: Sheet, path: str | os.PathLike[str]) -> Grade:
-    """Grade one submission file; an unreadable file becomes a Grade with its error."""
-    try:
-        return grade(sheet, read_answers(path), str(path))
-    except NNCalcError as e:
-        return Grade(sheet, str(path), error="; ".join(str(p) for p in e.problems))
-
-
-# --- comparing answers -----------------------------------------------------------------
-
-
-def _number(value: Any) -> float | None:
-    """A student's number: a YAML number or text that reads as one."""
-    if isinstance(value, bool):
-        return None
-    if is_number(value):
-        try:
-            return float(value)
-        except OverflowError:
-            return None
-    if isinstance(value, str):
-        try:
-            return float(value.strip())
-        except ValueError:
-            return None
-    return None
-
-
-def _numbers(value: Any, n: int) -> list[float] | None:
-    """n numbers, from a YAML list or from text like '0, 0, 1'; None if it is not that."""
-    if isinstance(value, str) and ("," in value or " " in value.strip()):
-        value = value.replace(",", " ").split(maxsplit=n)
-    if not isinstance(value, list) or len(value) != n:
-        return None
-    numbers = [_number(v) for v in value]
-    return None if any(n is None for n in numbers) else numbers  # type: ignore[return-value]
-
-
-def _check_exact(expected: int | list[int], given: Any) -> tuple[bool, str | None]:
-    if isinstance(expected, list):  # a one-hot vector
-        got = _numbers(given, len(expected))
-        ok = got is not None and got == expected
-        wanted = onehot.shown(expected)
-    else:
-        got = _number(given)
-        ok = got is not None and got == expected
-        wanted = show(expected, None)
-    return ok, None if ok else f"expected {wanted}, given {show(given)}"
-
-
-def _check_numbers(
-    expected: float | list[float], given: Any, tolerance: float, rel_tolerance: float
-) -> tuple[bool, str | None]:
-    if isinstance(expected, list):
-        got = _numbers(given, len(expected))
-        if got is None:
-            return False, f"expected {len(expected)} numbers, given {show(given)}"
-        pairs = list(zip(expected, got, strict=True))
-    else:
-        if isinstance(given, list) and len(given) == 1:
-            given = given[0]  # [0.47] for 0.47
-        got1 = _number(given)
-        if got1 is None:
-            return False, f"expected a number, given {show(given)}"
-        pairs = [(expected, got1)]
-    for k, (e, g) in enumerate(pairs, start=1):
-        allowed = max(tolerance, rel_tolerance * abs(e))
-        off = abs(g - e)
-        if not off <= allowed:  # also false for NaN
-            where = f"entry {k}: " if len(pairs) > 1 else ""
-            return False, (
-                f"{where}expected {show(e)}, given {show(g)}: off by {off:.3g}, "
-                f"more than the tolerance {allowed:.3g}"
-            )
-    return True, None
-
-
-def _check_prediction(
-    expected: int, labels: tuple[str, ...] | None, given: Any
-) -> tuple[bool, str | None]:
-    name = labels[expected - 1] if labels else None
-    number = _number(given)
-    ok = (number is not None and number == expected) or (
-        name is not None and isinstance(given, str) and given.strip() == name
-    )
-    shown = f"unit {expected}" + (f" ({name})" if name else "")
-    return ok, None if ok else f"expected {shown}, given {show(given)}"
-
-
 # --- reading the sheet -----------------------------------------------------------------
 
 
@@ -325,8 +264,9 @@ class _SheetReader(Checker):
     def sheet(self, doc: Any) -> Sheet:
         doc = self.document(doc, "questions", SHEET_KEYS, "the sheet")
         title = self.text(doc, "title")
-        tolerance = self.tolerance(doc, "tolerance", DEFAULT_TOLERANCE)
-        rel_tolerance = self.tolerance(doc, "rel_tolerance", 0.0)
+        strict = self.flag(doc, "strict", False)
+        partial = self.flag(doc, "partial", True)
+        rule = self.rule(doc, AS_WRITTEN)
         items = doc.get("questions")
         if not isinstance(items, YList) or not items:
             pos = doc.value_pos.get("questions", doc.pos)
@@ -334,29 +274,84 @@ class _SheetReader(Checker):
             self.raise_problems()
         questions = []
         for k, (item, pos) in enumerate(zip(items, items.item_pos, strict=True), start=1):
-            question = self.question(item, pos, k, tolerance, rel_tolerance)
+            question = self.question(item, pos, k, rule, partial)
             if question is not None:
-                questions.append(question)
-        uses = Counter(q.id for q in questions)
-        for q, item in zip(questions, items, strict=False):
-            if uses[q.id] > 1 and isinstance(item, YDict):
-                self.problem(
-                    item.value_pos.get("id", item.pos), f"question id '{q.id}' is used twice"
-                )
+                questions.append(replace(question, strict=strict))
+        self.check_ids(questions, items, strict)
         self.raise_problems()
-        return Sheet(title, tuple(questions), self.source)
+        return Sheet(title, tuple(questions), self.source, strict)
 
-    def tolerance(self, d: YDict, key: str, default: float) -> float:
-        if key not in d:
+    def check_ids(self, questions: list[Question], items: YList, strict: bool) -> None:
+        """Each id once, and (unless strict) once as students may write it ('Q 1' is q1);
+        none called 'student', which names whose answers a file holds."""
+        key = (lambda s: s) if strict else submission.question_key
+        groups: dict[str, list[tuple[Question, Any]]] = {}
+        for q, item in zip(questions, items, strict=False):
+            groups.setdefault(key(q.id), []).append((q, item))
+        for k, members in groups.items():
+            spellings = list(dict.fromkeys(excerpt(q.id) for q, _ in members))
+            for q, item in members:
+                pos = item.value_pos.get("id", item.pos) if isinstance(item, YDict) else None
+                if k == submission.STUDENT:
+                    why = f"question id {excerpt(q.id)} is taken: 'student:' names the student"
+                elif len(spellings) > 1:
+                    one = " and ".join(spellings)
+                    why = f"question ids {one} are one id to students (any case, no spaces)"
+                elif len(members) > 1:
+                    why = f"question id {excerpt(q.id)} is used twice"
+                else:
+                    continue
+                self.problem(pos, why)
+
+    def flag(self, d: YDict, key: str, default: bool) -> bool:
+        value = d.get(key, default)
+        if not isinstance(value, bool):
+            self.problem(d.value_pos[key], f"'{key}' should be true or false, found {kind(value)}")
             return default
-        value = self.entry(d[key], d.value_pos[key], f"'{key}'")
-        if value is not None and value < 0:
-            self.problem(d.value_pos[key], f"'{key}' is negative", "a tolerance is ≥ 0")
-        return default if value is None else abs(value)
+        return value
 
-    def question(
-        self, d: Any, pos: Pos, k: int, tolerance: float, rel_tolerance: float
-    ) -> Question | None:
+    def rule(self, d: YDict, default: Tolerance) -> Tolerance:
+        """A tolerance given in ``d`` (replacing ``default`` as a whole), else ``default``."""
+        given = [key for key in RULE_KEYS if key in d]
+        if not given:
+            return default
+        chosen = {TOLERANCE_KEYS.get(key, key) for key in given}
+        if len(chosen) < len(given) or (chosen - {"atol", "rtol"} and len(chosen) > 1):
+            self.problem(
+                d.key_pos[given[1]],
+                f"'{given[0]}' and '{given[1]}' do not go together",
+                "give atol and/or rtol, or sigfigs, or decimals",
+            )
+            return default
+        values = {}
+        for key in given:
+            name, pos = TOLERANCE_KEYS.get(key, key), d.value_pos[key]
+            if name in ("sigfigs", "decimals"):
+                low = 1 if name == "sigfigs" else 0
+                ok = (
+                    isinstance(d[key], int) and not isinstance(d[key], bool) and low <= d[key] <= 17
+                )
+                if not ok:
+                    self.problem(pos, f"'{key}' should be a whole number in {low} … 17")
+                values[name] = d[key] if ok else None
+            else:
+                value = self.entry(d[key], pos, f"'{key}'")
+                if value is not None and value < 0:
+                    self.problem(pos, f"'{key}' is negative", "a tolerance is ≥ 0")
+                values[name] = None if value is None else abs(value)
+        if "atol" in values or "rtol" in values:
+            values = {"atol": values.get("atol") or 0.0, "rtol": values.get("rtol") or 0.0}
+        return Tolerance(**values)
+
+    def points(self, d: YDict) -> float:
+        if "points" not in d:
+            return 1.0
+        value = self.entry(d["points"], d.value_pos["points"], "'points'")
+        if value is not None and value < 0:
+            self.problem(d.value_pos["points"], "'points' is negative", "points are ≥ 0")
+        return 1.0 if value is None else abs(value)
+
+    def question(self, d: Any, pos: Pos, k: int, rule: Tolerance, partial: bool) -> Question | None:
         where = f"question {k}"
         if not isinstance(d, YDict):
             self.problem(pos, f"{where} should be a mapping, found {kind(d)}")
@@ -390,21 +385,21 @@ class _SheetReader(Checker):
                 d.value_pos[what], f"{where}: '{what}' should be a mapping, found {kind(spec)}"
             )
             return None
-        self.check_keys(spec, SPEC_KEYS[what], f"{where}'s {what}")
+        self.check_keys(spec, KIND[what].keys, f"{where}'s {what}")
         try:
-            computed, labels = getattr(self, f"compute_{what}")(spec, where)
+            computed, labels = KIND[what].compute(self, spec, where)
         except _QuestionError:
             return None
         return Question(
             qid,
             what,
             computed,
-            points=self.tolerance(d, "points", 1.0),
+            points=self.points(d),
             text=self.text(d, "text"),
             answer=d.get("answer"),
-            tolerance=self.tolerance(d, "tolerance", 0.0 if "rel_tolerance" in d else tolerance),
-            rel_tolerance=self.tolerance(d, "rel_tolerance", rel_tolerance),
+            tolerance=self.rule(d, rule),
             labels=labels,
+            partial=self.flag(d, "partial", partial),
         )
 
     # --- computing each kind ---------------------------------------------------------
@@ -527,6 +522,19 @@ class _SheetReader(Checker):
         label = spec["label"]
         (y,) = _or_problem(self, spec.value_pos["label"], lambda: onehot.encode([label], classes))
         return y, None
+
+
+KIND: dict[str, Kind] = {
+    "params": Kind(("sizes", "network", "theta"), _SheetReader.compute_params, "count"),
+    "z": Kind(("network", "x", "layer", "unit"), _SheetReader.compute_z, "real"),
+    "activation": Kind(("network", "x", "layer", "unit"), _SheetReader.compute_activation, "real"),
+    "output": Kind(("network", "x", "unit"), _SheetReader.compute_output, "real"),
+    "prediction": Kind(("network", "x"), _SheetReader.compute_prediction, "class"),
+    "onehot": Kind(("classes", "label", "zero_based"), _SheetReader.compute_onehot, "exact"),
+}
+"""Every kind of question (docs/grading.md, "The sheet"): add a kind here."""
+KINDS = tuple(KIND)
+QUESTION_KEYS = ("id", "text", "points", "answer", "partial", *RULE_KEYS, *KINDS)
 
 
 class _QuestionError(Exception):

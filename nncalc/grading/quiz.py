@@ -12,6 +12,7 @@ import numpy as np
 from nncalc import onehot, params
 from nncalc.collapse import collapse
 from nncalc.network import Network
+from nncalc.render import digits
 
 VEHICLES = ("pedestrian", "car", "motorcycle", "truck")
 
@@ -42,7 +43,7 @@ def slide_neuron() -> Answer:
         "σ([1 66 39 12]·[-0.5 -2 4 1.5]) = σ(41.5) ≈ 0.999…",
         {"z": 41.5, "a": "0.999…"},
         {"z": z, "a": a, "one_minus_a": gap},
-        f"z = {z:g}, σ(z) = 1 − {gap:.2g}",
+        f"z = {z:g}, σ(z) = {digits.example(trace, 0, 6)[2][0].a}",
         z == 41.5 and 0.999 <= a <= 1 and 0 < gap < 0.001,
     )
 
@@ -83,7 +84,7 @@ def hidden_layer_of_1_2_3() -> Answer:
         "Θ^(1)·[1; x] = [1; 2; 3] gives a^(2) = [σ(1) σ(2) σ(3)]",
         lecture,
         a2,
-        "a^(2) = [" + ", ".join(f"{v:.6g}" for v in a2) + "]",
+        "a^(2) = [" + ", ".join(unit.a for unit in digits.example(trace, 0, 6)[2]) + "]",
         trace.z[2][0].tolist() == [1, 2, 3]
         and all(math.isclose(a, b, rel_tol=1e-15) for a, b in zip(a2, lecture, strict=True)),
     )

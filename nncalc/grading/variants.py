@@ -32,6 +32,7 @@ import yaml
 
 from nncalc import activations
 from nncalc.errors import NNCalcError, cut
+from nncalc.expect import Tolerance
 from nncalc.files import netfile, netsave
 from nncalc.files.checker import Checker, is_number, plural
 from nncalc.files.outputs import atomic_files, not_an_input
@@ -55,6 +56,9 @@ MAX_LAYERS = 8
 MAX_PLACES = 6
 MAX_MAGNITUDE = 10**6
 """Largest |lo| and |hi| of a range: values stay exact decimals of ≤ 13 digits."""
+PRECISION = 1e-4
+"""The precision asked of answers whose tolerance is not absolute (as written, sigfigs,
+rtol): saturation is judged at 4 decimals."""
 SHOWN = 40
 """Most characters of a file's text (an id, a name) repeated in a message."""
 
@@ -569,8 +573,6 @@ class _Reader(Checker):
         """Each question's $NAMEs checked (defined, the right kind, no ``answer:``)."""
         found = []
         items = doc.get("questions")
-        tol = _number(doc.get("tolerance"), marking.DEFAULT_TOLERANCE)
-        rel = _number(doc.get("rel_tolerance"), 0.0)
         for q in items if isinstance(items, YList) else ():
             kinds = [
                 k for k in marking.KINDS if isinstance(q, YDict) and isinstance(q.get(k), YDict)
@@ -587,7 +589,7 @@ class _Reader(Checker):
                     "a question with $values has no 'answer:'",
                     "nncalc computes each student's key",
                 )
-            qtol = _number(q.get("tolerance"), 0.0 if "rel_tolerance" in q else tol)
+            rule = marking.question_rule(doc, q)
             use = Use(
                 str(q.get("id")),
                 kinds[0],
@@ -595,8 +597,8 @@ class _Reader(Checker):
                 refs["x"] if isinstance(refs["x"], str) else _row(spec.get("x")),
                 _whole_or_none(spec.get("layer")),
                 _whole_or_none(spec.get("unit")),
-                qtol,
-                _number(q.get("rel_tolerance"), rel),
+                _precision(rule),
+                rule.rtol or 0.0,
                 q.pos.line,
             )
             self.check_sizes(use, spec, randoms)
@@ -662,9 +664,12 @@ def _whole_or_none(value: Any) -> int | None:
     return value if _whole(value) else None
 
 
-def _number(value: Any, default: float) -> float:
-    number = _float(value)
-    return default if number is None else abs(number)
+def _precision(rule: Tolerance) -> float:
+    """The absolute precision a tolerance asks of answers near 1: its atol, half a unit of
+    its decimals, else that of 4 decimals (PRECISION)."""
+    if rule.atol:
+        return rule.atol
+    return 0.5 * 10.0**-rule.decimals if rule.decimals is not None else PRECISION
 
 
 def _float(value: Any) -> float | None:

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from nncalc import activations
 from nncalc.network import Trace
+from nncalc.render import digits
 from nncalc.render.elide import elide
-from nncalc.render.forward import WHOLE, View, exact_layer, g_symbol, theta_symbol, z_layer
+from nncalc.render.forward import WHOLE, View, g_symbol, theta_symbol
 from nncalc.render.numbers import fmt
 
 MAX_TERMS = 6
@@ -20,15 +21,20 @@ def unit_lines(
     trace: Trace, k: int, j: int, i: int, precision: int = 6, limit: int | None = MAX_TERMS
 ) -> list[str]:
     """The derivation of a_i^(j) for example k (j ≥ 2), sums elided to ``limit`` terms,
-    and a footnote when z_i^(j) is 0 to rounding (forward.z_layer)."""
+    and the footnotes of its numbers (nncalc.render.digits)."""
     return _unit_lines(trace, k, j, i, precision, limit, _shown(trace, j, k, precision))
 
 
-def _shown(trace: Trace, j: int, k: int, precision: int) -> list[tuple[str, str | None, str]]:
-    """Each unit of layer j as shown: z, why z is 0 (or None), and a."""
-    zs = z_layer(trace, j, k, precision)
-    a = exact_layer(trace, j, k, precision, zs)
-    return [(z, why, text) for (z, why), (text, _) in zip(zs, a, strict=True)]
+def _shown(trace: Trace, j: int, k: int, precision: int) -> list[digits.Unit]:
+    """Each unit of layer j as shown (nncalc.render.digits)."""
+    return digits.example(trace, k, precision)[j]
+
+
+def _inputs(trace: Trace, k: int, j: int, precision: int) -> list[str]:
+    """[1; a^(j)] of example k as shown: the bias unit, then x or layer j's a."""
+    if j == 1:
+        return ["1", *(fmt(v, precision) for v in trace.a[1][k].tolist())]
+    return ["1", *(f"({u.a})" if " " in u.a else u.a for u in _shown(trace, j, k, precision))]
 
 
 def _unit_lines(
@@ -38,31 +44,31 @@ def _unit_lines(
     i: int,
     precision: int,
     limit: int | None,
-    layer_shown: list[tuple[str, str | None, str]],
+    layer_shown: list[digits.Unit],
 ) -> list[str]:
     network = trace.network
     layer = network.layers[j - 2]
-    a_prev = [1.0, *trace.a[j - 1][k].tolist()]  # a_0^(j−1) = 1, the bias unit
+    a_prev = _inputs(trace, k, j - 1, precision)  # a_0^(j−1) = 1, the bias unit
     theta = layer.theta[i - 1].tolist()
     symbols = [f"{theta_symbol(layer, i, m, j - 1)}·a_{m}^({j - 1})" for m in range(len(a_prev))]
-    numbers = [
-        f"{fmt(w, precision)}·{fmt(v, precision)}" for w, v in zip(theta, a_prev, strict=True)
-    ]
-    z, why, shown = layer_shown[i - 1]
-    notes = [f"* {why}"] if why else []
+    numbers = [f"{fmt(w, precision)}·{v}" for w, v in zip(theta, a_prev, strict=True)]
+    unit = layer_shown[i - 1]
+    z, shown = unit.z, unit.a
+    notes = [f"* {note}" for note in (unit.z_note, unit.u_note) if note]
+    if digits.differs(unit.a_note):
+        notes.append(f"* a_{i}^({j}) = {unit.a}: {unit.a_note}")
     head = f"a_{i}^({j})"
     pad = " " * len(head)
     if layer.gate is not None:
-        u = float(trace.gate[j][k][i - 1])
         gate = [
-            f"{fmt(w, precision)}·{fmt(v, precision)}"
+            f"{fmt(w, precision)}·{v}"
             for w, v in zip(layer.gate[i - 1].tolist(), a_prev, strict=True)
         ]
         beta = fmt(layer.swish_beta, precision)
         return [
             f"{head} = z_{i}^({j})·u_{i}^({j})·σ({beta}·u_{i}^({j}))",
             f"{pad}   z_{i}^({j}) = {_sum(numbers, limit)} = {z}",
-            f"{pad}   u_{i}^({j}) = {_sum(gate, limit)} = {fmt(u, precision)}",
+            f"{pad}   u_{i}^({j}) = {_sum(gate, limit)} = {unit.u}",
             f"{pad} = {shown}",
             *notes,
         ]

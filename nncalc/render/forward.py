@@ -10,9 +10,9 @@ from rich.table import Table
 from rich.text import Text
 
 from nncalc import small
-from nncalc.render import escape, style
+from nncalc.render import digits, escape, style
 from nncalc.render.elide import MAX_UNITS, shown
-from nncalc.render.numbers import exact, fmt, vector
+from nncalc.render.numbers import fmt, vector
 from nncalc.render.style import Fitted
 from nncalc.summary import HEADERS, g_symbol, role, rows
 
@@ -193,74 +193,34 @@ def _layer_table(
     if j < network.L and view.unit is None:
         table.add_row("0", "", *([""] if swiglu else []), Text("1  bias unit", style="dim"))
     notes: list[str] = []
-    zs = z_layer(trace, j, k, precision)
-    a = exact_layer(trace, j, k, precision, zs)
+    units = digits.example(trace, k, precision)[j]
     for i in view.units(network.sizes[j - 1]):
         if i is None:
             table.add_row(*_dots(network.sizes[j - 1], view, 4 if swiglu else 3))
             continue
-        (z, z_why), (text, why) = zs[i - 1], a[i - 1]
-        notes += [f"* {z_why}"] if z_why else []
-        if why:
-            value = "" if small.over_layer(layer.activation) else f" = {g}({z})"
-            notes.append(f"* a_{i}^({j}){value} = {text}: {why}")
-        cells = [z + (" *" if z_why else "")]
+        unit = units[i - 1]
+        notes += [f"* {unit.z_note}"] if unit.z_note else []
+        if unit.a_note:
+            value = "" if small.over_layer(layer.activation) else f" = {g}({unit.z})"
+            notes.append(f"* a_{i}^({j}){value} = {unit.a}: {unit.a_note}")
+        cells = [unit.z + (" *" if unit.z_note else "")]
         if swiglu:
-            cells.append(fmt(trace.gate[j][k][i - 1], precision))
-        table.add_row(str(i), *cells, text + (" *" if why else ""))
+            cells.append(unit.u + (" *" if unit.u_note else ""))
+            notes += [f"* u_{i}^({j}) = {unit.u}: {unit.u_note}"] if unit.u_note else []
+        table.add_row(str(i), *cells, unit.a + (" *" if unit.a_note else ""))
     return table, notes
 
 
 def z_layer(trace: Trace, j: int, k: int, precision: int) -> list[tuple[str, str | None]]:
-    """z^(j) of example k as shown, with why where a z is 0 to rounding (Trace.z_bound):
-    smaller than the float64 error bound of its own sum, it shows as 0."""
-    shown: list[tuple[str, str | None]] = []
-    for i, (v, b) in enumerate(zip(trace.z[j][k], trace.z_bound(j, k), strict=True), 1):
-        v, b = float(v), float(b)
-        if v != 0 and abs(v) < b:
-            why = f"z_{i}^({j}) = {fmt(v, 2)} is 0 to rounding: below the float64 error bound"
-            shown.append(("0", f"{why} {fmt(b, 2)} of its sum"))
-        else:
-            shown.append((fmt(v, precision), None))
-    return shown
+    """z^(j) of example k as shown (nncalc.render.digits), each with its footnote or None."""
+    return [(unit.z, unit.z_note) for unit in digits.example(trace, k, precision)[j]]
 
 
-def exact_layer(
-    trace: Trace, j: int, k: int, precision: int, zs: list[tuple[str, str | None]] | None = None
-) -> list[tuple[str, str | None]]:
-    """a^(j) of example k as shown, and why where that is not plain rounding (numbers.exact):
-    1 − gap for values that round to ±1, the full value for those stored as 0, and g(0)
-    where z is 0 to rounding and g takes each unit alone; ``zs`` is z_layer's, if at hand."""
-    layer = trace.network.layers[j - 2]
-    z = [float(v) for v in trace.z[j][k]]
-    shown = [
-        exact(float(a), gap, log, precision)
-        for a, gap, log in zip(
-            trace.a[j][k],
-            small.gap(layer.activation, z),
-            small.log(layer.activation, z),
-            strict=True,
-        )
-    ]
-    if layer.gate is not None or small.over_layer(layer.activation):
-        return shown
-    zeros = [i for i, (_, why) in enumerate(zs or z_layer(trace, j, k, precision), 1) if why]
-    at_zero = fmt(_at_zero(layer), precision) if zeros else ""
-    for i in zeros:
-        if shown[i - 1][0] != at_zero:
-            computed = fmt(float(trace.a[j][k][i - 1]), 2)
-            why = f"g(0), as z_{i}^({j}) is 0 to rounding (computed: {computed})"
-            shown[i - 1] = (at_zero, why)
-    return shown
-
-
-def _at_zero(layer: Layer) -> float:
-    """g(0) of a layer whose g takes each unit alone."""
-    if layer.activation in small.G:
-        return small.G[layer.activation]([0.0])[0]
-    import numpy as np
-
-    return float(layer.g(np.zeros((1, 1)))[0, 0])
+def exact_layer(trace: Trace, j: int, k: int, precision: int) -> list[tuple[str, str | None]]:
+    """a^(j) of example k as shown (nncalc.render.digits), each with its footnote or None:
+    digits of the exact value, 1 − gap for values that round to ±1, the full value for
+    those stored as 0."""
+    return [(unit.a, unit.a_note) for unit in digits.example(trace, k, precision)[j]]
 
 
 def _table(title: str) -> Table:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from nncalc.errors import cut
@@ -11,12 +10,20 @@ from nncalc.params import ParamCount, of_network
 from nncalc.render import escape
 
 if TYPE_CHECKING:
-    from nncalc.grading.marking import Grade, Mark, Sheet
+    from nncalc.grading.marking import Mark, Sheet
+    from nncalc.grading.pipeline import ClassMarks, Row
     from nncalc.network import Network, Trace
 
 
-def forward_document(trace: Trace, names: list[str | None]) -> dict[str, Any]:
-    """The ``--json`` document of ``nncalc forward``; ``a`` never lists the bias unit."""
+EXACT_DIGITS = 17
+"""Significant digits of --exact's values: enough to tell every float64 apart."""
+
+
+def forward_document(trace: Trace, names: list[str | None], exact: bool = False) -> dict[str, Any]:
+    """The ``--json`` document of ``nncalc forward``; ``a`` never lists the bias unit. Its
+    numbers are float64's; with ``exact``, each layer also has ``exact`` (the exact values
+    as text, digits of the exact value as the tables print them) and ``bound`` (float64's
+    rigorous error bound of each value, Trace.bounds)."""
     network = trace.network
     examples = []
     for k in range(len(trace)):
@@ -26,6 +33,8 @@ def forward_document(trace: Trace, names: list[str | None]) -> dict[str, Any]:
             if j in trace.gate:
                 layer["gate"] = trace.gate[j][k].tolist()
             layer["a"] = trace.a[j][k].tolist()
+            if exact:
+                layer.update(_exact(trace, k, j))
             layers.append(layer)
         example: dict[str, Any] = {
             "name": names[k],
@@ -48,6 +57,26 @@ def network_document(network: Network) -> dict[str, Any]:
         "activations": network.activations,
         "parameters": [t.total for t in of_network(network).thetas],
     }
+
+
+def _exact(trace: Trace, k: int, j: int) -> dict[str, dict[str, list]]:
+    """--exact's additions to layer j of example k: the exact values and the bounds."""
+    from nncalc.render import digits
+
+    units = digits.example(trace, k, EXACT_DIGITS)[j]
+    dz, _, da, du = trace.bounds()[j]
+
+    def texts(values: list) -> list[str]:
+        return [str(t).replace("−", "-") for t in values]
+
+    exact = {"z": texts([u.z for u in units])}
+    bound = {"z": [float(v) for v in dz[k]]}
+    if j in trace.gate:
+        exact["gate"] = texts([u.u for u in units])
+        bound["gate"] = [float(v) for v in du[k]]
+    exact["a"] = texts([u.a for u in units])
+    bound["a"] = [float(v) for v in da[k]]
+    return {"exact": exact, "bound": bound}
 
 
 def dumps(value: Any) -> str:
@@ -108,33 +137,39 @@ def _mark(m: Mark) -> dict[str, Any]:
         "given": bounded(m.given),
         "expected": q.computed,
         "reason": m.reason,
+        "problem": m.problem,
     }
 
 
-def grade_document(grade: Grade) -> dict[str, Any]:
-    """The ``--json`` document of ``nncalc check SHEET --answers FILE``."""
+def grade_document(row: Row) -> dict[str, Any]:
+    """A student's marks: the ``--json`` document of ``nncalc check SHEET --answers FILE``,
+    and each student's entry in ``nncalc grade --json``."""
+    grade = row.grade
     return {
-        "sheet": grade.sheet.title,
-        "submission": grade.submission,
-        "score": grade.score,
-        "max_score": grade.sheet.max_score,
-        "questions": [_mark(m) for m in grade.marks],
-        "ignored": [cut(i) for i in grade.ignored],
+        "sheet": grade.sheet.title if grade else None,
+        "student": row.student,
+        "name": row.name,
+        "email": row.email,
+        "status": row.status,
+        "submission": row.submission or None,
+        "files": list(row.files),
+        "score": row.score,
+        "max_score": grade.sheet.max_score if grade else None,
+        "questions": [_mark(m) for m in grade.marks] if row.marked else [],
+        "ignored": [cut(i) for i in grade.ignored] if grade else [],
+        "error": row.error,
+        "warnings": list(row.warnings),
     }
 
 
-def class_document(sheet: Sheet, grades: Sequence[Grade]) -> dict[str, Any]:
-    """The ``--json`` document of ``nncalc grade``: each submission's marks, or its error."""
-    from nncalc.grading.marking import students
-
-    names = students([g.submission for g in grades])
+def class_document(marks: ClassMarks) -> dict[str, Any]:
+    """The ``--json`` document of ``nncalc grade``: a summary, and each student's marks."""
     return {
-        "sheet": sheet.title,
-        "max_score": sheet.max_score,
-        "submissions": [
-            {"student": s, **grade_document(g), "error": g.error}
-            for g, s in zip(grades, names, strict=True)
-        ],
+        "sheet": marks.title,
+        "max_score": marks.max_score,
+        "questions": [{"id": i, "points": p} for i, p in zip(marks.ids, marks.points, strict=True)],
+        "summary": dict(sorted(marks.counts().items())),
+        "students": [grade_document(row) for row in marks.rows],
     }
 
 
@@ -150,22 +185,3 @@ def key_document(sheet: Sheet, marks: list[Mark]) -> dict[str, Any]:
             entry.update(answer=bounded(q.answer), ok=checked[q.id].ok, reason=checked[q.id].reason)
         questions.append(entry)
     return {"sheet": sheet.title, "ok": all(m.ok for m in marks), "questions": questions}
-
-
-def gradescope_document(grade: Grade) -> dict[str, Any]:
-    """Gradescope's results.json: the score and one test per question."""
-    tests = [
-        {
-            "name": f"{m.question.id}: {m.question.text}" if m.question.text else m.question.id,
-            "number": m.question.id,
-            "score": m.score,
-            "max_score": m.question.points,
-            "status": "passed" if m.ok else "failed",
-            "output": "correct" if m.ok else m.reason,
-        }
-        for m in grade.marks
-    ]
-    output = f"{grade.score:g} of {grade.sheet.max_score:g} points"
-    if grade.error:
-        output = f"the answer file could not be read: {grade.error}"
-    return {"score": grade.score, "output": output, "tests": tests}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 from nncalc.render.elide import more, shown
@@ -14,41 +13,6 @@ def fmt(x: float, precision: int = 6) -> str:
         return "0"
     text = f"{x:.{precision}g}"
     return text.replace("-", "−") if text.startswith("-") else text
-
-
-def exact(
-    x: float, gap: float | None = None, log: float | None = None, precision: int = 6
-) -> tuple[str, str | None]:
-    """x for display, and why it is not what plain rounding would show (or None).
-
-    A value that would show as ±1 but is not exactly ±1 is written 1 − gap: σ(41.5) is
-    1 − 9.5e-19, which float64 stores as 1.0; ``gap`` is 1 − |x| computed without
-    rounding (None: 1 − |x| in float64 is good enough). A value stored as 0 whose true
-    size is known from ``log`` = ln |x| is written in full: σ(−800) is 3.6e-348.
-    """
-    text = fmt(x, precision)
-    if text in ("1", "−1"):
-        gap = 1 - abs(x) if gap is None else gap
-        if gap > 0:
-            stored = " and in float64" if abs(x) == 1 else ""
-            one = f"1 − {gap:.2g}" if x > 0 else f"−1 + {gap:.2g}"
-            return one, f"rounds to {text} at {precision} digits{stored}"
-    if x == 0 and log is not None and math.isfinite(log):
-        sign = "−" if math.copysign(1, x) < 0 else ""
-        return sign + _from_log(log), "below float64's smallest, 4.9e-324, so stored as 0"
-    return text, None
-
-
-def _from_log(log: float) -> str:
-    """e^log in scientific notation (3.6e-348), or as e^log when even its exponent is huge."""
-    decimal = log / math.log(10)
-    if abs(decimal) > 1e15:  # the mantissa is lost to rounding
-        return f"e^{fmt(log, 3)}"
-    exponent = math.floor(decimal)
-    mantissa = 10 ** (decimal - exponent)
-    if f"{mantissa:.2g}" == "10":
-        mantissa, exponent = 1.0, exponent + 1
-    return f"{mantissa:.2g}e{exponent}"
 
 
 def vector(

@@ -591,9 +591,15 @@
   // A view computes from the network and x, gives the values the diagram shows and
   // derives a unit; the page draws whichever view is shown (forward propagation here).
 
+  // Until the first edit the page shows what nncalc prints (net.shown, by precision and
+  // layer: digits of the exact values, with their footnotes); after one, float64's values.
+  let pristine = true;
+  const first = (p, j) => net.shown[String(p)][j - 2];
+
   /** a^(j) as shown: exact() with the layer's gaps and logs, and g(0) where z is 0 to
    *  rounding and g takes each unit alone (forward.exact_layer). */
   function shownLayer(j, p) {
+    if (pristine) return first(p, j).a;
     const layer = layers[j - 2];
     const g = layer.gate ? {} : G[layer.activation];
     const gaps = g.gap && g.gap(Z[j], layer.params);
@@ -633,6 +639,10 @@
   /** z_i^(j) as shown, and why when it is 0 to rounding: below γ_n·Σ|Θ_im·a_m|, the float64
    *  error bound of its sum of n terms (γ_n = n·u/(1 − n·u), u = 2^−53; Trace.z_bound). */
   function shownZ(j, i) {
+    if (pristine) {
+      const note = first(P, j).z_note[i - 1];
+      return [first(P, j).z[i - 1], note ? [prose(note)] : null];
+    }
     const layer = layers[j - 2];
     const n = layer.inputs + 1;
     const row = (i - 1) * n;
@@ -659,15 +669,22 @@
       return [{ head: [a], rhs: [op(" = "), sym("x", i), op(" = "), num(fmt(A[1][i - 1], P))] }];
     const layer = layers[j - 2];
     const n = layer.inputs + 1;
-    const aPrev = (m) => (m === 0 ? 1 : A[j - 1][m - 1]);
-    const products = (w) => (m) => [
-      num(fmt(w[(i - 1) * n + m], P)),
-      op("·"),
-      num(fmt(aPrev(m), P)),
-    ];
+    const aPrev = (m) => {
+      if (m === 0) return [num("1")];
+      if (!pristine || j === 2) return [num(fmt(A[j - 1][m - 1], P))];
+      const text = first(P, j - 1).a[m - 1];
+      return text.includes(" ") ? [op("("), num(text), op(")")] : [num(text)];
+    };
+    const products = (w) => (m) => [num(fmt(w[(i - 1) * n + m], P)), op("·"), ...aPrev(m)];
     const shown = shownLayer(j, P)[i - 1];
     const [z, why] = shownZ(j, i);
-    const notes = why ? [{ note: why }] : [];
+    const own = pristine ? first(P, j) : null;
+    const notes = [why, own?.u_note[i - 1] && [prose(own.u_note[i - 1])]]
+      .filter(Boolean)
+      .map((note) => ({ note }));
+    if (own?.a_note[i - 1].startsWith("float64 computes ")) {
+      notes.push({ note: [sym("a", i, j), op(" = "), num(shown), prose(`: ${own.a_note[i - 1]}`)] });
+    }
     if (layer.gate) {
       const u = sym("u", i, j);
       return [
@@ -704,7 +721,7 @@
             op(" = "),
             ...sum(n, products(layer.gate)),
             op(" = "),
-            num(fmt(U[j][i - 1], P)),
+            num(own ? own.u[i - 1] : fmt(U[j][i - 1], P)),
           ],
         },
         { rhs: [op(" = "), num(shown)] },
@@ -1289,6 +1306,7 @@
   }
 
   function edit(field) {
+    pristine = false;
     const text = field.value.trim().replace(/^−/, "-");
     const v = NUMBER.test(text) ? Number(text) : NaN;
     const ok = Number.isFinite(v);

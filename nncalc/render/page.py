@@ -23,9 +23,9 @@ from nncalc.activations import SWIGLU, Activation, over_layer
 from nncalc.backprop import G_ULPS
 from nncalc.derivatives import NODES, ROOTS, WEIGHTS
 from nncalc.errors import NNCalcError
-from nncalc.network import Layer, Network
+from nncalc.network import Layer, Network, Trace
 from nncalc.params import of_network
-from nncalc.render import escape, svg
+from nncalc.render import digits, escape, svg
 from nncalc.render.explain import MAX_TERMS
 from nncalc.render.forward import g_symbol
 
@@ -34,6 +34,8 @@ if TYPE_CHECKING:
 
 PRECISION = 6
 """Significant digits of each unit's arithmetic, as ``forward --explain``."""
+SHOWN = 3
+"""Significant digits of the values in the diagram, as ``nncalc draw``."""
 
 LAYER_FIELDS = frozenset({"theta", "activation", "gate", "beta"})
 """The Layer fields page.js reads; a layer using any other option is refused."""
@@ -106,7 +108,7 @@ def to_page(
         backward_disabled=" disabled" if "refusal" in loss else "",
         forward_pressed=str(not backward).lower(),
         backward_pressed=str(backward).lower(),
-        data=_json(network, x, y, loss, "backward" if backward else "forward"),
+        data=_json(network, x, trace, y, loss, "backward" if backward else "forward"),
         style=style,
         script=script,
     )
@@ -196,9 +198,30 @@ def _more(network: Network) -> str:
     return "\n".join(blocks)
 
 
-def _json(network: Network, x: np.ndarray, y: list[float], loss: dict, view: str) -> str:
+def _shown(trace: Trace) -> dict[str, list[dict[str, list]]]:
+    """What the page shows before any edit, as --explain and draw show it (digits of the
+    exact values, nncalc.render.digits): per precision, per layer j = 2 … L, each unit's
+    z, a and gate u with their footnotes ("" for none)."""
+    out = {}
+    for p in (SHOWN, PRECISION):
+        layers = []
+        for units in digits.example(trace, 0, p).values():
+            layers.append(
+                {
+                    key: [getattr(u, key) or "" for u in units]
+                    for key in ("z", "z_note", "a", "a_note", "u", "u_note")
+                }
+            )
+        out[str(p)] = layers
+    return out
+
+
+def _json(
+    network: Network, x: np.ndarray, trace: Trace, y: list[float], loss: dict, view: str
+) -> str:
     """The network for page.js, safe inside <script>: '<', '>' and '&' escaped as \\u00XX."""
     data = {
+        "shown": _shown(trace),
         "y": y,
         "loss": loss,
         "view": view,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from nncalc import activations
 from nncalc.activations import number
 from nncalc.network import Trace
-from nncalc.render import escape
+from nncalc.render import digits, escape
 from nncalc.render.elide import MAX_UNITS, elide, shown
 from nncalc.render.forward import exact_layer, g_symbol, z_layer
 from nncalc.render.numbers import fmt, vector
@@ -76,14 +76,17 @@ def _layer_lines(trace: Trace, k: int, j: int, precision: int) -> list[str]:
     """The align lines of Θ^(j) for example k: z^(j+1), (u^(j+1),) a^(j+1)."""
     layer = trace.network.layers[j - 1]
     theta = [[latex_number(fmt(w, precision)) for w in row] for row in layer.theta.tolist()]
-    ones = ["1", *(latex_number(fmt(v, precision)) for v in trace.a[j][k])]
+    previous = (
+        [fmt(v, precision) for v in trace.a[1][k]] if j == 1 else _shown(trace, j, k, precision)
+    )
+    ones = ["1", *(latex_number(t) for t in previous)]
     z = [latex_number(text) for text, _ in z_layer(trace, j + 1, k, precision)]
     a = [latex_number(t) for t in _shown(trace, j + 1, k, precision)]
     product = rf"\Theta^{{({j})}} \begin{{bmatrix}} 1 \\ a^{{({j})}} \end{{bmatrix}}"
     lines = [rf"z^{{({j + 1})}} &= {product} = {_bmatrix(theta)} {_column(ones)} = {_column(z)}"]
     if layer.gate is not None:
         gate = [[latex_number(fmt(w, precision)) for w in row] for row in layer.gate.tolist()]
-        u = [latex_number(fmt(v, precision)) for v in trace.gate[j + 1][k]]
+        u = [latex_number(unit.u) for unit in digits.example(trace, k, precision)[j + 1]]
         beta = fmt(layer.swish_beta, precision)
         lines.append(rf"u^{{({j + 1})}} &= {_bmatrix(gate)} {_column(ones)} = {_column(u)}")
         g = rf"z^{{({j + 1})}} \odot u^{{({j + 1})}} \odot \sigma({beta}\, u^{{({j + 1})}})"
@@ -145,17 +148,19 @@ def markdown(trace: Trace, k: int, name: str | None, precision: int = 6) -> str:
 
 def _table_rows(trace: Trace, j: int, k: int, precision: int) -> list[str]:
     """The Markdown rows i | z_i^(j) | a_i^(j) of example k (wide layers elided), then the
-    footnotes of the z shown as 0."""
-    zs = z_layer(trace, j, k, precision)
-    a = _shown(trace, j, k, precision)
+    footnotes of their numbers."""
+    units = digits.example(trace, k, precision)[j]
     rows, notes = [], []
-    for i in shown(len(zs)):
+    for i in shown(len(units)):
         if i is None:
-            rows.append(f"| ⋮ | ⋮ {len(zs) - len(shown(len(zs))) + 1} more | ⋮ |")
+            rows.append(f"| ⋮ | ⋮ {len(units) - len(shown(len(units))) + 1} more | ⋮ |")
             continue
-        z, why = zs[i - 1]
-        rows.append(f"| {i} | {z}{STAR if why else ''} | {a[i - 1]} |")
-        notes += [f"{STAR.strip()} {why}"] if why else []
+        unit = units[i - 1]
+        z = unit.z + (STAR if unit.z_note else "")
+        rows.append(f"| {i} | {z} | {unit.a}{STAR if unit.a_note else ''} |")
+        notes += [f"{STAR.strip()} {note}" for note in (unit.z_note, unit.u_note) if note]
+        if unit.a_note:
+            notes.append(f"{STAR.strip()} a_{i}^({j}) = {unit.a}: {unit.a_note}")
     return rows + (["", *notes] if notes else [])
 
 
@@ -164,9 +169,14 @@ STAR = " \\*"
 
 
 def _zero_notes(trace: Trace, k: int, precision: int) -> list[str]:
-    """Why each z of example k shown as 0 is 0 to rounding (forward.z_layer)."""
-    layers = range(2, trace.network.L + 1)
-    return [why for j in layers for _, why in z_layer(trace, j, k, precision) if why]
+    """The footnotes of example k's numbers (nncalc.render.digits), layer by layer."""
+    notes = []
+    for j, units in digits.example(trace, k, precision).items():
+        for i, unit in enumerate(units, start=1):
+            notes += [note for note in (unit.z_note, unit.u_note) if note]
+            if digits.differs(unit.a_note):
+                notes.append(f"a_{i}^({j}) = {unit.a}: {unit.a_note}")
+    return notes
 
 
 def _shown(trace: Trace, j: int, k: int, precision: int) -> list[str]:

@@ -13,6 +13,7 @@ import math
 from dataclasses import dataclass
 
 from nncalc.network import Network, Trace
+from nncalc.render import digits
 from nncalc.render.elide import shown
 from nncalc.render.escape import xml
 from nncalc.render.forward import g_symbol, theta_symbol
@@ -221,12 +222,12 @@ VALUE_SIZE = 11
 
 
 def _values(network: Network, trace: Trace, k: int, precision: int) -> dict[tuple[int, int], str]:
-    """Each unit's a_i^(j) of example k, as shown."""
-    return {
-        (j, i): fmt(float(trace.a[j][k][i - 1]), precision)
-        for j, s in enumerate(network.sizes, start=1)
-        for i in range(1, s + 1)
-    }
+    """Each unit's a_i^(j) of example k, as shown: x, then the digits of the exact values
+    (nncalc.render.digits)."""
+    values = {(1, i): fmt(float(v), precision) for i, v in enumerate(trace.a[1][k], start=1)}
+    for j, units in digits.example(trace, k, precision).items():
+        values.update({(j, i): unit.a for i, unit in enumerate(units, start=1)})
+    return values
 
 
 def _radius(values: dict | None) -> float:
