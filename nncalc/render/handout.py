@@ -142,10 +142,23 @@ def _asked(what: str, spec: dict) -> Parts:
         "onehot": [
             ("text", f"the one-hot vector of label {spec.get('label')} of {_classes(spec)}")
         ],
+        "cost": [("text", "the cost "), ("math", r"J(\Theta)")],
+        "delta": [("math", f"\\delta^{{({layer})}}{unit}")],
+        "gradient": [("math", _gradient(spec))],
     }[what]
     for n, key in enumerate(key for key in ("network", "x") if key in spec):
         asked += [("text", f" {'and' if n else 'for'} {key} "), _source(spec[key])]
+    if "y" in spec:
+        asked += [("text", " labelled y = "), _source(spec["y"])]
+    if spec.get("lambda"):
+        asked += [("text", ", with "), ("math", f"\\lambda = {float(spec['lambda']):g}")]
     return asked
+
+
+def _gradient(spec: dict) -> str:
+    """D_im^(j) = ∂J/∂Θ_im^(j), or the row D_i^(j) when m is not given."""
+    sub = f"{spec.get('i')}{spec['m']}" if "m" in spec else f"{spec.get('i')}\\cdot"
+    return f"D^{{({spec.get('theta')})}}_{{{sub}}}"
 
 
 def _classes(spec: dict) -> str:
