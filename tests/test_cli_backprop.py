@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import math
 import shutil
-import subprocess
 from fractions import Fraction
 
 import numpy as np
@@ -13,7 +12,7 @@ import pytest
 
 import nncalc
 
-from conftest import SAMPLES
+from conftest import SAMPLES, amsmath_document, pdflatex
 
 LECTURE = SAMPLES / "lecture-3-3-1.yaml"
 VEHICLES = SAMPLES / "vehicles.yaml"
@@ -245,16 +244,8 @@ def test_backward_markdown_solution(run):
 )
 def test_backward_latex_compiles(run, tmp_path, args):
     body = run("backward", *args, "--format", "latex").out
-    doc = "\\documentclass{article}\n\\usepackage{amsmath}\n\\begin{document}\n"
-    (tmp_path / "s.tex").write_text(doc + body + "\n\\end{document}\n", encoding="utf-8")
-    done = subprocess.run(
-        ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "s.tex"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert done.returncode == 0, done.stdout[-2000:]
+    (tmp_path / "s.tex").write_text(amsmath_document(body), encoding="utf-8")
+    pdflatex(tmp_path, "s.tex")
 
 
 # -- gradcheck ------------------------------------------------------------------------

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import math
 import shutil
-import subprocess
 
 import numpy as np
 import pytest
 
 from nncalc.grading import marking, variants
 
-from conftest import SAMPLES
+from conftest import SAMPLES, pdflatex
 
 NET = SAMPLES / "lecture-3-3-1.yaml"
 BACKPROP_SHEET = SAMPLES / "grading" / "backprop-sheet.yaml"
@@ -120,14 +119,7 @@ def test_handouts_ask_in_the_lectures_symbols(run, tmp_path):
     assert run("variants", BACKPROP_SHEET, "--students", roster, "-o", out).code == 0
     if shutil.which("pdflatex") is None:
         pytest.skip("no TeX engine installed")
-    done = subprocess.run(
-        ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "questions.tex"],
-        cwd=out / "alice",
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert done.returncode == 0, done.stdout[-2000:]
+    pdflatex(out / "alice", "questions.tex")
 
 
 def test_every_kind_is_documented():

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
 
 import numpy as np
 import pytest
@@ -15,7 +14,7 @@ from nncalc.activations import ACTIVATIONS
 from nncalc.render.solution import latex, latex_number, markdown
 
 import reference as ref
-from conftest import SAMPLES
+from conftest import SAMPLES, amsmath_document, pdflatex
 
 
 def bmatrices(tex: str) -> list[list[list[str]]]:
@@ -153,18 +152,6 @@ def test_latex_compiles(tmp_path, name):
     else:
         t = trace(name)
     body = "\n\n".join(latex(t, k, None) for k in range(len(t)))
-    doc = (
-        "\\documentclass{article}\n\\usepackage{amsmath}\n\\begin{document}\n"
-        + body
-        + "\n\\end{document}\n"
-    )
-    (tmp_path / "s.tex").write_text(doc, encoding="utf-8")
-    done = subprocess.run(
-        ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "s.tex"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert done.returncode == 0, done.stdout[-2000:]
+    (tmp_path / "s.tex").write_text(amsmath_document(body), encoding="utf-8")
+    pdflatex(tmp_path, "s.tex")
     assert (tmp_path / "s.pdf").stat().st_size > 1000
