@@ -175,8 +175,11 @@ class Network(small.Shape):
         return self.layers[j - 1].theta
 
     def batch(self, x: ArrayLike) -> Array:
-        """x as a float64 batch of examples (rows), checked against s_1."""
-        X = np.array(x, dtype=np.float64, ndmin=2)
+        """x as a float64 batch of examples (rows), checked against s_1; x itself (not a
+        copy) when it is one already, as a large batch's trace keeps it as a^(1)."""
+        X = np.asarray(x, dtype=np.float64)
+        if X.ndim < 2:
+            X = X.reshape((1,) * (2 - X.ndim) + X.shape)
         s1 = self.sizes[0]
         if X.ndim != 2 or X.shape[1] != s1:
             got = X.shape[-1] if X.ndim == 2 else X.shape
