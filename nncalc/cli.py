@@ -1028,8 +1028,18 @@ def import_(
         _text(
             "--order",
             help="A state_dict's modules in the order they run, where their names do not "
-            "say it (e.g. fc1,bn1,fc2,out).",
+            "say it (e.g. fc1,bn1,fc2,out); g where an activation runs (fc1,g,bn1,fc2).",
             metavar="LIST",
+        ),
+    ] = None,
+    bn_eps: Annotated[
+        float | None,
+        typer.Option(
+            "--bn-eps",
+            help="The ε of a state_dict's BatchNorm1d modules, which it does not hold "
+            "(PyTorch's default: 1e-5).",
+            metavar="EPS",
+            show_default=False,
         ),
     ] = None,
     inline: Annotated[
@@ -1052,7 +1062,7 @@ def import_(
     names = [g.strip() for g in re.split(r",(?![^(]*\))", activations)] if activations else []
     labels = [c.strip() for c in classes.split(",")] if classes else None
     modules = [m.strip() for m in order.split(",")] if order else None
-    imported = read_model(model, names, name, labels, modules)
+    imported = read_model(model, names, name, labels, modules, bn_eps)
     _notes(imported.notes)
     net = imported.network
     header = f"Imported by nncalc {__version__} from {Path(model).name}"

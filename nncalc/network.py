@@ -15,7 +15,7 @@ import numpy as np
 
 from nncalc import activations, bounds, small
 from nncalc.activations import Array
-from nncalc.errors import NNCalcError
+from nncalc.errors import NNCalcError, excerpt
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike, NDArray
@@ -128,8 +128,13 @@ class Network(small.Shape):
     inputs: Array | None = None
     input_names: tuple[str | None, ...] = ()
     source: str | None = field(default=None, repr=False)
+    framework: str | None = None
+    """The tool the network comes from (one of FRAMEWORKS), whose class indices count from
+    0: its predictions also give that index."""
 
     def __post_init__(self) -> None:
+        if self.framework is not None:
+            object.__setattr__(self, "framework", framework(self.framework))
         layers = tuple(self.layers)
         if not layers:
             raise NNCalcError.at("a network needs at least one layer")
@@ -167,6 +172,11 @@ class Network(small.Shape):
         if self.classes:
             return list(self.classes)
         return [f"h_{i}" for i in range(1, self.sizes[-1] + 1)]
+
+    def index(self, unit: int) -> str | None:
+        """ "index 2 in PyTorch": output unit 3 as the framework it comes from counts its
+        classes (from 0); None for a network of no framework."""
+        return None if self.framework is None else f"index {unit - 1} in {self.framework}"
 
     def theta(self, j: int) -> Array:
         """Θ^(j), for j = 1 … L−1."""
@@ -331,6 +341,19 @@ def _spread(
     params = layer.params
     f = np.frompyfunc(lambda v, d: bounds.spread(layer.g_name, params, v, d), 2, 1)
     return f(z, dz).astype(np.float64)
+
+
+FRAMEWORKS = ("PyTorch", "ONNX", "scikit-learn")
+"""The tools a network can come from, as written in a network file's ``framework``."""
+
+
+def framework(name: str) -> str:
+    """The framework called name (in any case); NNCalcError for another."""
+    found = {f.lower(): f for f in FRAMEWORKS}.get(str(name).strip().lower())
+    if found is None:
+        known = ", ".join(FRAMEWORKS)
+        raise NNCalcError.at(f"unknown framework {excerpt(str(name))}; known: {known}")
+    return found
 
 
 def join_bias(weights: ArrayLike, bias: ArrayLike) -> Array:

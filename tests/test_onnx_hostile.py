@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import nncalc
-from nncalc.interop import onnxread
+from nncalc.interop import onnxgraph, onnxread
 
 onnx = pytest.importorskip("onnx")
 ort = pytest.importorskip("onnxruntime")
@@ -341,7 +341,7 @@ def test_bfloat16_bits_as_uint16_widen_exactly():
     """Older onnx hands bfloat16 tensors back as their bits in uint16."""
     values = np.array([1.0, -2.5, 3.140625, 2.0**-130, 65280.0])
     bits = (values.astype(np.float32).view(np.uint32) >> 16).astype(np.uint16)
-    np.testing.assert_array_equal(np.asarray(onnxread._bfloat16(bits), np.float64), values)
+    np.testing.assert_array_equal(np.asarray(onnxgraph._bfloat16(bits), np.float64), values)
 
 
 def test_flatten_from_axis_minus_3_of_a_4d_input():

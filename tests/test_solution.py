@@ -74,7 +74,7 @@ def shown_output(fmt: str, out: str) -> list[str]:
     if fmt == "latex":
         return [row[0] for row in bmatrices(out)[-1]]
     if fmt == "explain":
-        blocks = out.strip().split("\n\n")[1:]
+        blocks = [b for b in out.strip().split("\n\n")[1:] if not b.startswith("prediction:")]
         lines = [[line for line in b.splitlines() if not line.startswith("*")] for b in blocks]
         return [block[-1].split(" = ")[-1] for block in lines]
     line = next(line for line in out.splitlines() if "h_Θ(x) = a^(2) = [" in line)

@@ -143,7 +143,7 @@ def _state_dict_file(tmp_path, tensors, name="m.safetensors"):
         (
             {"0.running_mean": (2,), "0.running_var": (2,), "1.weight": (3, 2)},
             "relu",
-            "the BatchNorm1d '0' does not follow a Linear layer",
+            "'0' is a BatchNorm1d, whose ε a state_dict does not hold; give it with --bn-eps",
         ),
         ({"0.weight": (3, 2), "1.running_mean": (3,)}, "relu", "the module '1' is not a Batch"),
         ({"0.weight": (3, 2, 1)}, "relu", "the module '0' has a weight of shape (3, 2, 1)"),
@@ -405,8 +405,8 @@ def _save(model, path):
 def test_names_that_do_not_say_the_order_are_refused_and_order_gives_it(run, tmp_path, suffix):
     model = _encoder_decoder()
     path = _save(model, tmp_path / f"m{suffix}")
-    result = _refused(run, path, "the module names (decoder,encoder) do not say the layers' order")
-    assert "chain in more than one order; give it with --order" in result.err
+    result = _refused(run, path, "the module names (decoder,encoder) do not say the order")
+    assert "a custom forward may not chain them; give it with --order" in result.err
     net = nncalc.read_model(path, ["tanh", "identity"], order=["encoder", "decoder"]).network
     X = np.random.default_rng(8).normal(size=(20, 6))
     assert_same(net(X), torch_output(model, X))
@@ -429,19 +429,18 @@ def test_names_that_do_not_say_the_order_are_refused_and_order_gives_it(run, tmp
 
 
 @pytest.mark.parametrize("suffix", [".safetensors", ".pt"])
-def test_shapes_that_chain_one_way_only_give_the_order(tmp_path, suffix):
+def test_shapes_that_chain_one_way_only_do_not_say_the_order(run, tmp_path, suffix):
+    """Issue 23: fc names whose shapes chain one way may still run otherwise (a custom
+    forward, a residual): refused, and --order states it."""
     torch.manual_seed(9)
     layers = {"input": nn.Linear(4, 8), "a": nn.ReLU(), "hidden": nn.Linear(8, 5)}
     model = nn.Sequential(OrderedDict(layers, b=nn.ReLU(), output=nn.Linear(5, 3))).double()
-    imported = nncalc.read_model(
-        _save(model, tmp_path / f"m{suffix}"), ["relu", "relu", "identity"]
-    )
-    assert (
-        "their shapes chain in one way only, which nncalc takes: input,hidden,output"
-        in (imported.notes[0])
-    )
+    path = _save(model, tmp_path / f"m{suffix}")
+    _refused(run, path, "the module names (hidden,input,output) do not say the order")
+    g = ["relu", "relu", "identity"]
+    net = nncalc.read_model(path, g, order=["input", "hidden", "output"]).network
     X = np.random.default_rng(10).normal(size=(20, 4))
-    assert_same(imported.network(X), torch_output(model, X))
+    assert_same(net(X), torch_output(model, X))
 
 
 def test_nncalc_metadata_gives_the_order(tmp_path):
@@ -477,10 +476,10 @@ def _batchnorm_model(affine=True):
 def test_batchnorm_after_a_linear_layer_is_folded_exactly(tmp_path, suffix, affine):
     model = _batchnorm_model(affine)
     path = _save(model, tmp_path / f"bn{suffix}")
-    imported = nncalc.read_model(path, ["relu", "identity"])  # one per Linear layer
+    imported = nncalc.read_model(path, ["relu", "identity"], bn_eps=1e-5)  # one per Linear
     assert imported.network.sizes == [4, 6, 3]
     assert "the BatchNorm1d 1, 4 (eval mode) are folded into the Linear layer" in imported.notes[0]
-    assert "ε = 1e-05, PyTorch's default" in imported.notes[0]
+    assert "ε = 1e-05, as --bn-eps gives it" in imported.notes[0]
     X = np.random.default_rng(13).normal(size=(50, 4)) * 3
     np.testing.assert_allclose(imported.network(X), torch_output(model, X), rtol=1e-12, atol=1e-12)
 

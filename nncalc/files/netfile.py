@@ -17,11 +17,12 @@ from nncalc.files import arrays
 from nncalc.files.bulk import Numbers
 from nncalc.files.checker import Checker, is_number, kind, plural
 from nncalc.files.yamlfile import Pos, YDict, YList, load_file, parse
-from nncalc.network import Array, Layer, Network, join_bias
+from nncalc.network import Array, Layer, Network, framework, join_bias
 
 PARAM_KEYS = ("alpha", "beta", "threshold")
 """The activations' parameters, written beside ``activation:`` (docs/format.md)."""
-TOP_KEYS = ("name", "description", "activation", "classes", "layers", "inputs", *PARAM_KEYS)
+TOP_KEYS = ("name", "description", "activation", "classes", "layers", "inputs", "framework")
+TOP_KEYS += PARAM_KEYS
 LAYER_KEYS = (
     "theta",
     "weights",
@@ -97,10 +98,22 @@ class _Reader(Checker):
         inputs = None
         if layers and "inputs" in doc:
             inputs = self.inputs_of(doc, layers[0].inputs)
+        tool = self.tool(doc)
         self.raise_problems()
         assert layers is not None
         X, names = inputs if inputs else (None, [])
-        return Network(tuple(layers), name, classes, X, tuple(names), self.source)
+        return Network(tuple(layers), name, classes, X, tuple(names), self.source, tool)
+
+    def tool(self, doc: YDict) -> str | None:
+        """The tool the network comes from, if the file says (as nncalc import writes)."""
+        name = self.text(doc, "framework")
+        if name is None:
+            return None
+        try:
+            return framework(name)
+        except NNCalcError as e:
+            self.problem(doc.value_pos["framework"], e.problems[0].message)
+            return None
 
     def activation(self, d: YDict, default: str, where: str) -> str:
         """The activation of d with the parameters written beside it, as its spec text."""

@@ -34,6 +34,8 @@ def dumps(
         lines.append(f"name: {_quote(network.name)}")
     if network.classes:
         lines.append(f"classes: [{', '.join(_quote(c) for c in network.classes)}]")
+    if network.framework:
+        lines.append(f"framework: {network.framework}")
     lines.append("layers:")
     for j, layer in enumerate(network.layers, start=1):
         g = layer.g

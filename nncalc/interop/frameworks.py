@@ -7,6 +7,8 @@ library is imported until one of these is called.
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -48,37 +50,99 @@ SKLEARN_ACTIVATIONS = {
 
 
 def from_torch(model: Any, name: str | None = None) -> Network:
-    """A Network from an nn.Sequential of Linear layers, each followed by at most one
-    supported activation module (none means the identity)."""
-    layers: list[list] = []  # [theta, activation]
-    for module in model:
+    """A Network from an nn.Sequential (in eval mode) of Linear layers, each followed by
+    at most one supported activation module (none means the identity), a PReLU of one
+    slope, and BatchNorm1d modules, which are folded into the Linear layer before them
+    (before its activation) or after them (after an activation, or first of all)."""
+    from nncalc.interop.sequential import PRELU, Part, read_steps
+
+    steps: list = []
+    g: list[str] = []
+    for path, module in _sequence(model):
         kind = type(module).__name__
-        if kind in INFERENCE_IDENTITY or (kind == "Flatten" and not layers):
+        if kind in INFERENCE_IDENTITY or (kind == "Flatten" and not steps):
             continue
         if kind == "Linear":
-            W = module.weight.detach().cpu().double().numpy()
-            b = (
-                np.zeros(W.shape[0])
-                if module.bias is None
-                else module.bias.detach().cpu().double().numpy()
-            )
-            layers.append([np.column_stack([b, W]), "identity"])
-        elif kind in TORCH_ACTIVATIONS and layers and layers[-1][1] == "identity":
-            layers[-1][1] = _torch_activation(module, kind)
+            W = _array(module.weight)
+            b = np.zeros(W.shape[0]) if module.bias is None else _array(module.bias)
+            steps.append(Part(path, "Linear", (W, b)))
+            g.append("identity")
+        elif kind == "BatchNorm1d":
+            steps.append(_batchnorm(path, module))
+        elif kind == "PReLU" and g and g[-1] == "identity":
+            steps.append(Part(path, "PReLU", (_array(module.weight).reshape(-1),)))
+            g[-1] = PRELU
+        elif kind in TORCH_ACTIVATIONS and g and g[-1] == "identity":
+            g[-1] = _torch_activation(module, kind)
+            steps.append("g")
         else:
-            supported = ", ".join(["Linear", *TORCH_ACTIVATIONS, "Dropout", "Flatten (first)"])
+            supported = ", ".join(["Linear", *TORCH_ACTIVATIONS, "PReLU", "BatchNorm1d"])
             where = (
                 "before any Linear layer or after another activation"
-                if kind in TORCH_ACTIVATIONS
+                if kind in (*TORCH_ACTIVATIONS, "PReLU")
                 else ""
             )
             raise NNCalcError.at(
                 f"cannot represent the module {kind} {where}".strip(),
-                hint=f"supported: {supported}, one activation after each Linear",
+                hint=f"supported: {supported}, Dropout, Flatten (first); one activation "
+                "after each Linear",
             )
-    if not layers:
+    if not g:
         raise NNCalcError.at("the model has no Linear layer")
-    return Network(tuple(Layer(theta, g) for theta, g in layers), name)
+    layers, _ = read_steps(steps, g, "the model", explicit=True)
+    return Network(tuple(layers), name, framework="PyTorch")
+
+
+def _sequence(model: Any) -> list[tuple[str, Any]]:
+    """The modules of an nn.Sequential in the order they run (nested ones flattened);
+    refuses any other module, whose forward nncalc cannot see, and a model in training
+    mode whose Dropout or BatchNorm computes differently there."""
+    from torch import nn
+
+    if not isinstance(model, nn.Sequential):
+        raise NNCalcError.at(
+            f"a {type(model).__name__} runs its own forward, which nncalc cannot see",
+            hint="from_torch reads an nn.Sequential",
+        )
+    found = list(_leaves(model, nn.Sequential))
+    for path, module in found:
+        kind = type(module).__name__
+        if module.training and (kind.endswith("Dropout") or kind.startswith("BatchNorm")):
+            doing = "drops units at random" if "Dropout" in kind else "uses each batch's statistics"
+            raise NNCalcError.at(
+                f"the model is in training mode: its {kind} '{path}' {doing}",
+                hint="call model.eval() first",
+            )
+    return found
+
+
+def _leaves(sequential: Any, kind: type, prefix: str = "") -> Iterator[tuple[str, Any]]:
+    """The modules of a Sequential in the order they run, nested Sequentials opened."""
+    for key, module in sequential.named_children():
+        if isinstance(module, kind):
+            yield from _leaves(module, kind, f"{prefix}{key}.")
+        else:
+            yield f"{prefix}{key}", module
+
+
+def _array(tensor: Any) -> np.ndarray:
+    return tensor.detach().cpu().double().numpy()
+
+
+def _batchnorm(path: str, module: Any) -> Any:
+    """A BatchNorm1d in eval mode as a Part, with its own ε."""
+    from nncalc.interop.sequential import Part
+
+    if module.running_mean is None:
+        raise NNCalcError.at(
+            f"the BatchNorm1d '{path}' keeps no running statistics (track_running_stats=False): "
+            "it normalizes with each batch's own"
+        )
+    n = module.num_features
+    gamma = _array(module.weight) if module.affine else np.ones(n)
+    beta = _array(module.bias) if module.affine else np.zeros(n)
+    arrays = (gamma, beta, _array(module.running_mean), _array(module.running_var))
+    return Part(path, "BatchNorm1d", arrays, eps=float(module.eps))
 
 
 def _torch_activation(module: Any, kind: str) -> str:
@@ -142,7 +206,17 @@ def to_torch(network: Network) -> Any:
 
 def from_sklearn(model: Any, name: str | None = None) -> Network:
     """A Network from a fitted MLPClassifier or MLPRegressor (classes named when it has them),
-    named after the estimator unless ``name`` is given."""
+    named after the estimator unless ``name`` is given; or from a Pipeline of scalers
+    (StandardScaler, MinMaxScaler, MaxAbsScaler, RobustScaler) then one of those, each
+    scaler an affine map of the inputs folded into Θ^(1) in float64."""
+    steps = getattr(model, "steps", None)
+    if steps is not None:
+        net = from_sklearn(steps[-1][1], name)
+        theta = net.layers[0].theta
+        for step_name, scaler in reversed(steps[:-1]):
+            theta = _scaled(theta, step_name, scaler)
+        first = Layer(theta, net.layers[0].activation)
+        return dataclasses.replace(net, layers=(first, *net.layers[1:]))
     for attribute in ("coefs_", "intercepts_", "out_activation_"):
         if not hasattr(model, attribute):
             raise NNCalcError.at(f"{type(model).__name__} has no {attribute}", hint="fit it first")
@@ -161,7 +235,32 @@ def from_sklearn(model: Any, name: str | None = None) -> Network:
     names = None
     if classes is not None and len(classes) == layers[-1].units:
         names = tuple(str(c) for c in classes)
-    return Network(layers, name or _estimator_name(model), names)
+    return Network(layers, name or _estimator_name(model), names, framework="scikit-learn")
+
+
+def _scaled(theta: np.ndarray, name: str, scaler: Any) -> np.ndarray:
+    """Θ reading the inputs through a fitted scikit-learn scaler, folded."""
+    from nncalc.interop import affine
+
+    kind = type(scaler).__name__
+    get = lambda attribute: getattr(scaler, attribute, None)  # noqa: E731
+    if kind == "MinMaxScaler" and not get("clip"):
+        return affine.before(theta, get("scale_"), get("min_"))  # x·scale + min
+    if kind in ("StandardScaler", "RobustScaler", "MaxAbsScaler"):  # (x − center)/scale
+        centering, scaling = {
+            "StandardScaler": ("with_mean", "with_std"),
+            "RobustScaler": ("with_centering", "with_scaling"),
+        }.get(kind, ("", ""))
+        center = get("mean_" if kind == "StandardScaler" else "center_")
+        center = center if get(centering) is not False else None  # fitted, but not used
+        scale = get("scale_") if get(scaling) is not False else None
+        theta = theta if scale is None else affine.divided(theta, scale)
+        return theta if center is None else affine.before(theta, t=-np.asarray(center))
+    raise NNCalcError.at(
+        f"the pipeline step '{name}' is a {kind}",
+        hint="nncalc folds StandardScaler, MinMaxScaler (without clip), MaxAbsScaler and "
+        "RobustScaler into the first layer",
+    )
 
 
 def _estimator_name(model: Any) -> str:

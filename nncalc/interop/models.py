@@ -22,25 +22,27 @@ def read_model(
     name: str | None = None,
     classes: Sequence[str] | None = None,
     order: Sequence[str] | None = None,
+    bn_eps: float | None = None,
 ) -> Imported:
     """The network a model file computes. ONNX files say their activations; state_dicts
     (.safetensors, .pt) do not (unless nncalc wrote them), so ``activations`` gives one
     name for every layer or one per layer. ``name`` and ``classes`` (names of the output
-    units) replace the file's. ``order`` lists a state_dict's modules in the order they run,
-    where their names (nn.Sequential's indices) do not say it."""
+    units) replace the file's. ``order`` lists a state_dict's modules in the order they run
+    (``g`` where an activation runs), where their names (nn.Sequential's indices) do not
+    say it; ``bn_eps`` is its BatchNorm1d modules' ε, which a state_dict does not hold."""
     source = str(path)
     suffix = Path(path).suffix.lower()
     try:
         if suffix == ".onnx":
-            if activations or order:
+            if activations or order or bn_eps is not None:
                 raise NNCalcError.at(
-                    "an ONNX model says its own activations and order",
+                    "an ONNX model says its own activations, order and ε",
                     source,
-                    hint="leave out --activations and --order",
+                    hint="leave out --activations, --order and --bn-eps",
                 )
             imported = onnxread.read(path)
         elif suffix == ".safetensors" or suffix in statedict.TORCH_SUFFIXES:
-            imported = Imported(*statedict.load(path, activations, order))
+            imported = Imported(*statedict.load(path, activations, order, bn_eps))
         else:
             raise NNCalcError.at(
                 f"unknown model format '{suffix or Path(path).name}'", source, hint=f"use {FORMATS}"

@@ -128,53 +128,94 @@ def _softplus() -> OneOf:
     return OneOf(*options)
 
 
+def _half_z_times(p: Any) -> OneOf:
+    """z·p/2 in the orders the exporters multiply it: (z·p)·0.5, z·(0.5·p), (z·0.5)·p."""
+    return OneOf(
+        ("Mul", ("Mul", Z, p), 0.5), ("Mul", Z, ("Mul", 0.5, p)), ("Mul", ("Mul", Z, 0.5), p)
+    )
+
+
 def _gelu_tanh() -> OneOf:
-    """z·σ(2y), y = √(2/π)·(z + 0.044715·z³), as exported; ONNX's Gelu; and PyTorch's
-    z·(1 + tanh(y))/2 with z³ as Pow (dynamo) or z·(z·z) (TorchScript)."""
+    """z·σ(2y), y = √(2/π)·(z + 0.044715·z³), as exported; ONNX's Gelu; onnxruntime's
+    FastGelu; and z·(1 + tanh(y))/2 with z³ as Pow (dynamo) or z·(z·z) (TorchScript),
+    as nn.GELU(approximate="tanh") and GPT-2's formula write it."""
     c, k = math.sqrt(2 / math.pi), 0.044715
 
     def tanh_y(cube: Any) -> tuple:
         return ("Tanh", ("Mul", c, ("Add", Z, ("Mul", k, cube))))
 
     y2 = ("Mul", ("Mul", c, ("Add", Z, ("Mul", k, ("Mul", ("Mul", Z, Z), Z)))), 2.0)
+    cubes = (("Pow", Z, 3.0), ("Mul", Z, ("Mul", Z, Z)))
     return OneOf(
         ("Mul", Z, sigma(y2)),
         ("Gelu", Z, {"approximate": "tanh"}),
-        ("Mul", 0.5, ("Mul", Z, ("Add", 1.0, tanh_y(("Mul", Z, ("Mul", Z, Z)))))),
-        ("Mul", Z, ("Mul", 0.5, ("Add", tanh_y(("Pow", Z, 3.0)), 1.0))),
+        ("com.microsoft:FastGelu", Z),
+        *(_half_z_times(("Add", 1.0, tanh_y(cube))) for cube in cubes),
     )
 
 
 def _gelu_erf() -> OneOf:
-    """z·(1 + erf(z/√2))/2, as the PyTorch exporters write it before opset 20."""
-    p = ("Add", ("Erf", ("Div", Z, math.sqrt(2))), 1.0)
-    return OneOf(("Mul", ("Mul", Z, p), 0.5), ("Mul", Z, ("Mul", 0.5, p)))
+    """z·(1 + erf(z/√2))/2, as the PyTorch exporters write it before opset 20, also with
+    z·(1/√2), in any order of the products."""
+    over = (("Div", Z, math.sqrt(2)), ("Mul", Z, math.sqrt(0.5)))
+    return OneOf(*(_half_z_times(("Add", ("Erf", x), 1.0)) for x in over))
+
+
+def _softmax() -> OneOf:
+    """Softmax over the units, or e^z/Σe^z written out, with or without the max shift."""
+    last = Ints((-1,))
+    shifted = ("Sub", Z, ("ReduceMax", Z, last, {"keepdims": 1}))
+    return OneOf(
+        ("Softmax", Z, {"axis": -1}),
+        *(
+            ("Div", ("Exp", x), ("ReduceSum", ("Exp", x), last, {"keepdims": 1}))
+            for x in (Z, shifted)
+        ),
+    )
 
 
 _CLIP3 = ("Max", ("Min", Z, 3.0), -3.0)
+_E = ("Exp", Z)
+_E_NEG = ("Exp", ("Neg", Z))
 
 TEMPLATES: dict[str, Any] = {
     "identity": Z,
     "sigmoid": sigma(Z),
-    "tanh": ("Tanh", Z),
-    "relu": OneOf(("Relu", Z), ("Max", Z, 0.0)),
+    "tanh": OneOf(("Tanh", Z), ("Div", ("Sub", _E, _E_NEG), ("Add", _E, _E_NEG))),
+    "relu": OneOf(("Relu", Z), ("Max", Z, 0.0), ("Clip", Z, 0.0)),
     "leaky_relu": OneOf(
         ("Max", Z, ("Mul", Z, SLOPE)),  # for 0 ≤ α ≤ 1 only
         ("Where", ("GreaterOrEqual", Z, 0.0), Z, ("Mul", Z, ALPHA)),
         ("LeakyRelu", Z, {"alpha": ALPHA}),
+        ("Where", ("Greater", Z, 0.0), Z, ("Mul", Z, ALPHA)),
+        ("Where", ("Less", Z, 0.0), ("Mul", Z, ALPHA), Z),
+        ("PRelu", Z, ALPHA),
     ),
-    "softmax": ("Softmax", Z, {"axis": -1}),
-    "log_softmax": _log_softmax(),
-    "softplus": _softplus(),
-    "silu": OneOf(("Mul", Z, sigma(Z)), ("Swish", Z, {"alpha": 1.0})),
-    "gelu": OneOf(("Gelu", Z, {"approximate": "none"}), _gelu_erf()),
+    "softmax": _softmax(),
+    "log_softmax": OneOf(
+        *_log_softmax().options,
+        ("Sub", Z, ("ReduceLogSumExp", Z, Ints((-1,)), {"keepdims": 1})),
+    ),
+    "softplus": OneOf(*_softplus().options, ("Log", ("Add", ("Exp", Z), 1.0))),
+    "silu": OneOf(
+        ("Mul", Z, sigma(Z)),
+        ("Swish", Z, {"alpha": 1.0}),
+        ("com.microsoft:QuickGelu", Z, {"alpha": 1.0}),
+    ),
+    "gelu": OneOf(("Gelu", Z, {"approximate": "none"}), _gelu_erf(), ("com.microsoft:Gelu", Z)),
     "gelu_tanh": _gelu_tanh(),
     "elu": OneOf(
         ("Where", ("Greater", Z, 0.0), Z, ("Mul", _expm1(("Min", Z, 0.0)), ALPHA)),
         ("Elu", Z, {"alpha": ALPHA}),
     ),
     "relu6": OneOf(
-        ("Min", ("Max", Z, 0.0), 6.0), ("Clip", Z, 0.0, 6.0), ("Max", ("Min", Z, 6.0), 0.0)
+        ("Min", ("Max", Z, 0.0), 6.0),
+        ("Clip", Z, 0.0, 6.0),
+        ("Max", ("Min", Z, 6.0), 0.0),
+        ("Clip", Z, {"min": 0.0, "max": 6.0}),
+        ("Min", ("Relu", Z), 6.0),
+        ("Clip", ("Relu", Z), None, 6.0),
+        ("Clip", ("Relu", Z), {"max": 6.0}),
     ),
     "hardswish": OneOf(
         (
@@ -184,6 +225,7 @@ TEMPLATES: dict[str, Any] = {
             ("Div", ("Mul", _CLIP3, ("Add", _CLIP3, 3.0)), 6.0),
         ),
         ("HardSwish", Z),
+        ("Mul", Z, ("HardSigmoid", Z, {"alpha": 1 / 6, "beta": 0.5})),
     ),
     "mish": OneOf(
         ("Mul", Z, ("Tanh", ("Add", ("Relu", Z), _log1p_exp_minus_abs(Z)))),
@@ -240,10 +282,36 @@ def operators() -> list[str]:
     return sorted(found)
 
 
-def same_number(value: Any, want: float) -> Any:
-    """value is want, or want rounded to float32 (ONNX attributes and float32 models);
-    elementwise for an array."""
-    return (value == want) | (np.abs(value - want) <= 2.0**-24 * abs(want))
+ATTRIBUTE = "attribute"
+"""The key under which ``match`` lists the formula constants it met as float32 attributes
+that float32 does not hold exactly (HardSigmoid's 1/6)."""
+HARMLESS = frozenset({"consumed_inputs", "noop_with_empty_axes", "saturate"})
+"""Attributes that change nothing nncalc computes where a template's node has them."""
+ROUNDED = "rounded"
+"""The key under which ``match`` lists the constants a graph stores in float64 as their
+float32 rounding (PyTorch's dynamo exporter writes a model's Python numbers so)."""
+
+
+def is_constant(value: Any, want: float, bound: dict) -> bool:
+    """Is value (a constant array) want, exactly as its own type rounds it: float64,
+    float32, float16 or bfloat16 (integers: want itself)? A float64 array of want's float32
+    rounding matches too, listed in ``bound[ROUNDED]`` for the reader to judge."""
+    if not (isinstance(value, np.ndarray) and value.size and real(value)):
+        return False
+    if value.dtype.kind in "iu":
+        return float(want).is_integer() and bool(np.all(value == want))
+    if np.all(value == np.asarray(want).astype(value.dtype)):
+        return True
+    single = float(np.float32(want))
+    if value.dtype == np.float64 and single != want and np.all(value == single):
+        bound[ROUNDED] = (*bound.get(ROUNDED, ()), want)
+        return True
+    return False
+
+
+def real(array: np.ndarray) -> bool:
+    """Does the array hold real numbers (floats of any width, bfloat16, integers)?"""
+    return array.dtype.kind in "fiu" or array.dtype.name == "bfloat16"
 
 
 # -- import: match a subgraph against a template -------------------------------------
@@ -258,6 +326,8 @@ class Node:
     inputs: list
     attrs: dict
     name: str
+    unknown: tuple[str, ...] = ()
+    """The node's attributes that nncalc does not read: such a node matches nothing."""
 
     def arg(self, k: int) -> Any:
         """Input k, or None when the node has none there."""
@@ -275,6 +345,8 @@ def match(t: Any, e: Any, bound: dict, is_z: Callable[[Node], bool]) -> bool:
                 bound.update(trial)
                 return True
         return False
+    if t is None:  # an optional input left out
+        return e is None
     if t in (Z, U):
         if not (isinstance(e, Node) and is_z(e)):
             return False
@@ -284,8 +356,8 @@ def match(t: Any, e: Any, bound: dict, is_z: Callable[[Node], bool]) -> bool:
     if isinstance(t, Ints):
         return _numeric_ints(e) and tuple(e.reshape(-1).tolist()) == t.values
     if isinstance(t, float):
-        return isinstance(e, np.ndarray) and e.size > 0 and bool(np.all(same_number(e, t)))
-    if not (isinstance(e, Node) and e.op == t[0]):
+        return is_constant(e, t, bound)
+    if not (isinstance(e, Node) and e.op == t[0]) or e.unknown:
         return False
     args, attrs = _split(t)
     orders = [e.inputs]
@@ -295,6 +367,7 @@ def match(t: Any, e: Any, bound: dict, is_z: Callable[[Node], bool]) -> bool:
         trial = dict(bound)
         if (
             len(inputs) == len(args)
+            and all(k in attrs or k in HARMLESS for k in e.attrs)
             and all(_attr_is(e.attrs.get(k), v, trial) for k, v in attrs.items())
             and all(match(a, x, trial, is_z) for a, x in zip(args, inputs, strict=True))
         ):
@@ -317,8 +390,10 @@ def _numeric_ints(e: Any) -> bool:
 def _bind(p: P, e: Any, bound: dict) -> bool:
     """Bind p to e, a scalar constant (kept as stored) or a float attribute (float32 in
     ONNX); the same value each time p is met."""
-    if isinstance(e, np.ndarray) and e.size == 1 and e.dtype.kind == "f":
-        value = e.reshape(())[()]
+    if isinstance(e, np.ndarray) and e.size and real(e) and e.dtype.kind not in "iu":
+        value = e.reshape(-1)[0]  # one number, or one for every unit
+        if e.size > 1 and not np.all(e == value):
+            return False
     elif isinstance(e, float):
         value = np.float32(e)
     else:
@@ -332,8 +407,13 @@ def _bind(p: P, e: Any, bound: dict) -> bool:
 def _attr_is(value: Any, want: Any, bound: dict) -> bool:
     if isinstance(want, P):
         return _bind(want, value, bound)
-    if isinstance(want, float):
-        return isinstance(value, float | int) and bool(same_number(float(value), want))
+    if isinstance(want, float):  # ONNX keeps float attributes in float32
+        single = float(np.float32(want))
+        if not (isinstance(value, float | int) and float(value) == single):
+            return False
+        if single != want:
+            bound[ATTRIBUTE] = (*bound.get(ATTRIBUTE, ()), want)
+        return True
     return value == want
 
 
@@ -379,6 +459,8 @@ class Emitter:
         def walk(t: Any, name: str | None) -> str:
             if isinstance(t, OneOf):
                 t = t.options[0]
+            if t is None:  # an optional input left out
+                return ""
             if isinstance(t, str | P):
                 return bound[t if isinstance(t, str) else t.name]
             if isinstance(t, float):
@@ -394,7 +476,8 @@ class Emitter:
             self.count += 1
             name = name or f"{prefix}_{self.count}"
             node = f"{prefix}/{t[0]}_{self.count}"
-            self.nodes.append(helper.make_node(t[0], inputs, [name], node, **attrs))
+            domain, _, op = t[0].rpartition(":")  # domain:op for another domain's operators
+            self.nodes.append(helper.make_node(op, inputs, [name], node, domain=domain, **attrs))
             made[id(t)] = name
             return name
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import os
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,20 +19,29 @@ from typing import Any
 import numpy as np
 
 from nncalc import activations
-from nncalc.errors import NNCalcError, first_line
-from nncalc.files.reader import max_bytes, read_bytes
-from nncalc.interop import metadata
-from nncalc.interop.onnxops import TEMPLATES, B, Node, U, Z, match, onnx_module, operators
+from nncalc.errors import NNCalcError
+from nncalc.files.reader import read_bytes
+from nncalc.interop import affine, metadata
+from nncalc.interop.onnxgraph import FLOAT_TYPES, Graph, Opaque, excerpt
+from nncalc.interop.onnxops import (
+    ATTRIBUTE,
+    ROUNDED,
+    TEMPLATES,
+    B,
+    Node,
+    U,
+    Z,
+    match,
+    onnx_module,
+    operators,
+)
 from nncalc.network import Array, Layer, Network
 
-FLOAT_TYPES = {1: "float32", 10: "float16", 11: "float64", 16: "bfloat16"}
-"""ONNX element types nncalc reads (as float64)."""
 SUPPORTED = (
-    "supported: Gemm, or MatMul + Add, each followed by one of Sigmoid, Tanh, Relu, LeakyRelu, "
-    "Softmax and LogSoftmax (last axis), Softplus (β, threshold), Gelu (exact or tanh), Elu, "
-    "Clip(0, 6) (ReLU6), HardSwish, Mish, x·Sigmoid(x) (SiLU), SwiGLU, or nothing "
-    "(identity); Identity, Dropout, Cast, Flatten and Reshape to rows pass through; a "
-    "BatchNormalization (inference) after a Gemm or MatMul + Add is folded into its Θ"
+    "supported: Gemm, MatMul (+ Add), FusedGemm or FusedMatMul, each followed by one "
+    "activation nncalc has, in a spelling of docs/interop.md, or by none (identity); "
+    "Identity, Dropout, Cast, Flatten and Reshape to rows pass through; BatchNormalization "
+    "in inference and constant scales and shifts beside a layer fold into its Θ"
 )
 TORCHSCRIPT_SOFTPLUS = (
     "this Softplus has no threshold, as PyTorch's TorchScript exporter writes every "
@@ -41,21 +50,11 @@ TORCHSCRIPT_SOFTPLUS = (
 )
 PASS_THROUGH = frozenset({"Identity", "Dropout", "Cast", "Flatten", "Reshape"})
 PRODUCTS = frozenset({"Gemm", "MatMul"})
-EPSILON = float(np.float32(1e-5))
-"""BatchNormalization's default epsilon, a float32 attribute."""
+PRODUCERS = {"pytorch": "PyTorch", "skl2onnx": "scikit-learn"}
+"""ONNX producer names of the frameworks nncalc names (any other: ONNX)."""
+AFFINE = frozenset({"Add", "Sub", "Mul", "Div"})
+"""Operators that are affine maps of each unit where their other input is a constant."""
 COMPARISONS = frozenset({"Equal", "Greater", "GreaterOrEqual", "Less", "LessOrEqual", "Not"})
-
-
-@dataclass(frozen=True, eq=False)
-class Opaque:
-    """A constant that is not real numbers (text, booleans): never a weight, a bias or a
-    template's number."""
-
-    array: np.ndarray
-
-    def describe(self) -> str:
-        kind = self.array.dtype.kind
-        return "text" if kind in "OSU" else "booleans" if kind == "b" else str(self.array.dtype)
 
 
 @dataclass(frozen=True)
@@ -91,202 +90,14 @@ def from_model(model: Any, source: str = "<onnx>", folder: Path | None = None) -
         raise NNCalcError.at("not a valid ONNX model (a name is not UTF-8 text)", source) from None
 
 
-class _Reader:
-    """Builds a tree of Nodes from the graph, then reads layers off it from the output."""
+class _Reader(Graph):
+    """Reads layers off the graph's trees, from the output back to the input."""
 
     def __init__(self, model: Any, source: str, folder: Path | None) -> None:
-        self.model, self.source, self.folder, self.notes = model, source, folder, []
-        self.opset = next((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), 1)
-        self.values: dict[str, Any] = {}
         self.dtypes: list[np.dtype] = []
         self.affines: dict[int, tuple[Array, Any] | None] = {}
-        self.args: dict[int, tuple[int, tuple | None]] = {}
-        """The element type and shape of each node's first input, where ONNX infers them."""
-        self.classes: list[str] | None = None
-        self._read_graph(model.graph)
-
-    def error(self, message: str, hint: str | None = None) -> NNCalcError:
-        return NNCalcError.at(message, self.source, hint=hint)
-
-    # -- the graph as trees --------------------------------------------------------
-
-    def _read_graph(self, graph: Any) -> None:
-        files: dict[str, bytes] = {}
-        for tensor in graph.initializer:
-            if tensor.data_location == 1:  # EXTERNAL
-                self._external(tensor, files)
-        self._check()
-        for tensor in graph.initializer:
-            self.values[tensor.name] = self._tensor(
-                tensor, f"the initializer '{_excerpt(tensor.name)}'"
-            )
-        inputs = [i for i in graph.input if i.name not in self.values]
-        if len(inputs) != 1:
-            names = _excerpt(", ".join(i.name for i in inputs) or "none")
-            raise self.error(f"the graph has {len(inputs)} inputs ({names}); nncalc reads one")
-        self.input = Node("input", [], {}, inputs[0].name)
-        self.values[inputs[0].name] = self.input
-        self.types = _types(self.model)
-        for node in graph.node:
-            self._read_node(node)
-        self.outputs = graph.output
-
-    def _check(self) -> None:
-        """ONNX's own checker: node inputs defined, attributes of their schema's types,
-        tensors of their declared sizes. Models it refuses are not read."""
-        from onnx import checker
-
-        try:
-            checker.check_model(self.model)
-        except (checker.ValidationError, ValueError) as e:
-            raise self.error(f"not a valid ONNX model ({_excerpt(first_line(e), 120)})") from None
-
-    def _external(self, tensor: Any, files: dict[str, bytes]) -> None:
-        """Read a tensor's external data into it: only from a regular file beside the model
-        (no other folder, no link out of it), each file read once and no more than
-        NNCALC_MAX_BYTES in all."""
-        info = {entry.key: entry.value for entry in tensor.external_data}
-        location = info.get("location", "")
-        where = (
-            f"the initializer '{_excerpt(tensor.name)}' keeps its data in '{_excerpt(location)}'"
-        )
-        if self.folder is None:
-            raise self.error(where, hint="read the model from its file")
-        if not location or "\0" in location:
-            raise self.error(f"{where}, not a file name")
-        path = (self.folder / location).resolve()
-        if Path(location).name != location or path.parent != self.folder.resolve():
-            raise self.error(f"{where}, outside the model's folder", hint="nncalc reads none")
-        offset, length = (self._count(info, key, where) for key in ("offset", "length"))
-        offset = offset or 0
-        if location not in files:
-            budget = max_bytes() - sum(map(len, files.values()))
-            try:
-                files[location] = read_bytes(path, budget, hint="raise NNCALC_MAX_BYTES")
-            except NNCalcError as e:
-                problem = e.problems[0]
-                message = f"{where}, which cannot be read: {problem.message}"
-                raise self.error(message, problem.hint) from None
-        data = files[location]
-        end = len(data) if length is None else offset + length
-        if end > len(data):
-            raise self.error(f"{where}, which ends {end - len(data):,} bytes short")
-        tensor.raw_data = data[offset:end]
-        tensor.data_location = 0
-        del tensor.external_data[:]
-
-    def _count(self, info: dict[str, str], key: str, where: str) -> int | None:
-        """An external data entry's offset or length: a count of bytes, None if absent."""
-        text = info.get(key)
-        if text is None:
-            return None
-        if not (text.isascii() and text.isdigit() and len(text) <= 18):
-            raise self.error(f"{where} at the {key} '{_excerpt(text)}', not a count of bytes")
-        return int(text)
-
-    def _tensor(self, tensor: Any, what: str) -> Array | Opaque:
-        """A tensor's numbers (bfloat16 as ml_dtypes' bfloat16), or Opaque for text and
-        booleans; complex numbers are refused."""
-        from onnx import TensorProto, numpy_helper
-
-        if tensor.data_type in (TensorProto.COMPLEX64, TensorProto.COMPLEX128):
-            raise self.error(f"{what} holds complex numbers", hint="nncalc computes with real ones")
-        try:
-            array = numpy_helper.to_array(tensor)
-        except (ValueError, TypeError, KeyError) as e:  # KeyError: a type ONNX does not know
-            raise self.error(
-                f"{what} cannot be read ({type(e).__name__}: {_excerpt(first_line(e), 120)})"
-            ) from None
-        if tensor.data_type == TensorProto.BFLOAT16:
-            return _bfloat16(array)
-        return array if array.dtype.kind in "fiu" else Opaque(array)
-
-    def _read_node(self, node: Any) -> None:
-        from onnx import helper
-
-        attrs = {a.name: helper.get_attribute_value(a) for a in node.attribute}
-        attrs = {k: v.decode() if isinstance(v, bytes) else v for k, v in attrs.items()}
-        if node.op_type == "Constant":
-            self.values[node.output[0]] = self._constant(
-                attrs, _excerpt(node.name or node.output[0])
-            )
-            return
-        if node.op_type == "ZipMap":
-            labels = attrs.get("classlabels_strings") or attrs.get("classlabels_int64s")
-            self.classes = [_text(v) for v in labels or []]
-        elif node.op_type == "ArrayFeatureExtractor" and self.classes is None:
-            labels = self.values.get(node.input[0])  # scikit-learn's classes_, by index
-            labels = labels.array if isinstance(labels, Opaque) else labels
-            if isinstance(labels, np.ndarray) and labels.ndim == 1:
-                self.classes = [_text(v) for v in labels]
-        inputs = []
-        for name in node.input:
-            if name and name not in self.values:
-                what = f"the node '{_excerpt(node.name)}' reads '{_excerpt(name)}'"
-                raise self.error(f"{what}, which nothing computes")
-            inputs.append(self.values[name] if name else None)
-        arg = self.types.get(node.input[0], (0, None)) if node.input else (0, None)
-        if arg[1] is None and inputs and isinstance(inputs[0], Node) and inputs[0].op == "Gemm":
-            arg = (arg[0], (None, None))  # a Gemm's output has two dimensions
-        attrs = self._defaults(node.op_type, attrs, arg[1])
-        if node.op_type in ("Cast", "CastLike") and isinstance(inputs[0], np.ndarray):
-            to = attrs.get("to") or self._type_of(inputs[1], node.input[1])
-            if to in FLOAT_TYPES:  # a constant, as ONNX rounds it: to nearest, ties to even
-                self.values[node.output[0]] = inputs[0].astype(_dtype(to))
-                return
-        for k, name in enumerate(node.output):
-            op = node.op_type if k == 0 else f"{node.op_type}[{k}]"
-            self.values[name] = Node(op, inputs, attrs, _excerpt(node.name or name))
-            self.args[id(self.values[name])] = arg
-
-    def _type_of(self, value: Any, name: str) -> int:
-        """The ONNX element type of a node's input (0 if unknown)."""
-        if isinstance(value, np.ndarray):
-            return next((k for k in FLOAT_TYPES if _dtype(k) == value.dtype), 0)
-        return self.types.get(name, (0, None))[0]
-
-    def _constant(self, attrs: dict, name: str) -> Array | Opaque:
-        if "value" in attrs:
-            return self._tensor(attrs["value"], f"the Constant node '{name}'")
-        for key in ("value_float", "value_floats", "value_int", "value_ints"):
-            if key in attrs:
-                return np.array(attrs[key])
-        if "value_string" in attrs or "value_strings" in attrs:
-            return Opaque(np.array(attrs.get("value_string", attrs.get("value_strings"))))
-        raise self.error(
-            f"the Constant node '{name}' holds {_excerpt(', '.join(attrs))}; nncalc reads numbers"
-        )
-
-    def _defaults(self, op: str, attrs: dict, shape: tuple | None) -> dict:
-        """Attributes with ONNX's defaults filled in, Softmax's axis as −1 where it is the
-        softmax of each example's units."""
-        defaults = {
-            "LeakyRelu": {"alpha": 0.01},
-            "Gelu": {"approximate": "none"},
-            "Swish": {"alpha": 1.0},
-            "Softmax": {"axis": -1 if self.opset >= 13 else 1},
-            "Elu": {"alpha": 1.0},
-            "LogSoftmax": {"axis": -1 if self.opset >= 13 else 1},
-            "BatchNormalization": {"epsilon": EPSILON},
-        }
-        attrs = {**defaults.get(op, {}), **attrs}
-        if op in ("Softmax", "LogSoftmax") and self._over_units(attrs["axis"], shape):
-            attrs["axis"] = -1
-        return attrs
-
-    def _over_units(self, axis: int, shape: tuple | None) -> bool:
-        """Is Softmax over axis (of a tensor of that shape) the softmax of each example's
-        units, the last axis? From opset 13 it is over that one axis; before, over all the
-        axes from it on, flattened, which is the same when those before the last are 1."""
-        if axis == -1:
-            return True
-        if not shape:
-            return False
-        r = len(shape)
-        axis = axis + r if axis < 0 else axis
-        if not 1 <= axis < r:  # axis 0 would mix the examples
-            return False
-        return axis == r - 1 or (self.opset < 13 and all(d == 1 for d in shape[axis : r - 1]))
+        self.affine_notes: dict[int, list[str]] = {}
+        super().__init__(model, source, folder)
 
     # -- layers, from the output back to the input -------------------------------
 
@@ -296,13 +107,21 @@ class _Reader:
         e = self._through(e)
         while e is not self.input:
             layer, e = self._layer(e)
-            layers.append(layer)
             e = self._through(e)
+            while e is not self.input and self._template(e) is None:
+                front = self._front(e)  # an affine map of what the layer reads
+                if front is None:
+                    break
+                e, fold = front
+                layer = Layer(fold(layer.theta), layer.activation, *_gate(layer, fold))
+                e = self._through(e)
+            layers.append(layer)
         if not layers:
             raise self.error("the graph's output is its input: no layer to read")
         layers.reverse()
         meta = self._metadata()
-        network = Network(tuple(layers), self._name(meta), self._classes(meta, layers[-1].units))
+        classes = self._classes(meta, layers[-1].units)
+        network = Network(tuple(layers), self._name(meta), classes, framework=self._framework())
         return Imported(network, tuple(dict.fromkeys(self.notes)), narrowest(self.dtypes))
 
     def _output(self) -> Node:
@@ -317,7 +136,7 @@ class _Reader:
             if isinstance(e, Node) and all(e is not f for f in found):
                 found.append(e)
         if len(found) != 1:
-            names = _excerpt(", ".join(o.name for o in self.outputs))
+            names = excerpt(", ".join(o.name for o in self.outputs))
             raise self.error(
                 f"the graph has {len(found)} different floating-point outputs ({names})",
                 hint="nncalc reads a network with one output",
@@ -330,10 +149,12 @@ class _Reader:
                 e = e.arg(0)
             elif e.op == "Concat" and len(e.inputs) == 2 and _complement(*e.inputs):
                 e = e.arg(1)  # scikit-learn's binary classifier: [1 − p, p]
-            elif e.op == "Reshape" and _numeric(e.arg(1)) and not self._to_rows(e):
-                to = _excerpt(str(e.arg(1).tolist()))
+            elif (e.op == "Reshape" and _numeric(e.arg(1)) and not self._to_rows(e)) or (
+                e.op in ("Squeeze", "Unsqueeze") and not e.unknown
+            ):
+                to = f"to {excerpt(str(e.arg(1).tolist()))}" if e.op == "Reshape" else ""
                 self.notes.append(
-                    f"the graph's output is reshaped to {to} by the node "
+                    f"the graph's output is reshaped {to or f'({e.op})'} by the node "
                     f"'{e.name}'; nncalc gives each example's units as a row: the same "
                     "numbers, in the same order"
                 )
@@ -350,14 +171,24 @@ class _Reader:
 
     def _passes(self, e: Any) -> bool:
         """Is e an operator that hands its first input on unchanged, for nncalc?"""
-        return isinstance(e, Node) and e.op in PASS_THROUGH and self._blocks(e) is None
+        return (
+            isinstance(e, Node)
+            and e.op in PASS_THROUGH
+            and not e.unknown
+            and self._blocks(e) is None
+        )
 
     def _blocks(self, e: Node) -> str | None:
         """Why the pass-through operator e changes what nncalc computes, if it does."""
         source = e.arg(0)
         if e.op == "Cast":  # to a float, and not of a comparison (step's 0/1)
             if isinstance(source, Node) and source.op in COMPARISONS:
-                return f"casts a comparison ({source.op}) to numbers"
+                against = [str(c) for c in source.inputs if _numeric(c) and c.size == 1]
+                shown = f" with {', '.join(against)}" if against else ""
+                return (
+                    f"casts a comparison ({source.op}{shown}) to numbers; the one activation "
+                    "of that form is step, Cast(z ≥ 0)"
+                )
             if e.attrs.get("to") not in FLOAT_TYPES:
                 return "casts to a type not a float"
             self._rounding(e)
@@ -366,9 +197,10 @@ class _Reader:
                 return "reshapes to a shape computed at run time, in a way nncalc cannot read"
             return "does not reshape each example to a row of units"
         if e.op == "Flatten":
-            if self._through(source) is not self.input:
-                return "flattens a tensor that is not the graph's input"
             shape, axis = self._arg_shape(e), e.attrs.get("axis", 1)
+            rows = shape is not None and len(shape) == 2 and axis in (1, -1)
+            if self._through(source) is not self.input and not rows:
+                return "flattens a tensor that is not the graph's input, nor rows of units"
             if axis != 1 and not (shape and axis + len(shape) == 1):
                 return "flattens from an axis other than 1, mixing examples or splitting them"
         if e.op == "Dropout" and self._training(e):
@@ -454,6 +286,10 @@ class _Reader:
             raise self._unsupported(e)
         name, bound = found
         theta, a = self._affine(bound[Z])
+        for z in (bound[Z], bound.get(U)):
+            self.notes += self.affine_notes.get(id(z), [])
+        self._rounded(e, name, bound.pop(ROUNDED, ()))
+        self._single(e, name, bound.pop(ATTRIBUTE, ()))
         values = {k: v for k, v in bound.items() if k not in (Z, U)}
         if name != "swiglu":
             self.notes += [_stored_note(e, k, v) for k, v in values.items() if _narrow(v)]
@@ -468,6 +304,38 @@ class _Reader:
         beta = values.get(B.name)
         return Layer(theta, gate=gate, beta=None if beta is None else float(beta)), a
 
+    def _rounded(self, e: Node, name: str, constants: tuple[float, ...]) -> None:
+        """Accept, with a note, the constants of g that a float64 graph stores as their float32
+        rounding where PyTorch's dynamo exporter wrote them so (a model's Python numbers);
+        refuse them in any other file: its g is not the exact one."""
+        if not constants:
+            return
+        shown = ", ".join(f"{c!r} as {float(np.float32(c))!r}" for c in dict.fromkeys(constants))
+        if self.producer != "pytorch":
+            raise self.error(
+                f"{_named(e)} computes {name} with {shown}: the float32 rounding of its "
+                "constants in a float64 graph, not the exact ones nncalc computes with"
+            )
+        self.notes.append(
+            f"{_named(e)} is {name} with its constants stored as float32 in a float64 graph "
+            f"({shown}): PyTorch's dynamo exporter rounds a model's Python numbers so; nncalc "
+            "computes with the exact constants, as the PyTorch module does, so the file's "
+            "own outputs differ from nncalc's by that rounding"
+        )
+
+    def _single(self, e: Node, name: str, constants: tuple[float, ...]) -> None:
+        """Note the constants of g that ONNX keeps as float32 attributes (HardSigmoid's
+        1/6), which float32 does not hold exactly: nncalc computes with the exact ones."""
+        if constants:
+            shown = ", ".join(
+                f"{c!r} as {float(np.float32(c))!r}" for c in dict.fromkeys(constants)
+            )
+            self.notes.append(
+                f"{_named(e)} is {name} with constants kept as float32 attributes, as ONNX "
+                f"keeps them ({shown}); nncalc computes with the exact constants, as the "
+                "framework's module does"
+            )
+
     def _template(self, e: Node) -> tuple[str, dict] | None:
         """(the activation, its bindings) of the first template e matches, if any."""
         for name, template in TEMPLATES.items():
@@ -480,8 +348,11 @@ class _Reader:
         """(Θ = [b | W], the node it reads) when e is Gemm or MatMul, then any biases (Add of
         a constant) and BatchNormalizations, with pass-through operators between them."""
         if id(e) not in self.affines:
+            before = len(self.notes)
             with np.errstate(over="ignore", invalid="ignore"):  # Layer refuses Θ not finite
                 self.affines[id(e)] = self._read_affine(e)
+            self.affine_notes[id(e)] = self.notes[before:]  # said if a layer reads e as z
+            del self.notes[before:]
         return self.affines[id(e)]
 
     def _read_affine(self, e: Node) -> tuple[Array, Any] | None:
@@ -501,11 +372,10 @@ class _Reader:
             return None
         theta, a = found
         for step in reversed(steps):
-            if step.op == "Add":
-                theta = theta.copy()
-                theta[:, 0] += self._bias(self._constant_of(step), theta.shape[0], step)
-            elif step.op == "BatchNormalization":
+            if step.op == "BatchNormalization":
                 theta = self._normalized(theta, step)
+            elif step.op in AFFINE:
+                theta = self._after(theta, step)
         if not np.isfinite(theta).all():
             top = steps[0] if steps else e
             raise self.error(f"{_named(top)} gives a Θ of numbers not finite (NaN or infinity)")
@@ -514,8 +384,12 @@ class _Reader:
     def _inner(self, e: Node) -> Any:
         """The node a bias (Add) or a BatchNormalization applies to, with only constants
         beside it; None for other nodes."""
-        if e.op == "Add" and len(e.inputs) == 2:
+        if e.unknown:
+            return None
+        if e.op in ("Add", "Mul", "Sub") and len(e.inputs) == 2:
             return next((n for n in e.inputs if _numeric(self._other(e, n))), None)
+        if e.op == "Div" and len(e.inputs) == 2 and _numeric(e.arg(1)):
+            return e.arg(0)
         if e.op == "BatchNormalization" and all(map(_numeric, e.inputs[1:5])):
             return e.arg(0)
         return None
@@ -526,47 +400,66 @@ class _Reader:
         return e.inputs[1] if e.inputs[0] is n else e.inputs[0]
 
     def _constant_of(self, e: Node) -> Array:
-        """The constant input of the bias e (an Add of a node and a constant)."""
+        """The constant input of the binary node e (a node and a constant)."""
         return next(c for c in e.inputs if _numeric(c))
 
-    def _product(self, e: Node) -> tuple[Array, Any] | None:
-        """(Θ, the node it reads) of a Gemm or a MatMul by a constant matrix."""
-        W = e.arg(1)
-        if not isinstance(e.arg(0), Node) or not _numeric(W) or e.attrs.get("transA", 0):
-            return None
-        if W.ndim != 2:
-            raise self.error(f"{_named(e)} multiplies by a {W.ndim}-D array", SUPPORTED)
-        c = e.arg(2)
-        if c is not None and not _numeric(c):
-            return None
-        self.dtypes.append(W.dtype)
-        W = np.asarray(W, np.float64)
-        W = W if e.attrs.get("transB", 0) else W.T
-        W = W * e.attrs.get("alpha", 1.0) if e.attrs.get("alpha", 1.0) != 1 else W
-        b = np.zeros(W.shape[0])
-        if c is not None:
-            b = e.attrs.get("beta", 1.0) * self._bias(c, W.shape[0], e)
-        return np.column_stack([b, W]), e.arg(0)
+    def _after(self, theta: Array, e: Node) -> Array:
+        """Θ followed by e, a bias or a scalar or per-unit ×, ÷ or − of its z."""
+        c = self._per_unit(self._constant_of(e), theta.shape[0], e)
+        if e.op == "Add":
+            return affine.after(theta, t=c)
+        if e.op == "Sub":
+            first = _numeric(e.arg(0))
+            return affine.after(theta, -1.0, c) if first else affine.after(theta, t=-c)
+        self.notes.append(
+            f"{_named(e)} {'multiplies' if e.op == 'Mul' else 'divides'} a layer's z by a "
+            "constant; nncalc folds it into that layer's Θ in float64, which rounds as the "
+            "model's own product does not exactly"
+        )
+        return theta * c[:, None] if e.op == "Mul" else theta / c[:, None]
 
-    def _bias(self, c: Array, units: int, e: Node) -> Array:
-        """c as one number per unit: of shape (K,) or (1, K) for K units, or one number for
-        all, (), (1,) or (1, 1). Any other shape adds across the examples."""
-        c = np.asarray(c, np.float64)
-        if (
-            c.ndim > 2
-            or (c.ndim == 2 and c.shape[0] != 1)
-            or c.shape[-1:] not in ((), (1,), (units,))
-        ):
-            raise self.error(
-                f"{_named(e)} adds an array of shape {c.shape} to {units} units",
-                hint=f"a bias has one number per unit, of shape ({units},) or (1, {units})",
-            )
-        return np.broadcast_to(c.reshape(-1), (units,))
+    def _front(self, e: Node) -> tuple[Any, Callable[[Array], Array]] | None:
+        """(what e reads, the map of a Θ reading e to one reading that) where e maps each
+        input of a layer by constants: a scaler in front of the first layer, a shift, a
+        scale or a BatchNormalization after an activation; None for any other node."""
+        if e.unknown or e.op not in (*AFFINE, "Neg", "Scaler", "BatchNormalization"):
+            return None
+        inner = e.arg(0) if e.op in ("Neg", "Scaler") else self._inner(e)
+        if not isinstance(inner, Node):
+            return None
 
-    def _normalized(self, theta: Array, e: Node) -> Array:
-        """Θ followed by the BatchNormalization e (inference), folded: unit k's row times
-        s_k = γ_k/√(σ²_k + ε), its bias (b_k − μ_k)·s_k + β_k; in float64, ε as stored."""
-        units = theta.shape[0]
+        def fold(theta: Array) -> Array:
+            n = theta.shape[1] - 1
+            if e.op == "Neg":
+                return affine.before(theta, -1.0)
+            if e.op == "BatchNormalization":
+                return affine.before(theta, *self._normalizer(e, n))
+            if e.op == "Scaler":  # (x − offset)·scale
+                offset, scale = (
+                    self._per_unit(np.float32(e.attrs.get(k, d)), n, e)
+                    for k, d in (("offset", 0.0), ("scale", 1.0))
+                )
+                return affine.before(affine.before(theta, scale), t=-offset)
+            c = self._per_unit(self._constant_of(e), n, e)
+            if e.op == "Sub" and _numeric(e.arg(0)):
+                return affine.before(theta, -1.0, c)
+            return {
+                "Add": lambda: affine.before(theta, t=c),
+                "Sub": lambda: affine.before(theta, t=-c),
+                "Mul": lambda: affine.before(theta, c),
+                "Div": lambda: affine.divided(theta, c),
+            }[e.op]()
+
+        self.notes.append(
+            f"{_named(e)} maps each input of the layer after it by constants (a scaler, a "
+            "shift or scale, a BatchNormalization: an affine map); nncalc folds it into "
+            "that layer's Θ in float64 (W·diag(s), b + W·t), which rounds as the model's "
+            "own computation does not exactly"
+        )
+        return inner, fold
+
+    def _normalizer(self, e: Node, units: int) -> tuple[Array, Array]:
+        """(s, t) of the BatchNormalization e (inference) of rows of units: s ⊙ v + t."""
         if e.attrs.get("training_mode", 0) or (self.opset < 7 and not e.attrs.get("is_test", 0)):
             raise self.error(f"{_named(e)} normalizes with each batch's own statistics (training)")
         shape = self._arg_shape(e)
@@ -582,15 +475,65 @@ class _Reader:
         if not np.all(var + epsilon > 0):
             k = int(np.argmin(var + epsilon > 0)) + 1
             raise self.error(f"{_named(e)} has σ² + ε ≤ 0 (or NaN) for unit {k}: no √ to divide by")
-        s = gamma / np.sqrt(var + epsilon)
-        folded = theta * s[:, None]
-        folded[:, 0] = (theta[:, 0] - mean) * s + beta
+        return affine.batchnorm(gamma, beta, mean, var, epsilon)
+
+    def _product(self, e: Node) -> tuple[Array, Any] | None:
+        """(Θ, the node it reads) of a Gemm or a MatMul by a constant matrix."""
+        W = e.arg(1)
+        if e.unknown or not isinstance(e.arg(0), Node) or not _numeric(W):
+            return None
+        if e.attrs.get("transA", 0):
+            return None
+        if W.ndim == 1 and e.op == "MatMul":  # one unit, as a vector of one per example
+            W = W[:, None]
+            self.notes.append(
+                f"{_named(e)} multiplies by a vector, giving one number per example: nncalc "
+                "gives it as a row of one unit"
+            )
+        if W.ndim != 2:
+            raise self.error(f"{_named(e)} multiplies by a {W.ndim}-D array", SUPPORTED)
+        c = e.arg(2)
+        if c is not None and not _numeric(c):
+            return None
+        self.dtypes.append(W.dtype)
+        W = np.asarray(W, np.float64)
+        W = W if e.attrs.get("transB", 0) else W.T
+        W = W * e.attrs.get("alpha", 1.0) if e.attrs.get("alpha", 1.0) != 1 else W
+        b = np.zeros(W.shape[0])
+        if c is not None:
+            b = e.attrs.get("beta", 1.0) * self._per_unit(c, W.shape[0], e)
+        return np.column_stack([b, W]), e.arg(0)
+
+    def _per_unit(self, c: Any, units: int, e: Node) -> Array:
+        """c as one number per unit: of shape (K,) or (1, K) for K units, or one number for
+        all, (), (1,) or (1, 1). Any other shape reaches across the examples."""
+        c = np.asarray(c, np.float64)
+        if (
+            c.ndim > 2
+            or (c.ndim == 2 and c.shape[0] != 1)
+            or c.shape[-1:] not in ((), (1,), (units,))
+        ):
+            verb = {"Mul": "multiplies", "Div": "divides", "Sub": "subtracts"}.get(e.op, "adds")
+            raise self.error(
+                f"{_named(e)} {verb} an array of shape {c.shape} to {units} units",
+                hint=f"a bias has one number per unit, of shape ({units},) or (1, {units})",
+            )
+        if e.op in ("Mul", "Div", "Sub", "Add", "Scaler"):
+            self.dtypes.append(np.asarray(c).dtype)
+        return np.broadcast_to(c.reshape(-1), (units,)).copy()
+
+    def _normalized(self, theta: Array, e: Node) -> Array:
+        """Θ followed by the BatchNormalization e (inference), folded: unit k's row times
+        s_k = γ_k/√(σ²_k + ε), its bias (b_k − μ_k)·s_k + β_k; in float64, ε as stored."""
+        self._normalizer(e, theta.shape[0])  # checked
+        gamma, beta, mean, var = (np.asarray(e.arg(k), np.float64) for k in range(1, 5))
+        epsilon = float(e.attrs["epsilon"])
         self.notes.append(
             f"the BatchNormalization '{e.name}' is folded into the Θ before it: each unit's "
             f"row times γ/√(σ² + ε), its bias (b − μ)·γ/√(σ² + ε) + β, in float64 with "
             f"ε = {epsilon!r}, the float32 {np.float32(epsilon)} as the file stores it"
         )
-        return folded
+        return affine.after_batchnorm(theta, gamma, beta, mean, var, epsilon)
 
     def _unsupported(self, e: Node) -> NNCalcError:
         """The real reason no template matches the layer output e: the first node below it,
@@ -599,7 +542,7 @@ class _Reader:
         for n in self._below(e):
             if n.op not in KNOWN:
                 return self.error(
-                    f"cannot represent the operator {_excerpt(n.op)} (node '{n.name}')", SUPPORTED
+                    f"cannot represent the operator {excerpt(n.op)} (node '{n.name}')", SUPPORTED
                 )
             reason = self._why_not(n)
             if reason is not None:
@@ -608,10 +551,14 @@ class _Reader:
         one = "a layer is a Gemm, or MatMul + Add, then one activation"
         if not any(self._affine(n) for n in below):
             return self.error(f"{_named(e)} has no Gemm or MatMul + Add before it", one)
-        inner = next((n for n in below[1:] if not self._affine(n) and self._template(n)), None)
-        if inner is not None and not any(self._affine(n) for n in self._below(e, inner)):
-            return self.error(f"{_named(e)} follows the activation {_named(inner)}", one)
         constants = [str(c) for n in below for c in n.inputs if _numeric(c) and c.size == 1]
+        inner = next((n for n in below[1:] if not self._affine(n) and self._template(n)), None)
+        if inner is not None:
+            around = list(self._below(e, inner))  # what e computes from inner's output
+            if not any(self._affine(n) for n in around) and not any(
+                _numeric(c) for n in around for c in n.inputs
+            ):
+                return self.error(f"{_named(e)} follows the activation {_named(inner)}", one)
         them = f" from the constants {', '.join(constants[:6])}" if constants else ""
         return self.error(f"{_named(e)} does not compute an activation nncalc has{them}", SUPPORTED)
 
@@ -630,6 +577,11 @@ class _Reader:
 
     def _why_not(self, n: Node) -> str | None:
         """Why nncalc cannot read the node n, where n alone tells."""
+        if n.unknown:
+            return (
+                f"{_named(n)} has the attribute {excerpt(', '.join(n.unknown))}, which nncalc "
+                "does not read (it never takes one at a default)"
+            )
         if n.op in PASS_THROUGH:
             reason = self._blocks(n)
             return None if reason is None else f"{_named(n)} {reason}"
@@ -643,12 +595,25 @@ class _Reader:
                 return f"{_named(n)} multiplies by weights computed at run time, not constants"
             if n.attrs.get("transA", 0):
                 return f"{_named(n)} transposes its input (transA=1)"
-        if n.op == "Softmax" and n.attrs["axis"] != -1:
+        if n.op in ("Softmax", "LogSoftmax") and n.attrs["axis"] != -1:
             shape = self._arg_shape(n)
             of = f"of shape {_dims(shape)}" if shape else "of a shape ONNX cannot infer"
             return f"{_named(n)} {of} is not over each example's units (the last axis)"
+        if n.op == "PRelu" and _numeric(n.arg(1)) and np.unique(n.arg(1)).size > 1:
+            return (
+                f"{_named(n)} has a slope per unit ({n.arg(1).size}); nncalc's activations "
+                "take one set of parameters per layer"
+            )
+        if n.op == "com.microsoft:QuickGelu" and n.attrs.get("alpha") != 1.0:
+            return (
+                f"{_named(n)} is z·σ(αz) with α = {n.attrs.get('alpha')!r}: SiLU only when "
+                "α = 1, and no other activation nncalc has"
+            )
         if n.op == "BatchNormalization" and self._affine(n) is None:
-            return f"{_named(n)} does not follow a Gemm or MatMul + Add, into which it folds"
+            return (
+                f"{_named(n)} does not follow a Gemm or MatMul + Add, nor precede one, into "
+                "which it folds"
+            )
         return None
 
     def _metadata(self) -> metadata.Read:
@@ -658,6 +623,10 @@ class _Reader:
         if not all(isinstance(v, str) for v in (*meta, *meta.values())):
             raise self.error("not a valid ONNX model (its metadata is not UTF-8 text)")
         return metadata.read(meta, self.source)
+
+    def _framework(self) -> str:
+        """The framework whose indices the model's outputs have: the one that wrote it."""
+        return PRODUCERS.get(self.producer, "ONNX")
 
     def _name(self, meta: metadata.Read) -> str:
         producer = f"{self.model.producer_name} {self.model.producer_version}".strip()
@@ -669,38 +638,19 @@ class _Reader:
         return tuple(classes) if classes and len(classes) == units else None
 
 
-KNOWN = frozenset({*operators(), *PRODUCTS, *PASS_THROUGH, "BatchNormalization"})
+KNOWN = frozenset({*operators(), *PRODUCTS, *PASS_THROUGH, "BatchNormalization", "Scaler", "Neg"})
 """Every operator nncalc reads in a layer."""
+
+
+def _gate(layer: Layer, fold: Callable[[Array], Array]) -> tuple:
+    """(gate, β) of a layer, its gate folded too."""
+    return (None, None) if layer.gate is None else (fold(layer.gate), layer.beta)
 
 
 def narrowest(dtypes: list[np.dtype]) -> str:
     """The name of the floating-point type with the fewest bits, float64 if none."""
     floats = [d for d in dtypes if d.kind == "f" or d.name == "bfloat16"]
     return min(floats, key=lambda d: d.itemsize).name if floats else "float64"
-
-
-def _types(model: Any) -> dict[str, tuple[int, tuple[int | None, ...] | None]]:
-    """The element type and shape of every tensor ONNX can infer them for (None for a
-    shape or a dimension it cannot)."""
-    from onnx import shape_inference
-
-    try:
-        graph = shape_inference.infer_shapes(model).graph
-    except Exception:  # inference is a convenience: a graph it cannot follow is still read
-        graph = model.graph
-    return {
-        v.name: _type(v.type.tensor_type) for v in (*graph.input, *graph.value_info, *graph.output)
-    }
-
-
-def _type(tensor: Any) -> tuple[int, tuple[int | None, ...] | None]:
-    dims = tensor.shape.dim if tensor.HasField("shape") else None
-    shape = (
-        None
-        if dims is None
-        else tuple(d.dim_value if d.HasField("dim_value") else None for d in dims)
-    )
-    return tensor.elem_type, shape
 
 
 def _dims(shape: tuple) -> str:
@@ -710,37 +660,13 @@ def _dims(shape: tuple) -> str:
 
 def _named(e: Node) -> str:
     """The node e as messages name it: its name, operator and attributes."""
-    shown = _excerpt(", ".join(f"{k}={_excerpt(str(v), 24)}" for k, v in e.attrs.items()))
-    return f"the node '{e.name}' ({_excerpt(e.op)}{f' {shown}' if shown else ''})"
-
-
-def _dtype(code: int) -> np.dtype:
-    """The NumPy type of the ONNX floating-point type code."""
-    import ml_dtypes
-
-    return np.dtype(ml_dtypes.bfloat16 if code == 16 else FLOAT_TYPES[code])
-
-
-def _bfloat16(array: np.ndarray) -> np.ndarray:
-    """A bfloat16 tensor's numbers as ml_dtypes' bfloat16 (onnx before 1.17 gives their
-    bits as uint16); widening them to float64 is exact."""
-    import ml_dtypes
-
-    return array.astype(np.uint16).view(ml_dtypes.bfloat16) if array.dtype == np.uint16 else array
-
-
-def _excerpt(text: str, size: int = 60) -> str:
-    """At most size characters of a file's text, for a message."""
-    return text if len(text) <= size else f"{text[: size - 3]}..."
+    shown = excerpt(", ".join(f"{k}={excerpt(str(v), 24)}" for k, v in e.attrs.items()))
+    return f"the node '{e.name}' ({excerpt(e.op)}{f' {shown}' if shown else ''})"
 
 
 def _numeric(value: Any) -> bool:
     """Is value a constant array of numbers (not text, not a tensor computed at run time)?"""
     return isinstance(value, np.ndarray)
-
-
-def _text(label: Any) -> str:
-    return label.decode() if isinstance(label, bytes) else str(label)
 
 
 def _complement(first: Any, second: Any) -> bool:
@@ -755,17 +681,27 @@ def _complement(first: Any, second: Any) -> bool:
 
 
 def _narrow(value: Any) -> bool:
-    """Is a parameter stored narrower than float64, and not the float64 number its
-    shortest decimal names (float32's 0.01 is 0.009999999776482582)?"""
-    shortest = str(value)
-    return value.dtype.itemsize < 8 and float(shortest) != float(value)
+    """Is a parameter stored narrower than float64, or as a float64 that is a float32's
+    value (PyTorch's dynamo exporter rounds a model's Python numbers so), and not the
+    float64 number its shortest decimal names (float32's 0.01 is 0.009999999776482582)?"""
+    return float(_shortest(value)) != float(value)
+
+
+def _shortest(value: Any) -> str:
+    """The shortest decimal of value in the narrowest type that holds it exactly."""
+    single = np.float32(value)
+    return (
+        str(single) if value.dtype.itemsize == 8 and float(single) == float(value) else str(value)
+    )
 
 
 def _stored_note(e: Node, name: str, value: Any) -> str:
     """What nncalc says about a parameter the file stores as float32 (or narrower)."""
-    v, written = float(value), float(str(value))
+    v, shortest = float(value), _shortest(value)
+    written = float(shortest)
+    kind = value.dtype if value.dtype.itemsize < 8 else "float64, a float32's value"
     return (
-        f"the node '{e.name}' ({e.op}) stores {name} as {value.dtype} {v!r}, which nncalc "
-        f"uses; the float64 {value!s} of a framework differs by {abs(v - written):.2g} "
+        f"the node '{e.name}' ({e.op}) stores {name} as {kind} {v!r}, which nncalc "
+        f"uses; the float64 {shortest} of a framework differs by {abs(v - written):.2g} "
         f"({abs(v - written) / abs(written):.1e} relative)"
     )

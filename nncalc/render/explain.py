@@ -10,7 +10,7 @@ from nncalc import activations
 from nncalc.network import Trace
 from nncalc.render import digits
 from nncalc.render.elide import elide
-from nncalc.render.forward import WHOLE, View, g_symbol, theta_symbol
+from nncalc.render.forward import WHOLE, View, g_symbol, prediction, theta_symbol
 from nncalc.render.numbers import fmt
 
 MAX_TERMS = 6
@@ -97,6 +97,8 @@ def example_lines(trace: Trace, k: int, precision: int = 6, view: View = WHOLE) 
                 lines += [f"⋮ {size - len(view.units(size)) + 1} more units of layer {j}", ""]
             else:
                 lines += [*_unit_lines(trace, k, j, i, precision, terms, shown), ""]
+    if view.whole and trace.network.sizes[-1] > 1:
+        lines += [f"prediction: {prediction(trace, k)}", ""]
     return lines
 
 

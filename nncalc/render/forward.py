@@ -120,7 +120,9 @@ def prediction(trace: Trace, k: int, of: bool = True) -> str:
     """unit 4 of 4 (truck): the predicted class of example k (``of``: out of how many)."""
     network = trace.network
     unit = int(trace.predictions[k])
-    label = f" ({escape.terminal(network.classes[unit - 1])})" if network.classes else ""
+    said = [escape.terminal(network.classes[unit - 1])] if network.classes else []
+    said += [network.index(unit)] if getattr(network, "framework", None) else []
+    label = f" ({', '.join(said)})" if said else ""
     return f"unit {unit}" + (f" of {network.sizes[-1]}" if of else "") + label
 
 

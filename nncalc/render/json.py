@@ -45,6 +45,8 @@ def forward_document(trace: Trace, names: list[str | None], exact: bool = False)
             unit = int(trace.predictions[k])
             label = network.classes[unit - 1] if network.classes else None
             example["prediction"] = {"unit": unit, "label": label}
+            if network.framework:  # the framework's own, 0-based index
+                example["prediction"]["index"] = unit - 1
         examples.append(example)
     return {"network": network_document(network), "examples": examples}
 
@@ -56,6 +58,7 @@ def network_document(network: Network) -> dict[str, Any]:
         "sizes": network.sizes,
         "activations": network.activations,
         "parameters": [t.total for t in of_network(network).thetas],
+        **({"framework": network.framework} if network.framework else {}),
     }
 
 

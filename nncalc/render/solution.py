@@ -141,7 +141,9 @@ def markdown(trace: Trace, k: int, name: str | None, precision: int = 6) -> str:
     output = f"**Output:** h_Θ(x) = a^({network.L}) = [{h}]"
     if network.sizes[-1] > 1:
         unit = int(trace.predictions[k])
-        label = f" ({escape.markdown(network.classes[unit - 1])})" if network.classes else ""
+        said = [escape.markdown(network.classes[unit - 1])] if network.classes else []
+        said += [network.index(unit)] if network.framework else []
+        label = f" ({', '.join(said)})" if said else ""
         output += f"; predicted class: unit {unit}{label}"
     return "\n".join([*parts, output, ""])
 
