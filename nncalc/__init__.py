@@ -9,8 +9,10 @@
     1.0
 
 Names are the lecture's: layer j = 1 … L, Θ^(j) maps layer j to j+1 with the biases in
-column 0, z^(j+1) = Θ^(j)·[1; a^(j)] and a^(j+1) = g(z^(j+1)). Importing nncalc is
-cheap: NumPy and the rest load on first use.
+column 0, z^(j+1) = Θ^(j)·[1; a^(j)] and a^(j+1) = g(z^(j+1)). The next lectures' too:
+``net.cost(X, Y, lam)`` is J(Θ) and ``net.backward(X, Y, lam)`` gives δ^(j), Δ^(j) and
+D^(j) = ∂J/∂Θ^(j) as ``delta[j]``, ``Delta[j]`` and ``D[j]``. Importing nncalc is cheap:
+NumPy and the rest load on first use.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ _EXPORTS = {
     "Network": "nncalc.network",
     "Layer": "nncalc.network",
     "Trace": "nncalc.network",
+    "Gradients": "nncalc.backprop",
     "NNCalcError": "nncalc.errors",
     "from_sklearn": "nncalc.interop.frameworks",
     "from_torch": "nncalc.interop.frameworks",
@@ -38,24 +41,37 @@ _EXPORTS = {
 }
 _SUBMODULES = {
     "activations": "nncalc.activations",
+    "backprop": "nncalc.backprop",
+    "cost": "nncalc.cost",
+    "derivatives": "nncalc.derivatives",
+    "descent": "nncalc.descent",
+    "gradcheck": "nncalc.gradcheck",
     "handouts": "nncalc.grading.handouts",
+    "metrics": "nncalc.metrics",
     "onehot": "nncalc.onehot",
     "params": "nncalc.params",
     "quiz": "nncalc.grading.quiz",
 }
 
 __all__ = [
+    "Gradients",
     "Layer",
     "NNCalcError",
     "Network",
     "Trace",
     "__version__",
     "activations",
+    "backprop",
+    "cost",
+    "derivatives",
+    "descent",
     "from_sklearn",
     "from_torch",
+    "gradcheck",
     "handouts",
     "load",
     "loads",
+    "metrics",
     "onehot",
     "params",
     "quiz",
@@ -68,7 +84,18 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from nncalc import activations, onehot, params
+    from nncalc import (
+        activations,
+        backprop,
+        cost,
+        derivatives,
+        descent,
+        gradcheck,
+        metrics,
+        onehot,
+        params,
+    )
+    from nncalc.backprop import Gradients
     from nncalc.errors import NNCalcError
     from nncalc.files.netfile import load, loads
     from nncalc.files.netsave import save

@@ -18,7 +18,7 @@ from contextlib import nullcontext
 import numpy as np
 
 from nncalc import activations
-from nncalc.network import Array, Layer, Network, exact_where_overflowed
+from nncalc.network import Array, Layer, Network, check_finite, exact_where_overflowed
 
 CHUNK_BYTES = 16 * 1024 * 1024
 """About how much of the widest layer one chunk of examples holds."""
@@ -43,7 +43,7 @@ def outputs(
     ``workers`` threads (default: one per core) each take a chunk through every layer.
     """
     workers = workers or os.cpu_count() or 1
-    steps = [_Step(layer, j, network.source, dtype) for j, layer in enumerate(network.layers, 2)]
+    steps = _steps(network, dtype)
 
     def run(X: Array) -> Array:
         if dtype is np.float64 and network.small_work(len(X)):
@@ -53,7 +53,7 @@ def outputs(
             a = step(a)
         return a
 
-    with _one_blas_thread(workers > 1), ThreadPoolExecutor(workers) as pool:
+    with one_blas_thread(workers > 1), ThreadPoolExecutor(workers) as pool:
         pending: deque = deque()
         for X in chunks:
             pending.append(pool.submit(run, X))
@@ -63,7 +63,41 @@ def outputs(
             yield pending.popleft().result()
 
 
-def _one_blas_thread(wanted: bool):
+def trace(
+    network: Network, X: Array, workers: int = 0
+) -> tuple[dict[int, Array], dict[int, Array], dict[int, Array]]:
+    """Every z^(j) and a^(j) (and SwiGLU's gate pre-activations) of the examples X, as
+    Network.forward keeps them: arrays allocated once and filled a chunk of examples at a
+    time, by ``workers`` threads (default: one per core)."""
+    m = len(X)
+    rows = chunk_rows(network)
+    workers = max(1, min(workers or os.cpu_count() or 1, -(-m // rows)))
+    a, z, gate = {1: X}, {}, {}
+    for j, layer in enumerate(network.layers, start=2):
+        z[j] = np.empty((m, layer.units))
+        a[j] = np.empty((m, layer.units))
+        if layer.gate is not None:
+            gate[j] = np.empty((m, layer.units))
+    steps = [
+        _Step(layer, j, network.source, np.float64) for j, layer in enumerate(network.layers, 2)
+    ]
+
+    def run(start: int) -> None:
+        part = slice(start, start + rows)
+        with np.errstate(over="ignore", invalid="ignore"):  # overflow is caught by check()
+            for step in steps:
+                step.into(a[step.j - 1][part], z[step.j][part], a[step.j][part], gate, part)
+
+    with one_blas_thread(workers > 1), ThreadPoolExecutor(workers) as pool:
+        list(pool.map(run, range(0, m, rows)))
+    return z, a, gate
+
+
+def _steps(network: Network, dtype: type) -> list[_Step]:
+    return [_Step(layer, j, network.source, dtype) for j, layer in enumerate(network.layers, 2)]
+
+
+def one_blas_thread(wanted: bool):
     """BLAS held to one thread: the workers are the parallelism."""
     if not wanted:
         return nullcontext()
@@ -109,6 +143,21 @@ class _Step:
             block += self.b
             self.check(block, self.layer.theta, a[start : start + rows])
             g(block, out=block)
+
+    def into(self, a: Array, z: Array, out: Array, gate: dict[int, Array], rows: slice) -> None:
+        """z and a^(j) of one chunk of examples into z and out (and the gate's u)."""
+        np.matmul(a, self.Wt, out=z)
+        z += self.b
+        self.check(z, self.layer.theta, a)
+        if self.layer.gate is None:
+            self.layer.g(z, out=out)
+        else:
+            u = gate[self.j][rows]
+            np.matmul(a, self.Vt, out=u)
+            u += self.c
+            self.check(u, self.layer.gate, a)
+            out[...] = activations.swiglu(z, u, self.layer.swish_beta)
+        check_finite(out, self.j, self.source)
 
     def check(self, z: Array, theta: Array, a: Array) -> None:
         """A z whose sum overflowed on the way is recomputed exactly; one whose value

@@ -505,6 +505,389 @@ def _progress_bar(items, total: int | None, wanted: bool | None, what: str = "fo
             bar.advance(task, size(item))
 
 
+XOption = Annotated[
+    list[str] | None,
+    _text("-x", help="An example, e.g. -x 66,39,12 (repeatable).", metavar="LIST"),
+]
+YOption = Annotated[
+    list[str] | None,
+    _text(
+        "--y",
+        help="The label y of each -x: a class (3, car) or a row (0,0,1,0); repeatable.",
+        metavar="LABEL",
+    ),
+]
+InputOption = Annotated[
+    str | None,
+    _text("--input", "-i", help="Examples from a .yaml, .csv or .npy file, or - for stdin."),
+]
+InputFormatOption = Annotated[
+    InputFormat | None,
+    typer.Option(
+        "--input-format",
+        help="The --input's format (default: its suffix; stdin's: told by its content).",
+        show_default=False,
+    ),
+]
+LabelsOption = Annotated[
+    str | None,
+    _text(
+        "--labels",
+        help="A label y per example: classes (numbers or names) or rows, one a line; "
+        ".csv, .yaml, .npy; - for stdin.",
+    ),
+]
+ZeroBasedOption = Annotated[
+    bool, typer.Option("--zero-based", help="Class numbers count from 0 (PyTorch, scikit-learn).")
+]
+LambdaOption = Annotated[
+    float,
+    typer.Option(
+        "--lambda", help="λ, the regularisation: J adds (λ/2m)·Σ Θ_im² (m ≥ 1).", metavar="λ"
+    ),
+]
+LossOption = Annotated[
+    str | None,
+    _text(
+        "--loss",
+        help="Check that J is this loss (cross_entropy, nll, squared_error); it must be "
+        "the output g's matching one.",
+        metavar="NAME",
+    ),
+]
+PrecisionOption = Annotated[
+    int,
+    typer.Option("--precision", "-p", min=1, max=17, help="Significant digits shown.", metavar="N"),
+]
+
+
+def _labelled(network, xs, ys, input_file, labels, zero_based, input_format, trust_paths):
+    """The network, its examples X, their labels Y and the examples' names."""
+    if [network, input_file, labels].count("-") > 1:
+        raise NNCalcError.at("only one of the network, --input and --labels can be stdin")
+    from nncalc.files.labels import choose
+
+    net = _load(network, trust_paths)
+    files = [f and _stdin_or(f) for f in (input_file, labels)]
+    X, Y, names = choose(net, xs or (), ys or (), files[0], files[1], zero_based, input_format)
+    return net, X, Y, names
+
+
+@app.command(
+    epilog=_examples(
+        "nncalc cost samples/vehicles.yaml --labels samples/vehicles-labels.txt",
+        "nncalc cost samples/lecture-3-3-1.yaml -x 1,2,3 --y 1 --lambda 1 --json",
+    )
+)
+def cost(
+    network: NetworkArgument,
+    x: XOption = None,
+    y: YOption = None,
+    input_file: InputOption = None,
+    labels: LabelsOption = None,
+    zero_based: ZeroBasedOption = False,
+    lam: LambdaOption = 0.0,
+    loss: LossOption = None,
+    json_output: JsonOption = False,
+    precision: PrecisionOption = 6,
+    input_format: InputFormatOption = None,
+    trust_paths: TrustPathsOption = False,
+) -> None:
+    """The cost J(Θ), accuracy, confusion matrix and each class's precision and recall."""
+    from nncalc.cost import cost as of
+    from nncalc.metrics import classify
+    from nncalc.render import cost as report
+
+    net, X, Y, _ = _labelled(
+        network, x, y, input_file, labels, zero_based, input_format, trust_paths
+    )
+    trace = net.forward(X)
+    found, classified = of(trace, Y, lam, loss), classify(trace, Y)
+    if json_output:
+        from nncalc.render.json import dumps
+
+        print(dumps(report.document(found, classified)))
+    else:
+        from nncalc.render import style
+
+        style.console().print(report.report(found, classified, precision))
+
+
+@app.command(
+    epilog=_examples(
+        "nncalc backward samples/lecture-3-3-1.yaml -x 1,2,3 --y 1",
+        "nncalc backward samples/lecture-3-3-1.yaml -x 1,2,3 --y 1 --explain --layer 2 --unit 1",
+        "nncalc backward samples/lecture-3-3-1.yaml -x 1,2,3 --y 1 --expect 'D_11^(2)=-0.06'",
+    )
+)
+def backward(
+    network: NetworkArgument,
+    x: XOption = None,
+    y: YOption = None,
+    input_file: InputOption = None,
+    labels: LabelsOption = None,
+    zero_based: ZeroBasedOption = False,
+    lam: LambdaOption = 0.0,
+    loss: LossOption = None,
+    json_output: JsonOption = False,
+    precision: PrecisionOption = 6,
+    explain: Annotated[
+        bool, typer.Option("--explain", help="Show each δ's arithmetic, as in the lecture.")
+    ] = False,
+    report: Annotated[
+        Report, typer.Option("--format", help="Tables, or a worked solution in LaTeX or Markdown.")
+    ] = Report.table,
+    layer: Annotated[
+        int | None, _text("--layer", help="Only layer J's δ (and Θ^(J−1)'s D).", metavar="J")
+    ] = None,
+    unit: Annotated[
+        int | None,
+        _text("--unit", help="Only unit I's δ (with --explain: D's row I).", metavar="I"),
+    ] = None,
+    whole: Annotated[
+        bool, typer.Option("--all", help="Every unit and term: wide layers not elided.")
+    ] = False,
+    expect: Annotated[
+        str | None,
+        _text(
+            "--expect",
+            help="Check a hand answer: 'δ_1^(2)=0.0196' (a value per example, split by ;) "
+            "or 'D_1,2^(1)=0.05'; exit 1 if it is wrong.",
+            metavar="SYMBOL=VALUE",
+        ),
+    ] = None,
+    tolerance: Annotated[
+        float | None,
+        typer.Option(
+            "--tolerance",
+            min=0.0,
+            help="--expect's absolute tolerance (default: half a unit in the last place written).",
+            show_default=False,
+            metavar="T",
+        ),
+    ] = None,
+    input_format: InputFormatOption = None,
+    trust_paths: TrustPathsOption = False,
+) -> None:
+    """Backpropagation: every δ_i^(j), and D^(j) = ∂J/∂Θ^(j), in the lecture's notation."""
+    from nncalc.render.forward import MAX_UNITS, View
+
+    net, X, Y, names = _labelled(
+        network, x, y, input_file, labels, zero_based, input_format, trust_paths
+    )
+    grads = net.backward(X, Y, lam, loss)
+    view = View(None if whole else MAX_UNITS, layer, unit)
+    _focus(net, view, 2)
+    checked = _expect_gradient(grads, expect, tolerance) if expect else None
+    if json_output:
+        from nncalc.render.backward import document
+        from nncalc.render.json import dumps
+
+        found = document(grads, names) | ({"expect": checked[1]} if checked else {})
+        print(dumps(found))
+    elif checked is not None:
+        from nncalc.render.numbers import fmt
+
+        texts = [[fmt(v, 6) for v in c.actual] for c in checked[0]]
+        labels = names if len(checked[0]) > 1 else [None]
+        _print_expect(checked[0], labels, checked[2], texts)
+    elif report != "table" and not explain:
+        from nncalc.render import backsolution
+
+        print(getattr(backsolution, report)(grads, names, precision))
+    elif explain:
+        _explain_backward(grads, names, precision, view)
+    else:
+        from nncalc.render.backward import show
+
+        show(grads, names, precision, view)
+    if checked is not None and not checked[1]["ok"]:
+        raise typer.Exit(EXIT_CHECK_FAILED)
+
+
+def _expect_gradient(grads, text: str, tolerance: float | None):
+    """backward --expect 'SYMBOL=VALUE': (the checks, their JSON, the symbol's name)."""
+    from dataclasses import asdict
+
+    from nncalc.expect import check
+    from nncalc.symbols import parse
+
+    written, equals, value = text.partition("=")
+    if not equals:
+        raise NNCalcError.at(f"--expect '{text}' has no =", hint="write 'δ_1^(2)=0.0196'")
+    symbol = parse(written)
+    checked = check(value, grads.values(symbol), str(symbol), tolerance)
+    document = {
+        "symbol": str(symbol),
+        "examples": [asdict(c) | {"ok": c.ok} for c in checked],
+        "ok": all(c.ok for c in checked),
+    }
+    return checked, document, str(symbol)
+
+
+def _explain_backward(grads, names, precision: int, view) -> None:
+    """Each δ's arithmetic (and, for one unit of one layer, its row of D)."""
+    from nncalc.render.backward import d_lines, explain_lines
+    from nncalc.render.forward import heading
+
+    for k in range(len(grads.trace)):
+        print(heading(grads.trace, k, names[k], precision, view.limit) + "\n")
+        print("\n".join(explain_lines(grads, k, precision, view)))
+    if (
+        view.layer is not None
+        and view.unit is not None
+        and view.unit <= grads.network.sizes[view.layer - 1]
+    ):
+        limit = None if view.limit is None else 6
+        print("\n".join(d_lines(grads, view.layer - 1, view.unit, precision, limit)))
+
+
+@app.command(
+    epilog=_examples(
+        "nncalc gradcheck samples/vehicles.yaml --labels samples/vehicles-labels.txt",
+        "nncalc gradcheck samples/lecture-3-3-1.yaml -x 1,2,3 --y 1 --epsilon 1e-5",
+    )
+)
+def gradcheck(
+    network: NetworkArgument,
+    x: XOption = None,
+    y: YOption = None,
+    input_file: InputOption = None,
+    labels: LabelsOption = None,
+    zero_based: ZeroBasedOption = False,
+    lam: LambdaOption = 0.0,
+    loss: LossOption = None,
+    epsilon: Annotated[
+        float, typer.Option("--epsilon", help="ε of the two-sided difference.", metavar="ε")
+    ] = 1e-4,
+    sample: Annotated[
+        int | None,
+        _text(
+            "--sample",
+            help="Check N parameters drawn at random (default: all up to 1,000, else 200).",
+            metavar="N",
+        ),
+    ] = None,
+    seed: Annotated[int, typer.Option("--seed", help="The --sample's draw.", metavar="S")] = 0,
+    tolerance: Annotated[
+        float,
+        typer.Option(
+            "--tolerance", help="The largest relative difference that passes.", metavar="T"
+        ),
+    ] = 1e-4,
+    whole: Annotated[bool, typer.Option("--all", help="List every parameter checked.")] = False,
+    json_output: JsonOption = False,
+    input_format: InputFormatOption = None,
+    trust_paths: TrustPathsOption = False,
+) -> None:
+    """Check backpropagation's D against (J(θ + ε) − J(θ − ε)) / 2ε, parameter by parameter."""
+    from nncalc import gradcheck as core
+    from nncalc.render import gradcheck as report
+
+    net, X, Y, _ = _labelled(
+        network, x, y, input_file, labels, zero_based, input_format, trust_paths
+    )
+    found = core.gradcheck(net, X, Y, lam, loss, epsilon, sample, seed)
+    scan = core.scan(found)
+    if json_output:
+        from nncalc.render.json import dumps
+
+        print(dumps(report.document(found, scan, tolerance)))
+    else:
+        from nncalc.render import style
+
+        style.console().print(report.report(found, scan, tolerance, whole))
+    if found.largest > tolerance:
+        raise typer.Exit(EXIT_CHECK_FAILED)
+
+
+@app.command(
+    epilog=_examples(
+        "nncalc step samples/vehicles.yaml --labels samples/vehicles-labels.txt --alpha 0.5 "
+        "-o trained.yaml",
+        "nncalc step net.yaml -i X.csv --labels y.txt --alpha 0.1 --steps 500 "
+        "--curve curve.svg -o trained.yaml",
+    )
+)
+def step(
+    network: NetworkArgument,
+    alpha: Annotated[
+        float, typer.Option("--alpha", "-a", help="The learning rate α.", metavar="α")
+    ],
+    output: Annotated[str, _text("--output", "-o", help="The trained network (.yaml).")],
+    x: XOption = None,
+    y: YOption = None,
+    input_file: InputOption = None,
+    labels: LabelsOption = None,
+    zero_based: ZeroBasedOption = False,
+    lam: LambdaOption = 0.0,
+    loss: LossOption = None,
+    steps: Annotated[
+        int, typer.Option("--steps", "-n", min=1, help="Steps of gradient descent.", metavar="N")
+    ] = 1,
+    curve: Annotated[
+        str | None, _text("--curve", help="Write the learning curve, J after each step, as SVG.")
+    ] = None,
+    progress: Annotated[
+        bool | None,
+        typer.Option(
+            "--progress/--no-progress",
+            help="A progress bar (default: with --steps, when stderr is a terminal).",
+            show_default=False,
+        ),
+    ] = None,
+    json_output: JsonOption = False,
+    input_format: InputFormatOption = None,
+    trust_paths: TrustPathsOption = False,
+) -> None:
+    """Gradient descent: Θ^(j) := Θ^(j) − α·D^(j), once or --steps times; J before and after."""
+    from itertools import islice
+
+    from nncalc.descent import descend
+    from nncalc.files import netsave
+    from nncalc.files.outputs import check_path
+
+    check_path(output, netsave.SUFFIXES)
+    if curve:
+        check_path(curve, (".svg",))
+    net, X, Y, _ = _labelled(
+        network, x, y, input_file, labels, zero_based, input_format, trust_paths
+    )
+    walk = islice(descend(net, X, Y, alpha, lam, loss), steps + 1)
+    bar = _progress_bar(walk, steps + 1, progress if steps > 1 else False, "descent", lambda _: 1)
+    history = [(trained, grads.cost.J) for trained, grads in bar]
+    trained, J = history[-1][0], [value for _, value in history]
+    header = f"Made by nncalc {__version__} step: {steps} × α = {alpha!r}, λ = {lam!r}"
+    netsave.save(trained, output, header=f"{header}\nJ(Θ): {J[0]!r} before, {J[-1]!r} after")
+    if curve:
+        title = f"J(Θ) over {steps} steps of gradient descent, α = {alpha:g}"
+        _document(_curve_svg(J, title), curve, ".svg", "drew the learning curve")
+    _step_report(J, output, json_output)
+
+
+def _curve_svg(J: list[float], title: str) -> str:
+    from nncalc.render.curve import svg
+
+    return svg(J, title)
+
+
+def _step_report(J: list[float], output: str, json_output: bool) -> None:
+    """J before and after (and the learning curve in the terminal), or the JSON."""
+    if json_output:
+        from nncalc.render.json import dumps
+
+        print(dumps({"J": J, "steps": len(J) - 1, "output": output}))
+        return
+    from nncalc.render.curve import text
+    from nncalc.render.numbers import fmt
+
+    print(f"J(Θ) before: {fmt(J[0], 10)}")
+    print(f"J(Θ) after {len(J) - 1} step{'s' * (len(J) > 2)}: {fmt(J[-1], 10)}")
+    if len(J) > 2:
+        print("\n".join(text(J)))
+    say(f"wrote {output}")
+
+
 @app.command(
     epilog=_examples(
         "nncalc collapse linear.yaml",
@@ -584,6 +967,7 @@ def draw(
         "nncalc page samples/lecture-3-3-1.yaml -o page.html",
         "nncalc page samples/vehicles.yaml -x 1.2,2.1,2 > vehicles.html",
         "nncalc page samples/logic-xnor.yaml -x 1,0 --present -o xnor.html",
+        "nncalc page samples/backprop-2-2-2-1.yaml --y 1 --backward -o backprop.html",
     )
 )
 def page(
@@ -599,14 +983,29 @@ def page(
         bool,
         typer.Option("--present", help="Open in presentation mode, for a projector (or press P)."),
     ] = False,
+    y: Annotated[
+        str | None,
+        _text(
+            "--y",
+            help="The label y of the backward view: a class (3, car) or a row (default: e_1).",
+            metavar="LABEL",
+        ),
+    ] = None,
+    backward: Annotated[
+        bool,
+        typer.Option("--backward", help="Open in the backward view: δ and ∂J/∂Θ (or press B)."),
+    ] = False,
+    zero_based: ZeroBasedOption = False,
     trust_paths: TrustPathsOption = False,
 ) -> None:
-    """One self-contained HTML page: edit x and every weight, watch every a_i^(j) change."""
+    """One self-contained HTML page: edit x and every weight, watch every a_i^(j) (or δ) change."""
     from nncalc.files.inputs import choose
+    from nncalc.files.labels import label
     from nncalc.render.page import to_page
 
     net = _load(network, trust_paths)
-    document = to_page(net, choose(net, [x])[0][0] if x else None, present)
+    given = label(net, y, zero_based) if y is not None else None
+    document = to_page(net, choose(net, [x])[0][0] if x else None, present, given, backward)
     _document(document, output, ".html", f"wrote the page of {net.name or network}")
 
 

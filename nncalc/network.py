@@ -20,6 +20,8 @@ from nncalc.errors import NNCalcError, excerpt
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike, NDArray
 
+    from nncalc.backprop import Gradients
+
 
 @dataclass(frozen=True, eq=False)
 class Layer:
@@ -183,33 +185,31 @@ class Network(small.Shape):
         return self.layers[j - 1].theta
 
     def batch(self, x: ArrayLike) -> Array:
-        """x as a float64 batch of examples (rows), checked against s_1."""
-        X = np.array(x, dtype=np.float64, ndmin=2)
+        """x as a float64 batch of examples (rows), checked against s_1; x itself (not a
+        copy) when it is one already, as a large batch's trace keeps it as a^(1)."""
+        X = np.asarray(x, dtype=np.float64)
+        if X.ndim < 2:
+            X = X.reshape((1,) * (2 - X.ndim) + X.shape)
         s1 = self.sizes[0]
         if X.ndim != 2 or X.shape[1] != s1:
             got = X.shape[-1] if X.ndim == 2 else X.shape
             raise NNCalcError.at(f"an example has {got} inputs, expected s_1 = {s1}")
-        if not np.isfinite(X).all():
+        if X.size and not (np.isfinite(X.max()) and np.isfinite(X.min())):  # no mask needed
             raise NNCalcError.at("inputs must be finite numbers, not NaN or infinity")
         return X
 
     def forward(self, x: ArrayLike) -> Trace:
         """Forward propagation: every z^(j) and a^(j) for a batch (or one vector) x.
 
-        Small work goes through nncalc.small (each z exactly rounded), large through BLAS.
+        Small work goes through nncalc.small (each z exactly rounded), large through BLAS,
+        a chunk of examples per thread (nncalc.batch.trace).
         """
-        a = {1: self.batch(x)}
-        if self.small_work(len(a[1])):
-            return self._forward_small(a[1])
-        z: dict[int, Array] = {}
-        gate: dict[int, Array] = {}
-        with np.errstate(over="ignore", invalid="ignore"):
-            for j, layer in enumerate(self.layers, start=1):
-                z[j + 1], u, a[j + 1] = layer.forward(a[j], j + 1, self.source)
-                if u is not None:
-                    gate[j + 1] = u
-                check_finite(z[j + 1], j + 1, self.source)
-                check_finite(a[j + 1], j + 1, self.source)
+        X = self.batch(x)
+        if self.small_work(len(X)):
+            return self._forward_small(X)
+        from nncalc.batch import trace
+
+        z, a, gate = trace(self, X)
         return Trace(self, a, z, gate)
 
     def _forward_small(self, X: Array) -> Trace:
@@ -224,6 +224,22 @@ class Network(small.Shape):
     def __call__(self, x: ArrayLike) -> Array:
         """h_Θ(x), the output layer's activations."""
         return self.forward(x).output
+
+    def cost(self, X: ArrayLike, Y: ArrayLike, lam: float = 0.0, loss: str | None = None) -> float:
+        """J(Θ) on examples X (rows) with targets Y (a row y^(i) each), regularised by λ =
+        ``lam``; the loss is the output g's matching one (see nncalc.cost)."""
+        from nncalc.cost import cost
+
+        return cost(self.forward(X), Y, lam, loss).J
+
+    def backward(
+        self, X: ArrayLike, Y: ArrayLike, lam: float = 0.0, loss: str | None = None
+    ) -> Gradients:
+        """Backpropagation: δ^(j), Δ^(j) and D^(j) = ∂J/∂Θ^(j) as ``delta[j]``, ``Delta[j]``
+        and ``D[j]`` (see nncalc.backprop), from one forward pass over X."""
+        from nncalc.backprop import backward
+
+        return backward(self.forward(X), Y, lam, loss)
 
     def to_torch(self):  # -> torch.nn.Sequential
         """The same network as a float64 torch.nn.Sequential (see nncalc.interop)."""

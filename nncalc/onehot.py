@@ -13,6 +13,7 @@ from functools import cached_property
 
 from nncalc.errors import EXCERPT, NNCalcError, cut, excerpt
 from nncalc.files.reader import max_bytes
+from nncalc.parsing import is_float
 
 MAX_CLASSES = 1_000_000
 """Most classes a one-hot vector may have (each label becomes a row of K numbers)."""
@@ -187,3 +188,35 @@ def read_labels(text: str, source: str, classes: Classes) -> list[str]:
     if not labels:
         raise NNCalcError.at("no labels in the file", source)
     return labels
+
+
+def target(cells: Sequence[str], classes: Classes) -> list[float]:
+    """y^(i) from a label as written: a class (a name or a number: e_k), or a row of K
+    numbers (one-hot, probabilities or any targets); with one output unit, y itself."""
+    cells = [c.strip() for c in cells]
+    if len(cells) == 1 and classes.K > 1:
+        return [float(v) for v in e(classes.index(cells[0]), classes.K)]
+    if len(cells) != classes.K:
+        raise NNCalcError.at(
+            f"a label has {len(cells)} numbers; give a class or a row of K = {classes.K}"
+        )
+    values = []
+    for cell in cells:
+        try:
+            value = float(cell)
+        except ValueError:
+            raise NNCalcError.at(f"{excerpt(cell)} is not a number (in a row y)") from None
+        if not math.isfinite(value):
+            raise NNCalcError.at(f"{excerpt(cell)} is not a finite number (in a row y)")
+        values.append(value)
+    return values
+
+
+def cells(line: str) -> list[str]:
+    """A label's cells: split by commas, else by spaces unless the whole line is one
+    name ('big truck')."""
+    text = line.strip()
+    if "," in text:
+        return text.split(",")
+    parts = text.split()
+    return parts if all(is_float(p) for p in parts) else [text]

@@ -19,6 +19,15 @@ def number(text: str, where: str, source: str | None = None, line: int | None = 
     return value
 
 
+def is_float(text: str) -> bool:
+    """Whether Python reads text as a float (nan and inf included)."""
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
 def vector(text: str, what: str = "-x") -> list[float]:
     """'66,39,12' or '66 39 12' as numbers."""
     cells = [c for c in re.split(r"[,\s]+", text.strip()) if c]

@@ -238,6 +238,12 @@ def forward(
     return zs, as_
 
 
+def dot(u: Units, v: Units, j: int, source: str | None = None) -> float:
+    """Σ_k u_k·v_k, exactly rounded as each z is (backpropagation's sums); past float64's
+    largest, layer j's overflow error."""
+    return _dot([0.0, *u], v, j, source)
+
+
 def _dot(row: Units, x: Units, j: int, source: str | None) -> float:
     """θ_i0 + Σ_k θ_ik·x_k, exactly rounded: each product is split into its float64 value
     and rounding error (Dekker), and math.fsum rounds their exact sum once."""

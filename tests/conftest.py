@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -74,3 +75,24 @@ def browser():
         b = p.chromium.launch(executable_path=executable, args=ARGS)
         yield b
         b.close()
+
+
+def tex(folder: Path, name: str, engine: str = "pdflatex") -> None:
+    """Compile folder/name with ``engine`` (no shell escape); asserts that it compiles, and
+    skips when the engine is not installed."""
+    if shutil.which(engine) is None:
+        pytest.skip(f"{engine} is not installed")
+    done = subprocess.run(
+        [engine, "-no-shell-escape", "-interaction=nonstopmode", "-halt-on-error", name],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout[-2000:]
+
+
+def amsmath_document(body: str) -> str:
+    """A LaTeX fragment that needs amsmath as a whole document."""
+    preamble = "\\documentclass{article}\n\\usepackage{amsmath}\n\\begin{document}\n"
+    return preamble + body + "\n\\end{document}\n"

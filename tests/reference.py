@@ -268,6 +268,47 @@ def torch_g(torch) -> dict[str, Callable]:
     }
 
 
+def prime(name: str, z: mpf) -> mpf:
+    """g′(z) of an element-wise activation, differentiated numerically from its definition
+    at 400 bits (below WIDE_BITS, at which the definitions that cancel work, so that they
+    keep every bit diff asks of them)."""
+    from mpmath import diff
+
+    with mp.workprec(400):
+        value = diff(lambda t: ELEMENTWISE[name](t), _mpf(z))
+    return +value
+
+
+def backward(
+    thetas: Sequence[Sequence[Sequence[float]]],
+    activations: Sequence[str],
+    x: Sequence[float],
+    y: Sequence[float],
+) -> tuple[dict[int, Vector], dict[int, list[Vector]]]:
+    """(δ^(j) for j = 2 … L, D^(j) for j = 1 … L−1) for one example, λ = 0, from the
+    definitions: δ^(L) = a^(L) − y (the output's matching loss), δ^(j) = Σ_r Θ_ri^(j)
+    δ_r^(j+1)·g′(z_i^(j)) for element-wise hidden layers, D^(j) = δ^(j+1)·[1, a^(j)]."""
+    layers = forward(thetas, activations, x)
+    a = {1: [_mpf(v) for v in x]}
+    z = {}
+    for j, (zj, aj) in enumerate(layers, start=2):
+        z[j], a[j] = zj, aj
+    L = len(thetas) + 1
+    output = activations[-1]
+    top = [mp.exp(v) for v in a[L]] if output == "log_softmax" else a[L]
+    delta = {L: [h - _mpf(t) for h, t in zip(top, y, strict=True)]}
+    for j in range(L - 1, 1, -1):
+        theta = thetas[j - 1]
+        sent = [
+            mp.fsum(_mpf(theta[r][i + 1]) * delta[j + 1][r] for r in range(len(theta)))
+            for i in range(len(z[j]))
+        ]
+        g = activations[j - 2]
+        delta[j] = [s * prime(g, v) for s, v in zip(sent, z[j], strict=True)]
+    D = {j: [[d * v for v in [mpf(1), *a[j]]] for d in delta[j + 1]] for j in range(1, L)}
+    return delta, D
+
+
 # -- checking printed digits against the exact value -------------------------------------
 
 GAP_DIGITS = 2

@@ -170,10 +170,20 @@ def ids(n: int) -> list[str]:
 # --- the sources ------------------------------------------------------------------------
 
 
+def labels(folder: Path, count: int, K: int = 2) -> str:
+    """A labels file for network()'s examples: example k is of class k % K + 1."""
+    path = folder / "y.txt"
+    path.write_text("".join(f"{k % K + 1}\n" for k in range(count)), encoding="utf-8")
+    return str(path)
+
+
 def network_name(folder: Path, texts: list[str]) -> list[Run]:
     (folder / "net.yaml").write_text(network(name=texts[0]), encoding="utf-8")
     net = str(folder / "net.yaml")
+    y = labels(folder, 2)
     return [
+        Run("LaTeX", ("backward", net, "--labels", y, "--format", "latex")),
+        Run("JSON", ("backward", net, "--labels", y, "--json")),
         Run("terminal", ("forward", net)),
         Run("terminal", ("params", net)),
         Run("terminal", ("draw", net, "-o", str(folder / "n.svg")), "stderr"),
@@ -189,7 +199,15 @@ def network_name(folder: Path, texts: list[str]) -> list[Run]:
 def example_names(folder: Path, texts: list[str]) -> list[Run]:
     (folder / "net.yaml").write_text(network(examples=texts), encoding="utf-8")
     net = str(folder / "net.yaml")
+    y = labels(folder, len(texts))
+    backward = ("backward", net, "--labels", y)
     return [
+        Run("terminal", backward[:2] + ("--y", "1") * len(texts) + ("--layer", "2")),
+        Run("terminal", (*backward, "--explain")),
+        Run("terminal", (*backward, "--expect", "δ_1^(2)=" + ";".join(["0.5"] * len(texts)))),
+        Run("LaTeX", (*backward, "--format", "latex")),
+        Run("Markdown", (*backward, "--format", "markdown")),
+        Run("JSON", (*backward, "--json")),
         Run("terminal", ("forward", net)),  # many examples: one row each
         Run("terminal", ("forward", net, "--layers")),
         Run("terminal", ("forward", net, "--explain")),
@@ -203,7 +221,10 @@ def example_names(folder: Path, texts: list[str]) -> list[Run]:
 def class_names(folder: Path, texts: list[str]) -> list[Run]:
     (folder / "net.yaml").write_text(network(classes=texts), encoding="utf-8")
     net = str(folder / "net.yaml")
+    y = labels(folder, len(texts), len(texts))
     return [
+        Run("terminal", ("cost", net, "--labels", y)),
+        Run("JSON", ("cost", net, "--labels", y, "--json")),
         Run("terminal", ("forward", net, "--layers")),
         Run("terminal", ("@summary", net)),
         Run("Markdown", ("forward", net, "--format", "markdown")),
@@ -229,9 +250,11 @@ def label_lines(folder: Path, texts: list[str]) -> list[Run]:
     (folder / "labels.txt").write_text("\n".join(texts) + "\n", encoding="utf-8")
     k = ",".join(t.strip() for t in texts)
     labels = str(folder / "labels.txt")
+    (folder / "net.yaml").write_text(network(classes=texts), encoding="utf-8")
     return [
         Run("terminal", ("onehot", "-k", k, "--labels", labels)),
         Run("JSON", ("onehot", "-k", k, "--labels", labels, "--json")),
+        Run("terminal", ("cost", str(folder / "net.yaml"), "--labels", labels), codes=(0, 1, 2)),
     ]
 
 

@@ -369,7 +369,7 @@ def test_unit_arithmetic_is_explain_s(open_page):
 
 def test_keyboard_and_clicks_reach_units_and_weights(open_page):
     tab = open_page(to_page(nncalc.load(LECTURE)))
-    for _ in range(3 + 3):  # past x_1 … x_3 and the input units
+    for _ in range(3 + 1 + 2 + 3):  # past x_1 … x_3, y_1, the two views and the input units
         tab.keyboard.press("Tab")
     tab.keyboard.press("Tab")
     focused = tab.evaluate("(e => [e.dataset.layer, e.dataset.unit])(document.activeElement)")

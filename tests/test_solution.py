@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import subprocess
 
 import numpy as np
 import pytest
@@ -16,7 +15,7 @@ from nncalc.activations import ACTIVATIONS
 from nncalc.render.solution import latex, latex_number, markdown
 
 import reference as ref
-from conftest import SAMPLES
+from conftest import SAMPLES, amsmath_document, tex
 
 
 def bmatrices(tex: str) -> list[list[list[str]]]:
@@ -189,24 +188,15 @@ HOSTILE = "Trucks & cars: 50 % of $x$ #1 ~_^{} \\input{/etc/hostname}"
 def test_standalone_solutions_compile(run, write, engine, name):
     """--standalone: a document that compiles as it is, with the network's and the
     examples' names (text from the file) typeset as written and never run."""
-    if shutil.which(engine) is None:
-        pytest.skip(f"{engine} is not installed")
     text = VEHICLES.replace("Pedestrian, car, motorcycle or truck?", json.dumps(name))
     text = text.replace("name: lorry", f"name: {json.dumps(name)}")
     r = run("forward", write("v.yaml", text), "--format", "latex", "--standalone")
     assert r.code == 0, r.err
     assert r.out.count(r"\subsection*{Example") == 4 and r.out.count("Output:") == 4
-    tex = write("s.tex", r.out)
-    done = subprocess.run(
-        [engine, "-interaction=nonstopmode", "-halt-on-error", tex.name],
-        cwd=tex.parent,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert done.returncode == 0, done.stdout[-2000:]
-    assert "(/etc/hostname" not in (tex.parent / "s.log").read_text(errors="replace")
-    assert (tex.parent / "s.pdf").stat().st_size > 1000
+    tex_file = write("s.tex", r.out)
+    tex(tex_file.parent, tex_file.name, engine)
+    assert "(/etc/hostname" not in (tex_file.parent / "s.log").read_text(errors="replace")
+    assert (tex_file.parent / "s.pdf").stat().st_size > 1000
 
 
 def test_standalone_is_for_latex(run):
@@ -225,20 +215,8 @@ def test_latex_compiles(tmp_path, name):
     else:
         t = trace(name)
     body = "\n\n".join(latex(t, k, None) for k in range(len(t)))
-    doc = (
-        "\\documentclass{article}\n\\usepackage{amsmath}\n\\begin{document}\n"
-        + body
-        + "\n\\end{document}\n"
-    )
-    (tmp_path / "s.tex").write_text(doc, encoding="utf-8")
-    done = subprocess.run(
-        ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "s.tex"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert done.returncode == 0, done.stdout[-2000:]
+    (tmp_path / "s.tex").write_text(amsmath_document(body), encoding="utf-8")
+    tex(tmp_path, "s.tex")
     assert (tmp_path / "s.pdf").stat().st_size > 1000
 
 

@@ -24,7 +24,7 @@ import numpy as np
 from nncalc.activations import Array
 from nncalc.errors import NNCalcError, first_line
 from nncalc.files.reader import HINT, max_bytes, opened, size, too_big
-from nncalc.parsing import number
+from nncalc.parsing import is_float, number
 
 _KINDS = {"U": "text", "S": "bytes", "b": "booleans", "c": "complex numbers", "V": "records"}
 SUFFIXES = (".npy", ".npz", ".csv")
@@ -221,7 +221,7 @@ def csv_chunks(
     chunk: list[list[float]] = []
     seen = False
     for line, cells in _csv_lines(path, bounded):
-        if not seen and line == 1 and not all(_is_float(c) for c in cells):
+        if not seen and line == 1 and not all(is_float(c) for c in cells):
             continue  # the header row
         if width is None:
             width = len(cells)
@@ -306,11 +306,3 @@ def _npy_chunks(path: str | os.PathLike[str], rows: int) -> Iterator[Any]:
         for start in range(0, total, rows):
             block = _read(f, header.dtype, min(rows, total - start) * width)
             yield checked(block.reshape(-1, width), source, start)
-
-
-def _is_float(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True

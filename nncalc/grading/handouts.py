@@ -85,6 +85,8 @@ class Asked:
     form: str
     network: str | None = None
     x: str | tuple[tuple[str, ...], ...] | None = None
+    labelled: tuple[Piece, ...] = ()
+    """What follows x: a backpropagation question's label y and its λ."""
 
     @property
     def count(self) -> int | None:
@@ -235,6 +237,7 @@ class _Builder:
             form,
             network and network.label,
             x,
+            self.labelled(spec),
         )
         if asked.count is None:
             return asked
@@ -265,6 +268,25 @@ class _Builder:
         taken = {g.label for g in self.given.values()}
         taken |= set(self.variant.values if self.variant else ())
         return next(label for label in map(_letters, itertools.count(1)) if label not in taken)
+
+    def labelled(self, spec: dict) -> tuple[Piece, ...]:
+        """', labelled y = …, with λ = …' of a question that gives y (and λ)."""
+        pieces: list[Piece] = []
+        if "y" in spec:
+            y = spec["y"]
+            if isinstance(y, str) and y.startswith("$"):
+                pieces += [Piece("text", ", labelled y = "), Piece("name", self.drawn(y).label)]
+            elif isinstance(y, list):
+                row = ", ".join(_decimal(v) for v in y)
+                pieces += [Piece("text", ", labelled "), Piece("math", rf"y = \left({row}\right)")]
+            else:
+                pieces += [Piece("text", f", labelled y = {y}")]
+        if spec.get("lambda"):
+            pieces += [
+                Piece("text", ", with "),
+                Piece("math", rf"\lambda = {_decimal(spec['lambda'])}"),
+            ]
+        return tuple(pieces)
 
     def load(self, value: Any) -> Network:
         if isinstance(value, str):
@@ -301,11 +323,41 @@ def _asked(what: str, spec: dict, network: Given | None) -> tuple[list[Piece], s
             sizes_text = "-".join(str(s) for s in spec["sizes"])
             give += [Piece("text", f" of a network of {sizes_text} units")]
         return give, "a whole number"
+    if what in BACKPROP:
+        return BACKPROP[what](spec, sizes)
     classes = spec["classes"]
     k = len(classes) if isinstance(classes, list) else int(classes)
     of = f" of {k} classes"
     give = [Piece("text", "the one-hot vector of label "), Piece("text", str(spec["label"]))]
     return [*give, Piece("text", of)], f"a list of {k} numbers, 0 or 1"
+
+
+def _numbers(n: int | None) -> str:
+    return "a number" if n is None or n == 1 else f"a list of {n} numbers"
+
+
+def _cost(spec: dict, sizes: tuple[int, ...]) -> tuple[list[Piece], str]:
+    return [Piece("text", "the cost "), Piece("math", r"J(\Theta)")], "a number"
+
+
+def _delta(spec: dict, sizes: tuple[int, ...]) -> tuple[list[Piece], str]:
+    layer, unit = spec.get("layer"), spec.get("unit")
+    sub = "" if unit is None else f"_{{{unit}}}"
+    n = None if unit is not None or not sizes else sizes[layer - 1]
+    return [Piece("math", rf"\delta^{{({layer})}}{sub}")], _numbers(n)
+
+
+def _gradient(spec: dict, sizes: tuple[int, ...]) -> tuple[list[Piece], str]:
+    """D_im^(j) = ∂J/∂Θ_im^(j), or the row D_i^(j) when m is not given."""
+    theta, i, m = spec.get("theta"), spec.get("i"), spec.get("m")
+    comma = "," if max(int(i or 0), int(m or 0)) >= 10 else ""
+    sub = f"{i}{comma}{m}" if m is not None else f"{i}\\cdot"
+    n = None if m is not None or not sizes else sizes[theta - 1] + 1
+    return [Piece("math", f"D^{{({theta})}}_{{{sub}}}")], _numbers(n)
+
+
+BACKPROP = {"cost": _cost, "delta": _delta, "gradient": _gradient}
+"""The next lecture's questions: what each asks for, and the form of its answer."""
 
 
 def _classes_form(network: Given | None) -> str:

@@ -11,7 +11,7 @@ import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from nncalc import onehot, params
 from nncalc.errors import EXCERPT, NNCalcError, cut, excerpt
@@ -21,6 +21,9 @@ from nncalc.files.checker import Checker, kind
 from nncalc.files.yamlfile import Pos, YDict, YList, load_file
 from nncalc.grading import answers, submission
 from nncalc.network import Network
+
+if TYPE_CHECKING:
+    from nncalc.backprop import Gradients
 
 TOLERANCE_KEYS = {"atol": "atol", "tolerance": "atol", "rtol": "rtol", "rel_tolerance": "rtol"}
 """The keys of a tolerance and what each sets (tolerance and rel_tolerance: older names)."""
@@ -489,9 +492,7 @@ class _SheetReader(Checker):
                 raise _QuestionError
         trace = net.forward(x)
         layer = (trace.z if letter == "z" else trace.a)[j].tolist()
-        unit = self.whole(spec, "unit", where, 1, len(layer[0]))
-        if unit is None and len(layer[0]) == 1:
-            unit = 1  # a layer of one unit: its value is a number
+        unit = self.unit(spec, where, len(layer[0]))
         if not is_table(spec["x"]):
             return (layer[0] if unit is None else layer[0][unit - 1]), None
         if unit is None:
@@ -503,6 +504,17 @@ class _SheetReader(Checker):
             raise _QuestionError
         return [values[unit - 1] for values in layer], None
 
+    def unit(self, spec: YDict, where: str, n: int) -> int | None:
+        """The spec's unit of a layer of n units (None: all of them); a layer of one unit
+        gives its one."""
+        unit = self.whole(spec, "unit", where, 1, n)
+        return 1 if unit is None and n == 1 else unit
+
+    def pick(self, spec: YDict, where: str, values: list[float]) -> Any:
+        """The spec's unit of a layer's values, or all of them."""
+        unit = self.unit(spec, where, len(values))
+        return values if unit is None else values[unit - 1]
+
     def compute_z(self, spec: YDict, where: str) -> tuple[Any, None]:
         return self.compute_values(spec, where, "z")
 
@@ -511,6 +523,49 @@ class _SheetReader(Checker):
 
     def compute_output(self, spec: YDict, where: str) -> tuple[Any, None]:
         return self.compute_values(spec, where, "h")
+
+    def required(self, spec: YDict, key: str, where: str, low: int, high: int) -> int:
+        """A whole number the spec must give, in low … high."""
+        value = self.whole(spec, key, where, low, high)
+        if value is None:
+            self.problem(spec.pos, f"{where}: no '{key}' given", f"{key}: {low} … {high}")
+            raise _QuestionError
+        return value
+
+    def gradients(self, spec: YDict, where: str) -> Gradients:
+        """Backpropagation of the spec's example x with its label y (a class, a name, or a
+        row of K numbers; zero_based for class numbers from 0) and λ (``lambda``, 0)."""
+        net = self.network(spec, where)
+        x = self.x(spec, net, where)
+        if len(x) > 1:
+            self.problem(spec.pos, f"{where}: x is one example here", "x: [1, 2], with its y")
+            raise _QuestionError
+        if "y" not in spec:
+            self.problem(spec.pos, f"{where}: no 'y' given", "y: 3 (a class), or y: [0, 1, 0]")
+            raise _QuestionError
+        value, pos = spec["y"], spec.value_pos["y"]
+        written = [str(v) for v in value] if isinstance(value, YList) else [str(value)]
+        classes = onehot.Classes(net.sizes[-1], net.classes, bool(spec.get("zero_based", False)))
+        y = _or_problem(self, pos, lambda: onehot.target(written, classes))
+        lam = self.number(spec, "lambda", where, 0.0)
+        return _or_problem(self, spec.pos, lambda: net.backward(x, [y], lam or 0.0))
+
+    def compute_cost(self, spec: YDict, where: str) -> tuple[float, None]:
+        return self.gradients(spec, where).cost.J, None
+
+    def compute_delta(self, spec: YDict, where: str) -> tuple[Any, None]:
+        grads = self.gradients(spec, where)
+        j = self.required(spec, "layer", where, 2, grads.network.L)
+        return self.pick(spec, where, grads.delta[j][0].tolist()), None
+
+    def compute_gradient(self, spec: YDict, where: str) -> tuple[Any, None]:
+        grads = self.gradients(spec, where)
+        j = self.required(spec, "theta", where, 1, grads.network.L - 1)
+        rows, columns = grads.D[j].shape
+        i = self.required(spec, "i", where, 1, rows)
+        m = self.whole(spec, "m", where, 0, columns - 1)
+        row = grads.D[j][i - 1].tolist()
+        return (row if m is None else row[m]), None
 
     def compute_prediction(self, spec: YDict, where: str) -> tuple[Any, tuple[str, ...] | None]:
         net = self.network(spec, where)
@@ -540,6 +595,9 @@ class _SheetReader(Checker):
         return y, None
 
 
+LABELLED = ("network", "x", "y", "lambda", "zero_based")
+"""The keys of a question about backpropagation: one example x, its label y, and λ."""
+
 KIND: dict[str, Kind] = {
     "params": Kind(("sizes", "network", "theta"), _SheetReader.compute_params, "count"),
     "z": Kind(("network", "x", "layer", "unit"), _SheetReader.compute_z, "real"),
@@ -547,6 +605,9 @@ KIND: dict[str, Kind] = {
     "output": Kind(("network", "x", "unit"), _SheetReader.compute_output, "real"),
     "prediction": Kind(("network", "x"), _SheetReader.compute_prediction, "class"),
     "onehot": Kind(("classes", "label", "zero_based"), _SheetReader.compute_onehot, "exact"),
+    "cost": Kind(LABELLED, _SheetReader.compute_cost, "real"),
+    "delta": Kind((*LABELLED, "layer", "unit"), _SheetReader.compute_delta, "real"),
+    "gradient": Kind((*LABELLED, "theta", "i", "m"), _SheetReader.compute_gradient, "real"),
 }
 """Every kind of question (docs/grading.md, "The sheet"): add a kind here."""
 KINDS = tuple(KIND)

@@ -137,7 +137,7 @@ def _give(q: Asked, piece: Callable[[Piece], str]) -> str:
             pieces += [Piece("text", " and "), Piece("math", "x = " + rows[0])]
         else:
             pieces += [Piece("text", " and each x of "), Piece("math", ",\\ ".join(rows))]
-    pieces += [Piece("text", f", as {q.form}.")]
+    pieces += [*q.labelled, Piece("text", f", as {q.form}.")]
     return "Give " + "".join(map(piece, pieces))
 
 

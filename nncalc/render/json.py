@@ -12,7 +12,7 @@ from nncalc.render import escape
 if TYPE_CHECKING:
     from nncalc.grading.marking import Mark, Sheet
     from nncalc.grading.pipeline import ClassMarks, Row
-    from nncalc.network import Trace
+    from nncalc.network import Network, Trace
 
 
 EXACT_DIGITS = 17
@@ -48,15 +48,17 @@ def forward_document(trace: Trace, names: list[str | None], exact: bool = False)
             if network.framework:  # the framework's own, 0-based index
                 example["prediction"]["index"] = unit - 1
         examples.append(example)
+    return {"network": network_document(network), "examples": examples}
+
+
+def network_document(network: Network) -> dict[str, Any]:
+    """The network's part of a document: its name, sizes, activations and parameters."""
     return {
-        "network": {
-            "name": network.name,
-            "sizes": network.sizes,
-            "activations": network.activations,
-            "parameters": [t.total for t in of_network(network).thetas],
-            **({"framework": network.framework} if network.framework else {}),
-        },
-        "examples": examples,
+        "name": network.name,
+        "sizes": network.sizes,
+        "activations": network.activations,
+        "parameters": [t.total for t in of_network(network).thetas],
+        **({"framework": network.framework} if network.framework else {}),
     }
 
 

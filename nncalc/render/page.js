@@ -271,6 +271,109 @@
   /** SwiGLU: z·Swish_β(u) = z·u·σ(βu). */
   const swiglu = (z, u, beta) => z.map((v, i) => v * (u[i] * sigmoid(beta * u[i])));
 
+  // ---- g′, as nncalc/derivatives.py computes it ----
+  // Each takes one z and the layer's parameters. SiLU′, GELU′, GELU_tanh′ and Mish′ cross
+  // zero at z*: near it g′(z) = ∫ g″ from z* to z by Gauss–Legendre (derivatives._Crossing),
+  // z*, the radius, the nodes and the weights given by page.py.
+
+  const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
+
+  function sigmoidPrime(z) {
+    const t = Math.exp(-Math.abs(z));
+    return t / ((1 + t) * (1 + t));
+  }
+
+  function tanhPrime(z) {
+    const t = Math.exp(-2 * Math.abs(z));
+    return (4 * t) / ((1 + t) * (1 + t));
+  }
+
+  /** φ(z) with z² carried as p + e (Dekker), so that e^ keeps its digits. */
+  function normalPdf(z) {
+    const p = z * z;
+    const [hi, lo] = split(z);
+    let e = hi * hi - p + 2 * hi * lo + lo * lo;
+    if (!Number.isFinite(e)) e = 0;
+    return Math.exp(-0.5 * p) * (1 - 0.5 * e) * INV_SQRT_2PI;
+  }
+
+  /** (σ(2y), σ(−2y), y′, y″) with y = √(2/π)·(z + 0.044715·z³). */
+  function geluTanhParts(z) {
+    const y2 = 2 * (SQRT_2_OVER_PI * (z + GELU_KAPPA * (z * z * z)));
+    const dy = SQRT_2_OVER_PI * (1 + 3 * GELU_KAPPA * (z * z));
+    return [sigmoid(y2), sigmoid(-y2), dy, 6 * SQRT_2_OVER_PI * GELU_KAPPA * z];
+  }
+
+  function mishParts(z) {
+    const sp = softplus(z, { beta: 1, threshold: null });
+    return [Math.tanh(sp), tanhPrime(sp), sigmoid(z)];
+  }
+
+  const FIRST = {
+    silu: (z) => sigmoid(z) * (1 + z * sigmoid(-z)),
+    gelu: (z) => (Math.abs(z) < 2 ** -100 ? 0.5 : gelu(z) / z + z * normalPdf(z)),
+    gelu_tanh: (z) => {
+      const [s, r, dy] = geluTanhParts(z);
+      const both = s * r;
+      return s + (both === 0 ? 0 : z * 2 * dy * both);
+    },
+    mish: (z) => {
+      const [t, s2, s] = mishParts(z);
+      return t + z * s2 * s;
+    },
+  };
+
+  const SECOND = {
+    silu: (z) => sigmoid(z) * sigmoid(-z) * (2 + z * Math.tanh(-z / 2)),
+    gelu: (z) => normalPdf(z) * (2 - z * z),
+    gelu_tanh: (z) => {
+      const [s, r, dy, ddy] = geluTanhParts(z);
+      return s * r * (4 * dy + 2 * z * ddy + 4 * z * dy * dy * (r - s));
+    },
+    mish: (z) => {
+      const [t, s2, s] = mishParts(z);
+      return s2 * (2 * s + z * s * sigmoid(-z) - 2 * z * t * s * s);
+    },
+  };
+
+  /** g′ of a function whose derivative crosses zero at z* = hi + lo. */
+  function crossing(name) {
+    const [hi, lo, radius] = net.derivatives.roots[name];
+    const { nodes, weights } = net.derivatives;
+    return (z) => {
+      if (!(Math.abs(z - hi) < radius)) return FIRST[name](z);
+      const d = z - hi - lo;
+      let total = 0;
+      for (let k = 0; k < nodes.length; k++) {
+        total += SECOND[name](hi + (d * nodes[k] + lo)) * weights[k];
+      }
+      return d * total;
+    };
+  }
+
+  const PRIME = {
+    sigmoid: sigmoidPrime,
+    tanh: tanhPrime,
+    relu: (z) => (z > 0 ? 1 : 0),
+    leaky_relu: (z, { alpha }) => (z > 0 ? 1 : alpha),
+    identity: () => 1,
+    softplus: (z, { beta, threshold }) => {
+      const bz = beta === 1 ? z : beta * z;
+      return threshold !== null && bz > threshold ? 1 : sigmoid(bz);
+    },
+    silu: crossing("silu"),
+    gelu: crossing("gelu"),
+    gelu_tanh: crossing("gelu_tanh"),
+    elu: (z, { alpha }) => (z > 0 ? 1 : alpha * Math.exp(Math.min(z, 0))),
+    relu6: (z) => (z > 0 && z < 6 ? 1 : 0),
+    hardswish: (z) => {
+      const m = Math.min(Math.max(z, -3), 3);
+      return z <= -3 ? 0 : z < 3 ? (2 * m + 3) / 6 : 1;
+    },
+    mish: crossing("mish"),
+    step: (z) => (z === 0 ? NaN : 0),
+  };
+
   // ---- The network, forward propagation ----
 
   const layers = net.layers.map((layer, k) => ({
@@ -654,7 +757,6 @@
   }
 
   const FORWARD = {
-    compute: forward,
     /** Every unit's value as the diagram shows it, by layer. */
     values() {
       const shown = [null, Array.from(A[1], (v) => fmt(v, SHOWN))];
@@ -666,7 +768,326 @@
     /** The predicted output unit: the first largest, as argmax. */
     prediction: () => A[L].indexOf(largest(A[L])) + 1,
   };
-  const view = FORWARD;
+  // ---- The backward view: δ^(j) and ∂J/∂Θ^(j) for the label y (nncalc backward) ----
+  // δ^(L) = a^(L) − y for the output g's matching loss (page.py names it, or says why there
+  // is none), δ^(j) = (Θ^(j))ᵀδ^(j+1) .* g′(z^(j)), and ∂J/∂Θ_im^(j) = δ_i^(j+1)·a_m^(j) for
+  // the one example (m = 1, λ = 0); each δ below the bound of its rounding error shows 0
+  // (backprop.Errors), as nncalc backward shows it.
+
+  const loss = net.loss; // {name, output, title}, or {refusal}
+  const y = Float64Array.from(net.y);
+  const ROUNDOFF = 2 ** -53;
+  const gamma = (n) => (n * ROUNDOFF) / (1 - n * ROUNDOFF);
+  const ONE = { beta: 1, threshold: null };
+  let Delta = []; // δ^(j), by layer
+  let DeltaGate = []; // δ_gate^(j) of SwiGLU layers
+  let Sent = []; // (Θ^(j))ᵀδ^(j+1), by layer j
+  let Err = { delta: [], gate: [], sent: [] }; // their rounding error bounds
+  let J = NaN;
+
+  /** δ^(L) = a^(L) − y, with nothing cancelling where y is 0 or 1 (cost.output_delta). */
+  function outputDelta() {
+    const z = Z[L];
+    const h = A[L];
+    if (loss.output === "sigmoid") return z.map((v, i) => (1 - y[i]) * h[i] - y[i] * sigmoid(-v));
+    if (loss.output === "softmax" || loss.output === "log_softmax") {
+      const p = loss.output === "softmax" ? h : softmax(z);
+      const total = y.reduce((s, v) => s + v, 0);
+      const gap = softmaxGap(z);
+      return p.map((v, i) => (y[i] === 1 && total === 1 ? -gap[i] : v * total - y[i]));
+    }
+    return h.map((v, i) => v - y[i]);
+  }
+
+  /** J(Θ) of the example, from z^(L) (cost._data_terms). */
+  function cost() {
+    const z = Z[L];
+    const h = A[L];
+    const weigh = (w, t) => (w === 0 ? 0 : w * t);
+    const logp = loss.output === "softmax" ? softmaxLog(z) : h;
+    let total = 0;
+    for (let i = 0; i < z.length; i++) {
+      if (loss.output === "sigmoid")
+        total += weigh(y[i], softplus(-z[i], ONE)) + weigh(1 - y[i], softplus(z[i], ONE));
+      else if (loss.output === "identity") total += 0.5 * (h[i] - y[i]) ** 2;
+      else total += weigh(y[i], -logp[i]);
+    }
+    return total;
+  }
+
+  /** δ^(L) … δ^(2) and their bounds; an error message when they cannot be computed. */
+  function backward() {
+    Delta = [];
+    if (loss.refusal) return loss.refusal;
+    const delta = [];
+    const gated = [];
+    const sent = [];
+    const err = [];
+    const errGate = [];
+    const errSent = [];
+    delta[L] = outputDelta();
+    err[L] = delta[L].map((v) => ROUNDOFF * Math.abs(v));
+    const own = (values) => values.map((v) => net.gUlps * ROUNDOFF * Math.abs(v));
+    for (let j = L - 1; j >= 2; j--) {
+      const above = layers[j - 1];
+      const below = layers[j - 2];
+      const width = above.inputs + 1;
+      const n = above.units * (above.gate ? 2 : 1);
+      const s = new Float64Array(above.inputs);
+      const e = new Float64Array(above.inputs);
+      for (let i = 0; i < above.inputs; i++) {
+        let total = 0;
+        let size = 0;
+        for (const [weights, d, de] of [
+          [above.theta, delta[j + 1], err[j + 1]],
+          ...(above.gate ? [[above.gate, gated[j + 1], errGate[j + 1]]] : []),
+        ]) {
+          for (let r = 0; r < above.units; r++) {
+            const w = weights[r * width + 1 + i];
+            total += w * d[r];
+            size += Math.abs(w) * (gamma(n) * Math.abs(d[r]) + de[r]);
+          }
+        }
+        s[i] = total;
+        e[i] = size;
+      }
+      sent[j] = s;
+      errSent[j] = e;
+      const z = Z[j];
+      if (below.gate) {
+        const beta = below.beta ?? 1;
+        const swish = U[j].map((u) => u * sigmoid(beta * u));
+        const slope = U[j].map((u, i) => z[i] * PRIME.silu(beta * u));
+        delta[j] = s.map((v, i) => v * swish[i]);
+        gated[j] = s.map((v, i) => v * slope[i]);
+        const [od, og] = [own(delta[j]), own(gated[j])];
+        err[j] = e.map((v, i) => Math.abs(swish[i]) * v + od[i]);
+        errGate[j] = e.map((v, i) => Math.abs(slope[i]) * v + og[i]);
+      } else if (below.activation === "softmax") {
+        const p = A[j];
+        const dot = s.reduce((t, v, i) => t + v * p[i], 0);
+        const spread = e.reduce((t, v, i) => t + v * p[i], 0);
+        delta[j] = p.map((v, i) => v * (s[i] - dot));
+        const od = own(delta[j]);
+        err[j] = p.map((v, i) => v * (e[i] + spread) + od[i]);
+      } else if (below.activation === "log_softmax") {
+        const p = softmax(z);
+        const total = s.reduce((t, v) => t + v, 0);
+        const spread = e.reduce((t, v) => t + v, 0);
+        delta[j] = s.map((v, i) => v - p[i] * total);
+        const od = own(delta[j]);
+        err[j] = e.map((v, i) => v + p[i] * spread + od[i]);
+      } else {
+        const prime = z.map((v) => PRIME[below.activation](v, below.params));
+        const at = prime.findIndex(Number.isNaN);
+        if (at >= 0)
+          return `layer ${j}: z_${at + 1}^(${j}) = 0, where the step's derivative is not defined`;
+        delta[j] = s.map((v, i) => v * prime[i]);
+        const od = own(delta[j]);
+        err[j] = e.map((v, i) => Math.abs(prime[i]) * v + od[i]);
+      }
+      if (!delta[j].every(Number.isFinite) || (gated[j] && !gated[j].every(Number.isFinite)))
+        return `δ^(${j}) overflows float64 (beyond ±1.8e308)`;
+    }
+    [Delta, DeltaGate, Sent] = [delta, gated, sent];
+    Err = { delta: err, gate: errGate, sent: errSent };
+    J = cost();
+    return Number.isFinite(J) ? null : "J overflows float64 (beyond 1.8e308)";
+  }
+
+  /** ∂J/∂Θ_im^(j) = δ_i^(j+1)·a_m^(j), with a_0^(j) = 1. */
+  const gradient = (j, i, m) => Delta[j + 1][i - 1] * (m === 0 ? 1 : A[j][m - 1]);
+
+  /** A value as shown, and whether it is 0 to rounding (below its bound). */
+  const rounded = (v, bound, p) =>
+    v !== 0 && Math.abs(v) < bound ? ["0", true] : [fmt(v, p), false];
+
+  /** A negative factor in parentheses: 2·(−0.5), not 2·−0.5. */
+  const factor = (text) => (text.startsWith("−") ? [op("("), num(text), op(")")] : [num(text)]);
+
+  /** δ_i^(j), derived as nncalc backward --explain derives it (render/backward.unit_lines). */
+  function backDerivation(j, i) {
+    if (j === 1)
+      return [{ head: [sym("x", i)], rhs: [op(": "), prose("an input has no δ")] }];
+    const head = [sym("δ", i, j)];
+    const [d, zero] = rounded(Delta[j][i - 1], Err.delta[j][i - 1], P);
+    const notes = zero
+      ? [
+          {
+            note: [
+              sym("δ", i, j),
+              op(" = "),
+              num(fmt(Delta[j][i - 1], 2)),
+              prose(" is 0 to rounding: below the float64 error bound "),
+              num(fmt(Err.delta[j][i - 1], 2)),
+              prose(" of its sums"),
+            ],
+          },
+        ]
+      : [];
+    if (j === L) {
+      const yi = fmt(y[i - 1], P);
+      if (loss.output === "log_softmax") {
+        const p = fmt(softmax(Z[L])[i - 1], P);
+        const rhs = [op(" = "), sym("p", i), op(" − "), sym("y", i), op(" = "), prose("e^")];
+        rhs.push(sym("a", i, L), op(" − "), sym("y", i), op(" = "), num(p), op(" − "), num(yi));
+        return [{ head, rhs: [...rhs, op(" = "), num(d)] }, ...notes];
+      }
+      const a = shownLayer(L, P)[i - 1];
+      const aShown = a.includes(" ") ? [op("("), num(a), op(")")] : [num(a)];
+      const rhs = [op(" = "), sym("a", i, L), op(" − "), sym("y", i), op(" = "), ...aShown];
+      return [{ head, rhs: [...rhs, op(" − "), ...factor(yi), op(" = "), num(d)] }, ...notes];
+    }
+    const above = layers[j - 1];
+    const below = layers[j - 2];
+    const units = above.units;
+    const width = above.inputs + 1;
+    const count = units * (above.gate ? 2 : 1);
+    const symbols = (t) => {
+      if (t < units) return [thetaSymbol(above, t + 1, i, j), op("·"), sym("δ", t + 1, j + 1)];
+      const r = t - units + 1;
+      return [sym("Θ", [`gate,${r}`, i], j), op("·"), sym("δ", `gate,${r}`, j + 1)];
+    };
+    const products = (t) => {
+      const r = t < units ? t : t - units;
+      const [w, d2] = t < units ? [above.theta, Delta[j + 1]] : [above.gate, DeltaGate[j + 1]];
+      return [num(fmt(w[r * width + i], P)), op("·"), ...factor(fmt(d2[r], P))];
+    };
+    const eps = sym("ε", i);
+    if (below.gate) return swigluLines(j, i, head, symbols, products, count);
+    if (below.layerwise) {
+      const [s] = rounded(Sent[j][i - 1], Err.sent[j][i - 1], P);
+      const jacobian =
+        below.activation === "softmax"
+          ? `p_${i}·(ε_${i} − Σ_k ε_k·p_k)`
+          : `ε_${i} − p_${i}·Σ_k ε_k`;
+      return [
+        {
+          head,
+          rhs: [op(" = "), eps, op("·"), prose("… with ε = "), op("("), sym("Θ", null, j), op(")")]
+            .concat([prose("ᵀ"), sym("δ", null, j + 1), op(": "), eps, op(" = ")])
+            .concat(sum(count, symbols)),
+        },
+        { rhs: [indent, eps, op(" = "), ...sum(count, products), op(" = "), num(s)] },
+        { rhs: [op(" = "), prose(jacobian), op(" = "), num(d)] },
+        ...notes,
+      ];
+    }
+    const [s] = rounded(Sent[j][i - 1], Err.sent[j][i - 1], P);
+    const z = Z[j][i - 1];
+    const prime = fmt(PRIME[below.activation](z, below.params), P);
+    const g = [op("·"), fn("g′"), op("("), sym("z", i, j), op(")")];
+    return [
+      { head, rhs: [op(" = "), op("("), ...sum(count, symbols), op(")"), ...g] },
+      {
+        rhs: [op(" = "), op("("), ...sum(count, products), op(")"), op("·"), fn(`${below.symbol}′`)]
+          .concat([op("("), num(fmt(z, P)), op(")")]),
+      },
+      { rhs: [op(" = "), ...factor(s), op("·"), ...factor(prime), op(" = "), num(d)] },
+      ...notes,
+    ];
+  }
+
+  /** A SwiGLU unit's two δ: ε·Swish_β(u) for Θ, ε·z·Swish_β′(u) for the gate. */
+  function swigluLines(j, i, head, symbols, products, count) {
+    const below = layers[j - 2];
+    const beta = fmt(below.beta ?? 1, P);
+    const b = below.beta ?? 1;
+    const [z, u] = [Z[j][i - 1], U[j][i - 1]];
+    const eps = sym("ε", i);
+    const sentText = fmt(Sent[j][i - 1], P);
+    const e = factor(sentText);
+    const swish = `Swish_${beta}`;
+    const gate = [sym("δ", `gate,${i}`, j)];
+    const gatePad = " ".repeat(asText(gate).length);
+    return [
+      {
+        head,
+        rhs: [op(" = "), eps, op("·"), fn(swish), op("("), sym("u", i, j), op(")"), op(", ")]
+          .concat([eps, op(" = "), ...sum(count, symbols)]),
+      },
+      { rhs: [indent, eps, op(" = "), ...sum(count, products), op(" = "), num(sentText)] },
+      {
+        rhs: [op(" = "), ...e, op("·"), fn(swish), op("("), num(fmt(u, P)), op(")"), op(" = ")]
+          .concat([...e, op("·"), ...factor(fmt(u * sigmoid(b * u), P))])
+          .concat([op(" = "), num(fmt(Delta[j][i - 1], P))]),
+      },
+      {
+        head: gate,
+        rhs: [op(" = "), eps, op("·"), sym("z", i, j), op("·"), fn(`${swish}′`), op("(")]
+          .concat([sym("u", i, j), op(")")]),
+      },
+      {
+        head: [prose(gatePad)],
+        rhs: [op(" = "), ...e, op("·"), ...factor(fmt(z, P)), op("·")]
+          .concat(factor(fmt(PRIME.silu(b * u), P)))
+          .concat([op(" = "), num(fmt(DeltaGate[j][i - 1], P))]),
+      },
+    ];
+  }
+
+  const BACKWARD = {
+    /** Each unit's δ as the diagram shows it (nothing for the inputs). */
+    values() {
+      const shown = [null, Array.from(A[1], () => "")];
+      for (let j = 2; j <= L; j++)
+        shown[j] = Array.from(Delta[j], (v, i) => rounded(v, Err.delta[j][i], SHOWN)[0]);
+      return shown;
+    },
+    derivation: backDerivation,
+    /** J(Θ) for this example and y. */
+    output: () => [
+      fn("J"),
+      op("("),
+      fn("Θ"),
+      op(")"),
+      op(" = "),
+      num(fmt(J, P)),
+      prose(` (${loss.title}, one example)`),
+    ],
+    prediction: () => FORWARD.prediction(),
+  };
+
+  /** The edges of layer j drawn by ∂J/∂Θ^(j): coloured by its sign, dashed when negative,
+   *  as wide as its size in the layer (restyle draws them by Θ again). */
+  function restyleGradients(j) {
+    const layer = layers[j - 1];
+    const { colours, thinnest, widest, dash } = net.drawing;
+    const edges = [...document.querySelectorAll(`line[data-edge^="${j},"]`)];
+    const values = edges.map((edge) => gradient(...edge.dataset.edge.split(",").map(Number)));
+    const biggest = values.reduce((b, v) => Math.max(b, Math.abs(v)), 0) || 1;
+    edges.forEach((edge, k) => {
+      const [, i, m] = edge.dataset.edge.split(",").map(Number);
+      const d = values[k];
+      const line = thinnest + ((widest - thinnest) * Math.abs(d)) / biggest;
+      edge.setAttribute("stroke", d >= 0 ? colours[0] : colours[1]);
+      edge.setAttribute("stroke-width", line.toFixed(2));
+      if (d < 0) {
+        const [a, b, c, e] = dash;
+        const pattern = `${(a + b * line).toFixed(2)} ${(c + e * line).toFixed(2)}`;
+        edge.setAttribute("stroke-dasharray", pattern);
+      } else edge.removeAttribute("stroke-dasharray");
+      const w = layer.theta[(i - 1) * (layer.inputs + 1) + m];
+      const theta = asText([thetaSymbol(layer, i, m, j)]);
+      const title = `${theta} = ${fmt(w, 6)}, ∂J/∂${theta} = ${fmt(d, 6)}`;
+      edge.querySelector("title").textContent = title;
+    });
+  }
+
+  /** data-delta on each unit and data-d on each edge, while backward has values. */
+  function mark() {
+    for (const { unit, j, i } of cells) {
+      if (j > 1 && Delta.length) unit.dataset.delta = String(Delta[j][i - 1]);
+      else delete unit.dataset.delta;
+    }
+    for (const edge of document.querySelectorAll("line[data-edge]")) {
+      const [j, i, m] = edge.dataset.edge.split(",").map(Number);
+      if (Delta.length) edge.dataset.d = String(gradient(j, i, m));
+      else delete edge.dataset.d;
+    }
+  }
+
+  let view = FORWARD;
 
   // ---- The page ----
 
@@ -716,6 +1137,8 @@
         ring.setAttribute("visibility", i === k ? "visible" : "hidden");
       }
     }
+    mark();
+    if (view === BACKWARD) for (const layer of layers) restyleGradients(layer.j);
     $("#output").replaceChildren(math(view.output()));
     $("[data-prediction]").textContent = String(k);
     $("#class").textContent = net.classes ? ` (${net.classes[k - 1]})` : "";
@@ -725,10 +1148,33 @@
 
   function recompute() {
     if (invalid.size) return say(`not a number: ${[...invalid].join(", ")}`);
-    const error = view.compute();
+    let error = forward();
+    if (!error) {
+      const back = backward();
+      if (view === BACKWARD) error = back;
+    }
     if (error) return say(error);
     say("");
     render();
+  }
+
+  /** Show the forward view (every a_i^(j)) or the backward one (every δ_i^(j) and, on the
+   *  edges, ∂J/∂Θ). */
+  function choose(name) {
+    view = name === "backward" ? BACKWARD : FORWARD;
+    document.documentElement.dataset.view = name;
+    for (const button of document.querySelectorAll("[data-view]"))
+      button.setAttribute("aria-pressed", String(button.dataset.view === name));
+    if (view === FORWARD) for (const layer of layers) restyle(layer.j);
+    const backward = view === BACKWARD;
+    for (const { j, name } of cells) {
+      if (name && j > 1) name.textContent = (backward ? "δ" : "a") + name.textContent.slice(1);
+    }
+    const meaning = diagram.querySelector("text.meaning");
+    if (meaning)
+      meaning.textContent = backward ? "∂J/∂Θ; width ∝ |∂J/∂Θ|" : "weight; width ∝ |weight|";
+    $("#command").textContent = name;
+    recompute();
   }
 
   function say(message) {
@@ -848,7 +1294,8 @@
   const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
 
   /** The data-* key naming what a field edits: data-input, data-theta or data-gate. */
-  const keyOf = (field) => ["input", "theta", "gate"].find((k) => field.dataset[k] !== undefined);
+  const keyOf = (field) =>
+    ["input", "label", "theta", "gate"].find((k) => field.dataset[k] !== undefined);
 
   /** The other field of the same number: the editor's of a field in x or a table, and the
    *  other way round (looked for in the editor alone when it is closed or elsewhere). */
@@ -875,11 +1322,12 @@
     invalid.delete(name);
     const d = field.dataset;
     if (d.input) x[d.input - 1] = v;
+    if (d.label) y[d.label - 1] = v;
     const [j, i, m] = (d.theta || d.gate || "").split(",").map(Number);
     if (j) {
       const layer = layers[j - 1];
       (d.theta ? layer.theta : layer.gate)[(i - 1) * (layer.inputs + 1) + m] = v;
-      if (d.theta) restyle(j);
+      if (d.theta && view === FORWARD) restyle(j);
     }
   }
 
@@ -887,6 +1335,7 @@
   function nameOf(field) {
     const d = field.dataset;
     if (d.input) return `x_${d.input}`;
+    if (d.label) return `y_${d.label}`;
     const [j, i, m] = (d.theta || d.gate).split(",").map(Number);
     return asText([thetaSymbol(layers[j - 1], i, m, j, d.theta ? "Θ" : "V")]);
   }
@@ -1106,7 +1555,7 @@
     }
     if (refuse()) return;
     document.addEventListener("input", (event) => {
-      if (!event.target.matches("[data-input], [data-theta], [data-gate]")) return;
+      if (!event.target.matches("[data-input], [data-label], [data-theta], [data-gate]")) return;
       edit(event.target);
       recompute();
     });
@@ -1127,6 +1576,10 @@
         !event.altKey
       ) {
         presentation(document.documentElement.dataset.mode !== "present");
+      }
+      if (!typing && (event.key === "b" || event.key === "B") && !loss.refusal) {
+        if (!event.ctrlKey && !event.metaKey && !event.altKey)
+          choose(view === BACKWARD ? "forward" : "backward");
       }
     });
     for (const unit of units) {
@@ -1154,6 +1607,8 @@
         );
       });
     }
+    for (const button of document.querySelectorAll("[data-view]"))
+      button.addEventListener("click", () => choose(button.dataset.view));
     $("#present-toggle").addEventListener("click", () =>
       presentation(document.documentElement.dataset.mode !== "present"),
     );
@@ -1164,7 +1619,8 @@
     });
     addEventListener("scroll", () => editor.hidden || placeEditor(), { passive: true });
     current = units.find((unit) => unit.dataset.layer === String(L)) || null;
-    recompute();
+    if (net.view === "backward") choose("backward");
+    else recompute();
     measure();
     addEventListener("load", () => {
       measure(); // with the fonts loaded

@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from nncalc.activations import SWIGLU, Activation, over_layer
+from nncalc.backprop import G_ULPS
+from nncalc.derivatives import NODES, ROOTS, WEIGHTS
 from nncalc.errors import NNCalcError
 from nncalc.network import Layer, Network, Trace
 from nncalc.params import of_network
@@ -57,10 +59,19 @@ def known() -> dict[str, frozenset[str]]:
     return {**names, SWIGLU: frozenset()}
 
 
-def to_page(network: Network, x: ArrayLike | None = None, present: bool = False) -> str:
-    """The HTML page of the network, with x (default: its first example, or zeros) entered;
-    ``present``: opened in presentation mode (a toggle on the page)."""
+def to_page(
+    network: Network,
+    x: ArrayLike | None = None,
+    present: bool = False,
+    y: ArrayLike | None = None,
+    backward: bool = False,
+) -> str:
+    """The HTML page of the network, with x (default: its first example, or zeros) and the
+    label y (default: e_1) entered; ``present``: opened in presentation mode, ``backward``
+    in the backward view (δ and ∂J/∂Θ for y), both toggles on the page."""
     _check(network)
+    loss = _loss(network)
+    y = _label(network, y, loss)
     if x is None:
         first = network.inputs is not None and len(network.inputs)
         x = network.inputs[0] if first else np.zeros(network.sizes[0])
@@ -87,10 +98,43 @@ def to_page(network: Network, x: ArrayLike | None = None, present: bool = False)
         more=_more(network),
         outputs=network.sizes[-1],
         classes=_classes(network),
-        data=_json(network, x, trace),
+        labels="\n".join(
+            f"<label><math><msub><mi>y</mi><mn>{i}</mn></msub></math> "
+            f'<input data-label="{i}" value="{_number(v)}" inputmode="decimal" '
+            f'aria-label="y_{i}"></label>'
+            for i, v in enumerate(y, start=1)
+        ),
+        backward_title=escape.html(loss.get("refusal", "δ and ∂J/∂Θ for the label y")),
+        backward_disabled=" disabled" if "refusal" in loss else "",
+        forward_pressed=str(not backward).lower(),
+        backward_pressed=str(backward).lower(),
+        data=_json(network, x, trace, y, loss, "backward" if backward else "forward"),
         style=style,
         script=script,
     )
+
+
+def _loss(network: Network) -> dict:
+    """The output g's matching loss for page.js, or why there is none (cost.matching)."""
+    from nncalc.cost import matching
+
+    try:
+        found = matching(network)
+    except NNCalcError as e:
+        return {"refusal": f"No backward view: {e.problems[0].message}"}
+    return {"name": found.name, "output": found.output, "title": found.title}
+
+
+def _label(network: Network, y: ArrayLike | None, loss: dict) -> list[float]:
+    """y as K numbers, checked as the loss takes it (default: e_1)."""
+    K = network.sizes[-1]
+    if y is None:
+        return [1.0] + [0.0] * (K - 1)
+    from nncalc.cost import LOSSES, targets
+
+    if "refusal" in loss:
+        raise NNCalcError.at(loss["refusal"].removeprefix("No backward view: "))
+    return targets(network, y, LOSSES[loss["output"]])[0].tolist()
 
 
 def _check(network: Network) -> None:
@@ -172,10 +216,21 @@ def _shown(trace: Trace) -> dict[str, list[dict[str, list]]]:
     return out
 
 
-def _json(network: Network, x: np.ndarray, trace: Trace) -> str:
+def _json(
+    network: Network, x: np.ndarray, trace: Trace, y: list[float], loss: dict, view: str
+) -> str:
     """The network for page.js, safe inside <script>: '<', '>' and '&' escaped as \\u00XX."""
     data = {
         "shown": _shown(trace),
+        "y": y,
+        "loss": loss,
+        "view": view,
+        "gUlps": G_ULPS,
+        "derivatives": {
+            "roots": {name: [c.hi, c.lo, c.radius] for name, c in ROOTS.items()},
+            "nodes": NODES.tolist(),
+            "weights": WEIGHTS.tolist(),
+        },
         "name": network.name,
         "sizes": network.sizes,
         "classes": list(network.classes) if network.classes else None,
@@ -252,6 +307,13 @@ TEMPLATE = """<!DOCTYPE html>
 <fieldset class="x"><legend>x, the input</legend>
 {inputs}
 </fieldset>
+<fieldset class="y"><legend>y, the label (for the backward view)</legend>
+{labels}
+</fieldset>
+<p class="views" role="group" aria-label="view"><button type="button" data-view="forward" \
+aria-pressed="{forward_pressed}">forward: a</button> <button type="button" data-view="backward" \
+aria-pressed="{backward_pressed}" title="{backward_title}"{backward_disabled}>backward: δ and \
+∂J/∂Θ</button></p>
 </header>
 <p id="refusal" class="alert" role="alert" hidden></p>
 <p id="status" class="alert" role="status" hidden></p>
@@ -265,11 +327,12 @@ Present</button>
 <span data-prediction></span> of {outputs}<span id="class"></span></span>{classes}</p>
 </section>
 <section class="side" aria-label="the arithmetic and the weights">
-<p class="hint">Edit x or any weight and every z and a is recomputed, in float64. Hover or
-focus a unit (Tab) to see its arithmetic; click a unit or an edge to edit its weights beside
-it (Escape closes).</p>
+<p class="hint">Edit x, y or any weight and every z and a (and δ) is recomputed, in float64.
+Hover or focus a unit (Tab) to see its arithmetic; click a unit or an edge to edit its weights
+beside it (Escape closes); B shows the backward view.</p>
 <div id="derivation" aria-live="polite"></div>
-<details class="text"><summary>as text (nncalc forward --explain)</summary>
+<details class="text"><summary>as text (nncalc <span id="command">forward</span> \
+--explain)</summary>
 <pre id="arithmetic"></pre></details>
 {more}
 <h2>The weights <math><msup><mi>Θ</mi><mrow>{paren}<mi>j</mi>{closing}</mrow></msup></math>

@@ -452,7 +452,8 @@ def _legend(layout: Layout, ink: Style) -> list[str]:
             f'<text x="{left + 32}" y="{y}" fill="{ink.caption}">{name}</text>'
         )
     parts.append(
-        f'<text x="{x + 200}" y="{y}" fill="{ink.caption}">weight; width ∝ |weight|</text>'
+        f'<text class="meaning" x="{x + 200}" y="{y}" fill="{ink.caption}">'
+        "weight; width ∝ |weight|</text>"
     )
     parts.append(
         f'<text x="{x}" y="{y + 18}" fill="{ink.caption}">'
