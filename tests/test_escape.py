@@ -80,7 +80,30 @@ def _without_escapes(latex: str) -> str:
 def test_latex_leaves_no_special_character_and_no_control(text, pdflatex):
     latex = escape.latex(text, pdflatex)
     assert not SPECIALS & set(_without_escapes(latex))
-    assert all(shows_itself(c) for c in latex)
+    assert all(shows_itself(c) or c in escape.JOINERS for c in latex)
+
+
+def _as_terminal(document_text: str) -> str:
+    """A document's text with its typeset joiners written as the terminal writes them."""
+    return document_text.replace("\u200c", "\\u200c").replace("\u200d", "\\u200d")
+
+
+@pytest.mark.parametrize("kind", [escape.latex, escape.markdown])
+@pytest.mark.parametrize(
+    ("name", "joined"),
+    [
+        ("می\u200cخواهم", True),  # Persian: the non-joiner between two letters
+        ("क्\u200dष", True),  # Devanagari: the joiner after a virama (a mark), before a letter
+        ("a\u200c", False),  # at the end: hides nothing, shown
+        ("\u200cb", False),
+        ("1\u200c2", False),  # between digits: not a letter's shaping
+        ("x\u200c\u200cy", False),
+    ],
+)
+def test_a_joiner_between_letters_is_typeset_and_any_other_shown(kind, name, joined):
+    out = kind(name)
+    assert (("\u200c" in out or "\u200d" in out) and "u200" not in out) == joined
+    assert escape.terminal(name) != name  # the terminal always shows it
 
 
 def test_latex_keeps_the_letters_of_any_script():
@@ -108,7 +131,7 @@ def test_markdown_is_one_paragraph_of_text_that_reads_as_the_terminal_shows_it(t
     children = tokens[1].children
     assert {c.type for c in children} <= {"text"}
     shown = "".join(c.content for c in children)
-    assert shown == f"x {escape.terminal(text)} x"
+    assert _as_terminal(shown) == f"x {escape.terminal(text)} x"
 
 
 @SETTINGS

@@ -26,6 +26,7 @@ shown as ``\\xff`` wherever it goes.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from typing import IO
 
@@ -40,6 +41,22 @@ def unseen(c: str) -> bool:
     zero-width), a separator other than the space, a surrogate, a private-use or unassigned
     character, or a printable one that shows nothing (BLANK)."""
     return not c.isprintable() or c in BLANK
+
+
+JOINERS = "\u200c\u200d"
+"""Zero-width non-joiner and joiner: unseen, but part of how a name is spelt in Persian
+and the Indic scripts when they stand between two letters."""
+
+
+def _typeset(text: str, k: int) -> bool:
+    """Whether text[k], unseen on a terminal, is typeset as itself in a document: a joiner
+    between two letters or marks (می‌خواهم, क्‍ष); any other unseen character is shown
+    escaped."""
+    return (
+        text[k] in JOINERS
+        and 0 < k < len(text) - 1
+        and all(unicodedata.category(c)[0] in "LM" for c in (text[k - 1], text[k + 1]))
+    )
 
 
 def shown(c: str) -> str:
@@ -117,10 +134,10 @@ def latex(text: str, pdflatex: bool = False) -> str:
     unseen character shown as its escape (\\x1b). ``pdflatex``: a letter that pdflatex's
     default fonts lack is written as its code point (U+4E2D), so the document compiles."""
     out = []
-    for c in text:
+    for k, c in enumerate(text):
         if c in _LATEX:
             out.append(_LATEX[c])
-        elif unseen(c):
+        elif unseen(c) and not _typeset(text, k):
             out.append(_LATEX["\\"] + shown(c)[1:])
         elif pdflatex and not _pdflatex_has(c):
             out.append(rf"\texttt{{U+{ord(c):04X}}}")
@@ -152,10 +169,10 @@ def markdown(text: str) -> str:
     marker, four spaces) escaped, and each unseen character (line breaks included) shown
     as its escape, so the text stays on its line."""
     out = []
-    for c in text:
+    for k, c in enumerate(text):
         if c in _MARKDOWN:
             out.append(_MARKDOWN[c])
-        elif unseen(c):
+        elif unseen(c) and not _typeset(text, k):
             out.append("\\" + shown(c))
         else:
             out.append(c)
