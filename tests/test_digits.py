@@ -182,8 +182,8 @@ def test_every_printed_digit_is_exact_on_random_networks(seed):
         check_example(trace, 0, 3, exact[0])
 
 
-def parse_table(out: str) -> dict[int, list[tuple[str, str]]]:
-    """{j: [(z, a), …]} from the tables of one example (plain layers, no SwiGLU)."""
+def parse_table(out: str) -> dict[int, list[tuple[str, ...]]]:
+    """{j: [(z, a) or, for a SwiGLU layer, (z, u, a), …]} from the tables of one example."""
     layers, j = {}, None
     for line in out.splitlines():
         found = re.match(r"Layer (\d+) \(", line)
@@ -191,29 +191,36 @@ def parse_table(out: str) -> dict[int, list[tuple[str, str]]]:
             j = int(found.group(1))
             layers[j] = []
             continue
-        row = re.match(r"\s+(\d+)\s{2,}(\S.*?)\s{2,}(\S.*?)\s*$", line)
-        if j and j > 1 and row and not row.group(3).endswith("bias unit"):
-            layers[j].append((row.group(2).removesuffix(" *"), row.group(3).removesuffix(" *")))
+        row = re.match(r"\s+(\d+)((?:\s{2,}\S.*?){2,3})\s*$", line)
+        if j and j > 1 and row and not row.group(2).endswith("bias unit"):
+            cells = re.split(r"\s{2,}", row.group(2).strip())
+            layers[j].append(tuple(c.removesuffix(" *") for c in cells))
     return layers
 
 
 @pytest.mark.parametrize("seed", [1, 3, 4, 7])
 def test_printed_tables_parse_back_to_the_exact_values(run, write, seed):
-    """The command line's tables (the quick path of a plain file), number by number."""
+    """The command line's tables (the quick path of a plain file, or NumPy's), number by
+    number: z, a SwiGLU layer's gate u, and a."""
     net, x = random_network(seed)
-    if any(layer.gate is not None for layer in net.layers):
-        pytest.skip("a SwiGLU layer's table has a third column")
     nncalc.save(net, write("net.yaml", ""))
     r = run("forward", write("net.yaml", "").parent / "net.yaml", "-x", ",".join(map(repr, x[0])))
     if r.code == 2:
         return
     shown = parse_table(r.out)
     with mp.workprec(BITS):
+        a_before = [mpf(v) for v in x[0]]
         for j, (z, a, gaps) in enumerate(exact_layers(net, x[0]), start=2):
+            gate = net.layers[j - 2].gate
+            u = [None] * len(z) if gate is None else ref.affine(gate.tolist(), a_before)
             assert len(shown[j]) == len(z)
-            for (z_text, a_text), zi, ai, gi in zip(shown[j], z, a, gaps, strict=True):
-                assert ref.holds(z_text, zi, 6), (j, z_text, zi)
-                assert ref.holds(a_text, ai, 6, gi), (j, a_text, ai)
+            for cells, zi, ui, ai, gi in zip(shown[j], z, u, a, gaps, strict=True):
+                assert len(cells) == (2 if ui is None else 3), (j, cells)
+                assert ref.holds(cells[0], zi, 6), (j, cells[0], zi)
+                if ui is not None:
+                    assert ref.holds(cells[1], ui, 6), (j, cells[1], ui)
+                assert ref.holds(cells[-1], ai, 6, gi), (j, cells[-1], ai)
+            a_before = a
 
 
 @pytest.mark.parametrize("seed", [0, 1, 5])
