@@ -119,7 +119,9 @@ class _Step:
 
     def __call__(self, a: Array) -> Array:
         with np.errstate(over="ignore", invalid="ignore"):  # overflow is caught by check()
-            return self.forward(a)
+            a = self.forward(a)
+        check_finite(a, self.j, self.source)  # g itself may overflow: α·z, z·swish(u)
+        return a
 
     def forward(self, a: Array) -> Array:
         z = a @ self.Wt

@@ -21,7 +21,7 @@ from nncalc.activations import Array, number
 from nncalc.backprop import Gradients, Parameter, backward, parameters
 from nncalc.cost import evaluate
 from nncalc.errors import NNCalcError
-from nncalc.network import Layer, Network, check_finite
+from nncalc.network import Layer, Network
 
 EPSILON = 1e-4
 """The course's ε."""
@@ -163,8 +163,7 @@ def _J(grads: Gradients, p: Parameter, value: float) -> float:
     a, z = trace.a[p.j], trace.z.get(p.j)
     with np.errstate(over="ignore", invalid="ignore"):
         for j, layer in enumerate(layers[p.j - 1 :], start=p.j + 1):
-            z, _, a = layer.forward(a)
-            check_finite(a, j, network.source)
+            z, _, a = layer.forward(a, j, network.source)
     assert z is not None
     return evaluate(changed, z, a, grads.Y, grads.lam, grads.loss).J
 

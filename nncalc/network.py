@@ -106,16 +106,20 @@ class Layer:
     ) -> tuple[Array, Array | None, Array]:
         """(z, gate pre-activation or None, a) of layer j (this layer's output), from
         a^(j−1); a sum whose float64 evaluation overflowed is recomputed exactly
-        (exact_where_overflowed), and one whose value overflows raises."""
+        (exact_where_overflowed), and one whose value (or g's) overflows raises."""
         with np.errstate(over="ignore", invalid="ignore"):
             z = exact_where_overflowed(
                 a @ self.theta[:, 1:].T + self.theta[:, 0], self.theta, a, j, source
             )
+            u = None
             if self.gate is None:
-                return z, None, self.g(z)
-            u = a @ self.gate[:, 1:].T + self.gate[:, 0]
-            u = exact_where_overflowed(u, self.gate, a, j, source)
-            return z, u, activations.swiglu(z, u, self.swish_beta)
+                out = self.g(z)
+            else:
+                u = a @ self.gate[:, 1:].T + self.gate[:, 0]
+                u = exact_where_overflowed(u, self.gate, a, j, source)
+                out = activations.swiglu(z, u, self.swish_beta)
+        check_finite(out, j or 0, source)  # g itself may overflow: α·z, z·swish(u)
+        return z, u, out
 
 
 @dataclass(frozen=True, eq=False)

@@ -361,3 +361,55 @@ def test_overflow_on_the_way_recomputed_exactly_on_every_path(seed):
         else:
             with pytest.raises(NNCalcError, match="values overflow float64"):
                 run()
+
+
+# -- g itself may overflow where z does not: α·z, z·swish(u), log 2/β -----------------
+
+
+def _g_layers():
+    """A layer for every activation and every extreme value of each of its parameters,
+    and SwiGLU layers, each with z (and u) over float64's range."""
+    from nncalc.activations import ACTIVATIONS
+
+    theta = np.array([[0.0, v] for v in (1.7e308, -1.7e308, 1e300, -1e300, 1.0, -1.0, 0.0)])
+    for name, g in ACTIVATIONS.items():
+        yield name, Layer(theta, name)
+        for p in g.params:
+            for v in (1e300, -1e300, 5e-324, 1e-300):
+                if not p.problem(v):
+                    yield f"{name}({p.name}={v})", Layer(theta, f"{name}({p.name}={v})")
+    for beta in (1.0, 1e-300, 5e-324):
+        yield f"swiglu β={beta}", Layer(theta, gate=theta[::-1].copy(), beta=beta)
+
+
+@pytest.mark.parametrize(("label", "layer"), [pytest.param(*c, id=c[0]) for c in _g_layers()])
+def test_an_activation_that_overflows_is_refused_on_every_path(label, layer):
+    """Whatever g a layer has and whatever its parameters, an a^(2) that overflows is the
+    same refusal on every path (the exact small one, the NumPy trace, the streaming
+    outputs and one layer's forward), never an internal error or an infinite a feeding the
+    next layer; where it is finite every path gives the same values."""
+    from nncalc import batch
+    from nncalc.errors import NNCalcError
+
+    net = Network((layer, Layer(np.array([[0.5, 1.0] + [0.0] * (layer.units - 1)]), "identity")))
+    X = np.ones((5000, 1))
+    paths = {
+        "small": lambda: np.vstack([net.forward(X[:1]).a[2]] * 2),
+        "trace": lambda: net.forward(X).a[2][:2],
+        "outputs": lambda: next(batch.outputs(net, [X], workers=1))[:2],
+        "layer": lambda: layer.forward(X[:2], 2)[2],
+    }
+    got = {}
+    for path, run in paths.items():
+        try:
+            got[path] = run()
+        except NNCalcError as e:
+            got[path] = str(e)
+    refused = {k: v for k, v in got.items() if isinstance(v, str)}
+    assert all("layer 2: values overflow float64" in e for e in refused.values()), refused
+    assert len(refused) in (0, len(paths)), (label, refused)
+    if not refused:
+        a2 = got["small"][0]
+        assert np.isfinite(a2).all()
+        for path in ("trace", "layer"):
+            np.testing.assert_allclose(got[path][0], a2, rtol=1e-15, atol=0, err_msg=path)
