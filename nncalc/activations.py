@@ -15,7 +15,7 @@ import difflib
 import functools
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -24,6 +24,7 @@ import numpy as np
 from nncalc import floats, small
 from nncalc.errors import EXCERPT, excerpt
 from nncalc.small import SWIGLU as SWIGLU  # re-exported: the numpy-free names live there
+from nncalc.small import Value
 from nncalc.small import over_layer as over_layer
 
 if TYPE_CHECKING:  # numpy.typing costs start-up time, and only type checkers need it
@@ -76,10 +77,10 @@ def relu(z: Array, out: Array | None = None) -> Array:
     return np.maximum(z, 0.0, out=out)
 
 
-def leaky_relu(z: Array, out: Array | None = None, alpha: float = 0.01) -> Array:
-    """z for z ≥ 0, α·z below."""
+def leaky_relu(z: Array, out: Array | None = None, alpha: Value = 0.01) -> Array:
+    """z for z ≥ 0, α·z below; α may be one slope per unit (PyTorch's PReLU(s))."""
     with np.errstate(over="ignore"):  # |α| > 1 near float64's largest: the caller's overflow
-        return _into(np.where(z >= 0, z, alpha * z), out)
+        return _into(np.where(z >= 0, z, np.asarray(alpha) * z), out)
 
 
 def relu6(z: Array, out: Array | None = None) -> Array:
@@ -446,15 +447,23 @@ def _sum_before(e: Array) -> Array:
 @dataclass(frozen=True)
 class Param:
     """A parameter of an activation: its name in files, its symbol, its default (None: the
-    parameter is absent unless given) and the values it may take."""
+    parameter is absent unless given) and the values it may take; a ``per_unit`` one may
+    also be a tuple with a value for each unit of the layer (PReLU's slopes)."""
 
     name: str
     symbol: str
     default: float | None
     positive: bool = False
+    per_unit: bool = False
 
-    def problem(self, value: float) -> str | None:
+    def problem(self, value: Value) -> str | None:
         """Why value cannot be this parameter, or None."""
+        if isinstance(value, tuple):
+            if not self.per_unit:
+                return f"{self.name} must be one number, found a list"
+            if not value:
+                return f"{self.name} must have a value for each unit, found an empty list"
+            return next(filter(None, map(self.problem, value)), None)
         if not math.isfinite(value):
             return f"{self.name} must be a finite number, found {value}"
         if self.positive and value <= 0:
@@ -481,7 +490,7 @@ class Activation:
     gap: Callable[[Array], Array] | None = None
     log: Callable[[Array], Array] | None = None
     params: tuple[Param, ...] = ()
-    values: tuple[tuple[str, float], ...] = ()
+    values: tuple[tuple[str, Value], ...] = ()
 
     def __call__(self, z: Array, out: Array | None = None) -> Array:
         """g(z), into ``out`` when given (``out`` may be ``z`` itself)."""
@@ -495,27 +504,40 @@ class Activation:
         have = ", ".join(p.name for p in self.params) or "none"
         raise ValueError(f"{self.name} has no parameter '{name}' (its parameters: {have})")
 
-    def with_params(self, **values: float) -> Activation:
-        """This activation with the given parameters; ValueError for a bad one."""
-        given = {**dict(self.values), **values}
+    def with_params(self, **values: Value | Sequence[float]) -> Activation:
+        """This activation with the given parameters (a per-unit one as a number or a
+        sequence, one number per unit); ValueError for a bad one."""
+        given = {k: _value(v) for k, v in {**dict(self.values), **values}.items()}
         for name, value in given.items():
             problem = self.param(name).problem(value)
             if problem:
                 raise ValueError(f"{self.name}: {problem}")
         kept = tuple(
-            (p.name, float(given[p.name]))
+            (p.name, given[p.name])
             for p in self.params
             if p.name in given and given[p.name] != p.default
         )
         return self if kept == self.values else replace(self, values=kept)
 
-    def value(self, name: str) -> float | None:
+    def value(self, name: str) -> Value | None:
         """The value of a parameter here: the given one or its default."""
         return dict(self.values).get(name, self.param(name).default)
 
+    def per_unit(self) -> int | None:
+        """How many units a per-unit parameter gives values for, or None if none does."""
+        return next((len(v) for _, v in self.values if isinstance(v, tuple)), None)
+
+    def unit(self, i: int) -> Activation:
+        """g of unit i (from 0): each per-unit parameter replaced by unit i's value."""
+        if self.per_unit() is None:
+            return self
+        kept = {k: v[i] if isinstance(v, tuple) else v for k, v in self.values}
+        return replace(self, values=()).with_params(**kept)
+
     @property
     def spec(self) -> str:
-        """The canonical text: 'leaky_relu', or 'leaky_relu(alpha=0.2)' with parameters."""
+        """The canonical text: 'leaky_relu', or 'leaky_relu(alpha=0.2)' with parameters,
+        'leaky_relu(alpha=[0.25, 0.1])' with one per unit."""
         shown = ", ".join(f"{k}={number(v)}" for k, v in self.values)
         return f"{self.name}({shown})" if shown else self.name
 
@@ -526,13 +548,23 @@ class Activation:
         return f"{self.symbol}_({shown})" if shown else self.symbol
 
 
-def number(v: float) -> str:
-    """v as the shortest text that reads back as the same float64 (2 for 2.0)."""
+def number(v: Value) -> str:
+    """v as the shortest text that reads back as the same float64 (2 for 2.0); a tuple of
+    them in brackets, as YAML writes a list: [0.25, 0.1]."""
+    if isinstance(v, tuple):
+        return "[" + ", ".join(map(number, v)) + "]"
     text = repr(float(v))
     return text[:-2] if text.endswith(".0") else text
 
 
-ALPHA_LEAKY = Param("alpha", "α", 0.01)
+def _value(v: Value | Sequence[float]) -> Value:
+    """A parameter's value as kept: a float, or a tuple of floats (one per unit)."""
+    if isinstance(v, str) or not hasattr(v, "__len__"):
+        return float(v)
+    return tuple(float(x) for x in np.asarray(v, dtype=np.float64).reshape(-1))
+
+
+ALPHA_LEAKY = Param("alpha", "α", 0.01, per_unit=True)
 ALPHA_ELU = Param("alpha", "α", 1.0)
 BETA = Param("beta", "β", 1.0, positive=True)
 THRESHOLD = Param("threshold", "t", None)
@@ -600,15 +632,17 @@ def _get(text: str) -> Activation:
     return ACTIVATIONS[key].with_params(**_params(key, args))
 
 
-def _params(name: str, args: str | None) -> dict[str, float]:
-    """{'alpha': 0.2} from 'alpha=0.2' (the text between a spec's parentheses)."""
-    values: dict[str, float] = {}
-    for part in [] if args is None else args.split(","):
+def _params(name: str, args: str | None) -> dict[str, Value]:
+    """{'alpha': 0.2} from 'alpha=0.2' (the text between a spec's parentheses), a list of
+    numbers in brackets for one per unit: 'alpha=[0.25, 0.1]'."""
+    values: dict[str, Value] = {}
+    for part in [] if args is None else re.split(r",(?![^\[]*\])", args):  # not in [...]
         key, eq, text = (s.strip() for s in part.partition("="))
         try:
             if not eq or key in values:
                 raise ValueError
-            values[key] = float(text)
+            listed = text[:1] == "[" and text[-1:] == "]"
+            values[key] = tuple(map(float, text[1:-1].split(","))) if listed else float(text)
         except ValueError:
             found = part.strip()
             raise ValueError(f"{name}: write parameters as name=number, found '{found}'") from None

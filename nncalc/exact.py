@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 from flint import arb, ctx, fmpq
 
+from nncalc.small import Value
+
 START_BITS = 128
 MAX_BITS = 1 << 16
 """Precision stops growing here: a value still not settled (an exact 0 that cancels in
@@ -29,7 +31,7 @@ class LayerSpec:
 
     theta: Sequence[Sequence[float]]
     activation: str
-    params: dict[str, float]
+    params: dict[str, Value]
     gate: Sequence[Sequence[float]] | None = None
     beta: float = 1.0
 
@@ -107,13 +109,19 @@ def _sigmoid(z: arb) -> arb:
 
 
 def _each(g: Callable[..., arb], gap: Callable[..., arb] | None = None):
-    def layer(z: list[arb], params: dict[str, float]) -> tuple[list[arb], list[arb]]:
-        values = [g(v, **params) for v in z]
+    def layer(z: list[arb], params: dict[str, Value]) -> tuple[list[arb], list[arb]]:
+        units = [_unit(params, i) for i in range(len(z))]
+        values = [g(v, **p) for v, p in zip(z, units, strict=True)]
         if gap is None:
             return values, [1 - abs(v) for v in values]
-        return values, [gap(v, **params) for v in z]
+        return values, [gap(v, **p) for v, p in zip(z, units, strict=True)]
 
     return layer
+
+
+def _unit(params: dict[str, Value], i: int) -> dict[str, float]:
+    """Unit i's parameters: entry i of each that has one per unit (PReLU's slopes)."""
+    return {k: v[i] if isinstance(v, tuple) else v for k, v in params.items()}
 
 
 def _softplus_switch(z: arb, beta: float, threshold: float) -> arb:

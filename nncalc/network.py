@@ -44,7 +44,13 @@ class Layer:
         theta = _matrix(self.theta, "theta")
         object.__setattr__(self, "theta", theta)
         if self.gate is None:
-            object.__setattr__(self, "activation", activations.get(self.activation).spec)
+            g = activations.get(self.activation)
+            object.__setattr__(self, "activation", g.spec)
+            if g.per_unit() not in (None, self.units):
+                raise NNCalcError.at(
+                    f"{g.spec} has {g.per_unit()} values for {self.units} units",
+                    hint="give one number, or one per unit",
+                )
             return
         gate = _matrix(self.gate, "gate")
         if gate.shape != theta.shape:
@@ -342,9 +348,16 @@ def _spread(
     if small.over_layer(layer.g_name):
         rows = zip(z.tolist(), dz.tolist(), a.tolist(), strict=True)
         return np.array([bounds.layer_spread(layer.g_name, *row) for row in rows]).reshape(z.shape)
-    params = layer.params
-    f = np.frompyfunc(lambda v, d: bounds.spread(layer.g_name, params, v, d), 2, 1)
-    return f(z, dz).astype(np.float64)
+    g = layer.g
+    units = [dict(g.unit(i).values) for i in range(layer.units)]  # PReLU: a slope each
+    rows = zip(
+        z.reshape(-1, layer.units).tolist(), dz.reshape(-1, layer.units).tolist(), strict=True
+    )
+    spread = [
+        [bounds.spread(g.name, p, v, d) for p, v, d in zip(units, zr, dr, strict=True)]
+        for zr, dr in rows
+    ]
+    return np.array(spread, dtype=np.float64).reshape(z.shape)
 
 
 FRAMEWORKS = ("PyTorch", "ONNX", "scikit-learn")

@@ -39,6 +39,9 @@ same as nncalc.activations' (tested), so the tables print alike without NumPy.""
 ALIASES = {"logistic": "sigmoid", "linear": "identity", "swish": "silu", "heaviside": "step"}
 """Other names of these activations (nncalc.activations adds those of its others)."""
 
+Value = float | tuple[float, ...]
+"""An activation parameter's value: one number, or one per unit (PReLU's slopes)."""
+
 SWIGLU = "swiglu"
 """The activation name of a layer with a gate: (Θ·[1; a]) * Swish_β(Θ_gate·[1; a])."""
 

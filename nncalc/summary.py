@@ -26,6 +26,16 @@ def g_symbol(activation: str) -> str:
     return activations.get(activation).label
 
 
+def unit_symbol(activation: str, i: int) -> str:
+    """g_symbol of unit i (from 1): with unit i's own value of a parameter given per unit
+    (a PReLU's slope α_i), the layer's symbol otherwise."""
+    if "(" not in activation:
+        return g_symbol(activation)
+    from nncalc import activations
+
+    return activations.get(activation).unit(i - 1).label
+
+
 def role(network: Network, j: int) -> str:
     if j == 1:
         return "input"

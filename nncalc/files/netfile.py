@@ -147,7 +147,7 @@ class _Reader(Checker):
 
     def params(
         self, d: YDict, act: activations.Activation, given: list[str], where: str
-    ) -> dict[str, float]:
+    ) -> dict[str, activations.Value]:
         """The parameters of act given in d, each checked (unknown, not a number, out of range)."""
         values = {}
         for key in given:
@@ -161,13 +161,19 @@ class _Reader(Checker):
                 else:
                     self.problem(d.key_pos[key], f"{where}: {e}")
                 continue
-            v = self.number(d, key, where, None)
+            listed = param.per_unit and isinstance(d[key], YList)  # PReLU: a slope per unit
+            v = self.per_unit(d, key, where) if listed else self.number(d, key, where, None)
             problem = None if v is None else param.problem(v)
             if problem:
                 self.problem(d.value_pos[key], f"{where}: {act.name}'s {problem}")
             elif v is not None:
                 values[key] = v
         return values
+
+    def per_unit(self, d: YDict, key: str, where: str) -> tuple[float, ...] | None:
+        """A parameter given as a list, one number per unit; None after a problem."""
+        values = self.row(d[key], d.value_pos[key], f"{where}: {key}")
+        return None if values is None else tuple(values)
 
     def layers(self, doc: YDict, default: str) -> list[Layer] | None:
         value = doc.get("layers")
@@ -232,7 +238,22 @@ class _Reader(Checker):
         beta = self.number(d, "beta", where, None) if has_gate else None
         if theta is None or (has_gate and gate is None):
             return None
+        if not has_gate and not self.units_match(d, activation, len(theta), where):
+            return None
         return Layer(theta, activation, gate, beta)
+
+    def units_match(self, d: YDict, activation: str, units: int, where: str) -> bool:
+        """Whether each parameter given per unit has one value for each of the units."""
+        for key, value in activations.get(activation).values:
+            if isinstance(value, tuple) and len(value) != units:
+                self.problem(
+                    d.value_pos[key],
+                    f"{where}: {key} has {plural(len(value), 'value', 'values')} "
+                    f"for {plural(units, 'unit', 'units')}",
+                    "give one number, or one per unit",
+                )
+                return False
+        return True
 
     def theta_of(self, d: YDict, j: int, theta: str, weights: str, bias: str) -> Array | None:
         """Θ from ``theta``, or from ``weights`` and ``bias``; exactly one spelling."""

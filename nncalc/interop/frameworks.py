@@ -51,9 +51,10 @@ SKLEARN_ACTIVATIONS = {
 
 def from_torch(model: Any, name: str | None = None) -> Network:
     """A Network from an nn.Sequential (in eval mode) of Linear layers, each followed by
-    at most one supported activation module (none means the identity), a PReLU of one
-    slope, and BatchNorm1d modules, which are folded into the Linear layer before them
-    (before its activation) or after them (after an activation, or first of all)."""
+    at most one supported activation module (none means the identity) or PReLU (one
+    slope, or one per unit), and BatchNorm1d modules, which are folded into the Linear
+    layer before them (before its activation) or after them (after an activation, or
+    first of all)."""
     from nncalc.interop.sequential import PRELU, Part, read_steps
 
     steps: list = []
@@ -183,8 +184,19 @@ def _torch_module(g: activations.Activation) -> Any:
         t = TORCH_EXACT_THRESHOLD if threshold is None else threshold
         return nn.Softplus(beta=g.value("beta"), threshold=t)
     if g.name == "leaky_relu":
-        return nn.LeakyReLU(g.value("alpha"))
+        return _prelu(g.value("alpha")) if g.per_unit() else nn.LeakyReLU(g.value("alpha"))
     return nn.ELU(g.value("alpha")) if g.name == "elu" else getattr(nn, kind)()
+
+
+def _prelu(slopes: Any) -> Any:
+    """A frozen PReLU with a slope per unit: its weight is the network's, not learned."""
+    import torch
+    from torch import nn
+
+    module = nn.PReLU(len(slopes)).to(torch.float64)
+    with torch.no_grad():
+        module.weight.copy_(torch.tensor(slopes, dtype=torch.float64))
+    return module.requires_grad_(False)
 
 
 def to_torch(network: Network) -> Any:

@@ -26,11 +26,9 @@ def loads(text: str | bytes, what: str, source: str) -> Any:
         raise NNCalcError.at(f"{what} is {reason}", source) from None
 
 
-def write(network: Network, activations: bool = False) -> dict[str, str]:
-    """The metadata of network; with activations for formats that hold weights only."""
+def write(network: Network) -> dict[str, str]:
+    """The metadata of network: its name and classes."""
     meta = {NAME: network.name, CLASSES: network.classes}
-    if activations:
-        meta[ACTIVATIONS] = [layer.activation for layer in network.layers]
     return {k: v if isinstance(v, str) else json.dumps(list(v)) for k, v in meta.items() if v}
 
 

@@ -30,11 +30,20 @@ COMMUTATIVE = frozenset({"Add", "Mul", "Max", "Min", "Equal"})
 @dataclass(frozen=True)
 class P:
     """A parameter of g, read from a scalar constant or an attribute (those ONNX stores as
-    float32) and written as a float64 constant; a template matches only values in [lo, hi]."""
+    float32) and written as a float64 constant; a template matches only values in [lo, hi].
+    A ``per_unit`` one may also be a constant with a value for each unit (shape (units,)
+    or (1, units): PReLU's slopes), read and written as such."""
 
     name: str
     lo: float = -math.inf
     hi: float = math.inf
+    per_unit: bool = False
+
+    def holds(self, value: float | tuple[float, ...]) -> bool:
+        """Whether value (a tuple: one per unit) is one this parameter can be here."""
+        if isinstance(value, tuple):
+            return self.per_unit and all(self.lo <= v <= self.hi for v in value)
+        return self.lo <= value <= self.hi
 
 
 @dataclass(frozen=True)
@@ -48,7 +57,9 @@ B = P("beta")
 """SwiGLU's β."""
 BETA = P("beta", 5e-324)
 """Softplus's β, which is positive."""
-ALPHA, SLOPE, THRESHOLD = P("alpha"), P("alpha", 0.0, 1.0), P("threshold")
+ALPHA, THRESHOLD = P("alpha"), P("threshold")
+SLOPES, SLOPES_01 = P("alpha", per_unit=True), P("alpha", 0.0, 1.0, per_unit=True)
+"""LeakyReLU's α: one, or one per unit (PReLU); ``SLOPES_01`` in [0, 1], where max(z, αz)."""
 
 
 @dataclass(frozen=True, init=False)
@@ -184,12 +195,12 @@ TEMPLATES: dict[str, Any] = {
     "tanh": OneOf(("Tanh", Z), ("Div", ("Sub", _E, _E_NEG), ("Add", _E, _E_NEG))),
     "relu": OneOf(("Relu", Z), ("Max", Z, 0.0), ("Clip", Z, 0.0)),
     "leaky_relu": OneOf(
-        ("Max", Z, ("Mul", Z, SLOPE)),  # for 0 ≤ α ≤ 1 only
-        ("Where", ("GreaterOrEqual", Z, 0.0), Z, ("Mul", Z, ALPHA)),
+        ("Max", Z, ("Mul", Z, SLOPES_01)),  # for 0 ≤ α ≤ 1 only
+        ("Where", ("GreaterOrEqual", Z, 0.0), Z, ("Mul", Z, SLOPES)),
         ("LeakyRelu", Z, {"alpha": ALPHA}),
-        ("Where", ("Greater", Z, 0.0), Z, ("Mul", Z, ALPHA)),
-        ("Where", ("Less", Z, 0.0), ("Mul", Z, ALPHA), Z),
-        ("PRelu", Z, ALPHA),
+        ("Where", ("Greater", Z, 0.0), Z, ("Mul", Z, SLOPES)),
+        ("Where", ("Less", Z, 0.0), ("Mul", Z, SLOPES), Z),
+        ("PRelu", Z, SLOPES),
     ),
     "softmax": _softmax(),
     "log_softmax": OneOf(
@@ -250,7 +261,7 @@ def params(t: Any) -> set[P]:
     return set()
 
 
-def spelling(name: str, values: dict[str, float], given: set[str]) -> Any:
+def spelling(name: str, values: dict[str, Any], given: set[str]) -> Any:
     """The spelling export writes for g with parameter ``values`` (every parameter with a
     value, defaults too): the first whose parameters it has, within their ranges, and that
     reads every one of ``given`` (those that are not the defaults)."""
@@ -258,7 +269,7 @@ def spelling(name: str, values: dict[str, float], given: set[str]) -> Any:
     for option in template.options if isinstance(template, OneOf) else (template,):
         ps = params(option)
         if given <= {p.name for p in ps} and all(
-            p.name in values and p.lo <= values[p.name] <= p.hi for p in ps
+            p.name in values and p.holds(values[p.name]) for p in ps
         ):
             return option
     raise ValueError(f"no ONNX spelling of {name} with {values}")  # pragma: no cover
@@ -389,19 +400,24 @@ def _numeric_ints(e: Any) -> bool:
 
 def _bind(p: P, e: Any, bound: dict) -> bool:
     """Bind p to e, a scalar constant (kept as stored) or a float attribute (float32 in
-    ONNX); the same value each time p is met."""
+    ONNX); a per-unit p also to a constant over the last axis (its values as stored, in an
+    array); the same value each time p is met."""
     if isinstance(e, np.ndarray) and e.size and real(e) and e.dtype.kind not in "iu":
-        value = e.reshape(-1)[0]  # one number, or one for every unit
+        flat = e.reshape(-1)
+        value = flat[0]  # one number, or the same one for every unit
         if e.size > 1 and not np.all(e == value):
-            return False
+            if not (p.per_unit and e.ndim and all(n == 1 for n in e.shape[:-1])):
+                return False
+            value = flat
     elif isinstance(e, float):
         value = np.float32(e)
     else:
         return False
-    v = float(value)
-    if not (math.isfinite(v) and p.lo <= v <= p.hi):
+    values = np.asarray(value, dtype=np.float64)
+    held = tuple(values.tolist()) if values.ndim else float(values)
+    if not (np.isfinite(values).all() and p.holds(held)):
         return False
-    return float(bound.setdefault(p.name, value)) == v
+    return np.array_equal(np.asarray(bound.setdefault(p.name, value), dtype=np.float64), values)
 
 
 def _attr_is(value: Any, want: Any, bound: dict) -> bool:
@@ -425,13 +441,14 @@ class Emitter:
 
     def __init__(self) -> None:
         self.nodes: list = []
-        self.constants: dict[float, str] = {}
+        self.constants: dict[float | tuple[float, ...], str] = {}
         self.int_names: set[str] = set()
         self.initializers: list = []
         self.count = 0
 
-    def constant(self, value: float, name: str | None = None) -> str:
-        """The name of a float64 scalar initializer holding value."""
+    def constant(self, value: float | tuple[float, ...], name: str | None = None) -> str:
+        """The name of a float64 initializer holding value: a scalar, or a vector of one
+        per unit (PReLU's slopes), which broadcasts over the last axis."""
         from onnx import numpy_helper
 
         if name is None and value in self.constants:

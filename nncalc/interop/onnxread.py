@@ -293,7 +293,7 @@ class _Reader(Graph):
         values = {k: v for k, v in bound.items() if k not in (Z, U)}
         if name != "swiglu":
             self.notes += [_stored_note(e, k, v) for k, v in values.items() if _narrow(v)]
-            g = activations.get(name).with_params(**{k: float(v) for k, v in values.items()})
+            g = activations.get(name).with_params(**values)
             pytorch = self.model.producer_name == "pytorch"
             if name == "softplus" and "threshold" not in values and pytorch:
                 self.notes.append(TORCHSCRIPT_SOFTPLUS)
@@ -599,11 +599,6 @@ class _Reader(Graph):
             shape = self._arg_shape(n)
             of = f"of shape {_dims(shape)}" if shape else "of a shape ONNX cannot infer"
             return f"{_named(n)} {of} is not over each example's units (the last axis)"
-        if n.op == "PRelu" and _numeric(n.arg(1)) and np.unique(n.arg(1)).size > 1:
-            return (
-                f"{_named(n)} has a slope per unit ({n.arg(1).size}); nncalc's activations "
-                "take one set of parameters per layer"
-            )
         if n.op == "com.microsoft:QuickGelu" and n.attrs.get("alpha") != 1.0:
             return (
                 f"{_named(n)} is z·σ(αz) with α = {n.attrs.get('alpha')!r}: SiLU only when "
@@ -683,8 +678,9 @@ def _complement(first: Any, second: Any) -> bool:
 def _narrow(value: Any) -> bool:
     """Is a parameter stored narrower than float64, or as a float64 that is a float32's
     value (PyTorch's dynamo exporter rounds a model's Python numbers so), and not the
-    float64 number its shortest decimal names (float32's 0.01 is 0.009999999776482582)?"""
-    return float(_shortest(value)) != float(value)
+    float64 number its shortest decimal names (float32's 0.01 is 0.009999999776482582)?
+    A parameter with a value per unit is when one of them is."""
+    return any(float(_shortest(v)) != float(v) for v in np.reshape(value, -1))
 
 
 def _shortest(value: Any) -> str:
@@ -696,7 +692,11 @@ def _shortest(value: Any) -> str:
 
 
 def _stored_note(e: Node, name: str, value: Any) -> str:
-    """What nncalc says about a parameter the file stores as float32 (or narrower)."""
+    """What nncalc says about a parameter the file stores as float32 (or narrower); of one
+    with a value per unit, about the first unit's that is."""
+    if np.ndim(value):
+        unit = next(i for i, v in enumerate(value) if _narrow(v))
+        return _stored_note(e, f"{name} of unit {unit + 1} (and maybe others)", value[unit])
     v, shortest = float(value), _shortest(value)
     written = float(shortest)
     kind = value.dtype if value.dtype.itemsize < 8 else "float64, a float32's value"

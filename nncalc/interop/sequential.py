@@ -411,12 +411,14 @@ class _Reader:
                 hint=f"give {PRELU} for that layer: the file holds its slope",
             )
         units = self.thetas[-1].shape[0]
-        if slopes.size != 1 and (slopes.size != units or np.any(slopes != slopes[0])):
+        if slopes.size not in (1, units):
             raise self._error(
-                f"the PReLU '{_shown(part.path)}' has a slope per unit ({slopes.size}); "
-                "nncalc's activations take one set of parameters per layer"
+                f"the PReLU '{_shown(part.path)}' has {slopes.size} slopes for the "
+                f"{units} units of layer {j + 2}",
+                hint="a PReLU has one slope, or one per unit",
             )
-        self.prelu[j] = activations.get("leaky_relu").with_params(alpha=float(slopes[0])).spec
+        alpha = float(slopes[0]) if slopes.size == 1 else slopes
+        self.prelu[j] = activations.get("leaky_relu").with_params(alpha=alpha).spec
         return "a"
 
     def _epsilon(self, part: Part) -> float:

@@ -32,8 +32,8 @@ import numpy as np
 from nncalc.errors import NNCalcError, first_line
 from nncalc.files.reader import read_bytes
 from nncalc.interop import metadata
-from nncalc.interop.sequential import COUNTER, build, to_network
-from nncalc.network import Array, Network
+from nncalc.interop.sequential import COUNTER, PRELU, build, to_network
+from nncalc.network import Array, Layer, Network
 
 TORCH_SUFFIXES = (".pt", ".pth", ".bin")
 CHECKPOINT_KEYS = ("state_dict", "model_state_dict", "model", "net")
@@ -335,14 +335,29 @@ def _shown(text: str, width: int = 60) -> str:
 
 def state_dict(network: Network) -> dict[str, Array]:
     """The state_dict of ``network.to_torch()``: Θ^(j)'s W and b as ``{2j−2}.weight`` and
-    ``{2j−2}.bias``, an activation module between each two Linear layers."""
+    ``{2j−2}.bias``, an activation module between each two Linear layers (a PReLU with a
+    slope per unit holds them as ``{2j−1}.weight``)."""
     tensors = {}
     for j, layer in enumerate(network.layers, start=1):
         if layer.gate is not None or layer.activation == "step":
             raise NNCalcError.at(f"Θ^({j}) is {layer.activation}, which PyTorch has no module for")
         tensors[f"{2 * j - 2}.weight"] = np.ascontiguousarray(layer.weights)
         tensors[f"{2 * j - 2}.bias"] = np.ascontiguousarray(layer.bias)
+        if _slopes(layer) is not None:
+            tensors[f"{2 * j - 1}.weight"] = _slopes(layer)
     return tensors
+
+
+def _slopes(layer: Layer) -> Array | None:
+    """The slopes of a layer whose g is a PReLU with one per unit, else None."""
+    g = layer.g
+    return None if g is None or not g.per_unit() else np.array(g.value("alpha"))
+
+
+def _activations(network: Network) -> str:
+    """The metadata's activations: each layer's spec, 'prelu' where the file holds slopes."""
+    g = [PRELU if _slopes(layer) is not None else layer.activation for layer in network.layers]
+    return json.dumps(g)
 
 
 def save(network: Network, path: str | os.PathLike[str]) -> None:
@@ -355,7 +370,8 @@ def save(network: Network, path: str | os.PathLike[str]) -> None:
     if p.suffix.lower() == ".safetensors":
         encode = _package("safetensors.numpy", "writing .safetensors").save
         order = json.dumps([key.removesuffix(".weight") for key in tensors if "weight" in key])
-        data = encode(tensors, {**metadata.write(network, activations=True), metadata.ORDER: order})
+        meta = {**metadata.write(network), metadata.ACTIVATIONS: _activations(network)}
+        data = encode(tensors, {**meta, metadata.ORDER: order})
         with atomic(p, "wb") as f:
             f.write(data)
         return

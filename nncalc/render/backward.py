@@ -32,6 +32,7 @@ from nncalc.render.forward import (
 )
 from nncalc.render.json import network_document
 from nncalc.render.numbers import fmt, vector
+from nncalc.summary import unit_symbol
 
 
 def rounded(value: float, bound: float, precision: int) -> tuple[str, bool]:
@@ -277,7 +278,6 @@ def unit_lines(
     sent = sent_shown(grads, j, k, precision)[i - 1][0]
     if below.gate is not None:
         return _swiglu_lines(grads, k, j, i, precision, symbols, products, limit)
-    g = g_symbol(below.activation)
     if activations.over_layer(below.activation):
         return [
             f"{head} = ε_{i}·… with ε = (Θ^({j}))ᵀδ^({j + 1}): ε_{i} = {_sum(symbols, limit)}",
@@ -286,7 +286,8 @@ def unit_lines(
             *note,
         ]
     z = grads.trace.z[j][k][i - 1]
-    prime = fmt(derivatives.prime(below.g, np.array([z]))[0], precision)
+    g = unit_symbol(below.activation, i)
+    prime = fmt(derivatives.prime(below.g.unit(i - 1), np.array([z]))[0], precision)
     return [
         f"{head} = ({_sum(symbols, limit)})·g′(z_{i}^({j}))",
         f"{pad} = ({_sum(products, limit)})·{g}′({fmt(z, precision)})",

@@ -10,8 +10,9 @@ from nncalc import activations
 from nncalc.network import Trace
 from nncalc.render import digits
 from nncalc.render.elide import elide
-from nncalc.render.forward import WHOLE, View, g_symbol, prediction, theta_symbol
+from nncalc.render.forward import WHOLE, View, prediction, theta_symbol
 from nncalc.render.numbers import fmt
+from nncalc.summary import unit_symbol
 
 MAX_TERMS = 6
 """Longer sums show their first and last terms around a count of those left out."""
@@ -75,7 +76,7 @@ def _unit_lines(
             f"{pad} = {shown}",
             *notes,
         ]
-    symbol = g_symbol(layer.activation)
+    symbol = unit_symbol(layer.activation, i)
     layerwise = activations.over_layer(layer.activation)
     argument = f"z^({j})" if layerwise else z
     unit = f"_{i}" if layerwise else ""

@@ -208,7 +208,11 @@
   // parameter value other than the default, missing here is refused, never computed wrong.
   // g, gap and log take z^(j) and the layer's parameters, {alpha: 0.2, ...}.
 
-  const each = (f) => (z, p) => z.map((v) => f(v, p));
+  const each = (f) => (z, p) => z.map((v, i) => f(v, unitParams(p, i)));
+
+  /** Unit i's parameters: entry i of each one given per unit (PReLU's slopes). */
+  const unitParams = (p, i) =>
+    Object.fromEntries(Object.entries(p || {}).map(([k, v]) => [k, Array.isArray(v) ? v[i] : v]));
 
   function softmax(z) {
     const e = z.map(shifted(z)).map(Math.exp);
@@ -878,7 +882,7 @@
         const od = own(delta[j]);
         err[j] = e.map((v, i) => v + p[i] * spread + od[i]);
       } else {
-        const prime = z.map((v) => PRIME[below.activation](v, below.params));
+        const prime = z.map((v, i) => PRIME[below.activation](v, unitParams(below.params, i)));
         const at = prime.findIndex(Number.isNaN);
         if (at >= 0)
           return `layer ${j}: z_${at + 1}^(${j}) = 0, where the step's derivative is not defined`;
@@ -975,7 +979,7 @@
     }
     const [s] = rounded(Sent[j][i - 1], Err.sent[j][i - 1], P);
     const z = Z[j][i - 1];
-    const prime = fmt(PRIME[below.activation](z, below.params), P);
+    const prime = fmt(PRIME[below.activation](z, unitParams(below.params, i - 1)), P);
     const g = [op("·"), fn("g′"), op("("), sym("z", i, j), op(")")];
     return [
       { head, rhs: [op(" = "), op("("), ...sum(count, symbols), op(")"), ...g] },
