@@ -164,14 +164,18 @@ NAMES = [*ELEMENTWISE, "softmax", "log_softmax"]
 """Every activation the reference knows."""
 
 
-def activate(name: str, z: Sequence[float | mpf], **params: float) -> Vector:
+def activate(name: str, z: Sequence[float | mpf], **params: float | tuple) -> Vector:
     """g(z) for one layer's pre-activations z (softmax and log_softmax are over the whole
-    layer), with g's parameters (alpha, beta, threshold) as keywords."""
+    layer), with g's parameters (alpha, beta, threshold) as keywords; a tuple gives unit i
+    its entry i (a PReLU's slopes)."""
     zs = [_mpf(v) for v in z]
     if name in ("softmax", "log_softmax"):
         return softmax(zs) if name == "softmax" else log_softmax(zs)
     g = ELEMENTWISE[name]
-    return [g(v, **params) for v in zs]
+    return [
+        g(v, **{k: p[i] if isinstance(p, tuple) else p for k, p in params.items()})
+        for i, v in enumerate(zs)
+    ]
 
 
 def gap(name: str, z: Sequence[float | mpf]) -> Vector:

@@ -158,6 +158,8 @@ def random_network(seed: int) -> tuple[Network, np.ndarray]:
             theta *= 2.0**40
         name = str(rng.choice(NAMES))
         gate = rng.normal(size=theta.shape) if rng.random() < 0.15 else None
+        if name == "leaky_relu" and gate is None:  # a PReLU: a slope per unit, any sign
+            name = f"leaky_relu(alpha={rng.normal(size=len(theta)).tolist()})"
         layers.append(Layer(theta, name, gate=gate))
     x = rng.normal(size=(3, sizes[0])) * 10.0 ** rng.integers(-1, 3)
     if cancel:

@@ -36,15 +36,17 @@ def close(got: float, want: float) -> bool:
     return abs(got - want) <= 1e-12 * (1 + abs(want))
 
 
-def random_g(rng: np.random.Generator, name: str) -> str:
+def random_g(rng: np.random.Generator, name: str, units: int) -> str:
     """``name`` with random values of its parameters, each left at its default one time in
     four: a positive one (β) in 0.1–10, one absent by default (a threshold) in −5–30, any
-    other (α) in ±2."""
+    other (α) in ±2, one for each of the units half the time if it may be (PReLU's)."""
     values = {}
     for p in ACTIVATIONS[name].params:
         if rng.random() < 0.25:
             continue
-        if p.positive:
+        if p.per_unit and rng.random() < 0.5:
+            values[p.name] = rng.uniform(-2, 2, size=units).tolist()
+        elif p.positive:
             values[p.name] = float(np.exp(rng.uniform(np.log(0.1), np.log(10))))
         else:
             values[p.name] = float(rng.uniform(-5, 30) if p.default is None else rng.uniform(-2, 2))
@@ -63,7 +65,7 @@ def random_network(seed: int, activation: str) -> tuple[Network, np.ndarray]:
         last = j == len(sizes) - 2
         g = activation if last or j == 0 else ["tanh", "relu", "sigmoid"][j % 3]
         if g != SWIGLU:
-            layers.append(Layer(theta, random_g(rng, g)))
+            layers.append(Layer(theta, random_g(rng, g, s)))
         elif j == 0:
             layers.append(Layer(theta, gate=rng.normal(size=theta.shape), beta=rng.uniform(0.5, 2)))
         else:
@@ -312,7 +314,7 @@ def test_every_activation_far_out(activation, open_page):
     """g(z) for z = ±0 … ±1e300 (z = x, through Θ = [0 | I]), random parameters: no
     overflow, no NaN, and nncalc's value to 1e-12 of (1 + |value|)."""
     x = np.array([v for f in FAR for v in (f, -f)])
-    g = random_g(np.random.default_rng(len(activation)), activation)
+    g = random_g(np.random.default_rng(len(activation)), activation, len(x))
     eye = np.hstack([np.zeros((len(x), 1)), np.eye(len(x))])
     net = Network((Layer(eye, g),))
     tab = open_page(to_page(net, x))

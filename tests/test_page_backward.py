@@ -32,7 +32,7 @@ def network(seed: int, hidden: str, output: str) -> tuple[Network, np.ndarray, l
     if hidden == SWIGLU:
         one = Layer(first, gate=rng.normal(size=(4, 4)), beta=float(rng.uniform(0.5, 2)))
     else:
-        one = Layer(first, random_g(rng, hidden))
+        one = Layer(first, random_g(rng, hidden, len(first)))
     layers = (one, Layer(rng.normal(size=(3, 5)), "tanh"), Layer(rng.normal(size=(2, 4)), output))
     y = [0.3, -1.2] if output == "identity" else [0.0, 1.0]
     return Network(layers, name=f"{hidden} {output}"), rng.uniform(-3, 3, size=3), y

@@ -157,14 +157,14 @@ def test_prelu_of_one_slope(tmp_path):
     refused(lambda: nncalc.read_model(path, ["relu", "identity"]), "'1' is a PReLU")
 
 
-def test_prelu_with_a_slope_per_unit_is_refused(tmp_path):
+def test_prelu_with_a_slope_per_unit(tmp_path):
     model = seeded(nn.Linear(4, 5), nn.PReLU(5), nn.Linear(5, 3))
     with torch.no_grad():
-        model[1].weight.copy_(torch.linspace(0.1, 0.5, 5))
-    path = saved(model, tmp_path)
-    message = "has a slope per unit (5); nncalc's activations take one set of parameters"
-    refused(lambda: nncalc.read_model(path, ["prelu", "identity"]), message)
-    refused(lambda: nncalc.from_torch(model), message)
+        model[1].weight.copy_(torch.linspace(-0.5, 1.5, 5))
+    net = nncalc.read_model(saved(model, tmp_path), ["prelu", "identity"]).network
+    assert net.layers[0].g.value("alpha") == tuple(model[1].weight.tolist())
+    assert_torch(net, model)
+    assert_torch(nncalc.from_torch(model), model)
 
 
 def test_weight_norm_and_pruning(tmp_path):

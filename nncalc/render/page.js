@@ -734,10 +734,11 @@
       ];
     }
     const symbols = (m) => [thetaSymbol(layer, i, m, j - 1), op("·"), sym("a", m, j - 1)];
-    const g = [fn(layer.symbol), op("("), layer.layerwise ? sym("z", null, j) : num(z), op(")")];
+    const symbol = layer.symbols[i - 1];
+    const g = [fn(symbol), op("("), layer.layerwise ? sym("z", null, j) : num(z), op(")")];
     return [
       { head: [a], rhs: [op(" = "), fn("g"), op("("), ...sum(n, symbols), op(")")] },
-      { rhs: [op(" = "), fn(layer.symbol), op("("), ...sum(n, products(layer.theta)), op(")")] },
+      { rhs: [op(" = "), fn(symbol), op("("), ...sum(n, products(layer.theta)), op(")")] },
       { rhs: [op(" = "), ...(layer.layerwise ? [indexed(g, i)] : g), op(" = "), num(shown)] },
       ...notes,
     ];
@@ -984,7 +985,7 @@
     return [
       { head, rhs: [op(" = "), op("("), ...sum(count, symbols), op(")"), ...g] },
       {
-        rhs: [op(" = "), op("("), ...sum(count, products), op(")"), op("·"), fn(`${below.symbol}′`)]
+        rhs: [op(" = "), op("("), ...sum(count, products), op(")"), op("·"), fn(`${below.symbols[i - 1]}′`)]
           .concat([op("("), num(fmt(z, P)), op(")")]),
       },
       { rhs: [op(" = "), ...factor(s), op("·"), ...factor(prime), op(" = "), num(d)] },

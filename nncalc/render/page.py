@@ -28,6 +28,7 @@ from nncalc.params import of_network
 from nncalc.render import digits, escape, svg
 from nncalc.render.explain import MAX_TERMS
 from nncalc.render.forward import g_symbol
+from nncalc.summary import unit_symbol
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike
@@ -243,7 +244,7 @@ def _json(
                 "activation": SWIGLU if layer.g is None else layer.g.name,
                 "params": {} if layer.g is None else _params(layer.g),
                 "layerwise": over_layer(layer.activation),
-                "symbol": g_symbol(layer.activation),
+                "symbols": [unit_symbol(layer.activation, i + 1) for i in range(layer.units)],
                 "theta": layer.theta.tolist(),
                 "gate": None if layer.gate is None else layer.gate.tolist(),
                 "beta": layer.beta,
