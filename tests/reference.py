@@ -202,24 +202,27 @@ def forward(
     x: Sequence[float],
     gates: Sequence[Sequence[Sequence[float]] | None] | None = None,
     betas: Sequence[float] | None = None,
+    params: Sequence[dict] | None = None,
 ) -> list[tuple[Vector, Vector]]:
     """(z^(j+1), a^(j+1)) for each layer j = 1 … L−1, from one example x.
 
-    Layer j computes z = Θ^(j)·[1; a^(j)] and a = g(z); where ``gates[j-1]`` is given the
+    Layer j computes z = Θ^(j)·[1; a^(j)] and a = g(z), with g's parameters
+    ``params[j-1]`` (as ``activate`` takes them); where ``gates[j-1]`` is given the
     layer is SwiGLU, a = z·Swish_β(Θ_gate·[1; a^(j)]) with β = ``betas[j-1]`` (default 1),
     and its activation name is ignored. Everything stays in mpf from layer to layer.
     """
     n = len(thetas)
     gates = list(gates) if gates is not None else [None] * n
     betas = list(betas) if betas is not None else [1.0] * n
-    if not len(activations) == len(gates) == len(betas) == n:
+    params = list(params) if params is not None else [{}] * n
+    if not len(activations) == len(gates) == len(betas) == len(params) == n:
         raise ValueError("thetas, activations, gates and betas need one entry per layer")
     a = [_mpf(v) for v in x]
     out = []
-    for theta, name, gate, beta in zip(thetas, activations, gates, betas, strict=True):
+    for theta, name, gate, beta, p in zip(thetas, activations, gates, betas, params, strict=True):
         z = affine(theta, a)
         if gate is None:
-            a = activate(name, z)
+            a = activate(name, z, **p)
         else:
             u = affine(gate, a)
             a = [zi * swish(ui, beta) for zi, ui in zip(z, u, strict=True)]

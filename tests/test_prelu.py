@@ -296,4 +296,3 @@ def test_the_page_computes_each_unit_with_its_slope(open_page, run, tmp_path):
     for (j, i), d in deltas(tab).items():
         if j > 1:
             assert abs(d - grads.delta[j][0][i - 1]) <= 1e-12 * (1 + abs(d)), (j, i)
-

@@ -108,9 +108,10 @@ def test_softmax_outputs_are_probabilities():
     assert out.sum(axis=1) == pytest.approx(1.0, abs=1e-15)
 
 
-def _reference_layers(doc: dict) -> tuple[list, list, list, list]:
-    """Θ, g, gate and β of each layer, read from the raw YAML with PyYAML alone."""
-    thetas, names, gates, betas = [], [], [], []
+def _reference_layers(doc: dict) -> tuple[list, list, list, list, list]:
+    """Θ, g, gate, β and g's parameters of each layer, read from the raw YAML with PyYAML
+    alone (a list of values, one per unit, as a tuple)."""
+    thetas, names, gates, betas, params = [], [], [], [], []
     for layer in doc["layers"]:
         if "theta" in layer:
             theta = layer["theta"]
@@ -120,16 +121,23 @@ def _reference_layers(doc: dict) -> tuple[list, list, list, list]:
         names.append(layer.get("activation", doc.get("activation", "sigmoid")))
         gates.append(layer.get("gate"))
         betas.append(layer.get("beta", 1.0))
-    return thetas, names, gates, betas
+        given = {k: layer[k] for k in ("alpha", "threshold", "beta") if k in layer}
+        params.append({} if "gate" in layer else {k: _value(v) for k, v in given.items()})
+    return thetas, names, gates, betas, params
+
+
+def _value(v):
+    return tuple(v) if isinstance(v, list) else v
 
 
 @pytest.mark.parametrize("path", sorted(SAMPLES.glob("*.yaml")), ids=lambda p: p.name)
 def test_every_sample_agrees_with_the_reference(path):
     doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    thetas, names, gates, betas = _reference_layers(doc)
+    thetas, names, gates, betas, params = _reference_layers(doc)
     trace = run(path.name)
     for k, example in enumerate(doc["inputs"]):
         x = example["x"] if isinstance(example, dict) else example
-        for j, (z, a) in enumerate(reference_forward(thetas, names, x, gates, betas), start=2):
+        layers = reference_forward(thetas, names, x, gates, betas, params)
+        for j, (z, a) in enumerate(layers, start=2):
             np.testing.assert_allclose(trace.z[j][k], to_float(z), rtol=1e-13, atol=1e-15)
             np.testing.assert_allclose(trace.a[j][k], to_float(a), rtol=1e-13, atol=1e-15)
