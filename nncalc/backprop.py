@@ -112,16 +112,18 @@ class Gradients:
         return _errors(self)
 
     def D_error(self, j: int, gate: bool = False, delta: bool = False) -> Array:
-        """A bound on the rounding error of each entry of D^(j) (or the gate's; with
-        ``delta``, of Δ^(j)): each is a sum of m products δ_i^(j+1)·a_m^(j) (and λ·Θ_im^(j)
-        for D, m ≥ 1), within γ_n of the sum of their sizes, plus what the errors of the
-        δ carry into it; D is that over m."""
+        """A bound on the error of each entry of D^(j) (or the gate's; with ``delta``, of
+        Δ^(j)): each is a sum of m products δ_i^(j+1)·a_m^(j) (and λ·Θ_im^(j) for D, m ≥ 1),
+        within γ_n of the sum of their sizes, plus what the errors of the δ and of forward's
+        a^(j) carry into it; D is that over m."""
         layer = self.network.layers[j - 1]
         d = (self.delta_gate if gate else self.delta)[j + 1]
         e = (self.errors.delta_gate if gate else self.errors.delta)[j + 1]
         a = np.abs(self.trace.a[j])
+        da = self.trace.bounds()[j][2] if j > 1 else np.zeros_like(a)
         size = np.column_stack([np.abs(d).sum(axis=0), np.abs(d).T @ a])
-        carried = np.column_stack([e.sum(axis=0), e.T @ a])
+        with np.errstate(all="ignore"):  # an infinite bound: the digits are then not shown
+            carried = np.column_stack([e.sum(axis=0), e.T @ (a + da) + np.abs(d).T @ da])
         if delta:
             return small.gamma(self.m) * size + carried + U * np.abs(self.Delta[j])
         theta = layer.gate if gate else layer.theta
@@ -231,13 +233,15 @@ def _product(network: Network, m: int) -> Product:
 
 @dataclass(frozen=True)
 class Errors:
-    """First-order bounds on the rounding errors of backward, a row per example, by layer
-    j: of back(j) (``back``), δ^(j) (``delta``) and δ_gate^(j) (``delta_gate``).
+    """Bounds on how far backward's values may be from the exact ones, a row per example,
+    by layer j: of back(j) (``back``), δ^(j) (``delta``) and δ_gate^(j) (``delta_gate``).
 
-    δ^(L) = a^(L) − y is one rounding; each sum (Θ^(j))ᵀδ^(j+1) adds γ_n·Σ|terms| (n terms)
-    and carries the errors of δ^(j+1) along |Θ^(j)|; g′ and its product add G_ULPS ulps.
-    Forward propagation's own rounding is not counted, as forward's tables do not count it
-    in a^(j) (Trace.z_bound bounds each z's own sum).
+    They start from forward's bounds on z^(j), a^(j) and u^(j) (Trace.bounds): δ^(L)
+    carries the error of a^(L); each sum (Θ^(j))ᵀδ^(j+1) adds γ_n·Σ|terms| (n terms) and
+    carries the errors of δ^(j+1) along |Θ^(j)|; g′ moves with z by at most its curvature
+    times the bound on z (infinitely across a kink: derivatives.prime_spread), and g′
+    and its product add G_ULPS ulps. Products of two errors are bounded through the
+    values plus their bounds.
     """
 
     back: dict[int, Array]
@@ -248,36 +252,86 @@ class Errors:
 def _errors(grads: Gradients) -> Errors:
     network, trace = grads.network, grads.trace
     L = network.L
-    delta = {L: U * np.abs(grads.delta[L])}
+    forward = trace.bounds()
+    delta = {L: _output_error(grads, forward[L])}
     gate: dict[int, Array] = {}
     back: dict[int, Array] = {}
-    for j in range(L - 1, 1, -1):
-        above, below = network.layers[j - 1], network.layers[j - 2]
-        n = above.units * (1 if above.gate is None else 2)
-        carried = (small.gamma(n) * np.abs(grads.delta[j + 1]) + delta[j + 1]) @ np.abs(
-            above.theta[:, 1:]
-        )
-        if above.gate is not None:
-            sizes = small.gamma(n) * np.abs(grads.delta_gate[j + 1]) + gate[j + 1]
-            carried += sizes @ np.abs(above.gate[:, 1:])
-        back[j] = carried
-        own = G_ULPS * U * np.abs(grads.delta[j])
-        if below.gate is not None:
-            u, b = trace.gate[j], below.swish_beta
-            with np.errstate(over="ignore"):
-                bu = b * u
-            delta[j] = np.abs(activations.swish(u, b)) * carried + own
-            slope = np.abs(trace.z[j] * derivatives.silu_prime(bu))
-            gate[j] = slope * carried + G_ULPS * U * np.abs(grads.delta_gate[j])
-        elif below.activation == "softmax":
-            p = trace.a[j]
-            delta[j] = p * (carried + (carried * p).sum(axis=1, keepdims=True)) + own
-        elif below.activation == "log_softmax":
-            p = activations.softmax(trace.z[j])
-            delta[j] = carried + p * carried.sum(axis=1, keepdims=True) + own
-        else:
-            delta[j] = np.abs(derivatives.prime(below.g, trace.z[j])) * carried + own
+    with np.errstate(all="ignore"):  # an infinite bound: the digits are then not shown
+        for j in range(L - 1, 1, -1):
+            above = network.layers[j - 1]
+            n = above.units * (1 if above.gate is None else 2)
+            sizes = np.abs(grads.delta[j + 1]) @ np.abs(above.theta[:, 1:])
+            carried = (small.gamma(n) * np.abs(grads.delta[j + 1]) + delta[j + 1]) @ np.abs(
+                above.theta[:, 1:]
+            )
+            if above.gate is not None:
+                gated = np.abs(grads.delta_gate[j + 1])
+                sizes += gated @ np.abs(above.gate[:, 1:])
+                carried += (small.gamma(n) * gated + gate[j + 1]) @ np.abs(above.gate[:, 1:])
+            back[j] = carried
+            eps = sizes + carried  # |ε| for the exact ε too
+            delta[j], gate_error = _delta_error(grads, j, eps, carried, forward[j])
+            if gate_error is not None:
+                gate[j] = gate_error
     return Errors(back, delta, gate)
+
+
+def _output_error(grads: Gradients, bounds: tuple) -> Array:
+    """The bound on δ^(L) = a^(L) − y (p·Σy − y after a softmax): the error of a^(L) (of
+    p, for a log_softmax, whose a is log p) and the roundings of output_delta."""
+    dz, _, da, _ = bounds
+    Y, z, h = grads.Y, grads.trace.z[grads.network.L], grads.trace.a[grads.network.L]
+    d = np.abs(grads.delta[grads.network.L])
+    if grads.loss.output == "sigmoid":
+        terms = np.abs(1 - Y) * h + np.abs(Y) * activations.sigmoid(-z)
+        return (np.abs(1 - Y) + np.abs(Y)) * da + G_ULPS * U * (terms + d)
+    if grads.loss.output in ("softmax", "log_softmax"):
+        p = h if grads.loss.output == "softmax" else activations.softmax(z)
+        dp = da if grads.loss.output == "softmax" else softmax_spread(p, dz)
+        total = np.abs(Y.sum(axis=1, keepdims=True))
+        return total * dp + G_ULPS * U * (total * p + np.abs(Y) + d)
+    return da + U * d
+
+
+def softmax_spread(p: Array, dz: Array) -> Array:
+    """How far softmax(z) may move for z within dz: p_i·(e^(2D) − 1), D = max dz, plus
+    a few ulps of its own."""
+    D = dz.max(axis=1, keepdims=True)
+    return p * np.expm1(2 * D) * 1.01 + G_ULPS * U * p
+
+
+def _delta_error(
+    grads: Gradients, j: int, eps: Array, carried: Array, bounds: tuple
+) -> tuple[Array, Array | None]:
+    """The bounds on δ^(j) (and δ_gate^(j)) from those on ε = what layer j+1 sends back
+    (``carried``; ``eps`` bounds |ε|) and forward's on z^(j), a^(j) and u^(j)."""
+    dz, _, da, du = bounds
+    layer, trace = grads.network.layers[j - 2], grads.trace
+    own = G_ULPS * U * np.abs(grads.delta[j])
+    if layer.gate is not None:
+        z, u, b = trace.z[j], trace.gate[j], layer.swish_beta
+        with np.errstate(over="ignore"):
+            bu = b * u
+        s, s_prime = np.abs(activations.swish(u, b)), np.abs(derivatives.silu_prime(bu))
+        d = s * carried + eps * (1.1 * du + G_ULPS * U * s) + own
+        moved = s_prime * dz + (np.abs(z) + dz) * (0.51 * b * du + G_ULPS * U * s_prime)
+        gated = np.abs(z) * s_prime * carried + eps * moved
+        return d, gated + G_ULPS * U * np.abs(grads.delta_gate[j])
+    if layer.activation == "softmax":
+        p = trace.a[j] + da
+        row = (carried * p).sum(axis=1, keepdims=True)
+        reach = eps + (eps * p).sum(axis=1, keepdims=True)
+        return p * (carried + row) + da * reach + p * (eps * da).sum(
+            axis=1, keepdims=True
+        ) + own, None
+    if layer.activation == "log_softmax":
+        p = activations.softmax(trace.z[j])
+        dp = softmax_spread(p, dz)
+        total = carried.sum(axis=1, keepdims=True)
+        return carried + (p + dp) * total + dp * eps.sum(axis=1, keepdims=True) + own, None
+    g_prime = np.abs(derivatives.prime(layer.g, trace.z[j]))
+    moved = derivatives.prime_spread(layer.g, trace.z[j], dz) + G_ULPS * U * g_prime
+    return g_prime * carried + eps * moved + own, None
 
 
 def _d(Delta: Array, theta: Array, lam: float, m: int) -> Array:

@@ -275,6 +275,83 @@ FORMULAS = {
 """g′ as the tables and --explain write it."""
 
 
+CURVATURE = {
+    "sigmoid": 0.1,  # 1/(6√3) = 0.0962…
+    "tanh": 0.77,  # 4/(3√3) = 0.7698…
+    "silu": 0.51,  # 1/2, at 0
+    "gelu": 0.8,  # 2φ(0) = 0.7979…
+    "gelu_tanh": 0.8,  # 0.7979…
+    "mish": 0.65,  # 0.6442…
+    "hardswish": 1 / 3,
+}
+"""sup |g″| over the reals away from the kinks, rounded up (0 for the piecewise linear
+g); softplus's is β/4 and ELU's |α| (nncalc.derivatives.prime_spread)."""
+
+
+KINKS = {
+    "relu": (0.0,),
+    "leaky_relu": (0.0,),
+    "step": (0.0,),
+    "relu6": (0.0, 6.0),
+    "hardswish": (-3.0, 3.0),
+}
+"""Where g′ jumps (softplus's threshold and ELU's 0 for α ≠ 1 depend on parameters)."""
+
+
+EXTREMA = {
+    "sigmoid": (0.0,),
+    "tanh": (0.0,),
+    "silu": (-2.3994, 2.3994),
+    "gelu": (-1.4142, 1.4142),
+    "gelu_tanh": (-1.4185, 1.4185),
+    "mish": (-2.2564, 1.4906),
+}
+"""Where g″ = 0 (to 4 decimals): between these and the kinks g′ is monotone."""
+
+_ULPS = 8 * 2.0**-53  # a few ulps of g′'s own rounding, at each end
+
+
+def prime_spread(g: Activation | str, z: Array, dz: Array) -> Array:
+    """A bound of |g′(t) − g′(z)| for every t within dz of z (element by element), as
+    backpropagation's error bounds need it: where g′ is monotone over [z − dz, z + dz],
+    the larger change to an end; else the curvature times dz; infinite where the
+    interval holds a kink of g′ (a jump)."""
+    g = activations.get(g)
+    with np.errstate(all="ignore"):
+        lo, hi = z - dz, z + dz
+        at = prime(g, z)
+        ends = [prime(g, end) for end in (lo, hi)]
+        change = np.maximum(*(np.abs(e - at) for e in ends))
+        change += _ULPS * (np.abs(ends[0]) + np.abs(ends[1]) + 2 * np.abs(at))
+        moved = _curvature(g) * dz
+        turns = np.zeros(np.shape(z), dtype=bool)
+        for e in EXTREMA.get(g.name, ()):
+            turns |= (lo <= e + 1e-3) & (e - 1e-3 <= hi)
+        moved = np.where(turns, moved, np.minimum(moved, change))
+        for kink in _kinks(g):
+            moved[(dz > 0) & (lo <= kink) & (kink <= hi)] = np.inf
+    moved[np.isnan(moved)] = np.inf
+    return moved
+
+
+def _curvature(g: Activation) -> float:
+    if g.name == "softplus":
+        return g.value("beta") / 4 * 1.01
+    if g.name == "elu":
+        return abs(g.value("alpha"))
+    return CURVATURE.get(g.name, 0.0)
+
+
+def _kinks(g: Activation) -> tuple[float, ...]:
+    """Where g′ jumps."""
+    if g.name == "softplus":
+        t = g.value("threshold")
+        return () if t is None else (t / g.value("beta"),)
+    if g.name == "elu":
+        return () if g.value("alpha") == 1 else (0.0,)
+    return KINKS.get(g.name, ())
+
+
 def prime(g: Activation | str, z: Array) -> Array:
     """g′(z), element by element, for an activation that takes each unit alone."""
     g = activations.get(g)

@@ -4,13 +4,16 @@ forward's (nncalc.render.solution): each example's δ^(L) … δ^(2) as vectors,
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
-from nncalc import activations, derivatives
+from nncalc import activations
 from nncalc.backprop import Gradients
 from nncalc.render import escape
-from nncalc.render.backward import delta_shown, rounded, sent_shown
-from nncalc.render.numbers import fmt
+from nncalc.render.backward import delta_shown, p_shown, prime_shown, sent_shown
+from nncalc.render.forward import exact_layer
+from nncalc.render.numbers import certain, fmt
 from nncalc.render.solution import _bmatrix, _column, latex_g, latex_number
 
 
@@ -24,13 +27,13 @@ def _matrix(M: np.ndarray, precision: int, bounds: np.ndarray | None = None) -> 
         bounds = np.zeros_like(M)
     return _bmatrix(
         [
-            [latex_number(rounded(v, b, precision)[0]) for v, b in zip(row, brow, strict=True)]
+            [latex_number(certain(v, b, precision)[0]) for v, b in zip(row, brow, strict=True)]
             for row, brow in zip(M, bounds, strict=True)
         ]
     )
 
 
-def _shown(texts: list[tuple[str, bool]]) -> str:
+def _shown(texts: list[tuple[str, Any]]) -> str:
     return _column([latex_number(text) for text, _ in texts])
 
 
@@ -38,12 +41,13 @@ def example_lines(grads: Gradients, k: int, precision: int) -> list[str]:
     """The align lines of example k's δ^(L), δ^(L−1), …, δ^(2)."""
     network = grads.network
     L = network.L
-    a, y = grads.trace.a[L][k], grads.Y[k]
+    y = grads.Y[k]
     if grads.loss.output == "log_softmax":
-        p = activations.softmax(grads.trace.z[L][k])
-        head = rf"\delta^{{({L})}} &= e^{{a^{{({L})}}}} - y = {_vector(p, precision)}"
+        p = _shown(p_shown(grads, k, precision))
+        head = rf"\delta^{{({L})}} &= e^{{a^{{({L})}}}} - y = {p}"
     else:
-        head = rf"\delta^{{({L})}} &= a^{{({L})}} - y = {_vector(a, precision)}"
+        a = _shown(exact_layer(grads.trace, L, k, precision))
+        head = rf"\delta^{{({L})}} &= a^{{({L})}} - y = {a}"
     lines = [f"{head} - {_vector(y, precision)} = {_shown(delta_shown(grads, L, k, precision))}"]
     for j in range(L - 1, 1, -1):
         lines += _hidden_lines(grads, k, j, precision)
@@ -53,7 +57,6 @@ def example_lines(grads: Gradients, k: int, precision: int) -> list[str]:
 def _hidden_lines(grads: Gradients, k: int, j: int, precision: int) -> list[str]:
     network = grads.network
     above, below = network.layers[j - 1], network.layers[j - 2]
-    z = grads.trace.z[j][k]
     sent = rf"\left(\Theta^{{({j})}}_{{:,1:}}\right)^{{\mathsf T}} \delta^{{({j + 1})}}"
     above_delta = _shown(delta_shown(grads, j + 1, k, precision))
     numbers = f"{_matrix(above.theta[:, 1:].T, precision)} {above_delta}"
@@ -82,10 +85,10 @@ def _hidden_lines(grads: Gradients, k: int, j: int, precision: int) -> list[str]
             )
             return [*lines, rf"\delta^{{({j})}} &= {jac} = {d}"]
         g = latex_g(below.activation)
-        prime = _vector(derivatives.prime(below.g, z), precision)
+        prime = _shown(prime_shown(grads, j, k, precision))
         return [*lines, rf"\delta^{{({j})}} &= {eps} \odot {g}'(z^{{({j})}}) = {prime} = {d}"]
     g = latex_g(below.activation)
-    prime = _vector(derivatives.prime(below.g, z), precision)
+    prime = _shown(prime_shown(grads, j, k, precision))
     return [
         rf"\delta^{{({j})}} &= {sent} \odot {g}'\left(z^{{({j})}}\right) "
         rf"= {numbers} \odot {prime} = {d}"

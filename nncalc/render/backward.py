@@ -15,8 +15,8 @@ from rich.table import Table
 from rich.text import Text
 
 from nncalc import activations, derivatives
-from nncalc.backprop import Gradients
-from nncalc.render import style
+from nncalc.backprop import G_ULPS, Gradients, U, softmax_spread
+from nncalc.render import digits, style
 from nncalc.render.cost import cost_lines
 from nncalc.render.elide import shown
 from nncalc.render.explain import MAX_TERMS, _sum
@@ -31,22 +31,58 @@ from nncalc.render.forward import (
     theta_symbol,
 )
 from nncalc.render.json import network_document
-from nncalc.render.numbers import fmt, vector
+from nncalc.render.numbers import certain, fmt, vector
 from nncalc.summary import unit_symbol
 
 
-def rounded(value: float, bound: float, precision: int) -> tuple[str, bool]:
-    """value as shown: 0 (and True) where it is below the bound of its rounding error."""
-    value, bound = float(value), float(bound)
-    if value != 0 and abs(value) < bound:
-        return "0", True
-    return fmt(value, precision), False
+def prime_shown(grads: Gradients, j: int, k: int, precision: int) -> list[tuple[str, bool]]:
+    """g′(z^(j)) of example k as shown: z's error (forward's bound) moves it by at most
+    derivatives.prime_spread, and g′ is within G_ULPS ulps of its own."""
+    layer, z = grads.network.layers[j - 2], grads.trace.z[j][k]
+    values = derivatives.prime(layer.g, z)
+    spread = derivatives.prime_spread(layer.g, z, grads.trace.bounds()[j][0][k])
+    bounds = spread + G_ULPS * U * np.abs(values)
+    return [certain(v, b, precision) for v, b in zip(values, bounds, strict=True)]
+
+
+def gate_shown(grads: Gradients, j: int, k: int, precision: int) -> tuple[list, list]:
+    """Swish_β(u^(j)) and Swish_β′(u^(j)) of example k as shown (a SwiGLU layer): u's
+    error moves them by at most 1.1 and 0.51·β times it, plus G_ULPS ulps of their own."""
+    b = grads.network.layers[j - 2].swish_beta
+    u, du = grads.trace.gate[j][k], grads.trace.bounds()[j][3][k]
+    with np.errstate(all="ignore"):
+        swish = activations.swish(u, b)
+        slope = derivatives.silu_prime(b * u)
+        own = G_ULPS * U
+        bounds = (1.1 * du + own * np.abs(swish), 0.51 * b * du + own * np.abs(slope))
+    return [
+        [certain(v, e, precision) for v, e in zip(values, error, strict=True)]
+        for values, error in zip((swish, slope), bounds, strict=True)
+    ]
+
+
+def p_shown(grads: Gradients, k: int, precision: int) -> list[tuple[str, bool]]:
+    """p = softmax(z^(L)) of example k as shown, after a log_softmax (whose a is log p)."""
+    L = grads.network.L
+    p = activations.softmax(grads.trace.z[L][k])
+    bounds = softmax_spread(p, grads.trace.bounds()[L][0][k][None, :])[0]
+    return [certain(v, b, precision) for v, b in zip(p, bounds, strict=True)]
+
+
+def note(symbol: str, value: float, bound: float, text: str) -> str:
+    """The footnote of a value that ``rounded`` marked."""
+    error = f"the float64 error bound {fmt(bound, 2)} of its sums"
+    if text == "0":
+        return f"* {symbol} = {fmt(value, 2)} is 0 to rounding: below {error}"
+    if text == "?":
+        return f"* {symbol} = {fmt(value, 2)} is not certain to one digit: {error}"
+    return f"* {symbol} is shown to the digits that {error} leaves certain"
 
 
 def sent_shown(grads: Gradients, j: int, k: int, precision: int) -> list[tuple[str, bool]]:
     """(Θ^(j))ᵀδ^(j+1) of example k as shown (Gradients.errors): 0 where it is 0 to rounding."""
     bounds = grads.errors.back[j][k]
-    return [rounded(v, b, precision) for v, b in zip(grads.back(j, k), bounds, strict=True)]
+    return [certain(v, b, precision) for v, b in zip(grads.back(j, k), bounds, strict=True)]
 
 
 def delta_shown(
@@ -55,20 +91,18 @@ def delta_shown(
     """δ^(j) (or δ_gate^(j)) of example k as shown: 0 where it is 0 to rounding."""
     values = (grads.delta_gate if gate else grads.delta)[j][k]
     bounds = (grads.errors.delta_gate if gate else grads.errors.delta)[j][k]
-    return [rounded(v, b, precision) for v, b in zip(values, bounds, strict=True)]
+    return [certain(v, b, precision) for v, b in zip(values, bounds, strict=True)]
 
 
 def notes(grads: Gradients, j: int, k: int, precision: int) -> list[str]:
-    """The footnotes of layer j's table for example k: the δ that are 0 to rounding."""
-    found = []
-    for i, (_, zero) in enumerate(delta_shown(grads, j, k, precision), start=1):
-        if zero:
-            v, b = grads.delta[j][k][i - 1], grads.errors.delta[j][k][i - 1]
-            found.append(
-                f"* δ_{i}^({j}) = {fmt(v, 2)} is 0 to rounding: below the float64 error bound "
-                f"{fmt(b, 2)} of its sums"
-            )
-    return found
+    """The footnotes of layer j's table for example k: the δ shown otherwise than float64's
+    value at ``precision`` digits (0 to rounding, or fewer digits)."""
+    values, bounds = grads.delta[j][k], grads.errors.delta[j][k]
+    return [
+        note(f"δ_{i}^({j})", values[i - 1], bounds[i - 1], text)
+        for i, (text, marked) in enumerate(delta_shown(grads, j, k, precision), start=1)
+        if marked
+    ]
 
 
 def _marked(shown_values: list[tuple[str, bool]]) -> list[str]:
@@ -138,11 +172,9 @@ def _output(grads: Gradients, j: int, k: int, precision: int):
     y = grads.Y[k]
     d = _marked(delta_shown(grads, j, k, precision))
     if grads.loss.output == "log_softmax":
-        p = activations.softmax(grads.trace.z[j][k])
+        p = _marked(p_shown(grads, k, precision))
         columns = [f"a_i^({j}) = log p_i", "p_i", "y_i", f"δ_i^({j}) = p_i − y_i"]
-        rows = [
-            [shown_a[i], fmt(p[i], precision), fmt(y[i], precision), d[i]] for i in range(len(d))
-        ]
+        rows = [[shown_a[i], p[i], fmt(y[i], precision), d[i]] for i in range(len(d))]
         return columns, rows
     columns = [f"a_i^({j})", "y_i", f"δ_i^({j}) = a_i^({j}) − y_i"]
     rows = [[shown_a[i], fmt(y[i], precision), d[i]] for i in range(len(d))]
@@ -153,12 +185,13 @@ def _hidden(grads: Gradients, j: int, k: int, precision: int):
     """δ^(j) = (Θ^(j))ᵀδ^(j+1) .* g′(z^(j)), or SwiGLU's pair, or a softmax's product;
     what is 0 to rounding shows 0, marked *."""
     layer = grads.network.layers[j - 2]
-    z = [fmt(v, precision) for v in grads.trace.z[j][k]]
+    units = digits.example(grads.trace, k, precision)[j]
+    z = [unit.z for unit in units]
     sent = _marked(sent_shown(grads, j, k, precision))
     d = _marked(delta_shown(grads, j, k, precision))
     back = f"(Θ^({j}))ᵀδ^({j + 1})"
     if layer.gate is not None:
-        u = [fmt(v, precision) for v in grads.trace.gate[j][k]]
+        u = [unit.u for unit in units]
         gate = _marked(delta_shown(grads, j, k, precision, gate=True))
         columns = [f"z_i^({j})", f"u_i^({j})", back, f"δ_i^({j})", f"δ_gate,i^({j})"]
         return columns, [list(row) for row in zip(z, u, sent, d, gate, strict=True)]
@@ -166,7 +199,7 @@ def _hidden(grads: Gradients, j: int, k: int, precision: int):
     if activations.over_layer(layer.activation):
         columns = [f"z_i^({j})", back, f"δ_i^({j}) (the {g} Jacobian)"]
         return columns, [list(row) for row in zip(z, sent, d, strict=True)]
-    prime = [fmt(v, precision) for v in derivatives.prime(layer.g, grads.trace.z[j][k])]
+    prime = _marked(prime_shown(grads, j, k, precision))
     columns = [f"z_i^({j})", back, f"{g}′(z_i^({j}))", f"δ_i^({j})"]
     return columns, [list(row) for row in zip(z, sent, prime, d, strict=True)]
 
@@ -185,8 +218,8 @@ def gradient_tables(
         table, zero = matrix_table(grads, name, j, title, precision, limit)
         tables.append(table)
         if zero:
-            note = "* 0 to rounding: below the float64 error bound of its sum"
-            tables.append(Text(f"  {note}", style="dim"))
+            said = "* 0 to rounding, or fewer digits: those the float64 error bound of its sum"
+            tables.append(Text(f"  {said} leaves certain", style="dim"))
     if j in grads.D_beta:
         tables.append(Text(f"∂J/∂β of Θ^({j})'s SwiGLU layer = {fmt(grads.D_beta[j], precision)}"))
     return tables
@@ -215,7 +248,7 @@ def matrix_table(
             if m is None:
                 cells.append("⋯")
                 continue
-            text, below = rounded(M[i - 1, m - 1], bounds[i - 1, m - 1], precision)
+            text, below = certain(M[i - 1, m - 1], bounds[i - 1, m - 1], precision)
             zero = zero or below
             cells.append(text + (" *" if below else ""))
         table.add_row(str(i), *cells)
@@ -255,7 +288,7 @@ def unit_lines(
         a = exact_layer(grads.trace, j, k, precision)[i - 1][0]
         y = fmt(grads.Y[k][i - 1], precision)
         if grads.loss.output == "log_softmax":
-            p = fmt(activations.softmax(grads.trace.z[j][k])[i - 1], precision)
+            p = p_shown(grads, k, precision)[i - 1][0]
             return [f"{head} = p_{i} − y_{i} = e^a_{i}^({j}) − y_{i} = {p} − {y} = {d}", *note]
         a = f"({a})" if " " in a else a
         return [f"{head} = a_{i}^({j}) − y_{i} = {a} − {_paren(y)} = {d}", *note]
@@ -263,17 +296,17 @@ def unit_lines(
     above = network.layers[j - 1]
     nxt = network.sizes[j]
     symbols = [f"{theta_symbol(above, r, i, j)}·δ_{r}^({j + 1})" for r in range(1, nxt + 1)]
+    above_delta = [text for text, _ in delta_shown(grads, j + 1, k, precision)]
     products = [
-        f"{fmt(w, precision)}·{_paren(fmt(v, precision))}"
-        for w, v in zip(above.theta[:, i].tolist(), grads.delta[j + 1][k].tolist(), strict=True)
+        f"{fmt(w, precision)}·{_paren(v)}"
+        for w, v in zip(above.theta[:, i].tolist(), above_delta, strict=True)
     ]
     if above.gate is not None:
         symbols += [f"Θ_gate,{r}{i}^({j})·δ_gate,{r}^({j + 1})" for r in range(1, nxt + 1)]
+        gated = [text for text, _ in delta_shown(grads, j + 1, k, precision, gate=True)]
         products += [
-            f"{fmt(w, precision)}·{_paren(fmt(v, precision))}"
-            for w, v in zip(
-                above.gate[:, i].tolist(), grads.delta_gate[j + 1][k].tolist(), strict=True
-            )
+            f"{fmt(w, precision)}·{_paren(v)}"
+            for w, v in zip(above.gate[:, i].tolist(), gated, strict=True)
         ]
     sent = sent_shown(grads, j, k, precision)[i - 1][0]
     if below.gate is not None:
@@ -285,12 +318,12 @@ def unit_lines(
             f"{pad} = {_jacobian(below.activation, i)} = {d}",
             *note,
         ]
-    z = grads.trace.z[j][k][i - 1]
+    z = digits.example(grads.trace, k, precision)[j][i - 1].z
     g = unit_symbol(below.activation, i)
-    prime = fmt(derivatives.prime(below.g.unit(i - 1), np.array([z]))[0], precision)
+    prime = prime_shown(grads, j, k, precision)[i - 1][0]
     return [
         f"{head} = ({_sum(symbols, limit)})·g′(z_{i}^({j}))",
-        f"{pad} = ({_sum(products, limit)})·{g}′({fmt(z, precision)})",
+        f"{pad} = ({_sum(products, limit)})·{g}′({z})",
         f"{pad} = {_paren(sent)}·{_paren(prime)} = {d}",
         *note,
     ]
@@ -301,22 +334,19 @@ def _swiglu_lines(grads, k, j, i, precision, symbols, products, limit) -> list[s
     layer = grads.network.layers[j - 2]
     b = layer.swish_beta
     beta = fmt(b, precision)
-    z, u = grads.trace.z[j][k][i - 1], grads.trace.gate[j][k][i - 1]
-    swish = activations.swish(np.array([u]), b)[0]
-    slope = derivatives.silu_prime(np.array([b * u]))[0]
-    sent = fmt(grads.back(j, k)[i - 1], precision)
+    unit = digits.example(grads.trace, k, precision)[j][i - 1]
+    swish, slope = (shown[i - 1][0] for shown in gate_shown(grads, j, k, precision))
+    sent = sent_shown(grads, j, k, precision)[i - 1][0]
+    d, d_gate = (delta_shown(grads, j, k, precision, gate)[i - 1][0] for gate in (False, True))
     eps = _paren(sent)
     head, gate = f"δ_{i}^({j})", f"δ_gate,{i}^({j})"
     pad, gate_pad = " " * len(head), " " * len(gate)
-    u_text, z_text = fmt(u, precision), _paren(fmt(z, precision))
     return [
         f"{head} = ε_{i}·Swish_{beta}(u_{i}^({j})), ε_{i} = {_sum(symbols, limit)}",
         f"{pad}   ε_{i} = {_sum(products, limit)} = {sent}",
-        f"{pad} = {eps}·Swish_{beta}({u_text}) = {eps}·{_paren(fmt(swish, precision))} "
-        f"= {fmt(grads.delta[j][k][i - 1], precision)}",
+        f"{pad} = {eps}·Swish_{beta}({unit.u}) = {eps}·{_paren(swish)} = {d}",
         f"{gate} = ε_{i}·z_{i}^({j})·Swish_{beta}′(u_{i}^({j}))",
-        f"{gate_pad} = {eps}·{z_text}·{_paren(fmt(slope, precision))} "
-        f"= {fmt(grads.delta_gate[j][k][i - 1], precision)}",
+        f"{gate_pad} = {eps}·{_paren(unit.z)}·{_paren(slope)} = {d_gate}",
     ]
 
 

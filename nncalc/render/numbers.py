@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 from nncalc.render.elide import more, shown
@@ -32,6 +33,32 @@ def _fixed(x: float, places: int) -> str:
     if len(text.replace(".", "").lstrip("0")) > MAX_DIGITS:
         return fmt(x, MAX_DIGITS)
     return ("−" if x < 0 and text.strip("0.") else "") + text
+
+
+def certain(value: float, bound: float, precision: int) -> tuple[str, bool]:
+    """value as shown, given a bound on its error: the digits the bound leaves certain, up
+    to ``precision`` (fewer, trailing zeros kept and marked True, where it reaches into
+    them); 0 (marked) where it reaches past 0; ? (marked) where no digit is certain."""
+    value, bound = float(value), float(bound)
+    if bound == 0:
+        return fmt(value, precision), False
+    if not abs(value) > bound:  # an infinite or NaN bound too
+        return "0", True
+    lo, hi = math.nextafter(value - bound, -math.inf), math.nextafter(value + bound, math.inf)
+    if lo * hi > 0:
+        for q in range(precision, -1 if isinstance(precision, Decimals) else 0, -1):
+            shown = Decimals(q) if isinstance(precision, Decimals) else q
+            if fmt(lo, shown) == fmt(hi, shown):
+                return (fmt(value, shown), False) if q == precision else (_kept(value, shown), True)
+    return "?", True
+
+
+def _kept(value: float, q: int) -> str:
+    """value to q significant digits (or Decimals) with its trailing zeros: 1.00e−14."""
+    if isinstance(q, Decimals):
+        return fmt(value, q)
+    text = f"{value:#.{q}g}".replace(".e", "e").removesuffix(".")
+    return text.replace("-", "−") if text.startswith("-") else text
 
 
 def described(precision: int) -> str:
