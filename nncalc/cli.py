@@ -855,14 +855,15 @@ def step(
     )
     walk = islice(descend(net, X, Y, alpha, lam, loss), steps + 1)
     bar = _progress_bar(walk, steps + 1, progress if steps > 1 else False, "descent", lambda _: 1)
-    history = [(trained, grads.cost.J) for trained, grads in bar]
-    trained, J = history[-1][0], [value for _, value in history]
+    history = [(trained, grads.cost) for trained, grads in bar]
+    trained, costs = history[-1][0], [cost for _, cost in history]
+    J = [cost.J for cost in costs]
     header = f"Made by nncalc {__version__} step: {steps} × α = {alpha!r}, λ = {lam!r}"
     netsave.save(trained, output, header=f"{header}\nJ(Θ): {J[0]!r} before, {J[-1]!r} after")
     if curve:
         title = f"J(Θ) over {steps} steps of gradient descent, α = {alpha:g}"
         _document(_curve_svg(J, title), curve, ".svg", "drew the learning curve")
-    _step_report(J, output, json_output)
+    _step_report(costs, output, json_output)
 
 
 def _curve_svg(J: list[float], title: str) -> str:
@@ -871,18 +872,18 @@ def _curve_svg(J: list[float], title: str) -> str:
     return svg(J, title)
 
 
-def _step_report(J: list[float], output: str, json_output: bool) -> None:
+def _step_report(costs: list, output: str, json_output: bool) -> None:
     """J before and after (and the learning curve in the terminal), or the JSON."""
+    J = [cost.J for cost in costs]
     if json_output:
         from nncalc.render.json import dumps
 
         print(dumps({"J": J, "steps": len(J) - 1, "output": output}))
         return
+    from nncalc.render.cost import step_lines
     from nncalc.render.curve import text
-    from nncalc.render.numbers import fmt
 
-    print(f"J(Θ) before: {fmt(J[0], 10)}")
-    print(f"J(Θ) after {len(J) - 1} step{'s' * (len(J) > 2)}: {fmt(J[-1], 10)}")
+    print("\n".join(step_lines(costs)))
     if len(J) > 2:
         print("\n".join(text(J)))
     say(f"wrote {output}")

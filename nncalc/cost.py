@@ -17,7 +17,7 @@ log 0. Sums are exactly rounded (math.fsum) sums of terms each within a few ulps
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -114,7 +114,9 @@ def _outside(Y: Array) -> str:
 
 @dataclass(frozen=True)
 class Cost:
-    """J(Θ) = data + regularisation, over m examples with λ = ``lam``."""
+    """J(Θ) = data + regularisation, over m examples with λ = ``lam``; ``error`` bounds
+    how far J (and its data part) may be from the exact value (0: not bounded, as for
+    the J of gradcheck's perturbed networks, which are not printed)."""
 
     J: float
     data: float
@@ -122,6 +124,7 @@ class Cost:
     m: int
     lam: float
     loss: Loss
+    error: float = 0.0
 
 
 def cost(trace: Trace, Y: object, lam: float = 0.0, loss: str | None = None) -> Cost:
@@ -130,7 +133,29 @@ def cost(trace: Trace, Y: object, lam: float = 0.0, loss: str | None = None) -> 
     chosen = matching(network, loss)
     Y = batch_targets(trace, Y, chosen)
     L = network.L
-    return evaluate(network, trace.z[L], trace.a[L], Y, regularisation_lambda(lam), chosen)
+    found = evaluate(network, trace.z[L], trace.a[L], Y, regularisation_lambda(lam), chosen)
+    return replace(found, error=_error(trace, Y, chosen, found))
+
+
+def _error(trace: Trace, Y: Array, loss: Loss, found: Cost) -> float:
+    """A bound on |J − exact J|: what forward's bounds on z^(L) and a^(L) move each data
+    term by (its slope: |h − y| for the squared error, 1 for −log σ(±z), 2 for −log p
+    over a layer's z), a few ulps of each term, and J's own roundings."""
+    L = trace.network.L
+    dz, _, da, _ = trace.bounds()[L]
+    z, h = trace.z[L], trace.a[L]
+    with np.errstate(all="ignore"):
+        if loss.name == "squared_error":
+            moved = (np.abs(h - Y) + da / 2) * da
+        elif loss.output == "sigmoid":
+            moved = (np.abs(Y) + np.abs(1 - Y)) * dz
+        elif loss.output == "softmax":
+            moved = np.abs(Y) * 2 * dz.max(axis=1, keepdims=True)
+        else:
+            moved = np.abs(Y) * da
+        terms = np.abs(_data_terms(loss, z, h, Y))
+        total = float((moved + 16 * 2.0**-53 * terms).sum()) / found.m
+    return total + 4 * 2.0**-53 * (abs(found.J) + abs(found.regularisation))
 
 
 def evaluate(network: Network, z: Array, h: Array, Y: Array, lam: float, loss: Loss) -> Cost:

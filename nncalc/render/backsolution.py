@@ -12,6 +12,7 @@ from nncalc import activations
 from nncalc.backprop import Gradients
 from nncalc.render import escape
 from nncalc.render.backward import delta_shown, p_shown, prime_shown, sent_shown
+from nncalc.render.cost import J_text
 from nncalc.render.forward import exact_layer
 from nncalc.render.numbers import certain, fmt
 from nncalc.render.solution import _bmatrix, _column, latex_g, latex_number
@@ -127,7 +128,7 @@ def latex(grads: Gradients, names: list[str | None], precision: int = 6) -> str:
         title = f"{network.name or 'network'}, example {k + 1}"
         title = escape.latex(title + (f" ({names[k]})" if names[k] else ""))
         blocks.append(_align(title, example_lines(grads, k, precision)))
-    J = latex_number(fmt(grads.cost.J, precision))
+    J = latex_number(J_text(grads.cost, precision).removesuffix(" *"))
     examples = "example" if grads.m == 1 else "examples"
     lam = latex_number(fmt(grads.lam))
     title = (
@@ -153,7 +154,7 @@ def markdown(grads: Gradients, names: list[str | None], precision: int = 6) -> s
     for k in range(grads.m):
         head = f"### Example {k + 1}" + (f": {escape.markdown(names[k])}" if names[k] else "")
         parts += [head, "", *_math(example_lines(grads, k, precision))]
-    J = fmt(grads.cost.J, precision)
+    J = J_text(grads.cost, precision)
     parts += [
         f"### Gradients over m = {grads.m}, λ = {fmt(grads.lam)}",
         "",

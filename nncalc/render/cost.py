@@ -11,7 +11,7 @@ from rich.text import Text
 from nncalc.cost import Cost
 from nncalc.metrics import Classification
 from nncalc.render import style
-from nncalc.render.numbers import fmt
+from nncalc.render.numbers import certain, fmt
 
 
 def report(cost: Cost, found: Classification | None, precision: int = 6) -> Group:
@@ -27,13 +27,31 @@ def report(cost: Cost, found: Classification | None, precision: int = 6) -> Grou
 
 
 def cost_lines(cost: Cost, precision: int = 6) -> list[str]:
-    """J's formula (the loss, and λ's term when λ > 0), its parts and its value."""
+    """J's formula (the loss, and λ's term when λ > 0), its parts and its value, each
+    to the digits its error bound leaves certain."""
     what = f"{cost.loss.title}, m = {cost.m:,}, λ = {fmt(cost.lam, precision)}"
     lines = [f"J(Θ) = {cost.loss.formula}"]
     if cost.lam:
         lines.append("       + (λ/2m) Σ_j Σ_i Σ_(m≥1) (Θ_im^(j))²")
-        lines.append(f"     = {fmt(cost.data, precision)} + {fmt(cost.regularisation, precision)}")
-    return [*lines, f"     = {fmt(cost.J, precision)}   ({what})"]
+        data = J_text(cost, precision, cost.data)
+        lines.append(f"     = {data} + {fmt(cost.regularisation, precision)}")
+    return [*lines, f"     = {J_text(cost, precision)}   ({what})"]
+
+
+def J_text(cost: Cost, precision: int, value: float | None = None) -> str:
+    """J (or its data part) to the digits its bound leaves certain, marked * when fewer
+    than ``precision``; see certain()."""
+    text, marked = certain(cost.J if value is None else value, cost.error, precision)
+    return text + (" *" if marked else "")
+
+
+def step_lines(costs: list[Cost]) -> list[str]:
+    """J before and after gradient descent, to 10 digits (those certain)."""
+    steps = len(costs) - 1
+    return [
+        f"J(Θ) before: {J_text(costs[0], 10)}",
+        f"J(Θ) after {steps} step{'s' * (steps > 1)}: {J_text(costs[-1], 10)}",
+    ]
 
 
 def ratio(part: int, whole: int) -> str:
