@@ -139,18 +139,23 @@ def cost(trace: Trace, Y: object, lam: float = 0.0, loss: str | None = None) -> 
 
 def _error(trace: Trace, Y: Array, loss: Loss, found: Cost) -> float:
     """A bound on |J − exact J|: what forward's bounds on z^(L) and a^(L) move each data
-    term by (its slope: |h − y| for the squared error, 1 for −log σ(±z), 2 for −log p
-    over a layer's z), a few ulps of each term, and J's own roundings."""
+    term by (its slope over the interval: |h − y| ± da for the squared error, σ(∓z) for
+    −log σ(±z), 2(1 − p_i) for −log p_i), a few ulps of each term, and J's roundings."""
     L = trace.network.L
     dz, _, da, _ = trace.bounds()[L]
     z, h = trace.z[L], trace.a[L]
     with np.errstate(all="ignore"):
         if loss.name == "squared_error":
             moved = (np.abs(h - Y) + da / 2) * da
-        elif loss.output == "sigmoid":
-            moved = (np.abs(Y) + np.abs(1 - Y)) * dz
-        elif loss.output == "softmax":
-            moved = np.abs(Y) * 2 * dz.max(axis=1, keepdims=True)
+        elif loss.output == "sigmoid":  # −log σ(±z) moves at σ(∓z), largest at z ∓ dz
+            slopes = np.abs(Y) * activations.sigmoid(dz - z) + np.abs(1 - Y) * activations.sigmoid(
+                z + dz
+            )
+            moved = slopes * dz
+        elif loss.output == "softmax":  # −log p_i moves at most 2(1 − p_i)·D·e^(2D)
+            D = dz.max(axis=1, keepdims=True)
+            gap = activations.ACTIVATIONS["softmax"].gap(z)
+            moved = np.abs(Y) * 2 * gap * D * np.exp(2 * D)
         else:
             moved = np.abs(Y) * da
         terms = np.abs(_data_terms(loss, z, h, Y))
