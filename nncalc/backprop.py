@@ -253,10 +253,10 @@ def _errors(grads: Gradients) -> Errors:
     network, trace = grads.network, grads.trace
     L = network.L
     forward = trace.bounds()
-    delta = {L: _output_error(grads, forward[L])}
     gate: dict[int, Array] = {}
     back: dict[int, Array] = {}
     with np.errstate(all="ignore"):  # an infinite bound: the digits are then not shown
+        delta = {L: _output_error(grads, forward[L])}
         for j in range(L - 1, 1, -1):
             above = network.layers[j - 1]
             n = above.units * (1 if above.gate is None else 2)
@@ -297,7 +297,8 @@ def softmax_spread(p: Array, dz: Array) -> Array:
     """How far softmax(z) may move for z within dz: p_i·(e^(2D) − 1), D = max dz, plus
     a few ulps of its own."""
     D = dz.max(axis=1, keepdims=True)
-    return p * np.expm1(2 * D) * 1.01 + G_ULPS * U * p
+    with np.errstate(over="ignore", invalid="ignore"):  # an infinite bound shows no digit
+        return p * np.expm1(2 * D) * 1.01 + G_ULPS * U * p
 
 
 def _delta_error(

@@ -80,6 +80,28 @@ def test_delta_and_gradients_agree_with_backward_json(hidden, open_page, run, tm
     assert f"{grads.cost.J:.6g}".replace("-", "−") in J.replace("\u2061", "")
 
 
+def test_the_backward_view_opens_with_backward_s_digits(open_page):
+    """Where y is within rounding of h, δ^(L) is mostly the rounding of a^(L): as it opens,
+    the page shows what nncalc backward shows (no digit that is not certain, with its
+    footnote), in each unit's arithmetic, the diagram and J."""
+    from nncalc.render.backward import delta_shown
+    from nncalc.render.cost import J_text
+
+    net = Network(
+        (Layer(np.array([[0.0, 1.0]]), "tanh"), Layer(np.array([[0.0, 1.0]]), "identity"))
+    )
+    y = [float(np.tanh(0.5)) + 1e-14]
+    tab = open_page(to_page(net, [0.5], y=y, backward=True))
+    grads = net.backward([[0.5]], [y])
+    for j, i in ((3, 1), (2, 1)):
+        tab.focus(f'[data-layer="{j}"][data-unit="{i}"]')
+        assert tab.text_content("#arithmetic") == "\n".join(unit_lines(grads, 0, j, i))
+    assert "9.9920" not in tab.text_content("#arithmetic")
+    shown = tab.eval_on_selector_all("text.value", "es => es.map(e => e.textContent)")
+    assert delta_shown(grads, 3, 0, 3)[0][0] in shown
+    assert J_text(grads.cost, 6) in tab.text_content("#output")
+
+
 def test_an_edited_label_recomputes_delta(open_page):
     net = nncalc.load(SAMPLES / "backprop-2-2-2-1.yaml")
     tab = open_page(to_page(net, y=[1], backward=True))

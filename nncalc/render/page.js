@@ -907,6 +907,11 @@
   const rounded = (v, bound, p) =>
     v !== 0 && Math.abs(v) < bound ? ["0", true] : [fmt(v, p), false];
 
+  /** Until the first edit, layer j as nncalc backward shows it at precision p (net.backShown:
+   *  the digits its error bounds leave certain); null after one (float64's values). */
+  const backShown = (p, j) =>
+    pristine && net.backShown ? net.backShown[String(p)].layers[j - 2] : null;
+
   /** A negative factor in parentheses: 2·(−0.5), not 2·−0.5. */
   const factor = (text) => (text.startsWith("−") ? [op("("), num(text), op(")")] : [num(text)]);
 
@@ -915,8 +920,13 @@
     if (j === 1)
       return [{ head: [sym("x", i)], rhs: [op(": "), prose("an input has no δ")] }];
     const head = [sym("δ", i, j)];
-    const [d, zero] = rounded(Delta[j][i - 1], Err.delta[j][i - 1], P);
-    const notes = zero
+    const shown = backShown(P, j);
+    const [d, zero] = shown
+      ? [shown.delta[i - 1], false]
+      : rounded(Delta[j][i - 1], Err.delta[j][i - 1], P);
+    const notes = shown?.note[i - 1]
+      ? [{ note: [sym("δ", i, j), prose(shown.note[i - 1])] }]
+      : zero
       ? [
           {
             note: [
@@ -933,7 +943,7 @@
     if (j === L) {
       const yi = fmt(y[i - 1], P);
       if (loss.output === "log_softmax") {
-        const p = fmt(softmax(Z[L])[i - 1], P);
+        const p = shown ? net.backShown[String(P)].p[i - 1] : fmt(softmax(Z[L])[i - 1], P);
         const rhs = [op(" = "), sym("p", i), op(" − "), sym("y", i), op(" = "), prose("e^")];
         rhs.push(sym("a", i, L), op(" − "), sym("y", i), op(" = "), num(p), op(" − "), num(yi));
         return [{ head, rhs: [...rhs, op(" = "), num(d)] }, ...notes];
@@ -953,15 +963,18 @@
       const r = t - units + 1;
       return [sym("Θ", [`gate,${r}`, i], j), op("·"), sym("δ", `gate,${r}`, j + 1)];
     };
+    const sentBack = backShown(P, j + 1); // δ^(j+1) as shown
     const products = (t) => {
       const r = t < units ? t : t - units;
       const [w, d2] = t < units ? [above.theta, Delta[j + 1]] : [above.gate, DeltaGate[j + 1]];
-      return [num(fmt(w[r * width + i], P)), op("·"), ...factor(fmt(d2[r], P))];
+      const d2Text = sentBack ? sentBack[t < units ? "delta" : "gate"][r] : fmt(d2[r], P);
+      return [num(fmt(w[r * width + i], P)), op("·"), ...factor(d2Text)];
     };
     const eps = sym("ε", i);
-    if (below.gate) return swigluLines(j, i, head, symbols, products, count);
+    if (below.gate) return swigluLines(j, i, head, symbols, products, count, shown);
+    const sentText = () => shown?.sent[i - 1] ?? rounded(Sent[j][i - 1], Err.sent[j][i - 1], P)[0];
     if (below.layerwise) {
-      const [s] = rounded(Sent[j][i - 1], Err.sent[j][i - 1], P);
+      const s = sentText();
       const jacobian =
         below.activation === "softmax"
           ? `p_${i}·(ε_${i} − Σ_k ε_k·p_k)`
@@ -978,15 +991,17 @@
         ...notes,
       ];
     }
-    const [s] = rounded(Sent[j][i - 1], Err.sent[j][i - 1], P);
-    const z = Z[j][i - 1];
-    const prime = fmt(PRIME[below.activation](z, unitParams(below.params, i - 1)), P);
+    const s = sentText();
+    const z = shown ? shownZ(j, i)[0] : fmt(Z[j][i - 1], P);
+    const prime =
+      shown?.prime[i - 1] ??
+      fmt(PRIME[below.activation](Z[j][i - 1], unitParams(below.params, i - 1)), P);
     const g = [op("·"), fn("g′"), op("("), sym("z", i, j), op(")")];
     return [
       { head, rhs: [op(" = "), op("("), ...sum(count, symbols), op(")"), ...g] },
       {
         rhs: [op(" = "), op("("), ...sum(count, products), op(")"), op("·"), fn(`${below.symbols[i - 1]}′`)]
-          .concat([op("("), num(fmt(z, P)), op(")")]),
+          .concat([op("("), num(z), op(")")]),
       },
       { rhs: [op(" = "), ...factor(s), op("·"), ...factor(prime), op(" = "), num(d)] },
       ...notes,
@@ -994,15 +1009,17 @@
   }
 
   /** A SwiGLU unit's two δ: ε·Swish_β(u) for Θ, ε·z·Swish_β′(u) for the gate. */
-  function swigluLines(j, i, head, symbols, products, count) {
+  function swigluLines(j, i, head, symbols, products, count, shown) {
     const below = layers[j - 2];
     const beta = fmt(below.beta ?? 1, P);
     const b = below.beta ?? 1;
     const [z, u] = [Z[j][i - 1], U[j][i - 1]];
+    const text = (key, value) => shown?.[key][i - 1] ?? fmt(value, P);
     const eps = sym("ε", i);
-    const sentText = fmt(Sent[j][i - 1], P);
+    const sentText = text("sent", Sent[j][i - 1]);
     const e = factor(sentText);
     const swish = `Swish_${beta}`;
+    const [zText, uText] = shown ? [shownZ(j, i)[0], first(P, j).u[i - 1]] : [fmt(z, P), fmt(u, P)];
     const gate = [sym("δ", `gate,${i}`, j)];
     const gatePad = " ".repeat(asText(gate).length);
     return [
@@ -1013,9 +1030,9 @@
       },
       { rhs: [indent, eps, op(" = "), ...sum(count, products), op(" = "), num(sentText)] },
       {
-        rhs: [op(" = "), ...e, op("·"), fn(swish), op("("), num(fmt(u, P)), op(")"), op(" = ")]
-          .concat([...e, op("·"), ...factor(fmt(u * sigmoid(b * u), P))])
-          .concat([op(" = "), num(fmt(Delta[j][i - 1], P))]),
+        rhs: [op(" = "), ...e, op("·"), fn(swish), op("("), num(uText), op(")"), op(" = ")]
+          .concat([...e, op("·"), ...factor(text("swish", u * sigmoid(b * u)))])
+          .concat([op(" = "), num(text("delta", Delta[j][i - 1]))]),
       },
       {
         head: gate,
@@ -1024,9 +1041,9 @@
       },
       {
         head: [prose(gatePad)],
-        rhs: [op(" = "), ...e, op("·"), ...factor(fmt(z, P)), op("·")]
-          .concat(factor(fmt(PRIME.silu(b * u), P)))
-          .concat([op(" = "), num(fmt(DeltaGate[j][i - 1], P))]),
+        rhs: [op(" = "), ...e, op("·"), ...factor(zText), op("·")]
+          .concat(factor(text("slope", PRIME.silu(b * u))))
+          .concat([op(" = "), num(text("gate", DeltaGate[j][i - 1]))]),
       },
     ];
   }
@@ -1036,7 +1053,9 @@
     values() {
       const shown = [null, Array.from(A[1], () => "")];
       for (let j = 2; j <= L; j++)
-        shown[j] = Array.from(Delta[j], (v, i) => rounded(v, Err.delta[j][i], SHOWN)[0]);
+        shown[j] =
+          backShown(SHOWN, j)?.delta ??
+          Array.from(Delta[j], (v, i) => rounded(v, Err.delta[j][i], SHOWN)[0]);
       return shown;
     },
     derivation: backDerivation,
@@ -1047,7 +1066,7 @@
       fn("Θ"),
       op(")"),
       op(" = "),
-      num(fmt(J, P)),
+      num(pristine && net.backShown ? net.backShown[String(P)].J : fmt(J, P)),
       prose(` (${loss.title}, one example)`),
     ],
     prediction: () => FORWARD.prediction(),

@@ -217,12 +217,58 @@ def _shown(trace: Trace) -> dict[str, list[dict[str, list]]]:
     return out
 
 
+def _back_shown(trace: Trace, y: list[float], loss: dict) -> dict | None:
+    """What the backward view shows before any edit, as nncalc backward shows it (the
+    digits its bounds leave certain, nncalc.render.backward): per precision, per layer
+    j = 2 … L, each unit's δ, δ_gate, the ε sent back, g′, Swish and its slope, and the
+    footnote after δ's symbol ("" for none); with J and p (after a log_softmax)."""
+    if "refusal" in loss:
+        return None
+    from nncalc.render import backward as shown
+    from nncalc.render.cost import J_text
+
+    try:
+        grads = trace.network.backward(trace.a[1], [y])
+    except NNCalcError:  # the page says why (a step at 0, an overflow) as it computes
+        return None
+    out = {}
+    for p in (SHOWN, PRECISION):
+        layers = []
+        for j in range(2, trace.network.L + 1):
+            texts = {"delta": shown.delta_shown(grads, j, 0, p)}
+            if j < trace.network.L:
+                texts["sent"] = shown.sent_shown(grads, j, 0, p)
+                if j in grads.delta_gate:
+                    texts["gate"] = shown.delta_shown(grads, j, 0, p, gate=True)
+                    texts["swish"], texts["slope"] = shown.gate_shown(grads, j, 0, p)
+                elif not over_layer(trace.network.layers[j - 2].activation):
+                    texts["prime"] = shown.prime_shown(grads, j, 0, p)
+            layer = {key: [text for text, _ in values] for key, values in texts.items()}
+            notes = shown.notes(grads, j, 0, p)
+            layer["note"] = [_after_symbol(notes, i, j) for i in range(1, len(texts["delta"]) + 1)]
+            layers.append(layer)
+        p_texts = shown.p_shown(grads, 0, p) if loss["output"] == "log_softmax" else []
+        out[str(p)] = {
+            "layers": layers,
+            "J": J_text(grads.cost, p),
+            "p": [text for text, _ in p_texts],
+        }
+    return out
+
+
+def _after_symbol(notes: list[str], i: int, j: int) -> str:
+    """The footnote of δ_i^(j) after its symbol ("" for none)."""
+    head = f"* δ_{i}^({j})"
+    return next((n.removeprefix(head) for n in notes if n.startswith(head + " ")), "")
+
+
 def _json(
     network: Network, x: np.ndarray, trace: Trace, y: list[float], loss: dict, view: str
 ) -> str:
     """The network for page.js, safe inside <script>: '<', '>' and '&' escaped as \\u00XX."""
     data = {
         "shown": _shown(trace),
+        "backShown": _back_shown(trace, y, loss),
         "y": y,
         "loss": loss,
         "view": view,
