@@ -306,23 +306,11 @@ def forward(
     trust_paths: TrustPathsOption = False,
 ) -> None:
     """Forward propagation: every z_i^(j) and a_i^(j), layer by layer."""
-    if network == input_file == "-":
-        raise NNCalcError.at("the network and --input cannot both be standard input")
-    if output == "-" and (json_output or expect):
-        raise NNCalcError.at(
-            "-o - writes to standard output, and so do --json and --expect", hint="give one"
-        )
-    if exact and not json_output:
-        raise NNCalcError.at("--exact adds to --json's document", hint="add --json")
     precision = _precision(precision, decimals)
     worked = report != "table" and not explain  # a worked solution in LaTeX or Markdown
-    if standalone and not (worked and report == "latex"):
-        raise NNCalcError.at("--standalone is for --format latex", hint="a LaTeX document")
-    only_file = output and not (json_output or expect)  # -o alone prints no table
-    if (layer is not None or unit is not None) and (
-        worked or only_file or (json_output and not expect)
-    ):
-        raise NNCalcError.at("--layer and --unit are for tables, --explain and --expect")
+    only_file = bool(output) and not (json_output or expect)  # -o alone prints no table
+    _forward_conflicts(network, input_file, output, json_output, expect, exact, worked, report,
+                       standalone, only_file, layer is not None or unit is not None)  # fmt: skip
     plain = not (input_file or json_output or output or explain or expect or layers or whole)
     yaml_file = network != "-" and not network.lower().endswith(".onnx")
     if plain and report == "table" and layer is None and unit is None and yaml_file:
@@ -336,7 +324,7 @@ def forward(
     input_file = input_file and _stdin_or(input_file)
     if output and output != "-":
         outputs.check_path(output)
-    if output and not (json_output or expect):
+    if only_file:
         _forward_to_file(net, x or (), input_file, output, dtype, progress, input_format)
         return
     if dtype != "float64":
@@ -348,28 +336,60 @@ def forward(
         say(f"wrote h_Θ(x) of {_count(len(trace))} to {output}")
     checked = _expect(trace, expect, tolerance, layer, unit) if expect else None
     if json_output:
-        from nncalc.render.json import dumps, forward_document
-
-        document = forward_document(trace, names, exact)
-        if checked is not None:
-            document["expect"] = _expect_document(checked, layer, unit)
-        print(dumps(document))
+        _forward_json(trace, names, exact, checked, layer, unit)
     elif checked is not None:
         _print_expect(checked, names, _expected_what(net, layer, unit), _shown(trace, layer, unit))
-    elif worked:
-        from nncalc.render.solution import worked as solution
-
-        print(solution(trace, names, report, net.name or network, precision, standalone))
     else:
         from nncalc.render.forward import MAX_UNITS, View
 
         view = View(None if whole else MAX_UNITS, layer, unit)
-        if explain:
-            _explain(trace, names, precision, view)
-        else:
-            _tables(trace, names, precision, view, layers)
+        how = (report if worked else "explain" if explain else "table", standalone, layers)
+        _forward_report(trace, names, precision, net.name or network, view, *how)
     if checked is not None and not all(c.ok for c in checked):
         raise typer.Exit(EXIT_CHECK_FAILED)
+
+
+def _forward_conflicts(
+    network: str, input_file: str | None, output: str | None, json_output: bool,
+    expect: str | None, exact: bool, worked: bool, report: str, standalone: bool,
+    only_file: bool, picked: bool,
+) -> None:  # fmt: skip
+    """The options of forward that cannot go together, refused with why."""
+    if network == input_file == "-":
+        raise NNCalcError.at("the network and --input cannot both be standard input")
+    if output == "-" and (json_output or expect):
+        raise NNCalcError.at(
+            "-o - writes to standard output, and so do --json and --expect", hint="give one"
+        )
+    if exact and not json_output:
+        raise NNCalcError.at("--exact adds to --json's document", hint="add --json")
+    if standalone and not (worked and report == "latex"):
+        raise NNCalcError.at("--standalone is for --format latex", hint="a LaTeX document")
+    if picked and (worked or only_file or (json_output and not expect)):
+        raise NNCalcError.at("--layer and --unit are for tables, --explain and --expect")
+
+
+def _forward_json(trace, names, exact: bool, checked, layer, unit) -> None:
+    """forward --json: the document, with the --expect checks when given."""
+    from nncalc.render.json import dumps, forward_document
+
+    document = forward_document(trace, names, exact)
+    if checked is not None:
+        document["expect"] = _expect_document(checked, layer, unit)
+    print(dumps(document))
+
+
+def _forward_report(trace, names, precision, name, view, how, standalone, layers) -> None:
+    """forward's tables, its --explain, or a worked solution (``how``: 'table', 'explain',
+    'latex' or 'markdown')."""
+    if how == "explain":
+        _explain(trace, names, precision, view)
+    elif how == "table":
+        _tables(trace, names, precision, view, layers)
+    else:
+        from nncalc.render.solution import worked
+
+        print(worked(trace, names, how, name, precision, standalone))
 
 
 def _precision(digits: int | None, decimals: int | None) -> int:
@@ -1280,25 +1300,19 @@ def onehot(
 
         write_matrix(output, Y, [str(c) for c in k.labels])
     ok = expect is None or _rows(expect) == Y
+    from nncalc.render import onehot as shown
+
     if json_output:
         from nncalc.render.json import dumps
 
-        document = {
-            "classes": k.labels,
-            "labels": [k.label(k.index(g)) for g in given],
-            "onehot": Y,
-        }
+        document = shown.document(k, given, Y)
         if expect is not None:
             document["expect"] = {"expected": _rows(expect), "ok": ok}
         print(dumps(document))
     elif not output or expect is not None:
-        from nncalc.render.escape import terminal
-
-        for label, y in zip(given, Y, strict=True):
-            e_k = f"e_{y.index(1) + 1} = "  # k counts the units of h_Θ(x), from 1
-            print(f"{terminal(label)} → {e_k}[{' '.join(map(str, y))}]")
+        print("\n".join(shown.lines(given, Y)))
         if expect is not None:
-            print("✓ as expected" if ok else f"✗ expected {terminal(expect)}")
+            print(shown.expectation(ok, expect))
     if not ok:
         raise typer.Exit(EXIT_CHECK_FAILED)
 
@@ -1325,28 +1339,19 @@ def _decode(
         k = oh.Classes(len(values), None, True)
     found = oh.decode(values, k)
     ok = expect is None or expect.strip() == str(found.label)
-    how = "one-hot" if found.one_hot else "argmax"
-    if found.ties:
-        units = ", ".join(map(str, found.ties))
-        how += f"; tied with unit{'s' * (len(found.ties) > 1)} {units}, the first is taken"
+    from nncalc.render import onehot as shown
+
     if as_json:
         from nncalc.render.json import dumps
 
-        document = {
-            "label": found.label,
-            "unit": found.k,
-            "one_hot": found.one_hot,
-            "tied": found.tied,
-        }
+        document = shown.decoded_document(found)
         if expect is not None:
             document["expect"] = {"expected": expect, "ok": ok}
         print(dumps(document))
     else:
-        from nncalc.render.escape import terminal
-
-        print(f"{terminal(str(found.label))}    (unit {found.k}, {how})")
+        print(shown.decoded_line(found))
         if expect is not None:
-            print("✓ as expected" if ok else f"✗ expected {terminal(expect)}")
+            print(shown.expectation(ok, expect))
     if not ok:
         raise typer.Exit(EXIT_CHECK_FAILED)
 
