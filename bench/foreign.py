@@ -119,10 +119,19 @@ def as_file(model, net):
     return model
 
 
+def prelu_per_unit() -> nn.Module:
+    """nn.PReLU(6) with a slope of its own for each of the 6 hidden units."""
+    module = nn.PReLU(6)
+    with torch.no_grad():
+        module.weight.copy_(torch.linspace(-0.5, 1.5, 6))
+    return module
+
+
 ACTIVATIONS = {
     "ReLU": nn.ReLU,
     "LeakyReLU(0.2)": lambda: nn.LeakyReLU(0.2),
     "PReLU(0.3)": lambda: nn.PReLU(init=0.3),
+    "PReLU(6 slopes)": prelu_per_unit,
     "ELU(0.5)": lambda: nn.ELU(0.5),
     "Softplus(2, 5)": lambda: nn.Softplus(beta=2, threshold=5),
     "GELU": nn.GELU,
