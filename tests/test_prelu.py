@@ -190,6 +190,20 @@ def test_a_wrong_list_in_a_file_is_one_line_exit_2(run, write, alpha, message):
     assert r.err.startswith(f"nncalc: error: {path}{message}") and r.err.count("\n") == 1
 
 
+def test_a_default_list_of_slopes_fits_each_layer_or_is_refused(run, write):
+    """The default g's slopes (at the top of the file) go to every layer without its own:
+    each must have that many units; the first that has not is named, exit 2."""
+    head = "activation: leaky_relu\nalpha: [0.5, -2]\nlayers:\n  - theta: [[0, 1], [0, 1]]\n"
+    ok = run("forward", write("ok.yaml", head + "  - theta: [[0, 1, 1], [0, 1, -1]]\n"), "-x", "-1")
+    # both layers take the default: z^(2) = [−1, −1], a^(2) = [0.5·(−1), −2·(−1)] = [−0.5, 2];
+    # z^(3) = [−0.5 + 2, −0.5 − 2] = [1.5, −2.5], a^(3) = [1.5, −2·(−2.5)] = [1.5, 5]
+    assert ok.code == 0 and "h_Θ(x) = a^(3) = [1.5, 5]" in ok.out
+    path = write("bad.yaml", head + "  - theta: [[0, 1, 1]]\n")
+    r = run("forward", path, "-x", "1")
+    assert r.code == 2 and r.err.count("\n") == 1
+    assert r.err.startswith(f"nncalc: error: {path}:5: Θ^(2): the default alpha has 2 values")
+
+
 @pytest.mark.parametrize("key", ["beta", "threshold"])
 def test_a_list_for_a_parameter_of_one_number_is_refused(run, write, key):
     text = "layers:\n  - theta: [[0, 1], [0, 1]]\n    activation: softplus\n"

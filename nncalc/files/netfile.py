@@ -246,11 +246,12 @@ class _Reader(Checker):
         """Whether each parameter given per unit has one value for each of the units."""
         for key, value in activations.get(activation).values:
             if isinstance(value, tuple) and len(value) != units:
+                own = key in d  # else the default g's, written at the top of the file
                 self.problem(
-                    d.value_pos[key],
-                    f"{where}: {key} has {plural(len(value), 'value', 'values')} "
-                    f"for {plural(units, 'unit', 'units')}",
-                    "give one number, or one per unit",
+                    d.value_pos[key] if own else d.pos,
+                    f"{where}: {'' if own else 'the default '}{key} has "
+                    f"{plural(len(value), 'value', 'values')} for {plural(units, 'unit', 'units')}",
+                    "give one number, or one per unit" + ("" if own else ", beside this layer"),
                 )
                 return False
         return True
