@@ -277,28 +277,34 @@ def _errors(grads: Gradients) -> Errors:
 
 
 def _output_error(grads: Gradients, bounds: tuple) -> Array:
-    """The bound on δ^(L) = a^(L) − y (p·Σy − y after a softmax): the error of a^(L) (of
-    p, for a log_softmax, whose a is log p) and the roundings of output_delta."""
-    dz, _, da, _ = bounds
+    """The bound on δ^(L) = a^(L) − y (p·Σy − y after a softmax), as output_delta computes
+    it: for σ, (1 − y)·σ(z) − y·σ(−z), each term moving as δz moves σ (forward's
+    ``spread``, relative where σ saturates); for softmax, p_k·Σy − y_k, with −(1 − p_i)
+    summed from the other p where y is e_i, each p moving by p·(e^(2D) − 1); and a few ulps
+    of each term."""
+    dz, moved, da, _ = bounds
     Y, z, h = grads.Y, grads.trace.z[grads.network.L], grads.trace.a[grads.network.L]
     d = np.abs(grads.delta[grads.network.L])
+    own = G_ULPS * U
     if grads.loss.output == "sigmoid":
-        terms = np.abs(1 - Y) * h + np.abs(Y) * activations.sigmoid(-z)
-        return (np.abs(1 - Y) + np.abs(Y)) * da + G_ULPS * U * (terms + d)
+        tail = activations.sigmoid(-z)
+        return np.abs(1 - Y) * da + np.abs(Y) * (moved + own * tail) + own * d
     if grads.loss.output in ("softmax", "log_softmax"):
         p = h if grads.loss.output == "softmax" else activations.softmax(z)
-        dp = da if grads.loss.output == "softmax" else softmax_spread(p, dz)
-        total = np.abs(Y.sum(axis=1, keepdims=True))
-        return total * dp + G_ULPS * U * (total * p + np.abs(Y) + d)
+        total = Y.sum(axis=1, keepdims=True)
+        sure = (Y == 1) & (total == 1)  # δ_i = −(1 − p_i), summed without cancelling
+        gap = np.where(sure, d, 0.0)
+        dp = softmax_spread(np.where(sure, gap, p), dz)
+        return np.abs(total) * dp + own * ((np.abs(total) * p + np.abs(Y)) * ~sure + d)
     return da + U * d
 
 
 def softmax_spread(p: Array, dz: Array) -> Array:
     """How far softmax(z) may move for z within dz: p_i·(e^(2D) − 1), D = max dz, plus
-    a few ulps of its own."""
+    a few ulps of its own (and the smallest subnormal, for a p that underflows)."""
     D = dz.max(axis=1, keepdims=True)
     with np.errstate(over="ignore", invalid="ignore"):  # an infinite bound shows no digit
-        return p * np.expm1(2 * D) * 1.01 + G_ULPS * U * p
+        return p * np.expm1(2 * D) * 1.01 + G_ULPS * U * p + 2.0**-1074
 
 
 def _delta_error(

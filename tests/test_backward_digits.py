@@ -161,3 +161,27 @@ def test_the_cancelling_case_is_not_shown_with_false_digits(run, write):
     assert cell is not None, out
     shown = cell.group(1)
     assert shown == "?" or ref.holds(shown, truth, digits_shown(shown)), shown
+
+
+@pytest.mark.parametrize("output", ["sigmoid", "softmax", "log_softmax"])
+@pytest.mark.parametrize("z", [5.0, 41.5, 100.0, 700.0])
+def test_a_saturated_output_keeps_every_digit_of_its_delta(output, z):
+    """σ(41.5) − 1 = −σ(−41.5) = −9.47936e−19 (the lecture's neuron, y = 1), and p_1 − 1 =
+    −(p_2 + p_3) for a confident softmax: output_delta computes them without cancelling,
+    so their bounds are relative and every digit shows, as the exact value's (mpmath)."""
+    units = 1 if output == "sigmoid" else 3
+    theta = np.array([[0.0, z], [0.0, 0.0], [0.0, -z / 7]][:units])
+    net = Network((Layer(theta, output),))
+    grads = net.backward([[1.0]], [[1.0] + [0.0] * (units - 1)])
+    with mp.workprec(600):
+        zs = [mpf(v) for v in theta[:, 1]]
+        if output == "sigmoid":
+            truth = [-1 / (1 + mp.exp(zs[0]))]
+        else:
+            e = [mp.exp(v - zs[0]) for v in zs]
+            truth = [-(e[1] + e[2]) / sum(e), e[1] / sum(e), e[2] / sum(e)]
+        shown = delta_shown(grads, 2, 0, 6)
+        for i, ((text, marked), exact) in enumerate(zip(shown, truth, strict=True)):
+            check(text, marked, grads.delta[2][0][i], grads.errors.delta[2][0][i], exact, 6)
+            stored = abs(exact) >= mpf(2) ** -1075  # else float64 holds 0 (marked 0 *)
+            assert not marked or not stored, (text, float(exact))

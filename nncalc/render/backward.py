@@ -18,6 +18,7 @@ from nncalc import activations, derivatives
 from nncalc.backprop import G_ULPS, Gradients, U, softmax_spread
 from nncalc.render import digits, style
 from nncalc.render.cost import cost_lines
+from nncalc.render.digits import GAP_DIGITS
 from nncalc.render.elide import shown
 from nncalc.render.explain import MAX_TERMS, _sum
 from nncalc.render.forward import (
@@ -31,7 +32,7 @@ from nncalc.render.forward import (
     theta_symbol,
 )
 from nncalc.render.json import network_document
-from nncalc.render.numbers import certain, fmt, vector
+from nncalc.render.numbers import certain, fmt, ones, vector
 from nncalc.summary import unit_symbol
 
 
@@ -62,11 +63,21 @@ def gate_shown(grads: Gradients, j: int, k: int, precision: int) -> tuple[list, 
 
 
 def p_shown(grads: Gradients, k: int, precision: int) -> list[tuple[str, bool]]:
-    """p = softmax(z^(L)) of example k as shown, after a log_softmax (whose a is log p)."""
-    L = grads.network.L
-    p = activations.softmax(grads.trace.z[L][k])
-    bounds = softmax_spread(p, grads.trace.bounds()[L][0][k][None, :])[0]
-    return [certain(v, b, precision) for v, b in zip(p, bounds, strict=True)]
+    """p = softmax(z^(L)) of example k as shown, after a log_softmax (whose a is log p);
+    a p that rounds to 1 but is not 1 as 1 − gap (the gap summed from the other p), as
+    forward shows a."""
+    z = grads.trace.z[grads.network.L][k][None, :]
+    dz = grads.trace.bounds()[grads.network.L][0][k][None, :]
+    p, gap = activations.softmax(z)[0], activations.ACTIVATIONS["softmax"].gap(z)[0]
+    bounds, gap_bounds = (softmax_spread(v[None, :], dz)[0] for v in (p, gap))
+    shown = []
+    for v, b, g, gb in zip(p, bounds, gap, gap_bounds, strict=True):
+        text, marked = certain(v, b, precision)
+        if text in ones(precision) and g > 0:
+            gap_text, gap_marked = certain(g, gb, GAP_DIGITS)
+            text, marked = f"1 − {gap_text}", marked or gap_marked
+        shown.append((text, marked))
+    return shown
 
 
 def note(symbol: str, value: float, bound: float, text: str) -> str:

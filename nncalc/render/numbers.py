@@ -45,7 +45,7 @@ def certain(value: float, bound: float, precision: int) -> tuple[str, bool]:
     if not abs(value) > bound:  # an infinite or NaN bound too
         return "0", True
     lo, hi = math.nextafter(value - bound, -math.inf), math.nextafter(value + bound, math.inf)
-    if lo * hi > 0:
+    if (lo > 0) == (hi > 0) and lo != 0 != hi:  # one sign (a product of tiny ones is 0)
         for q in range(precision, -1 if isinstance(precision, Decimals) else 0, -1):
             shown = Decimals(q) if isinstance(precision, Decimals) else q
             if fmt(lo, shown) == fmt(hi, shown):
