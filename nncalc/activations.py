@@ -559,8 +559,8 @@ def number(v: Value) -> str:
 
 def _value(v: Value | Sequence[float]) -> Value:
     """A parameter's value as kept: a float, or a tuple of floats (one per unit)."""
-    if isinstance(v, str) or not hasattr(v, "__len__"):
-        return float(v)
+    if np.ndim(v) == 0:  # a number, a NumPy scalar or 0-d array, or text float() reads
+        return float(v)  # type: ignore[arg-type]
     return tuple(float(x) for x in np.asarray(v, dtype=np.float64).reshape(-1))
 
 

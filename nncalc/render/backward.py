@@ -81,8 +81,8 @@ def p_shown(grads: Gradients, k: int, precision: int) -> list[tuple[str, bool]]:
 
 
 def note(symbol: str, value: float, bound: float, text: str) -> str:
-    """The footnote of a value that ``rounded`` marked."""
-    error = f"the float64 error bound {fmt(bound, 2)} of its sums"
+    """The footnote of a value that numbers.certain marked."""
+    error = f"its float64 error bound {fmt(bound, 2)}"
     if text == "0":
         return f"* {symbol} = {fmt(value, 2)} is 0 to rounding: below {error}"
     if text == "?":
@@ -91,7 +91,8 @@ def note(symbol: str, value: float, bound: float, text: str) -> str:
 
 
 def sent_shown(grads: Gradients, j: int, k: int, precision: int) -> list[tuple[str, bool]]:
-    """(Θ^(j))ᵀδ^(j+1) of example k as shown (Gradients.errors): 0 where it is 0 to rounding."""
+    """(Θ^(j))ᵀδ^(j+1) of example k as shown: the digits its bound (Gradients.errors)
+    leaves certain (numbers.certain)."""
     bounds = grads.errors.back[j][k]
     return [certain(v, b, precision) for v, b in zip(grads.back(j, k), bounds, strict=True)]
 
@@ -99,7 +100,7 @@ def sent_shown(grads: Gradients, j: int, k: int, precision: int) -> list[tuple[s
 def delta_shown(
     grads: Gradients, j: int, k: int, precision: int, gate: bool = False
 ) -> list[tuple[str, bool]]:
-    """δ^(j) (or δ_gate^(j)) of example k as shown: 0 where it is 0 to rounding."""
+    """δ^(j) (or δ_gate^(j)) of example k as shown: the digits its bound leaves certain."""
     values = (grads.delta_gate if gate else grads.delta)[j][k]
     bounds = (grads.errors.delta_gate if gate else grads.errors.delta)[j][k]
     return [certain(v, b, precision) for v, b in zip(values, bounds, strict=True)]
