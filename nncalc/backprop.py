@@ -154,6 +154,17 @@ class Gradients:
             )
         return [[float(M[s.i - 1, s.m])]]
 
+    def bounds(self, s: Symbol) -> list[list[float]]:
+        """The error bounds of the numbers ``values(s)`` gives, shaped alike (0 for Θ's
+        entries, which are stored, not computed)."""
+        values = self.values(s)  # checks that s exists
+        if s.name == "delta":
+            return [[float(b)] for b in self.errors.delta[s.j][:, s.i - 1]]
+        if s.name in ("D", "Delta"):
+            error = self.D_error(s.j, delta=s.name == "Delta")
+            return [[float(error[s.i - 1, s.m])]]
+        return [[0.0] * len(row) for row in values]
+
     def of(self, p: Parameter) -> float:
         """∂J/∂θ for one parameter θ."""
         if p.kind == "beta":

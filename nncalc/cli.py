@@ -706,11 +706,13 @@ def backward(
         found = document(grads, names) | ({"expect": checked[1]} if checked else {})
         print(dumps(found))
     elif checked is not None:
-        from nncalc.render.numbers import fmt
+        from nncalc.render.numbers import certain
 
-        texts = [[fmt(v, 6) for v in c.actual] for c in checked[0]]
+        bounds = grads.bounds(checked[2])
+        texts = [[certain(v, b, 6)[0] for v, b in zip(c.actual, e, strict=True)]
+                 for c, e in zip(checked[0], bounds, strict=True)]  # fmt: skip
         labels = names if len(checked[0]) > 1 else [None]
-        _print_expect(checked[0], labels, checked[2], texts)
+        _print_expect(checked[0], labels, str(checked[2]), texts)
     elif report != "table" and not explain:
         from nncalc.render import backsolution
 
@@ -726,7 +728,7 @@ def backward(
 
 
 def _expect_gradient(grads, text: str, tolerance: float | None):
-    """backward --expect 'SYMBOL=VALUE': (the checks, their JSON, the symbol's name)."""
+    """backward --expect 'SYMBOL=VALUE': (the checks, their JSON, the symbol)."""
     from dataclasses import asdict
 
     from nncalc.expect import check
@@ -742,7 +744,7 @@ def _expect_gradient(grads, text: str, tolerance: float | None):
         "examples": [asdict(c) | {"ok": c.ok} for c in checked],
         "ok": all(c.ok for c in checked),
     }
-    return checked, document, str(symbol)
+    return checked, document, symbol
 
 
 def _explain_backward(grads, names, precision: int, view) -> None:
