@@ -185,3 +185,15 @@ def test_a_saturated_output_keeps_every_digit_of_its_delta(output, z):
             check(text, marked, grads.delta[2][0][i], grads.errors.delta[2][0][i], exact, 6)
             stored = abs(exact) >= mpf(2) ** -1075  # else float64 holds 0 (marked 0 *)
             assert not marked or not stored, (text, float(exact))
+
+
+def test_expect_shows_the_computed_value_by_the_same_rule(run, write):
+    """--expect echoes nncalc's value: only its certain digits (the cancelling δ above has
+    none), and the lecture's neuron's δ = −σ(−41.5) with all of them."""
+    y = math.tanh(0.5) + 1e-14
+    path = write("n.yaml", "layers:\n  - {theta: [[0, 1]], activation: tanh}\n"
+                 "  - {theta: [[0, 1]], activation: identity}\n")  # fmt: skip
+    out = run("backward", path, "-x", "0.5", "--y", repr(y), "--expect", "δ_1^(3)=-1e-14").out
+    assert "δ_1^(3) = [?]" in out and "9.992" not in out
+    neuron = run("backward", "samples/slide-neuron.yaml", "--y", "1", "--expect", "δ_1^(2)=0")
+    assert "δ_1^(2) = [−9.47936e−19]" in neuron.out  # and ✓: 0 is it, rounded to 0 decimals
