@@ -12,7 +12,7 @@ from nncalc.gradcheck import Check, Entry
 from nncalc.network import Network
 from nncalc.render import style
 from nncalc.render.forward import theta_symbol
-from nncalc.render.numbers import fmt
+from nncalc.render.numbers import certain, fmt
 
 SHOWN = 12
 """Entries a report lists (the largest relative differences first) unless --all."""
@@ -41,17 +41,33 @@ def report(check: Check, scan: list[tuple[float, float]], tolerance: float, ever
         table.add_row(
             symbol(e.parameter, network),
             fmt(e.theta),
-            fmt(e.backprop, 10),
-            fmt(e.numeric, 10),
+            _shown(e.backprop, _bound(check, e.parameter)),
+            _shown(e.numeric, e.noise),
             "0 to rounding" if e.relative is None else fmt(e.relative, 2),
         )
     parts: list[RenderableType] = [table]
+    if any(" *" in cell for column in table.columns for cell in column.cells):
+        said = "* to the digits its float64 error bound leaves certain (fewer than 10)"
+        parts.append(Text(f"  {said}", style="dim"))
     if len(listed) < len(entries):
         parts.append(Text(f"  … {len(entries) - len(listed):,} more (--all lists them)"))
     parts += [Text(""), *verdict(check, tolerance)]
     for paragraph in advice(check, scan):
         parts += [Text(""), Text(paragraph)]
     return Group(*parts)
+
+
+def _bound(check: Check, p: Parameter) -> float:
+    """The error bound of backprop's ∂J/∂θ (Gradients.D_error; a learned β has none)."""
+    if p.kind == "beta":
+        return 0.0
+    return float(check.gradients.D_error(p.j, gate=p.kind == "gate")[p.i - 1, p.m])
+
+
+def _shown(value: float, bound: float) -> str:
+    """value to the 10 digits (or fewer, marked) that its bound leaves certain."""
+    text, marked = certain(value, bound, 10)
+    return text + (" *" if marked else "")
 
 
 def verdict(check: Check, tolerance: float) -> list[Text]:
