@@ -40,7 +40,7 @@ from nncalc.cost import (
     regularisation_lambda,
 )
 from nncalc.errors import NNCalcError
-from nncalc.network import Network, Trace
+from nncalc.network import Layer, Network, Trace
 from nncalc.symbols import Symbol
 
 Product = Callable[[Array, Array], Array]
@@ -304,8 +304,7 @@ def _output_error(grads: Gradients, bounds: tuple) -> Array:
         p = h if grads.loss.output == "softmax" else activations.softmax(z)
         total = Y.sum(axis=1, keepdims=True)
         sure = (Y == 1) & (total == 1)  # δ_i = −(1 − p_i), summed without cancelling
-        gap = np.where(sure, d, 0.0)
-        dp = softmax_spread(np.where(sure, gap, p), dz)
+        dp = softmax_spread(np.where(sure, d, p), dz)  # of the gap |δ_i| where sure
         return np.abs(total) * dp + own * ((np.abs(total) * p + np.abs(Y)) * ~sure + d)
     return da + U * d
 
@@ -327,13 +326,11 @@ def _delta_error(
     layer, trace = grads.network.layers[j - 2], grads.trace
     own = G_ULPS * U * np.abs(grads.delta[j])
     if layer.gate is not None:
-        z, u, b = trace.z[j], trace.gate[j], layer.swish_beta
-        with np.errstate(over="ignore"):
-            bu = b * u
-        s, s_prime = np.abs(activations.swish(u, b)), np.abs(derivatives.silu_prime(bu))
-        d = s * carried + eps * (1.1 * du + G_ULPS * U * s) + own
-        moved = s_prime * dz + (np.abs(z) + dz) * (0.51 * b * du + G_ULPS * U * s_prime)
-        gated = np.abs(z) * s_prime * carried + eps * moved
+        z = np.abs(trace.z[j])
+        s, s_prime, s_bound, s_prime_bound = swish_bounds(layer, trace.gate[j], du)
+        d = np.abs(s) * carried + eps * s_bound + own
+        moved = np.abs(s_prime) * dz + (z + dz) * s_prime_bound
+        gated = z * np.abs(s_prime) * carried + eps * moved
         return d, gated + G_ULPS * U * np.abs(grads.delta_gate[j])
     if layer.activation == "softmax":
         p = trace.a[j] + da
@@ -347,9 +344,28 @@ def _delta_error(
         dp = softmax_spread(p, dz)
         total = carried.sum(axis=1, keepdims=True)
         return carried + (p + dp) * total + dp * eps.sum(axis=1, keepdims=True) + own, None
-    g_prime = np.abs(derivatives.prime(layer.g, trace.z[j]))
-    moved = derivatives.prime_spread(layer.g, trace.z[j], dz) + G_ULPS * U * g_prime
-    return g_prime * carried + eps * moved + own, None
+    g_prime, moved = prime_bound(layer, trace.z[j], dz)
+    return np.abs(g_prime) * carried + eps * moved + own, None
+
+
+def prime_bound(layer: Layer, z: Array, dz: Array) -> tuple[Array, Array]:
+    """g′(z) and how far it may be from g′ at the exact z (within dz of z): what moving z
+    does (derivatives.prime_spread) and G_ULPS ulps of its own."""
+    g_prime = derivatives.prime(layer.g, z)
+    return g_prime, derivatives.prime_spread(layer.g, z, dz) + G_ULPS * U * np.abs(g_prime)
+
+
+def swish_bounds(layer: Layer, u: Array, du: Array) -> tuple[Array, Array, Array, Array]:
+    """Swish_β(u) and Swish_β′(u) = silu′(βu) of a SwiGLU layer, and how far each may be
+    from its value at the exact u (within du of u): at most sup |silu′| and β·sup |silu″|
+    times du, and G_ULPS ulps of their own."""
+    b = layer.swish_beta
+    with np.errstate(all="ignore"):  # an infinite bound: the digits are then not shown
+        s, s_prime = activations.swish(u, b), derivatives.silu_prime(b * u)
+        own = G_ULPS * U
+        s_bound = derivatives.SILU_SLOPE * du + own * np.abs(s)
+        s_prime_bound = derivatives.CURVATURE["silu"] * b * du + own * np.abs(s_prime)
+    return s, s_prime, s_bound, s_prime_bound
 
 
 def _d(Delta: Array, theta: Array, lam: float, m: int) -> Array:

@@ -148,10 +148,8 @@ def _error(trace: Trace, Y: Array, loss: Loss, found: Cost) -> float:
         if loss.name == "squared_error":
             moved = (np.abs(h - Y) + da / 2) * da
         elif loss.output == "sigmoid":  # −log σ(±z) moves at σ(∓z), largest at z ∓ dz
-            slopes = np.abs(Y) * activations.sigmoid(dz - z) + np.abs(1 - Y) * activations.sigmoid(
-                z + dz
-            )
-            moved = slopes * dz
+            up, down = activations.sigmoid(dz - z), activations.sigmoid(z + dz)
+            moved = (np.abs(Y) * up + np.abs(1 - Y) * down) * dz
         elif loss.output == "softmax":  # −log p_i moves at most 2(1 − p_i)·D·e^(2D)
             D = dz.max(axis=1, keepdims=True)
             gap = activations.ACTIVATIONS["softmax"].gap(z)

@@ -287,6 +287,9 @@ CURVATURE = {
 """sup |g″| over the reals away from the kinks, rounded up (0 for the piecewise linear
 g); softplus's is β/4 and ELU's |α| (nncalc.derivatives.prime_spread)."""
 
+SILU_SLOPE = 1.1
+"""sup |silu′| = 1.0998…, rounded up: how far Swish_β(u) = silu(βu)/β moves per unit of u."""
+
 
 KINKS = {
     "relu": (0.0,),

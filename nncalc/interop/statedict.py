@@ -343,8 +343,8 @@ def state_dict(network: Network) -> dict[str, Array]:
             raise NNCalcError.at(f"Θ^({j}) is {layer.activation}, which PyTorch has no module for")
         tensors[f"{2 * j - 2}.weight"] = np.ascontiguousarray(layer.weights)
         tensors[f"{2 * j - 2}.bias"] = np.ascontiguousarray(layer.bias)
-        if _slopes(layer) is not None:
-            tensors[f"{2 * j - 1}.weight"] = _slopes(layer)
+        if (slopes := _slopes(layer)) is not None:
+            tensors[f"{2 * j - 1}.weight"] = slopes
     return tensors
 
 

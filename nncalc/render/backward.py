@@ -9,13 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from nncalc import activations, derivatives
-from nncalc.backprop import G_ULPS, Gradients, U, softmax_spread
+from nncalc import activations
+from nncalc.backprop import Gradients, prime_bound, softmax_spread, swish_bounds
 from nncalc.render import digits, style
 from nncalc.render.cost import cost_lines
 from nncalc.render.digits import GAP_DIGITS
@@ -37,25 +36,17 @@ from nncalc.summary import unit_symbol
 
 
 def prime_shown(grads: Gradients, j: int, k: int, precision: int) -> list[tuple[str, bool]]:
-    """g′(z^(j)) of example k as shown: z's error (forward's bound) moves it by at most
-    derivatives.prime_spread, and g′ is within G_ULPS ulps of its own."""
-    layer, z = grads.network.layers[j - 2], grads.trace.z[j][k]
-    values = derivatives.prime(layer.g, z)
-    spread = derivatives.prime_spread(layer.g, z, grads.trace.bounds()[j][0][k])
-    bounds = spread + G_ULPS * U * np.abs(values)
+    """g′(z^(j)) of example k as shown, within the bound backprop.prime_bound gives it."""
+    dz = grads.trace.bounds()[j][0][k]
+    values, bounds = prime_bound(grads.network.layers[j - 2], grads.trace.z[j][k], dz)
     return [certain(v, b, precision) for v, b in zip(values, bounds, strict=True)]
 
 
 def gate_shown(grads: Gradients, j: int, k: int, precision: int) -> tuple[list, list]:
-    """Swish_β(u^(j)) and Swish_β′(u^(j)) of example k as shown (a SwiGLU layer): u's
-    error moves them by at most 1.1 and 0.51·β times it, plus G_ULPS ulps of their own."""
-    b = grads.network.layers[j - 2].swish_beta
-    u, du = grads.trace.gate[j][k], grads.trace.bounds()[j][3][k]
-    with np.errstate(all="ignore"):
-        swish = activations.swish(u, b)
-        slope = derivatives.silu_prime(b * u)
-        own = G_ULPS * U
-        bounds = (1.1 * du + own * np.abs(swish), 0.51 * b * du + own * np.abs(slope))
+    """Swish_β(u^(j)) and Swish_β′(u^(j)) of example k as shown (a SwiGLU layer), within
+    the bounds backprop.swish_bounds gives them."""
+    du = grads.trace.bounds()[j][3][k]
+    swish, slope, *bounds = swish_bounds(grads.network.layers[j - 2], grads.trace.gate[j][k], du)
     return [
         [certain(v, e, precision) for v, e in zip(values, error, strict=True)]
         for values, error in zip((swish, slope), bounds, strict=True)
@@ -106,14 +97,13 @@ def delta_shown(
     return [certain(v, b, precision) for v, b in zip(values, bounds, strict=True)]
 
 
-def notes(grads: Gradients, j: int, k: int, precision: int) -> list[str]:
-    """The footnotes of layer j's table for example k: the δ shown otherwise than float64's
-    value at ``precision`` digits (0 to rounding, or fewer digits)."""
+def notes(grads: Gradients, j: int, k: int, precision: int) -> list[str | None]:
+    """The footnote of each δ_i^(j) of example k (None for those shown as float64's value
+    at ``precision`` digits; else 0 to rounding, or fewer digits)."""
     values, bounds = grads.delta[j][k], grads.errors.delta[j][k]
     return [
-        note(f"δ_{i}^({j})", values[i - 1], bounds[i - 1], text)
+        note(f"δ_{i}^({j})", values[i - 1], bounds[i - 1], text) if marked else None
         for i, (text, marked) in enumerate(delta_shown(grads, j, k, precision), start=1)
-        if marked
     ]
 
 
@@ -156,7 +146,7 @@ def example(grads: Gradients, k: int, name: str | None, precision: int, view: Vi
     for j in range(network.L, 1, -1):
         if view.layer is None or view.layer == j:
             parts.append(delta_table(grads, j, k, precision, view))
-            parts += [Text(f"  {note}", style="dim") for note in notes(grads, j, k, precision)]
+            parts += [Text(f"  {n}", style="dim") for n in notes(grads, j, k, precision) if n]
     return Group(*parts, Text(""))
 
 
@@ -294,8 +284,8 @@ def unit_lines(
     network = grads.network
     head = f"δ_{i}^({j})"
     pad = " " * len(head)
-    d, zero = delta_shown(grads, j, k, precision)[i - 1]
-    note = [n for n in notes(grads, j, k, precision) if n.startswith(f"* δ_{i}^")] if zero else []
+    d, _ = delta_shown(grads, j, k, precision)[i - 1]
+    note = [n] if (n := notes(grads, j, k, precision)[i - 1]) else []
     if j == network.L:
         a = exact_layer(grads.trace, j, k, precision)[i - 1][0]
         y = fmt(grads.Y[k][i - 1], precision)

@@ -244,8 +244,10 @@ def _back_shown(trace: Trace, y: list[float], loss: dict) -> dict | None:
                 elif not over_layer(trace.network.layers[j - 2].activation):
                     texts["prime"] = shown.prime_shown(grads, j, 0, p)
             layer = {key: [text for text, _ in values] for key, values in texts.items()}
-            notes = shown.notes(grads, j, 0, p)
-            layer["note"] = [_after_symbol(notes, i, j) for i in range(1, len(texts["delta"]) + 1)]
+            layer["note"] = [  # after δ_i^(j), which the page typesets itself
+                (n or "").removeprefix(f"* δ_{i}^({j})")
+                for i, n in enumerate(shown.notes(grads, j, 0, p), start=1)
+            ]
             layers.append(layer)
         p_texts = shown.p_shown(grads, 0, p) if loss["output"] == "log_softmax" else []
         out[str(p)] = {
@@ -254,12 +256,6 @@ def _back_shown(trace: Trace, y: list[float], loss: dict) -> dict | None:
             "p": [text for text, _ in p_texts],
         }
     return out
-
-
-def _after_symbol(notes: list[str], i: int, j: int) -> str:
-    """The footnote of δ_i^(j) after its symbol ("" for none)."""
-    head = f"* δ_{i}^({j})"
-    return next((n.removeprefix(head) for n in notes if n.startswith(head + " ")), "")
 
 
 def _json(
