@@ -632,11 +632,16 @@ def _get(text: str) -> Activation:
     return ACTIVATIONS[key].with_params(**_params(key, args))
 
 
+_PARAM_START = re.compile(r",(?=\s*[^\s=,\[\]]+\s*=)")
+"""The commas that start a parameter (name=): not those inside a list of numbers. Each
+lookahead stops at the next comma, so splitting a long list takes linear time."""
+
+
 def _params(name: str, args: str | None) -> dict[str, Value]:
     """{'alpha': 0.2} from 'alpha=0.2' (the text between a spec's parentheses), a list of
     numbers in brackets for one per unit: 'alpha=[0.25, 0.1]'."""
     values: dict[str, Value] = {}
-    for part in [] if args is None else re.split(r",(?![^\[]*\])", args):  # not in [...]
+    for part in [] if args is None else _PARAM_START.split(args):
         key, eq, text = (s.strip() for s in part.partition("="))
         try:
             if not eq or key in values:

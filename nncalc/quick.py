@@ -11,6 +11,7 @@ through netfile and NumPy, which say what is wrong.
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Sequence
 from itertools import pairwise
 from typing import Any
@@ -20,6 +21,11 @@ from nncalc.files.checker import is_number
 from nncalc.files.yamlfile import YDict, YList, load_file
 
 _TOP = ("name", "description", "activation", "classes", "layers", "inputs")
+
+QUICK_BYTES = 1024 * 1024
+"""Larger files are not parsed here: their numbers are more than small.WORK allows, and
+composing a YAML node for each (before falling back) would only double the full path's
+work."""
 
 
 class _NotPlainError(Exception):
@@ -125,6 +131,10 @@ def forward_tables(path: str, xs: Sequence[str], precision: int) -> bool:
 
 def read(path: str) -> QuickNetwork:
     """The network of a plain file, as netfile.load would read it; _NotPlainError otherwise."""
+    try:
+        _need(os.path.getsize(path) <= QUICK_BYTES)
+    except OSError:  # netfile says what is wrong with it
+        raise _NotPlainError from None
     doc = load_file(path)
     _need(isinstance(doc, YDict) and set(doc) <= set(_TOP) and doc.get("layers"))
     _text(doc, "description")

@@ -204,6 +204,26 @@ def test_a_default_list_of_slopes_fits_each_layer_or_is_refused(run, write):
     assert r.err.startswith(f"nncalc: error: {path}:5: Θ^(2): the default alpha has 2 values")
 
 
+def test_a_long_list_of_slopes_is_read_as_theta_is(run, write):
+    """300,000 slopes (read in bulk, like a matrix's rows) for a layer of 3,000 units:
+    the right length computes, the wrong one is one line, exit 2."""
+    n = 3000
+    theta = "[" + ", ".join(["[0, 1]"] * n) + "]"
+    out = "  - theta: [[0" + ", 1" * n + "]]\n    activation: identity\n"
+
+    def net(slopes: int) -> str:
+        alpha = "[" + ", ".join(["-0.5"] * slopes) + "]"
+        return (
+            f"layers:\n  - theta: {theta}\n    activation: leaky_relu\n    alpha: {alpha}\n" + out
+        )
+
+    ok = run("forward", write("ok.yaml", net(n)), "-x", "-2")
+    assert ok.code == 0 and f"h_Θ(x) = a^(3) = [{n}]" in ok.out  # each a = −0.5·(−2) = 1
+    r = run("forward", write("bad.yaml", net(100 * n)), "-x", "-2")
+    assert r.code == 2 and r.err.count("\n") == 1
+    assert "alpha has 300000 values for 3000 units" in r.err
+
+
 @pytest.mark.parametrize("key", ["beta", "threshold"])
 def test_a_list_for_a_parameter_of_one_number_is_refused(run, write, key):
     text = "layers:\n  - theta: [[0, 1], [0, 1]]\n    activation: softplus\n"

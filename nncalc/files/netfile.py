@@ -34,7 +34,10 @@ LAYER_KEYS = (
     *PARAM_KEYS,
 )
 EXAMPLE_KEYS = ("name", "x")
-BULK = {"theta": 2, "weights": 2, "gate": 2, "gate_weights": 2, "bias": 1, "gate_bias": 1}
+BULK = {
+    **{"theta": 2, "weights": 2, "gate": 2, "gate_weights": 2, "bias": 1, "gate_bias": 1},
+    "alpha": 1,  # a PReLU's slopes, one per unit
+}
 """Keys whose long lists of numbers are read in bulk: 2 for matrices, 1 for vectors."""
 
 
@@ -92,7 +95,7 @@ class _Reader(Checker):
         doc = self.document(doc, "layers", TOP_KEYS, "the network")
         name = self.text(doc, "name")
         self.text(doc, "description")
-        default = self.activation(doc, "sigmoid", "the network")
+        default = self.activation(doc, activations.get("sigmoid"), "the network")
         layers = self.layers(doc, default)
         classes = self.classes(doc, layers)
         inputs = None
@@ -115,12 +118,14 @@ class _Reader(Checker):
             self.problem(doc.value_pos["framework"], e.problems[0].message)
             return None
 
-    def activation(self, d: YDict, default: str, where: str) -> str:
-        """The activation of d with the parameters written beside it, as its spec text."""
+    def activation(
+        self, d: YDict, default: activations.Activation, where: str
+    ) -> activations.Activation:
+        """The activation of d with the parameters written beside it (``default`` where
+        it names none, or after a problem)."""
         given = [k for k in PARAM_KEYS if k in d]
         if "activation" not in d:  # the default g, its parameters overridden by d's
-            act = activations.get(default)
-            return act.with_params(**self.params(d, act, given, where)).spec
+            return default.with_params(**self.params(d, default, given, where))
         value = d["activation"]
         pos = d.value_pos["activation"]
         if not isinstance(value, str):
@@ -143,7 +148,7 @@ class _Reader(Checker):
                 "write parameters as keys beside it: {activation: leaky_relu, alpha: 0.2}",
             )
             return default
-        return act.with_params(**self.params(d, act, given, where)).spec
+        return act.with_params(**self.params(d, act, given, where))
 
     def params(
         self, d: YDict, act: activations.Activation, given: list[str], where: str
@@ -161,7 +166,7 @@ class _Reader(Checker):
                 else:
                     self.problem(d.key_pos[key], f"{where}: {e}")
                 continue
-            listed = param.per_unit and isinstance(d[key], YList)  # PReLU: a slope per unit
+            listed = param.per_unit and isinstance(d[key], YList | Numbers)  # a slope per unit
             v = self.per_unit(d, key, where) if listed else self.number(d, key, where, None)
             problem = None if v is None else param.problem(v)
             if problem:
@@ -175,7 +180,7 @@ class _Reader(Checker):
         values = self.row(d[key], d.value_pos[key], f"{where}: {key}")
         return None if values is None else tuple(values)
 
-    def layers(self, doc: YDict, default: str) -> list[Layer] | None:
+    def layers(self, doc: YDict, default: activations.Activation) -> list[Layer] | None:
         value = doc.get("layers")
         if value is None:
             self.problem(doc.pos, "no 'layers:' given", "list Θ^(1), Θ^(2), … under 'layers:'")
@@ -209,7 +214,7 @@ class _Reader(Checker):
                 ok = False
         return checked if ok else None
 
-    def layer(self, d: YDict, j: int, default: str) -> Layer | None:
+    def layer(self, d: YDict, j: int, default: activations.Activation) -> Layer | None:
         where = f"Θ^({j})"
         self.check_keys(d, LAYER_KEYS, where)
         has_gate = any(k in d for k in ("gate", "gate_weights", "gate_bias"))
@@ -242,9 +247,9 @@ class _Reader(Checker):
             return None
         return Layer(theta, activation, gate, beta)
 
-    def units_match(self, d: YDict, activation: str, units: int, where: str) -> bool:
+    def units_match(self, d: YDict, g: activations.Activation, units: int, where: str) -> bool:
         """Whether each parameter given per unit has one value for each of the units."""
-        for key, value in activations.get(activation).values:
+        for key, value in g.values:
             if isinstance(value, tuple) and len(value) != units:
                 own = key in d  # else the default g's, written at the top of the file
                 self.problem(
