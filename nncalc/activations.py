@@ -543,9 +543,10 @@ class Activation:
 
     @property
     def label(self) -> str:
-        """The symbol with the parameters that are not default: 'LeakyReLU_(α=0.2)'."""
-        shown = ", ".join(f"{self.param(k).symbol}={number(v)}" for k, v in self.values)
-        return f"{self.symbol}_({shown})" if shown else self.symbol
+        """The symbol with the parameters that are not default: 'LeakyReLU_(α=0.2)'; a
+        long list of one per unit elided (shown_value)."""
+        given = ", ".join(f"{self.param(k).symbol}={shown_value(v)}" for k, v in self.values)
+        return f"{self.symbol}_({given})" if given else self.symbol
 
 
 def number(v: Value) -> str:
@@ -555,6 +556,16 @@ def number(v: Value) -> str:
         return "[" + ", ".join(map(number, v)) + "]"
     text = repr(float(v))
     return text[:-2] if text.endswith(".0") else text
+
+
+def shown_value(v: Value, dots: Callable[[int], str] | None = None) -> str:
+    """number(v) for display: a long list of one per unit elided as tables elide a wide
+    layer (render.elide), with dots(hidden count) in the middle (default … (N more) …)."""
+    if not isinstance(v, tuple):
+        return number(v)
+    from nncalc.render.elide import elide, more
+
+    return "[" + ", ".join(elide(list(map(number, v)), dots or more)) + "]"
 
 
 def _value(v: Value | Sequence[float]) -> Value:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import re
 import warnings
 from fractions import Fraction
 
@@ -109,6 +110,28 @@ def test_a_bad_list_is_refused(text):
 def test_one_slope_per_unit_or_one_in_all():
     with pytest.raises(NNCalcError, match="3 values for 2 units"):
         Layer(np.ones((2, 3)), "leaky_relu(alpha=[1, 2, 3])")
+
+
+@pytest.mark.parametrize("units", [3, 12, 13, 5000])
+def test_a_long_list_of_slopes_is_shown_elided_and_kept_whole(units):
+    """The label (tables, titles, SVG) and the LaTeX subscript elide a list wider than a
+    table shows (the first 9, the count, the last 2); the spec keeps every slope."""
+    from nncalc.render.solution import latex_g
+
+    slopes = [float(i) for i in range(units)]
+    g = activations.get("leaky_relu").with_params(alpha=slopes)
+    assert activations.get(g.spec).value("alpha") == tuple(slopes)
+    shown = re.findall(r"-?\d+", g.label.split("=", 1)[1])  # the count too, when elided
+    if units <= 12:
+        assert shown == [str(i) for i in range(units)]
+        assert r"\ldots" not in latex_g(g.spec)
+    else:
+        hidden = units - 11
+        assert f"… ({hidden} more) …" in g.label and r"\ldots" in latex_g(g.spec)
+        assert shown[:9] == [str(i) for i in range(9)] and shown[-2:] == [
+            str(units - 2),
+            str(units - 1),
+        ]
 
 
 def test_unit_i_of_g_takes_its_own_slope():

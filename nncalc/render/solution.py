@@ -8,7 +8,6 @@ $$ … $$ blocks, which GitHub, Jupyter and most note tools render.
 from __future__ import annotations
 
 from nncalc import activations
-from nncalc.activations import number
 from nncalc.network import Trace
 from nncalc.render import digits, escape, latexdoc
 from nncalc.render.elide import MAX_UNITS, elide, shown
@@ -45,13 +44,20 @@ def _latex_token(token: str) -> str:
     return f"{sign}{mantissa}\\times 10^{{{int(exponent)}}}"
 
 
+def _ldots(_: int) -> str:
+    return r"\ldots"
+
+
 def latex_g(activation: str) -> str:
     """g in LaTeX, with its parameters as a subscript when they are not the defaults."""
     if activation == activations.SWIGLU:
         return r"\operatorname{SwiGLU}"
     g = activations.get(activation)
     symbol = _LATEX_G.get(g.symbol, rf"\operatorname{{{g.symbol}}}")
-    shown = [f"{_LATEX_PARAM[g.param(k).symbol]}={number(v)}" for k, v in g.values]
+    shown = [
+        f"{_LATEX_PARAM[g.param(k).symbol]}={activations.shown_value(v, _ldots)}"
+        for k, v in g.values
+    ]
     return f"{symbol}_{{{', '.join(shown)}}}" if shown else symbol
 
 
